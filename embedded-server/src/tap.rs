@@ -1,0 +1,243 @@
+//! The tap: how the server tells an observer (the recorder, the console's live view) what
+//! happened, without ever waiting for it.
+//!
+//! The server builds a [`TapEvent`] per logical message (one per broadcast, not one per
+//! recipient) and hands it to every installed [`Tap`]. A tap must return at once: the recorder
+//! `try_send`s into a bounded channel and counts what it had to drop. Payloads are shared with
+//! the frame already encoded for the wire ([`TapPayload::Frame`]), so observing costs a
+//! reference-count increment, not a re-serialisation.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::wire::Encoded;
+
+/// What kind of thing happened. The string forms (`as_str`) are what the capture file stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum TapKind {
+    // Lifecycle
+    Connect,
+    Disconnect,
+    HeartbeatReap,
+    SlowConsumer,
+    AuthRefused,
+    // Requests, client to server
+    RequestIn,
+    ResponseOut,
+    ErrorOut,
+    // Requests, server to client
+    ServerRequest,
+    ServerReply,
+    ServerReplyError,
+    // Pushes
+    Emit,
+    ToConn,
+    ToUser,
+    RoomBroadcast,
+    Broadcast,
+    RolePublish,
+    SharedPublish,
+    // The bus
+    BusLocal,
+    BusOut,
+    BusIn,
+    BusInRejected,
+    // Membership and subscriptions
+    RoomAdd,
+    RoomRemove,
+    Subscribe,
+    Unsubscribe,
+    SubscribeDenied,
+    // Bad frames
+    FrameError,
+}
+
+impl TapKind {
+    pub const ALL: [TapKind; 28] = [
+        TapKind::Connect,
+        TapKind::Disconnect,
+        TapKind::HeartbeatReap,
+        TapKind::SlowConsumer,
+        TapKind::AuthRefused,
+        TapKind::RequestIn,
+        TapKind::ResponseOut,
+        TapKind::ErrorOut,
+        TapKind::ServerRequest,
+        TapKind::ServerReply,
+        TapKind::ServerReplyError,
+        TapKind::Emit,
+        TapKind::ToConn,
+        TapKind::ToUser,
+        TapKind::RoomBroadcast,
+        TapKind::Broadcast,
+        TapKind::RolePublish,
+        TapKind::SharedPublish,
+        TapKind::BusLocal,
+        TapKind::BusOut,
+        TapKind::BusIn,
+        TapKind::BusInRejected,
+        TapKind::RoomAdd,
+        TapKind::RoomRemove,
+        TapKind::Subscribe,
+        TapKind::Unsubscribe,
+        TapKind::SubscribeDenied,
+        TapKind::FrameError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TapKind::Connect => "connect",
+            TapKind::Disconnect => "disconnect",
+            TapKind::HeartbeatReap => "heartbeat_reap",
+            TapKind::SlowConsumer => "slow_consumer",
+            TapKind::AuthRefused => "auth_refused",
+            TapKind::RequestIn => "request_in",
+            TapKind::ResponseOut => "response_out",
+            TapKind::ErrorOut => "error_out",
+            TapKind::ServerRequest => "server_request",
+            TapKind::ServerReply => "server_reply",
+            TapKind::ServerReplyError => "server_reply_error",
+            TapKind::Emit => "emit",
+            TapKind::ToConn => "to_conn",
+            TapKind::ToUser => "to_user",
+            TapKind::RoomBroadcast => "room_broadcast",
+            TapKind::Broadcast => "broadcast",
+            TapKind::RolePublish => "role_publish",
+            TapKind::SharedPublish => "shared_publish",
+            TapKind::BusLocal => "bus_local",
+            TapKind::BusOut => "bus_out",
+            TapKind::BusIn => "bus_in",
+            TapKind::BusInRejected => "bus_in_rejected",
+            TapKind::RoomAdd => "room_add",
+            TapKind::RoomRemove => "room_remove",
+            TapKind::Subscribe => "subscribe",
+            TapKind::Unsubscribe => "unsubscribe",
+            TapKind::SubscribeDenied => "subscribe_denied",
+            TapKind::FrameError => "frame_error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TapKind> {
+        TapKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Who caused a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A connected client (its frames, and what the server does while handling them).
+    Client,
+    /// The server's own code (timers, the application's pushes outside a request).
+    #[default]
+    Server,
+    /// A push fired by hand from the console.
+    Manual,
+    /// Traffic re-sent by the replayer.
+    Replay,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Client => "client",
+            Origin::Server => "server",
+            Origin::Manual => "manual",
+            Origin::Replay => "replay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Origin> {
+        match s {
+            "client" => Some(Origin::Client),
+            "server" => Some(Origin::Server),
+            "manual" => Some(Origin::Manual),
+            "replay" => Some(Origin::Replay),
+            _ => None,
+        }
+    }
+}
+
+/// The payload of a tapped message.
+#[derive(Debug, Clone)]
+pub enum TapPayload {
+    /// A slice of a frame already encoded for the wire.
+    Frame(Encoded),
+    /// A value that never went on the wire as such (a request's input as parsed, an issue list).
+    Json(Value),
+    /// Raw text, such as the bounded prefix of a frame that could not be parsed.
+    Text(String),
+}
+
+impl TapPayload {
+    /// The payload as JSON text (or raw text for [`TapPayload::Text`]).
+    pub fn to_text(&self) -> String {
+        match self {
+            TapPayload::Frame(e) => e.payload_str().to_owned(),
+            TapPayload::Json(v) => v.to_string(),
+            TapPayload::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// One observed message or change.
+#[derive(Debug, Clone)]
+pub struct TapEvent {
+    /// Microseconds since the Unix epoch.
+    pub at_us: i64,
+    pub kind: TapKind,
+    /// Request, event or topic name.
+    pub name: Option<Arc<str>>,
+    pub conn: Option<Arc<str>>,
+    pub role: Option<Arc<str>>,
+    pub user: Option<Arc<str>>,
+    /// Room name(s), for room operations and broadcasts.
+    pub rooms: Vec<Arc<str>>,
+    pub topic: Option<Arc<str>>,
+    pub payload: Option<TapPayload>,
+    /// Size in bytes of the frame (or the payload when there is no frame).
+    pub size: usize,
+    /// How many connections a push reached.
+    pub recipients: Option<u32>,
+    pub origin: Origin,
+    /// Anything else worth keeping: close code and reason, duration, filters, error code.
+    pub meta: Option<Value>,
+}
+
+impl TapEvent {
+    pub fn new(kind: TapKind, origin: Origin) -> Self {
+        TapEvent {
+            at_us: now_us(),
+            kind,
+            name: None,
+            conn: None,
+            role: None,
+            user: None,
+            rooms: Vec::new(),
+            topic: None,
+            payload: None,
+            size: 0,
+            recipients: None,
+            origin,
+            meta: None,
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// An observer of everything the server does. `observe` is called on the hot path: it must not
+/// block, await, or do I/O.
+pub trait Tap: Send + Sync + 'static {
+    fn observe(&self, event: &TapEvent);
+}
