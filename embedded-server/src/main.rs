@@ -1,1 +1,114 @@
-fn main(){}
+//! `switchboard-server`: run the demo or a contract file, record traffic, manage captures.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use switchboard_server::contract::Contract;
+use switchboard_server::{demo, Server, ServerConfig};
+
+#[derive(Parser, Debug)]
+#[command(name = "switchboard-server", version, about = "Switchboard realtime server (super-line v1 wire)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Run the embedded demo (the default when no --contract is given).
+    #[arg(long)]
+    demo: bool,
+    /// Run a contract file; requests answer schema-valid sample outputs.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    contract: Option<PathBuf>,
+    /// Address for the WebSocket endpoint.
+    #[arg(long, default_value = "127.0.0.1:7070", value_name = "ADDR")]
+    listen: String,
+    /// This node's id (random by default).
+    #[arg(long, value_name = "NAME")]
+    node_id: Option<String>,
+    /// Largest accepted frame in bytes; larger frames close the socket with 1009.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    max_frame_bytes: usize,
+    /// Seconds between server pings.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    heartbeat_secs: u64,
+    /// Close connections after this many unanswered pings (never by default).
+    #[arg(long, value_name = "N")]
+    max_missed_pongs: Option<u32>,
+    /// Maximum simultaneous connections.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    max_connections: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,switchboard_server=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(cli.serve).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = ServerConfig::default();
+    if let Some(id) = args.node_id {
+        config.node_id = id;
+    }
+    config.max_frame_bytes = args.max_frame_bytes;
+    config.heartbeat_interval = Duration::from_secs(args.heartbeat_secs);
+    config.max_missed_pongs = args.max_missed_pongs;
+    config.max_connections = args.max_connections;
+
+    let (builder, what) = match &args.contract {
+        Some(path) => {
+            let contract = Contract::from_file(path)?.compile()?;
+            (Server::builder(Arc::new(contract)), format!("contract {}", path.display()))
+        }
+        None => (demo::builder()?, "demo".to_owned()),
+    };
+    let server = builder.config(config).build()?;
+    let running = server.start(&args.listen).await?;
+    if args.contract.is_none() {
+        demo::spawn_ticker(&server, Duration::from_secs(1));
+    }
+    println!("Switchboard listening on {} ({what}, node {})", running.url(), server.node_id());
+    tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    eprintln!("shutting down...");
+    running.shutdown().await?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Building a server: contract, handlers, hooks, taps, config.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use serde_json::Value;
+
+use super::config::ServerConfig;
+use super::conn::{Conn, Ctx};
+use super::error::HandlerError;
+use super::handlers::{self, HandlerFn};
+use super::hooks::{
+    default_authenticate, AuthFn, AuthRequest, AuthorizeSubscribeFn, FaultContext, Identity,
+    OnErrorFn, ServerFault,
+};
+use super::shared::Shared;
+use super::Server;
+use crate::contract::CompiledContract;
+use crate::tap::Tap;
+
+/// Collects everything a [`Server`] is made of. Handlers are registered here, before the
+/// server starts, so the hot path reads them without a lock.
+pub struct ServerBuilder {
+    contract: Arc<CompiledContract>,
+    config: ServerConfig,
+    handlers: HashMap<String, HashMap<String, HandlerFn>>,
+    auth: Option<AuthFn>,
+    authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    on_error: Vec<OnErrorFn>,
+    taps: Vec<Arc<dyn Tap>>,
+    errors: Vec<String>,
+}
+
+/// A mistake in how the server was put together.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid server setup: {}", .0.join("; "))]
+pub struct BuildError(pub Vec<String>);
+
+impl ServerBuilder {
+    pub(crate) fn new(contract: Arc<CompiledContract>) -> Self {
+        ServerBuilder {
+            contract,
+            config: ServerConfig::default(),
+            handlers: HashMap::new(),
+            auth: None,
+            authorize_subscribe: None,
+            on_error: Vec::new(),
+            taps: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn config_mut(&mut self) -> &mut ServerConfig {
+        &mut self.config
+    }
+
+    /// Register a JSON-in, JSON-out handler for `role`'s request `name`.
+    pub fn handle<F, Fut>(mut self, role: &str, name: &str, f: F) -> Self
+    where
+        F: Fn(Value, Ctx, Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
+    {
+        if self.contract.request(role, name).is_none() {
+            self.errors.push(format!("no request `{name}` for role `{role}` in the contract"));
+        }
+        self.handlers
+            .entry(role.to_owned())
+            .or_default()
+            .insert(name.to_owned(), handlers::dynamic(f));
+        self
+    }
+
+    /// Decide who a connection is from its upgrade request; `Err(reason)` refuses it (401).
+    pub fn authenticate<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(AuthRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Identity, String>> + Send + 'static,
+    {
+        self.auth = Some(Arc::new(move |req| f(req).boxed()));
+        self
+    }
+
+    /// Allow or deny a `sub`; a denial is answered `FORBIDDEN`.
+    pub fn authorize_subscribe<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Conn, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.authorize_subscribe = Some(Arc::new(move |c, t| f(c, t).boxed()));
+        self
+    }
+
+    /// Called for every fault: panicking handlers, failing bus listeners, rejected inbound
+    /// payloads, slow consumers, adapter failures.
+    pub fn on_error(mut self, f: impl Fn(&ServerFault, &FaultContext) + Send + Sync + 'static) -> Self {
+        self.on_error.push(Arc::new(f));
+        self
+    }
+
+    /// Observe everything the server does (the recorder is one such tap).
+    pub fn tap(mut self, tap: Arc<dyn Tap>) -> Self {
+        self.taps.push(tap);
+        self
+    }
+
+    pub fn build(self) -> Result<Server, BuildError> {
+        if !self.errors.is_empty() {
+            return Err(BuildError(self.errors));
+        }
+        let auth = self.auth.unwrap_or_else(|| {
+            Arc::new(|req: AuthRequest| futures_util::future::ready(default_authenticate(req)).boxed())
+        });
+        let shared = Shared::new(
+            self.contract,
+            self.config,
+            self.handlers,
+            auth,
+            self.authorize_subscribe,
+            self.on_error,
+            self.taps,
+        );
+        Ok(Server { shared: Arc::new(shared), origin: Default::default() })
+    }
+}

@@ -1,0 +1,52 @@
+use std::time::Duration;
+
+/// Server settings. Every field has a default suited to local development; see `Default`.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// This node's id, stamped on publishes (`nd`) and bus messages (`from`).
+    /// Default: `node-` followed by 8 random hex digits.
+    pub node_id: String,
+    /// Largest text frame accepted from a client, in bytes. Larger frames close the socket with
+    /// close code 1009. Default: 1 MiB.
+    pub max_frame_bytes: usize,
+    /// Frames that may wait in one connection's outbound queue. A connection whose queue is full
+    /// is closed as a slow consumer rather than slowing everyone else. Default: 4096.
+    pub outbound_queue: usize,
+    /// Connections accepted at once; upgrades beyond it are refused with 503. Default: 100,000.
+    pub max_connections: usize,
+    /// How often the server sends its `ping` frame. Default: 30 s.
+    pub heartbeat_interval: Duration,
+    /// Close a connection after this many pings in a row went unanswered. `None` (the default)
+    /// never reaps, as in the reference implementation.
+    pub max_missed_pongs: Option<u32>,
+    /// Default timeout for server-to-client requests. Default: 30 s.
+    pub request_timeout: Duration,
+    /// Validate handler outputs against the contract (a failure is answered `INTERNAL` and
+    /// reported). Default: on in debug builds.
+    pub validate_output: bool,
+    /// Validate payloads the application pushes (emits, broadcasts, publishes) against the
+    /// contract. Default: on in debug builds.
+    pub validate_pushes: bool,
+    /// Accept WebSocket upgrades only on this path. Default: `None`, any path.
+    pub path: Option<String>,
+    /// How long shutdown waits for in-flight requests before closing sockets. Default: 5 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            node_id: format!("node-{:08x}", rand::random::<u32>()),
+            max_frame_bytes: 1024 * 1024,
+            outbound_queue: 4096,
+            max_connections: 100_000,
+            heartbeat_interval: Duration::from_secs(30),
+            max_missed_pongs: None,
+            request_timeout: Duration::from_secs(30),
+            validate_output: cfg!(debug_assertions),
+            validate_pushes: cfg!(debug_assertions),
+            path: None,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}

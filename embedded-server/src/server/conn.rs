@@ -1,0 +1,262 @@
+//! A connection handle: cheap to clone, shared by the reader, handlers, rooms and topics.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::error::{PushError, RequestError};
+use super::shared::Shared;
+use super::Server;
+use crate::tap::{now_us, Origin, TapKind};
+use crate::wire::{encode, Frame};
+
+/// Close codes the server uses. 1000-series codes are RFC 6455's; 4000-series are ours.
+pub mod close_code {
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A frame exceeded the size limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// Closed by the application or by hand from the console.
+    pub const CLOSED_BY_SERVER: u16 = 4000;
+    /// Too many pings went unanswered.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4001;
+    /// The outbound queue was full: the client does not read fast enough.
+    pub const SLOW_CONSUMER: u16 = 4002;
+}
+
+/// Per-connection context given by `authenticate`.
+pub type Ctx = Arc<Value>;
+
+/// Counters kept incrementally, read by introspection without any lock.
+#[derive(Debug, Default)]
+pub(crate) struct ConnStats {
+    pub msgs_in: AtomicU64,
+    pub msgs_out: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub last_ping_us: AtomicI64,
+    pub last_pong_us: AtomicI64,
+    pub missed_pongs: AtomicU32,
+}
+
+/// Why and how a connection is being closed.
+#[derive(Debug, Clone)]
+pub(crate) struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+    /// Who closed: "server", "client", "heartbeat", "slow_consumer", "shutdown".
+    pub by: &'static str,
+    /// Whether queued frames are still written before the close frame.
+    pub drain: bool,
+}
+
+pub(crate) struct ConnInner {
+    pub id: Arc<str>,
+    pub role: Arc<str>,
+    pub user: Arc<str>,
+    pub ctx: Ctx,
+    pub params: BTreeMap<String, String>,
+    pub connected_at_us: i64,
+    pub origin: Origin,
+    pub out: mpsc::Sender<Frame>,
+    pub queue_capacity: usize,
+    pub closing: CancellationToken,
+    pub close_reason: Mutex<Option<CloseReason>>,
+    pub open: AtomicBool,
+    pub env: Mutex<Value>,
+    /// Mirror of the room registry for this connection. Lock order: registry, then this.
+    pub rooms: Mutex<BTreeSet<Arc<str>>>,
+    pub topics: Mutex<BTreeSet<Arc<str>>>,
+    pub stats: ConnStats,
+    pub pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
+    pub next_request: AtomicU64,
+    pub shared: Weak<Shared>,
+}
+
+/// A live connection on this node.
+#[derive(Clone)]
+pub struct Conn {
+    pub(crate) inner: Arc<ConnInner>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("id", &self.inner.id)
+            .field("role", &self.inner.role)
+            .field("user", &self.inner.user)
+            .finish()
+    }
+}
+
+impl Conn {
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+    pub fn role(&self) -> &str {
+        &self.inner.role
+    }
+    pub fn user(&self) -> &str {
+        &self.inner.user
+    }
+    pub fn ctx(&self) -> &Value {
+        &self.inner.ctx
+    }
+    /// The query-string parameters of the upgrade request.
+    pub fn params(&self) -> &BTreeMap<String, String> {
+        &self.inner.params
+    }
+    pub fn connected_at_us(&self) -> i64 {
+        self.inner.connected_at_us
+    }
+    pub fn is_open(&self) -> bool {
+        self.inner.open.load(Ordering::Acquire)
+    }
+    /// Rooms this connection is in, on this node.
+    pub fn rooms(&self) -> Vec<String> {
+        lock(&self.inner.rooms).iter().map(|r| r.to_string()).collect()
+    }
+    /// Topics this connection subscribes to.
+    pub fn topics(&self) -> Vec<String> {
+        lock(&self.inner.topics).iter().map(|r| r.to_string()).collect()
+    }
+    pub fn env(&self) -> Value {
+        lock(&self.inner.env).clone()
+    }
+    /// Frames waiting in the outbound queue.
+    pub fn queue_depth(&self) -> usize {
+        self.inner.queue_capacity - self.inner.out.capacity()
+    }
+
+    /// The server this connection belongs to, or `None` once the server is gone.
+    pub fn server(&self) -> Option<Server> {
+        self.inner.shared.upgrade().map(|shared| Server { shared, origin: self.inner.origin })
+    }
+
+    /// Push an event to this connection only. Allowed: this role's events and shared events.
+    /// Returns how many connections received it (0 or 1).
+    pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
+        let Some(server) = self.server() else { return Ok(0) };
+        server.emit_to_conns(TapKind::Emit, event, payload, std::slice::from_ref(self))
+    }
+
+    /// Replace the connection's client-visible state and send it as a new `env` frame.
+    pub fn set_env(&self, value: Value) -> Result<(), PushError> {
+        let encoded = encode::env(&value).map_err(|e| PushError::Encode(e.to_string()))?;
+        *lock(&self.inner.env) = value;
+        self.deliver(&encoded.frame);
+        Ok(())
+    }
+
+    /// A handle for broadcasting to `room` from this connection's point of view: the
+    /// connection itself is excluded unless `include_self` is called.
+    pub fn to_room(&self, room: &str) -> super::rooms::RoomTarget {
+        let server = self.server();
+        super::rooms::RoomTarget::from_conn(server, vec![room.to_owned()], self.id().to_owned())
+    }
+
+    /// Close the connection with a code and reason (queued frames are still sent first).
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        self.begin_close(CloseReason { code, reason: reason.into(), by: "server", drain: true });
+    }
+
+    /// Queue a frame. Returns whether it was queued. Never waits: a full queue closes the
+    /// connection as a slow consumer, so one stalled reader cannot hold up a broadcast.
+    pub(crate) fn deliver(&self, frame: &Frame) -> bool {
+        if !self.is_open() {
+            return false;
+        }
+        match self.inner.out.try_send(frame.clone()) {
+            Ok(()) => {
+                let s = &self.inner.stats;
+                s.msgs_out.fetch_add(1, Ordering::Relaxed);
+                s.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.slow_consumer();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Runs under registry locks during a fan-out, so it only flips state; the reader task
+    /// reports the close (tap, `on_error`) once it wakes, outside any lock.
+    fn slow_consumer(&self) {
+        let reason = format!(
+            "slow consumer: {} frames waiting in the outbound queue",
+            self.inner.queue_capacity
+        );
+        self.begin_close(CloseReason {
+            code: close_code::SLOW_CONSUMER,
+            reason,
+            by: "slow_consumer",
+            drain: false,
+        });
+    }
+
+    /// Start closing; the first reason wins. Returns whether this call started the close.
+    pub(crate) fn begin_close(&self, reason: CloseReason) -> bool {
+        {
+            let mut slot = lock(&self.inner.close_reason);
+            if slot.is_some() {
+                return false;
+            }
+            *slot = Some(reason);
+        }
+        self.inner.open.store(false, Ordering::Release);
+        self.inner.closing.cancel();
+        true
+    }
+
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+        lock(&self.inner.close_reason).clone()
+    }
+
+    /// Register a server-to-client request and return its id and the receiver of the answer.
+    pub(crate) fn register_request(&self) -> (u64, oneshot::Receiver<Result<Value, RequestError>>) {
+        let id = self.inner.next_request.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.inner.pending).insert(id, tx);
+        (id, rx)
+    }
+
+    pub(crate) fn resolve_request(&self, id: u64, result: Result<Value, RequestError>) -> bool {
+        let tx = lock(&self.inner.pending).remove(&id);
+        match tx {
+            Some(tx) => {
+                let _ = tx.send(result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn forget_request(&self, id: u64) {
+        lock(&self.inner.pending).remove(&id);
+    }
+
+    pub(crate) fn fail_pending_requests(&self) {
+        let pending: Vec<_> = lock(&self.inner.pending).drain().collect();
+        for (_, tx) in pending {
+            let _ = tx.send(Err(RequestError::Disconnected));
+        }
+    }
+
+    pub(crate) fn mark_pong(&self) {
+        let s = &self.inner.stats;
+        s.last_pong_us.store(now_us(), Ordering::Relaxed);
+        s.missed_pongs.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Lock a std mutex, recovering the data if a panicking thread poisoned it: every critical
+/// section in this crate leaves its data consistent, and no lock is ever held across `.await`.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

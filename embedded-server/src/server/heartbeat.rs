@@ -1,0 +1,47 @@
+//! One timer for the whole server: ping everyone, and reap those who stopped answering.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::conn::{close_code, CloseReason};
+use super::shared::Shared;
+use crate::tap::now_us;
+use crate::wire::encode;
+
+pub(crate) async fn run(shared: Arc<Shared>) {
+    let period = shared.config.heartbeat_interval;
+    if period.is_zero() {
+        return;
+    }
+    let ping = encode::ping().frame;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let max = shared.config.max_missed_pongs;
+        let now = now_us();
+        for conn in shared.registry.all() {
+            let stats = &conn.inner.stats;
+            let missed = stats.missed_pongs.load(Ordering::Relaxed);
+            if let Some(max) = max {
+                if missed >= max {
+                    if conn.begin_close(CloseReason {
+                        code: close_code::HEARTBEAT_TIMEOUT,
+                        reason: format!("no pong for {missed} pings"),
+                        by: "heartbeat",
+                        drain: false,
+                    }) {
+                        shared.counters.reaped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    continue;
+                }
+            }
+            stats.missed_pongs.fetch_add(1, Ordering::Relaxed);
+            stats.last_ping_us.store(now, Ordering::Relaxed);
+            conn.deliver(&ping);
+        }
+    }
+}

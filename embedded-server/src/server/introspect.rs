@@ -1,0 +1,157 @@
+//! Read-only views of the server for the console, the CLI and tests.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use super::conn::Conn;
+use super::Server;
+
+/// Keys whose values never leave the server unmasked in views and records.
+const SECRET_HINTS: [&str; 8] =
+    ["token", "password", "passwd", "secret", "authorization", "cookie", "apikey", "api_key"];
+
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace('-', "_");
+    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key" || k.ends_with("_key")
+}
+
+/// Query parameters with secret-looking values replaced.
+pub(crate) fn masked_params(params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_secret_key(k) { "********".to_owned() } else { v.clone() };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// One connection as introspection shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConnInfo {
+    pub id: String,
+    pub role: String,
+    pub user: String,
+    pub node: String,
+    pub origin: String,
+    pub connected_at_us: i64,
+    pub last_ping_us: Option<i64>,
+    pub last_pong_us: Option<i64>,
+    pub missed_pongs: u32,
+    pub rooms: Vec<String>,
+    pub topics: Vec<String>,
+    pub msgs_in: u64,
+    pub msgs_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub queue_depth: usize,
+    /// Upgrade query parameters, secrets masked.
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoomInfo {
+    pub name: String,
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TopicInfo {
+    /// `None` for a shared topic.
+    pub role: Option<String>,
+    pub topic: String,
+    pub subscribers: usize,
+    /// In-process bus listeners (shared topics only).
+    pub listeners: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerStats {
+    pub node_id: String,
+    pub connections: usize,
+    pub rooms: usize,
+    pub connections_total: u64,
+    pub refused_upgrades: u64,
+    pub slow_consumers: u64,
+    pub reaped: u64,
+    pub frame_errors: u64,
+    pub handler_panics: u64,
+    pub listener_faults: u64,
+}
+
+fn opt(v: i64) -> Option<i64> {
+    (v != 0).then_some(v)
+}
+
+impl Conn {
+    pub fn info(&self) -> ConnInfo {
+        let s = &self.inner.stats;
+        let node = self.inner.shared.upgrade().map(|s| s.node_id.to_string()).unwrap_or_default();
+        ConnInfo {
+            id: self.id().to_owned(),
+            role: self.role().to_owned(),
+            user: self.user().to_owned(),
+            node,
+            origin: self.inner.origin.as_str().to_owned(),
+            connected_at_us: self.connected_at_us(),
+            last_ping_us: opt(s.last_ping_us.load(Ordering::Relaxed)),
+            last_pong_us: opt(s.last_pong_us.load(Ordering::Relaxed)),
+            missed_pongs: s.missed_pongs.load(Ordering::Relaxed),
+            rooms: self.rooms(),
+            topics: self.topics(),
+            msgs_in: s.msgs_in.load(Ordering::Relaxed),
+            msgs_out: s.msgs_out.load(Ordering::Relaxed),
+            bytes_in: s.bytes_in.load(Ordering::Relaxed),
+            bytes_out: s.bytes_out.load(Ordering::Relaxed),
+            queue_depth: self.queue_depth(),
+            params: masked_params(self.params()),
+        }
+    }
+}
+
+impl Server {
+    /// Connections on this node, oldest first.
+    pub fn local(&self) -> Vec<ConnInfo> {
+        let mut v: Vec<ConnInfo> = self.shared.registry.all().iter().map(Conn::info).collect();
+        v.sort_by(|a, b| a.connected_at_us.cmp(&b.connected_at_us).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    pub fn rooms_info(&self) -> Vec<RoomInfo> {
+        self.shared.rooms.list().into_iter().map(|(name, size)| RoomInfo { name, size }).collect()
+    }
+
+    pub fn topics_info(&self) -> Vec<TopicInfo> {
+        self.shared
+            .topics
+            .list()
+            .into_iter()
+            .map(|(role, topic, subscribers)| {
+                let listeners = if role.is_none() { self.shared.bus.count(&topic) } else { 0 };
+                TopicInfo { role, topic, subscribers, listeners }
+            })
+            .collect()
+    }
+
+    pub fn stats(&self) -> ServerStats {
+        let c = &self.shared.counters;
+        ServerStats {
+            node_id: self.node_id().to_owned(),
+            connections: self.shared.registry.len(),
+            rooms: self.shared.rooms.list().len(),
+            connections_total: c.connections_total.load(Ordering::Relaxed),
+            refused_upgrades: c.refused_upgrades.load(Ordering::Relaxed),
+            slow_consumers: c.slow_consumers.load(Ordering::Relaxed),
+            reaped: c.reaped.load(Ordering::Relaxed),
+            frame_errors: c.frame_errors.load(Ordering::Relaxed),
+            handler_panics: c.handler_panics.load(Ordering::Relaxed),
+            listener_faults: c.listener_faults.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The room registry: room -> members, with each connection keeping the mirror list of its
+//! rooms. Rooms are server-controlled and mixed-role; an empty room is removed.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::conn::{lock, Conn};
+use super::error::PushError;
+use super::Server;
+use crate::wire::Frame;
+
+#[derive(Default)]
+pub(crate) struct RoomRegistry {
+    rooms: Mutex<HashMap<Arc<str>, HashMap<Arc<str>, Conn>>>,
+}
+
+/// Who, inside the targeted rooms, receives a broadcast.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    pub except: Option<String>,
+    pub only_conns: Option<HashSet<String>>,
+    pub only_users: Option<HashSet<String>>,
+}
+
+impl Filter {
+    fn admits(&self, conn: &Conn) -> bool {
+        if self.except.as_deref() == Some(conn.id()) {
+            return false;
+        }
+        if let Some(ids) = &self.only_conns {
+            if !ids.contains(conn.id()) {
+                return false;
+            }
+        }
+        if let Some(users) = &self.only_users {
+            if !users.contains(conn.user()) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.except.is_none() && self.only_conns.is_none() && self.only_users.is_none()
+    }
+
+    pub fn describe(&self) -> Option<Value> {
+        if self.is_empty() {
+            return None;
+        }
+        Some(serde_json::json!({
+            "except": self.except,
+            "only_conns": self.only_conns.as_ref().map(|s| { let mut v: Vec<_> = s.iter().collect(); v.sort(); v }),
+            "only_users": self.only_users.as_ref().map(|s| { let mut v: Vec<_> = s.iter().collect(); v.sort(); v }),
+        }))
+    }
+}
+
+impl RoomRegistry {
+    /// Add `conn` to `room`; returns false when it was already a member or is closed.
+    pub fn add(&self, room: &str, conn: &Conn) -> bool {
+        if !conn.is_open() {
+            return false;
+        }
+        let mut rooms = lock(&self.rooms);
+        let members = rooms.entry(Arc::from(room)).or_default();
+        if members.contains_key(conn.id()) {
+            return false;
+        }
+        members.insert(conn.inner.id.clone(), conn.clone());
+        lock(&conn.inner.rooms).insert(Arc::from(room));
+        true
+    }
+
+    pub fn remove(&self, room: &str, conn: &Conn) -> bool {
+        let mut rooms = lock(&self.rooms);
+        let Some(members) = rooms.get_mut(room) else { return false };
+        let removed = members.remove(conn.id()).is_some();
+        if members.is_empty() {
+            rooms.remove(room);
+        }
+        lock(&conn.inner.rooms).remove(room);
+        removed
+    }
+
+    /// Take `conn` out of every room (on disconnect); returns the rooms it left.
+    pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
+        let mut rooms = lock(&self.rooms);
+        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.rooms)).into_iter().collect();
+        for room in &mine {
+            if let Some(members) = rooms.get_mut(room) {
+                members.remove(conn.id());
+                if members.is_empty() {
+                    rooms.remove(room);
+                }
+            }
+        }
+        mine
+    }
+
+    pub fn has(&self, room: &str, conn_id: &str) -> bool {
+        lock(&self.rooms).get(room).is_some_and(|m| m.contains_key(conn_id))
+    }
+
+    pub fn size(&self, room: &str) -> usize {
+        lock(&self.rooms).get(room).map_or(0, |m| m.len())
+    }
+
+    pub fn members(&self, room: &str) -> Vec<Conn> {
+        lock(&self.rooms).get(room).map(|m| m.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Room names with their member counts.
+    pub fn list(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<_> =
+            lock(&self.rooms).iter().map(|(k, m)| (k.to_string(), m.len())).collect();
+        v.sort();
+        v
+    }
+
+    /// Queue `frame` to the admitted members of `rooms`, each connection once. Queuing never
+    /// waits, so holding the lock while fanning out is short and keeps us allocation-free in
+    /// the common single-room case.
+    pub fn deliver(&self, rooms: &[String], filter: &Filter, frame: &Frame) -> usize {
+        let registry = lock(&self.rooms);
+        let mut delivered = 0;
+        if let [room] = rooms {
+            if let Some(members) = registry.get(room.as_str()) {
+                for conn in members.values() {
+                    if filter.admits(conn) && conn.deliver(frame) {
+                        delivered += 1;
+                    }
+                }
+            }
+            return delivered;
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        for room in rooms {
+            if let Some(members) = registry.get(room.as_str()) {
+                for (id, conn) in members {
+                    if seen.insert(id) && filter.admits(conn) && conn.deliver(frame) {
+                        delivered += 1;
+                    }
+                }
+            }
+        }
+        delivered
+    }
+}
+
+/// A room on this server: membership and broadcasts.
+#[derive(Clone)]
+pub struct Room {
+    pub(crate) server: Server,
+    pub(crate) name: String,
+}
+
+impl Room {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Add a connection; returns false if it already was a member.
+    pub fn add(&self, conn: &Conn) -> bool {
+        self.server.room_add(&self.name, conn)
+    }
+    /// Add a connection by id (for example from the console); false if unknown or already in.
+    pub fn add_id(&self, conn_id: &str) -> bool {
+        match self.server.shared.registry.get(conn_id) {
+            Some(conn) => self.add(&conn),
+            None => false,
+        }
+    }
+    pub fn remove(&self, conn: &Conn) -> bool {
+        self.server.room_remove(&self.name, conn)
+    }
+    pub fn remove_id(&self, conn_id: &str) -> bool {
+        match self.server.shared.registry.get(conn_id) {
+            Some(conn) => self.remove(&conn),
+            None => false,
+        }
+    }
+    pub fn has(&self, conn: &Conn) -> bool {
+        self.server.shared.rooms.has(&self.name, conn.id())
+    }
+    /// Members on this node.
+    pub fn size(&self) -> usize {
+        self.server.shared.rooms.size(&self.name)
+    }
+    pub fn connections(&self) -> Vec<Conn> {
+        self.server.shared.rooms.members(&self.name)
+    }
+    /// Broadcast a shared event to every member. Returns how many received it.
+    pub fn broadcast(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
+        self.target().broadcast(event, payload)
+    }
+    /// A broadcast target with filters.
+    pub fn target(&self) -> RoomTarget {
+        RoomTarget {
+            server: Some(self.server.clone()),
+            rooms: vec![self.name.clone()],
+            filter: Filter::default(),
+        }
+    }
+    pub fn except(&self, conn_id: &str) -> RoomTarget {
+        self.target().except(conn_id)
+    }
+}
+
+/// One or more rooms plus filters; each recipient gets one copy.
+#[derive(Clone)]
+pub struct RoomTarget {
+    pub(crate) server: Option<Server>,
+    pub(crate) rooms: Vec<String>,
+    pub(crate) filter: Filter,
+}
+
+impl RoomTarget {
+    pub(crate) fn from_conn(server: Option<Server>, rooms: Vec<String>, me: String) -> Self {
+        RoomTarget { server, rooms, filter: Filter { except: Some(me), ..Filter::default() } }
+    }
+    /// Leave this connection out.
+    pub fn except(mut self, conn_id: &str) -> Self {
+        self.filter.except = Some(conn_id.to_owned());
+        self
+    }
+    /// Include the calling connection after all (for targets made with `Conn::to_room`).
+    pub fn include_self(mut self) -> Self {
+        self.filter.except = None;
+        self
+    }
+    /// Only these connection ids.
+    pub fn only_conns<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.filter.only_conns = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Only connections of these users.
+    pub fn only_users<I: IntoIterator<Item = S>, S: Into<String>>(mut self, users: I) -> Self {
+        self.filter.only_users = Some(users.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Add another room to the target.
+    pub fn and_room(mut self, room: &str) -> Self {
+        self.rooms.push(room.to_owned());
+        self
+    }
+    /// Broadcast a shared event; returns how many connections received it.
+    pub fn broadcast(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
+        match &self.server {
+            Some(server) => server.broadcast_rooms(self, event, payload),
+            None => Ok(0),
+        }
+    }
+}

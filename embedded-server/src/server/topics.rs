@@ -1,0 +1,78 @@
+//! Topic subscriptions: (scope, topic) -> subscribers. Shared topics are one scope for every
+//! role; a role topic is scoped to its role, so two roles may declare the same topic name.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::conn::{lock, Conn};
+use crate::wire::Frame;
+
+/// `None` scope is a shared topic; `Some(role)` a role topic.
+pub(crate) type TopicKey = (Option<Arc<str>>, Arc<str>);
+
+#[derive(Default)]
+pub(crate) struct TopicRegistry {
+    subs: Mutex<HashMap<TopicKey, HashMap<Arc<str>, Conn>>>,
+}
+
+impl TopicRegistry {
+    pub fn subscribe(&self, key: TopicKey, conn: &Conn) -> bool {
+        if !conn.is_open() {
+            return false;
+        }
+        let topic = key.1.clone();
+        let mut subs = lock(&self.subs);
+        let added = subs.entry(key).or_default().insert(conn.inner.id.clone(), conn.clone()).is_none();
+        lock(&conn.inner.topics).insert(topic);
+        added
+    }
+
+    pub fn unsubscribe(&self, key: &TopicKey, conn: &Conn) -> bool {
+        let mut subs = lock(&self.subs);
+        let removed = match subs.get_mut(key) {
+            Some(m) => {
+                let r = m.remove(conn.id()).is_some();
+                if m.is_empty() {
+                    subs.remove(key);
+                }
+                r
+            }
+            None => false,
+        };
+        lock(&conn.inner.topics).remove(&key.1);
+        removed
+    }
+
+    pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
+        let mut subs = lock(&self.subs);
+        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.topics)).into_iter().collect();
+        subs.retain(|_, m| {
+            m.remove(conn.id());
+            !m.is_empty()
+        });
+        mine
+    }
+
+    pub fn deliver(&self, key: &TopicKey, frame: &Frame) -> usize {
+        let subs = lock(&self.subs);
+        let mut n = 0;
+        if let Some(m) = subs.get(key) {
+            for conn in m.values() {
+                if conn.deliver(frame) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// (role scope, topic, subscribers), sorted.
+    pub fn list(&self) -> Vec<(Option<String>, String, usize)> {
+        let mut v: Vec<_> = lock(&self.subs)
+            .iter()
+            .map(|((r, t), m)| (r.as_ref().map(|r| r.to_string()), t.to_string(), m.len()))
+            .collect();
+        v.sort();
+        v
+    }
+}

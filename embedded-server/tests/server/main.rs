@@ -1,0 +1,19 @@
+//! Server integration tests over real sockets. One module per behaviour; one binary so the
+//! suite links once.
+
+mod support;
+
+mod bad_frames;
+mod bus;
+mod connection_cap;
+mod emits;
+mod env;
+mod handshake;
+mod heartbeat;
+mod introspection;
+mod requests;
+mod rooms;
+mod server_requests;
+mod shutdown;
+mod slow_consumer;
+mod topics;
