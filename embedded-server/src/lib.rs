@@ -5,12 +5,14 @@
 //! - [`contract`]: roles, requests, events and topics with their JSON Schemas.
 //! - [`server`]: connections, rooms, topics, the bus, delivery, heartbeat, shutdown.
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
+//! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //!
 //! A message's path: a client frame is parsed by [`wire`], dispatched by `server::reader`
 //! (validated against the [`contract`], handled), and any push it causes is encoded once by
 //! [`wire`] and queued to each recipient's writer task (`server::outbound`); every step is
 //! reported to the installed [`tap::Tap`]s.
+pub mod client;
 pub mod contract;
 pub mod demo;
 pub mod server;
