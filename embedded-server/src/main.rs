@@ -11,7 +11,11 @@ use switchboard_server::contract::Contract;
 use switchboard_server::{demo, Server, ServerConfig};
 
 #[derive(Parser, Debug)]
-#[command(name = "switchboard-server", version, about = "Switchboard realtime server (super-line v1 wire)")]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard realtime server (super-line v1 wire)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -42,6 +46,12 @@ struct ServeArgs {
     /// Close connections after this many unanswered pings (never by default).
     #[arg(long, value_name = "N")]
     max_missed_pongs: Option<u32>,
+    /// Also start N simulated demo clients (users and agents) for live traffic.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    simulate: usize,
+    /// Requests per second across all simulated clients (default: N / 2).
+    #[arg(long, value_name = "RATE")]
+    simulate_rate: Option<f64>,
     /// Maximum simultaneous connections.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     max_connections: usize,
@@ -96,19 +106,39 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (builder, what) = match &args.contract {
         Some(path) => {
             let contract = Contract::from_file(path)?.compile()?;
-            (Server::builder(Arc::new(contract)), format!("contract {}", path.display()))
+            (
+                Server::builder(Arc::new(contract)),
+                format!("contract {}", path.display()),
+            )
         }
         None => (demo::builder()?, "demo".to_owned()),
     };
     let server = builder.config(config).build()?;
     let running = server.start(&args.listen).await?;
+    let stop = tokio_util::sync::CancellationToken::new();
     if args.contract.is_none() {
         demo::spawn_ticker(&server, Duration::from_secs(1));
+        if args.simulate > 0 {
+            let mut opts = demo::simulate::SimulateOptions::new(running.url(), args.simulate);
+            if let Some(rate) = args.simulate_rate {
+                opts.rate_per_sec = rate;
+            }
+            demo::simulate::spawn(opts, stop.clone());
+        }
+    } else if args.simulate > 0 {
+        anyhow::bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
     }
-    println!("Switchboard listening on {} ({what}, node {})", running.url(), server.node_id());
+    println!(
+        "Switchboard listening on {} ({what}, node {})",
+        running.url(),
+        server.node_id()
+    );
     tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     eprintln!("shutting down...");
+    stop.cancel();
     running.shutdown().await?;
     Ok(())
 }

@@ -5,15 +5,24 @@ use serde_json::{json, Value};
 use crate::server::{Conn, HandlerError, ServerBuilder};
 
 fn room_of(input: &Value) -> String {
-    input.get("room").and_then(Value::as_str).unwrap_or_default().to_owned()
+    input
+        .get("room")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn text_of(input: &Value, key: &str) -> String {
-    input.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn server_of(conn: &Conn) -> Result<crate::server::Server, HandlerError> {
-    conn.server().ok_or_else(|| HandlerError::internal("server stopped"))
+    conn.server()
+        .ok_or_else(|| HandlerError::internal("server stopped"))
 }
 
 async fn join(input: Value, conn: Conn) -> Result<Value, HandlerError> {
@@ -30,15 +39,22 @@ async fn say(input: Value, conn: Conn) -> Result<Value, HandlerError> {
     let server = server_of(&conn)?;
     let room = server.room(&room_of(&input));
     if !room.has(&conn) {
-        return Err(HandlerError::forbidden(format!("not a member of room {}", room.name())));
+        return Err(HandlerError::forbidden(format!(
+            "not a member of room {}",
+            room.name()
+        )));
     }
-    let message = json!({ "room": room.name(), "text": text_of(&input, "text"), "from": conn.user() });
+    let message =
+        json!({ "room": room.name(), "text": text_of(&input, "text"), "from": conn.user() });
     room.broadcast("message", &message)?;
     Ok(json!({ "ok": true }))
 }
 
 async fn notify(conn: Conn) -> Result<Value, HandlerError> {
-    conn.emit("message", &json!({ "room": "lobby", "text": "hi", "from": "system" }))?;
+    conn.emit(
+        "message",
+        &json!({ "room": "lobby", "text": "hi", "from": "system" }),
+    )?;
     Ok(json!({ "ok": true }))
 }
 

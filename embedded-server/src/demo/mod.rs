@@ -3,6 +3,7 @@
 //! `switchboard-server --demo` run when no application is given.
 
 mod handlers;
+pub mod simulate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +40,10 @@ pub fn spawn_ticker(server: &Server, period: Duration) -> tokio::task::JoinHandl
                 _ = server.shutdown_signal() => return,
             }
             n += 1;
-            if let Err(e) = server.for_role("user").publish("ticker", &json!({ "n": n })) {
+            if let Err(e) = server
+                .for_role("user")
+                .publish("ticker", &json!({ "n": n }))
+            {
                 tracing::warn!("ticker publish failed: {e}");
             }
         }

@@ -41,11 +41,21 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
     (status, [(header::CONNECTION, "close")], reason.to_owned()).into_response()
 }
 
-fn refused(shared: &Shared, status: StatusCode, reason: String, query: &BTreeMap<String, String>) -> Response {
-    shared.counters.refused_upgrades.fetch_add(1, Ordering::Relaxed);
+fn refused(
+    shared: &Shared,
+    status: StatusCode,
+    reason: String,
+    query: &BTreeMap<String, String>,
+) -> Response {
+    shared
+        .counters
+        .refused_upgrades
+        .fetch_add(1, Ordering::Relaxed);
     shared.tap(TapKind::AuthRefused, Origin::Client, |ev| {
         ev.role = query.get("role").map(|r| r.as_str().into());
-        ev.meta = Some(json!({ "status": status.as_u16(), "reason": reason, "params": masked_params(query) }));
+        ev.meta = Some(
+            json!({ "status": status.as_u16(), "reason": reason, "params": masked_params(query) }),
+        );
     });
     refuse(status, &reason)
 }
@@ -70,16 +80,31 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let query: BTreeMap<String, String> = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     if shared.shutdown.is_cancelled() {
-        return refused(&shared, StatusCode::SERVICE_UNAVAILABLE, "server shutting down".into(), &query);
+        return refused(
+            &shared,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server shutting down".into(),
+            &query,
+        );
     }
     if shared.registry.len() >= shared.config.max_connections {
-        let reason = format!("connection limit of {} reached", shared.config.max_connections);
+        let reason = format!(
+            "connection limit of {} reached",
+            shared.config.max_connections
+        );
         return refused(&shared, StatusCode::SERVICE_UNAVAILABLE, reason, &query);
     }
-    let remote = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let remote = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let auth_req = AuthRequest {
         path: parts.uri.path().to_owned(),
         query: query.clone(),
@@ -94,7 +119,11 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         let reason = format!("unknown role `{}`", identity.role);
         return refused(&shared, StatusCode::UNAUTHORIZED, reason, &query);
     }
-    let origin = if query.contains_key(REPLAY_PARAM) { Origin::Replay } else { Origin::Client };
+    let origin = if query.contains_key(REPLAY_PARAM) {
+        Origin::Replay
+    } else {
+        Origin::Client
+    };
     server.ensure_heartbeat();
     // Let frames somewhat over the limit reach us so we can answer them with 1009 and a reason;
     // the transport's own cap only guards against absurd sizes.

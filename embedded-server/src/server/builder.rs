@@ -68,7 +68,9 @@ impl ServerBuilder {
         Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
     {
         if self.contract.request(role, name).is_none() {
-            self.errors.push(format!("no request `{name}` for role `{role}` in the contract"));
+            self.errors.push(format!(
+                "no request `{name}` for role `{role}` in the contract"
+            ));
         }
         self.handlers
             .entry(role.to_owned())
@@ -99,7 +101,10 @@ impl ServerBuilder {
 
     /// Called for every fault: panicking handlers, failing bus listeners, rejected inbound
     /// payloads, slow consumers, adapter failures.
-    pub fn on_error(mut self, f: impl Fn(&ServerFault, &FaultContext) + Send + Sync + 'static) -> Self {
+    pub fn on_error(
+        mut self,
+        f: impl Fn(&ServerFault, &FaultContext) + Send + Sync + 'static,
+    ) -> Self {
         self.on_error.push(Arc::new(f));
         self
     }
@@ -115,7 +120,9 @@ impl ServerBuilder {
             return Err(BuildError(self.errors));
         }
         let auth = self.auth.unwrap_or_else(|| {
-            Arc::new(|req: AuthRequest| futures_util::future::ready(default_authenticate(req)).boxed())
+            Arc::new(|req: AuthRequest| {
+                futures_util::future::ready(default_authenticate(req)).boxed()
+            })
         });
         let shared = Shared::new(
             self.contract,
@@ -126,6 +133,9 @@ impl ServerBuilder {
             self.on_error,
             self.taps,
         );
-        Ok(Server { shared: Arc::new(shared), origin: Default::default() })
+        Ok(Server {
+            shared: Arc::new(shared),
+            origin: Default::default(),
+        })
     }
 }

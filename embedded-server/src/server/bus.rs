@@ -45,7 +45,9 @@ impl Bus {
 
     pub fn remove(&self, topic: &str, id: u64) -> bool {
         let mut l = self.listeners.write().unwrap_or_else(|p| p.into_inner());
-        let Some(v) = l.get_mut(topic) else { return false };
+        let Some(v) = l.get_mut(topic) else {
+            return false;
+        };
         let before = v.len();
         v.retain(|(i, _)| *i != id);
         let removed = v.len() != before;
@@ -58,7 +60,9 @@ impl Bus {
     /// The listeners of `topic`, copied out so they run without any lock held.
     pub fn snapshot(&self, topic: &str) -> Vec<Listener> {
         let l = self.listeners.read().unwrap_or_else(|p| p.into_inner());
-        l.get(topic).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default()
+        l.get(topic)
+            .map(|v| v.iter().map(|(_, f)| f.clone()).collect())
+            .unwrap_or_default()
     }
 
     pub fn count(&self, topic: &str) -> usize {

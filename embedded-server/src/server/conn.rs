@@ -118,11 +118,17 @@ impl Conn {
     }
     /// Rooms this connection is in, on this node.
     pub fn rooms(&self) -> Vec<String> {
-        lock(&self.inner.rooms).iter().map(|r| r.to_string()).collect()
+        lock(&self.inner.rooms)
+            .iter()
+            .map(|r| r.to_string())
+            .collect()
     }
     /// Topics this connection subscribes to.
     pub fn topics(&self) -> Vec<String> {
-        lock(&self.inner.topics).iter().map(|r| r.to_string()).collect()
+        lock(&self.inner.topics)
+            .iter()
+            .map(|r| r.to_string())
+            .collect()
     }
     pub fn env(&self) -> Value {
         lock(&self.inner.env).clone()
@@ -134,13 +140,18 @@ impl Conn {
 
     /// The server this connection belongs to, or `None` once the server is gone.
     pub fn server(&self) -> Option<Server> {
-        self.inner.shared.upgrade().map(|shared| Server { shared, origin: self.inner.origin })
+        self.inner.shared.upgrade().map(|shared| Server {
+            shared,
+            origin: self.inner.origin,
+        })
     }
 
     /// Push an event to this connection only. Allowed: this role's events and shared events.
     /// Returns how many connections received it (0 or 1).
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
-        let Some(server) = self.server() else { return Ok(0) };
+        let Some(server) = self.server() else {
+            return Ok(0);
+        };
         server.emit_to_conns(TapKind::Emit, event, payload, std::slice::from_ref(self))
     }
 
@@ -161,7 +172,12 @@ impl Conn {
 
     /// Close the connection with a code and reason (queued frames are still sent first).
     pub fn close(&self, code: u16, reason: impl Into<String>) {
-        self.begin_close(CloseReason { code, reason: reason.into(), by: "server", drain: true });
+        self.begin_close(CloseReason {
+            code,
+            reason: reason.into(),
+            by: "server",
+            drain: true,
+        });
     }
 
     /// Queue a frame. Returns whether it was queued. Never waits: a full queue closes the

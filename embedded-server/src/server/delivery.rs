@@ -23,7 +23,10 @@ impl Server {
     fn check(&self, msg: &CompiledMessage, payload: &Value) -> Result<(), PushError> {
         if self.shared.config.validate_pushes {
             msg.validate(payload)
-                .map_err(|issues| PushError::Validation { name: msg.name().to_owned(), issues })?;
+                .map_err(|issues| PushError::Validation {
+                    name: msg.name().to_owned(),
+                    issues,
+                })?;
         }
         Ok(())
     }
@@ -52,7 +55,10 @@ impl Server {
         }
         if checked.is_empty() {
             if let Some(role) = refused_role {
-                return Err(PushError::UnknownEvent { name: event.to_owned(), role });
+                return Err(PushError::UnknownEvent {
+                    name: event.to_owned(),
+                    role,
+                });
             }
         }
         let encoded = enc(encode::evt(event, payload))?;
@@ -101,7 +107,10 @@ impl Server {
     }
 
     fn shared_event_or_err(&self, event: &str) -> Result<&CompiledMessage, PushError> {
-        self.shared.contract.shared_event(event).ok_or_else(|| PushError::NotShared(event.to_owned()))
+        self.shared
+            .contract
+            .shared_event(event)
+            .ok_or_else(|| PushError::NotShared(event.to_owned()))
     }
 
     pub(crate) fn broadcast_rooms(
@@ -113,7 +122,10 @@ impl Server {
         let msg = self.shared_event_or_err(event)?;
         self.check(msg, payload)?;
         let encoded = enc(encode::evt(event, payload))?;
-        let delivered = self.shared.rooms.deliver(&target.rooms, &target.filter, &encoded.frame);
+        let delivered = self
+            .shared
+            .rooms
+            .deliver(&target.rooms, &target.filter, &encoded.frame);
         self.shared.tap(TapKind::RoomBroadcast, self.origin, |ev| {
             ev.name = Some(event.into());
             ev.rooms = target.rooms.iter().map(|r| r.as_str().into()).collect();
@@ -180,16 +192,22 @@ impl Server {
     pub(crate) fn run_listeners(&self, topic: &str, payload: &Value, from: &str) -> usize {
         let listeners = self.shared.bus.snapshot(topic);
         for listener in &listeners {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                listener(payload, from)
-            }));
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(payload, from)));
             let fault = match outcome {
                 Ok(fault) => fault,
                 Err(panic) => Some(panic_message(panic.as_ref())),
             };
             if let Some(fault) = fault {
-                self.shared.counters.listener_faults.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.shared.report(FaultKind::Event, Some(topic), format!("bus listener failed: {fault}"));
+                self.shared
+                    .counters
+                    .listener_faults
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.shared.report(
+                    FaultKind::Event,
+                    Some(topic),
+                    format!("bus listener failed: {fault}"),
+                );
             }
         }
         listeners.len()
@@ -207,7 +225,11 @@ impl Server {
         }
         let listener: Listener = std::sync::Arc::new(move |v, from| f(v, from).into_fault());
         let id = self.shared.bus.add(topic, listener);
-        Ok(Subscription { shared: std::sync::Arc::downgrade(&self.shared), topic: topic.to_owned(), id })
+        Ok(Subscription {
+            shared: std::sync::Arc::downgrade(&self.shared),
+            topic: topic.to_owned(),
+            id,
+        })
     }
 }
 
@@ -222,7 +244,9 @@ impl ConnTarget {
     /// connection is not here.
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
         match self.server.shared.registry.get(&self.id) {
-            Some(conn) => self.server.emit_to_conns(TapKind::ToConn, event, payload, &[conn]),
+            Some(conn) => self
+                .server
+                .emit_to_conns(TapKind::ToConn, event, payload, &[conn]),
             None => Ok(0),
         }
     }
@@ -240,7 +264,10 @@ impl ConnTarget {
         timeout: std::time::Duration,
     ) -> Result<Value, RequestError> {
         let shared = &self.server.shared;
-        let conn = shared.registry.get(&self.id).ok_or_else(|| RequestError::NotConnected(self.id.clone()))?;
+        let conn = shared
+            .registry
+            .get(&self.id)
+            .ok_or_else(|| RequestError::NotConnected(self.id.clone()))?;
         let (i, rx) = conn.register_request();
         let encoded = encode::sreq(i, name, input).map_err(|e| RequestError::Remote {
             code: crate::wire::ErrorCode::BAD_REQUEST,
@@ -296,7 +323,8 @@ impl UserTarget {
         if conns.is_empty() {
             return Ok(0);
         }
-        self.server.emit_to_conns(TapKind::ToUser, event, payload, &conns)
+        self.server
+            .emit_to_conns(TapKind::ToUser, event, payload, &conns)
     }
 
     /// The user's connections on this node.

@@ -15,7 +15,11 @@ pub struct HandlerError {
 
 impl HandlerError {
     pub fn new(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
-        HandlerError { code: code.into(), message: message.into(), data: None }
+        HandlerError {
+            code: code.into(),
+            message: message.into(),
+            data: None,
+        }
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::FORBIDDEN, message)
@@ -52,7 +56,9 @@ impl From<serde_json::Error> for HandlerError {
 pub enum PushError {
     #[error("unknown event `{name}` for role `{role}`")]
     UnknownEvent { name: String, role: String },
-    #[error("`{0}` is not a shared event: rooms and server-wide broadcasts carry shared events only")]
+    #[error(
+        "`{0}` is not a shared event: rooms and server-wide broadcasts carry shared events only"
+    )]
     NotShared(String),
     #[error("unknown topic `{0}`")]
     UnknownTopic(String),
@@ -98,7 +104,11 @@ pub enum RequestError {
     #[error("the connection closed before answering")]
     Disconnected,
     #[error("the client answered with an error: {code}: {message}")]
-    Remote { code: ErrorCode, message: String, data: Option<Value> },
+    Remote {
+        code: ErrorCode,
+        message: String,
+        data: Option<Value>,
+    },
     #[error("cluster adapter: {0}")]
     Adapter(String),
 }
@@ -107,7 +117,10 @@ pub enum RequestError {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("an authenticate hook was given a role `{0}` that is not in the contract")]

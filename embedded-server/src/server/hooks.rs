@@ -33,7 +33,12 @@ pub struct Identity {
 
 impl Identity {
     pub fn new(role: impl Into<String>, user: impl Into<String>) -> Self {
-        Identity { role: role.into(), user: user.into(), ctx: Value::Null, env: Value::Null }
+        Identity {
+            role: role.into(),
+            user: user.into(),
+            ctx: Value::Null,
+            env: Value::Null,
+        }
     }
 }
 
@@ -86,7 +91,9 @@ pub struct ServerFault {
 
 impl ServerFault {
     pub fn new(message: impl Into<String>) -> Self {
-        ServerFault { message: message.into() }
+        ServerFault {
+            message: message.into(),
+        }
     }
 }
 

@@ -9,8 +9,16 @@ use super::conn::Conn;
 use super::Server;
 
 /// Keys whose values never leave the server unmasked in views and records.
-const SECRET_HINTS: [&str; 8] =
-    ["token", "password", "passwd", "secret", "authorization", "cookie", "apikey", "api_key"];
+const SECRET_HINTS: [&str; 8] = [
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "authorization",
+    "cookie",
+    "apikey",
+    "api_key",
+];
 
 pub(crate) fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase().replace('-', "_");
@@ -22,7 +30,11 @@ pub(crate) fn masked_params(params: &BTreeMap<String, String>) -> BTreeMap<Strin
     params
         .iter()
         .map(|(k, v)| {
-            let v = if is_secret_key(k) { "********".to_owned() } else { v.clone() };
+            let v = if is_secret_key(k) {
+                "********".to_owned()
+            } else {
+                v.clone()
+            };
             (k.clone(), v)
         })
         .collect()
@@ -88,7 +100,12 @@ fn opt(v: i64) -> Option<i64> {
 impl Conn {
     pub fn info(&self) -> ConnInfo {
         let s = &self.inner.stats;
-        let node = self.inner.shared.upgrade().map(|s| s.node_id.to_string()).unwrap_or_default();
+        let node = self
+            .inner
+            .shared
+            .upgrade()
+            .map(|s| s.node_id.to_string())
+            .unwrap_or_default();
         ConnInfo {
             id: self.id().to_owned(),
             role: self.role().to_owned(),
@@ -115,7 +132,11 @@ impl Server {
     /// Connections on this node, oldest first.
     pub fn local(&self) -> Vec<ConnInfo> {
         let mut v: Vec<ConnInfo> = self.shared.registry.all().iter().map(Conn::info).collect();
-        v.sort_by(|a, b| a.connected_at_us.cmp(&b.connected_at_us).then(a.id.cmp(&b.id)));
+        v.sort_by(|a, b| {
+            a.connected_at_us
+                .cmp(&b.connected_at_us)
+                .then(a.id.cmp(&b.id))
+        });
         v
     }
 
@@ -124,7 +145,12 @@ impl Server {
     }
 
     pub fn rooms_info(&self) -> Vec<RoomInfo> {
-        self.shared.rooms.list().into_iter().map(|(name, size)| RoomInfo { name, size }).collect()
+        self.shared
+            .rooms
+            .list()
+            .into_iter()
+            .map(|(name, size)| RoomInfo { name, size })
+            .collect()
     }
 
     pub fn topics_info(&self) -> Vec<TopicInfo> {
@@ -133,8 +159,17 @@ impl Server {
             .list()
             .into_iter()
             .map(|(role, topic, subscribers)| {
-                let listeners = if role.is_none() { self.shared.bus.count(&topic) } else { 0 };
-                TopicInfo { role, topic, subscribers, listeners }
+                let listeners = if role.is_none() {
+                    self.shared.bus.count(&topic)
+                } else {
+                    0
+                };
+                TopicInfo {
+                    role,
+                    topic,
+                    subscribers,
+                    listeners,
+                }
             })
             .collect()
     }

@@ -38,17 +38,26 @@ impl Server {
     pub async fn start(&self, addr: &str) -> Result<RunningServer, ServeError> {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|source| ServeError::Bind { addr: addr.to_owned(), source })?;
+            .map_err(|source| ServeError::Bind {
+                addr: addr.to_owned(),
+                source,
+            })?;
         let local = listener.local_addr()?;
         let server = self.clone();
         let task = tokio::spawn(async move { server.serve(listener).await });
-        Ok(RunningServer { server: self.clone(), addr: local, task })
+        Ok(RunningServer {
+            server: self.clone(),
+            addr: local,
+            task,
+        })
     }
 
     /// Serve on `listener` until [`Server::shutdown`] is called.
     pub async fn serve(&self, listener: TcpListener) -> Result<(), ServeError> {
         self.ensure_heartbeat();
-        let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
         let stop = self.shared.shutdown.clone();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { stop.cancelled().await })

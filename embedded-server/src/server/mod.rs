@@ -75,7 +75,10 @@ impl Server {
 
     /// The same server, recording what this handle does with another origin.
     pub fn with_origin(&self, origin: Origin) -> Server {
-        Server { shared: self.shared.clone(), origin }
+        Server {
+            shared: self.shared.clone(),
+            origin,
+        }
     }
 
     pub fn origin(&self) -> Origin {
@@ -93,7 +96,10 @@ impl Server {
     }
 
     pub fn room(&self, name: &str) -> Room {
-        Room { server: self.clone(), name: name.to_owned() }
+        Room {
+            server: self.clone(),
+            name: name.to_owned(),
+        }
     }
 
     /// Several rooms at once; each recipient receives one copy.
@@ -106,15 +112,24 @@ impl Server {
     }
 
     pub fn to_conn(&self, id: &str) -> ConnTarget {
-        ConnTarget { server: self.clone(), id: id.to_owned() }
+        ConnTarget {
+            server: self.clone(),
+            id: id.to_owned(),
+        }
     }
 
     pub fn to_user(&self, user: &str) -> UserTarget {
-        UserTarget { server: self.clone(), user: user.to_owned() }
+        UserTarget {
+            server: self.clone(),
+            user: user.to_owned(),
+        }
     }
 
     pub fn for_role(&self, role: &str) -> RoleTarget {
-        RoleTarget { server: self.clone(), role: role.to_owned() }
+        RoleTarget {
+            server: self.clone(),
+            role: role.to_owned(),
+        }
     }
 
     /// Resolves when shutdown begins; background tasks of the application can select on it.

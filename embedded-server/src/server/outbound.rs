@@ -67,8 +67,10 @@ pub(crate) async fn write_loop(
             }
         }
         if reason.by != "client" {
-            let frame =
-                CloseFrame { code: reason.code, reason: truncate_reason(&reason.reason).into() };
+            let frame = CloseFrame {
+                code: reason.code,
+                reason: truncate_reason(&reason.reason).into(),
+            };
             let _ = sink.send(Message::Close(Some(frame))).await;
         }
     }

@@ -68,7 +68,10 @@ pub(crate) async fn run(
     }
     let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
     shared.registry.insert(conn.clone());
-    shared.counters.connections_total.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters
+        .connections_total
+        .fetch_add(1, Ordering::Relaxed);
     shared.tap_conn(TapKind::Connect, &conn, |ev| {
         ev.meta = Some(json!({
             "node": &*shared.node_id,
@@ -105,20 +108,32 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<We
         let stats = &conn.inner.stats;
         match msg {
             None => {
-                conn.begin_close(CloseReason { code: 1006, reason: "connection lost".into(), by: "client", drain: false });
+                conn.begin_close(CloseReason {
+                    code: 1006,
+                    reason: "connection lost".into(),
+                    by: "client",
+                    drain: false,
+                });
                 return;
             }
             Some(Err(e)) => {
                 if is_capacity_error(&e) {
                     oversized(shared, conn, None, max);
                 } else {
-                    conn.begin_close(CloseReason { code: 1006, reason: format!("read error: {e}"), by: "client", drain: false });
+                    conn.begin_close(CloseReason {
+                        code: 1006,
+                        reason: format!("read error: {e}"),
+                        by: "client",
+                        drain: false,
+                    });
                 }
                 return;
             }
             Some(Ok(Message::Text(text))) => {
                 stats.msgs_in.fetch_add(1, Ordering::Relaxed);
-                stats.bytes_in.fetch_add(text.len() as u64, Ordering::Relaxed);
+                stats
+                    .bytes_in
+                    .fetch_add(text.len() as u64, Ordering::Relaxed);
                 if text.len() > max {
                     oversized(shared, conn, Some(text.as_str()), max);
                     return;
@@ -127,20 +142,33 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<We
             }
             Some(Ok(Message::Binary(bytes))) => {
                 stats.msgs_in.fetch_add(1, Ordering::Relaxed);
-                stats.bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                stats
+                    .bytes_in
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 if bytes.len() > max {
                     oversized(shared, conn, None, max);
                     return;
                 }
-                let prefix = String::from_utf8_lossy(&bytes[..bytes.len().min(BAD_FRAME_PREFIX)]).into_owned();
-                frame_error(shared, conn, prefix, "binary frames are not supported: send each frame as JSON text".into());
+                let prefix = String::from_utf8_lossy(&bytes[..bytes.len().min(BAD_FRAME_PREFIX)])
+                    .into_owned();
+                frame_error(
+                    shared,
+                    conn,
+                    prefix,
+                    "binary frames are not supported: send each frame as JSON text".into(),
+                );
             }
             Some(Ok(Message::Close(frame))) => {
                 let (code, reason) = match frame {
                     Some(f) => (f.code, f.reason.to_string()),
                     None => (1005, String::new()),
                 };
-                conn.begin_close(CloseReason { code, reason, by: "client", drain: false });
+                conn.begin_close(CloseReason {
+                    code,
+                    reason,
+                    by: "client",
+                    drain: false,
+                });
                 return;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
@@ -156,7 +184,9 @@ fn is_capacity_error(e: &axum::Error) -> bool {
         }
         source = err.source();
     }
-    e.to_string().to_ascii_lowercase().contains("space limit exceeded")
+    e.to_string()
+        .to_ascii_lowercase()
+        .contains("space limit exceeded")
 }
 
 fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {
@@ -171,7 +201,12 @@ fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {
         ev.size = size.unwrap_or(0);
         ev.meta = Some(json!({ "error": reason, "closed": true }));
     });
-    conn.begin_close(CloseReason { code: close_code::TOO_BIG, reason, by: "server", drain: true });
+    conn.begin_close(CloseReason {
+        code: close_code::TOO_BIG,
+        reason,
+        by: "server",
+        drain: true,
+    });
 }
 
 fn prefix(text: &str) -> &str {
@@ -206,7 +241,14 @@ fn handle_text(shared: &Arc<Shared>, conn: &Conn, text: &str) {
             conn.resolve_request(i, Ok(d));
         }
         ClientFrame::Serr { i, code, m, d } => {
-            conn.resolve_request(i, Err(super::error::RequestError::Remote { code, message: m, data: d }));
+            conn.resolve_request(
+                i,
+                Err(super::error::RequestError::Remote {
+                    code,
+                    message: m,
+                    data: d,
+                }),
+            );
         }
         ClientFrame::Ping => {
             conn.deliver(&encode::pong().frame);
@@ -225,7 +267,14 @@ fn run_inline_or_spawn(shared: &Shared, fut: impl Future<Output = ()> + Send + '
     }
 }
 
-fn reply_error(shared: &Shared, conn: &Conn, i: u64, name: &str, err: &HandlerError, started: Option<Instant>) {
+fn reply_error(
+    shared: &Shared,
+    conn: &Conn,
+    i: u64,
+    name: &str,
+    err: &HandlerError,
+    started: Option<Instant>,
+) {
     let encoded = encode::err(Some(i), &err.code, &err.message, err.data.as_ref());
     conn.deliver(&encoded.frame);
     shared.tap_conn(TapKind::ErrorOut, conn, |ev| {
@@ -241,7 +290,14 @@ fn reply_error(shared: &Shared, conn: &Conn, i: u64, name: &str, err: &HandlerEr
     });
 }
 
-fn handle_request(shared: &Arc<Shared>, conn: &Conn, i: u64, name: String, input: Value, size: usize) {
+fn handle_request(
+    shared: &Arc<Shared>,
+    conn: &Conn,
+    i: u64,
+    name: String,
+    input: Value,
+    size: usize,
+) {
     shared.tap_conn(TapKind::RequestIn, conn, |ev| {
         ev.name = Some(name.as_str().into());
         ev.size = size;
@@ -257,7 +313,11 @@ fn handle_request(shared: &Arc<Shared>, conn: &Conn, i: u64, name: String, input
             .with_data(serde_json::to_value(&issues).unwrap_or(Value::Null));
         return reply_error(shared, conn, i, &name, &err, None);
     }
-    let handler = shared.handlers.get(conn.role()).and_then(|h| h.get(&name)).cloned();
+    let handler = shared
+        .handlers
+        .get(conn.role())
+        .and_then(|h| h.get(&name))
+        .cloned();
     let Some(handler) = handler else {
         // No handler: a contract file alone gives a working development server.
         let sample = request.sample_output();
@@ -272,9 +332,16 @@ fn handle_request(shared: &Arc<Shared>, conn: &Conn, i: u64, name: String, input
         let result = match outcome {
             Ok(r) => r,
             Err(panic) => {
-                shared2.counters.handler_panics.fetch_add(1, Ordering::Relaxed);
+                shared2
+                    .counters
+                    .handler_panics
+                    .fetch_add(1, Ordering::Relaxed);
                 let msg = panic_message(panic.as_ref());
-                shared2.report(FaultKind::Request, Some(&name), format!("handler `{name}` {msg}"));
+                shared2.report(
+                    FaultKind::Request,
+                    Some(&name),
+                    format!("handler `{name}` {msg}"),
+                );
                 Err(HandlerError::internal("Internal error"))
             }
         };
@@ -298,7 +365,13 @@ fn respond(
         if let Some(req) = shared.contract.request(conn.role(), name) {
             if let Err(issues) = req.validate_output(&output) {
                 let detail = super::error::describe_issues(&issues);
-                shared.report(FaultKind::Request, Some(name), format!("handler `{name}` returned an output that breaks the contract: {detail}"));
+                shared.report(
+                    FaultKind::Request,
+                    Some(name),
+                    format!(
+                        "handler `{name}` returned an output that breaks the contract: {detail}"
+                    ),
+                );
                 let err = HandlerError::internal("Handler output failed validation");
                 return reply_error(shared, conn, i, name, &err, Some(started));
             }
@@ -311,7 +384,8 @@ fn respond(
                 ev.name = Some(name.into());
                 ev.size = encoded.len();
                 ev.payload = Some(TapPayload::Frame(encoded));
-                ev.meta = Some(json!({ "i": i, "duration_us": started.elapsed().as_micros() as u64 }));
+                ev.meta =
+                    Some(json!({ "i": i, "duration_us": started.elapsed().as_micros() as u64 }));
             });
         }
         Err(e) => {
@@ -345,13 +419,24 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
         match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
             Ok(true) => accept_sub(&shared2, &conn2, i, &topic, key),
             Ok(false) => {
-                let err = HandlerError::forbidden(format!("Subscription to topic {topic} was denied"));
+                let err =
+                    HandlerError::forbidden(format!("Subscription to topic {topic} was denied"));
                 deny_sub(&shared2, &conn2, i, &topic, &err);
             }
             Err(panic) => {
                 let msg = panic_message(panic.as_ref());
-                shared2.report(FaultKind::Subscribe, Some(&topic), format!("authorize_subscribe {msg}"));
-                deny_sub(&shared2, &conn2, i, &topic, &HandlerError::internal("Internal error"));
+                shared2.report(
+                    FaultKind::Subscribe,
+                    Some(&topic),
+                    format!("authorize_subscribe {msg}"),
+                );
+                deny_sub(
+                    &shared2,
+                    &conn2,
+                    i,
+                    &topic,
+                    &HandlerError::internal("Internal error"),
+                );
             }
         }
     });
@@ -380,7 +465,9 @@ fn deny_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, err: &HandlerErro
 }
 
 fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
-    let Some(key) = topic_key(shared, conn, topic) else { return };
+    let Some(key) = topic_key(shared, conn, topic) else {
+        return;
+    };
     if shared.topics.unsubscribe(&key, conn) {
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(topic.into());
@@ -391,7 +478,12 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
 
 /// Forget a closed connection everywhere and record why it went.
 async fn cleanup(shared: &Shared, conn: &Conn) {
-    conn.begin_close(CloseReason { code: 1006, reason: "connection lost".into(), by: "client", drain: false });
+    conn.begin_close(CloseReason {
+        code: 1006,
+        reason: "connection lost".into(),
+        by: "client",
+        drain: false,
+    });
     shared.registry.remove(conn);
     for room in shared.rooms.remove_all(conn) {
         shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
@@ -411,13 +503,28 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
     if let Some(r) = &reason {
         match r.by {
             "slow_consumer" => {
-                shared.counters.slow_consumers.fetch_add(1, Ordering::Relaxed);
-                shared.tap_conn(TapKind::SlowConsumer, conn, |ev| ev.meta = Some(json!({ "reason": r.reason })));
-                shared.report(FaultKind::Disconnect, None, format!("connection {} closed: {}", conn.id(), r.reason));
+                shared
+                    .counters
+                    .slow_consumers
+                    .fetch_add(1, Ordering::Relaxed);
+                shared.tap_conn(TapKind::SlowConsumer, conn, |ev| {
+                    ev.meta = Some(json!({ "reason": r.reason }))
+                });
+                shared.report(
+                    FaultKind::Disconnect,
+                    None,
+                    format!("connection {} closed: {}", conn.id(), r.reason),
+                );
             }
             "heartbeat" => {
-                shared.tap_conn(TapKind::HeartbeatReap, conn, |ev| ev.meta = Some(json!({ "reason": r.reason })));
-                shared.report(FaultKind::Heartbeat, None, format!("connection {} reaped: {}", conn.id(), r.reason));
+                shared.tap_conn(TapKind::HeartbeatReap, conn, |ev| {
+                    ev.meta = Some(json!({ "reason": r.reason }))
+                });
+                shared.report(
+                    FaultKind::Heartbeat,
+                    None,
+                    format!("connection {} reaped: {}", conn.id(), r.reason),
+                );
             }
             _ => {}
         }

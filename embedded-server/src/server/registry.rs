@@ -45,7 +45,10 @@ impl Registry {
     pub fn by_user(&self, user: &str) -> Vec<Conn> {
         let inner = lock(&self.inner);
         match inner.by_user.get(user) {
-            Some(ids) => ids.iter().filter_map(|id| inner.by_id.get(id).cloned()).collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| inner.by_id.get(id).cloned())
+                .collect(),
             None => Vec::new(),
         }
     }

@@ -76,7 +76,9 @@ impl RoomRegistry {
 
     pub fn remove(&self, room: &str, conn: &Conn) -> bool {
         let mut rooms = lock(&self.rooms);
-        let Some(members) = rooms.get_mut(room) else { return false };
+        let Some(members) = rooms.get_mut(room) else {
+            return false;
+        };
         let removed = members.remove(conn.id()).is_some();
         if members.is_empty() {
             rooms.remove(room);
@@ -88,7 +90,9 @@ impl RoomRegistry {
     /// Take `conn` out of every room (on disconnect); returns the rooms it left.
     pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
         let mut rooms = lock(&self.rooms);
-        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.rooms)).into_iter().collect();
+        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.rooms))
+            .into_iter()
+            .collect();
         for room in &mine {
             if let Some(members) = rooms.get_mut(room) {
                 members.remove(conn.id());
@@ -101,7 +105,9 @@ impl RoomRegistry {
     }
 
     pub fn has(&self, room: &str, conn_id: &str) -> bool {
-        lock(&self.rooms).get(room).is_some_and(|m| m.contains_key(conn_id))
+        lock(&self.rooms)
+            .get(room)
+            .is_some_and(|m| m.contains_key(conn_id))
     }
 
     pub fn size(&self, room: &str) -> usize {
@@ -109,13 +115,18 @@ impl RoomRegistry {
     }
 
     pub fn members(&self, room: &str) -> Vec<Conn> {
-        lock(&self.rooms).get(room).map(|m| m.values().cloned().collect()).unwrap_or_default()
+        lock(&self.rooms)
+            .get(room)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Room names with their member counts.
     pub fn list(&self) -> Vec<(String, usize)> {
-        let mut v: Vec<_> =
-            lock(&self.rooms).iter().map(|(k, m)| (k.to_string(), m.len())).collect();
+        let mut v: Vec<_> = lock(&self.rooms)
+            .iter()
+            .map(|(k, m)| (k.to_string(), m.len()))
+            .collect();
         v.sort();
         v
     }
@@ -218,7 +229,14 @@ pub struct RoomTarget {
 
 impl RoomTarget {
     pub(crate) fn from_conn(server: Option<Server>, rooms: Vec<String>, me: String) -> Self {
-        RoomTarget { server, rooms, filter: Filter { except: Some(me), ..Filter::default() } }
+        RoomTarget {
+            server,
+            rooms,
+            filter: Filter {
+                except: Some(me),
+                ..Filter::default()
+            },
+        }
     }
     /// Leave this connection out.
     pub fn except(mut self, conn_id: &str) -> Self {

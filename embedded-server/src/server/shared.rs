@@ -140,7 +140,10 @@ impl Shared {
     pub fn report(&self, kind: FaultKind, name: Option<&str>, message: String) {
         tracing::warn!(kind = ?kind, name = name.unwrap_or(""), "{message}");
         let fault = ServerFault::new(message);
-        let ctx = FaultContext { kind, name: name.map(str::to_owned) };
+        let ctx = FaultContext {
+            kind,
+            name: name.map(str::to_owned),
+        };
         for hook in &self.on_error {
             let hook = hook.clone();
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&fault, &ctx)));

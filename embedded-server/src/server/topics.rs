@@ -22,7 +22,11 @@ impl TopicRegistry {
         }
         let topic = key.1.clone();
         let mut subs = lock(&self.subs);
-        let added = subs.entry(key).or_default().insert(conn.inner.id.clone(), conn.clone()).is_none();
+        let added = subs
+            .entry(key)
+            .or_default()
+            .insert(conn.inner.id.clone(), conn.clone())
+            .is_none();
         lock(&conn.inner.topics).insert(topic);
         added
     }
@@ -45,7 +49,9 @@ impl TopicRegistry {
 
     pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
         let mut subs = lock(&self.subs);
-        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.topics)).into_iter().collect();
+        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.topics))
+            .into_iter()
+            .collect();
         subs.retain(|_, m| {
             m.remove(conn.id());
             !m.is_empty()

@@ -1,8 +1,8 @@
 //! The upgrade: `env` first, 401 refusals, the authenticate hook, plain HTTP answered clearly.
 
 use serde_json::json;
-use switchboard_server::server::Identity;
 use switchboard_server::demo;
+use switchboard_server::server::Identity;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::support::*;
@@ -32,25 +32,34 @@ async fn missing_or_unknown_role_is_refused_with_401() {
 
 #[tokio::test]
 async fn authenticate_hook_sets_role_user_context_and_env() {
-    let builder = demo::builder().unwrap().config(test_config()).authenticate(|req| async move {
-        match req.query.get("token").map(String::as_str) {
-            Some("s3cret") => {
-                let mut id = Identity::new("agent", "bot-7");
-                id.ctx = json!({"team": "blue"});
-                id.env = json!({"theme": "dark"});
-                Ok(id)
+    let builder = demo::builder()
+        .unwrap()
+        .config(test_config())
+        .authenticate(|req| async move {
+            match req.query.get("token").map(String::as_str) {
+                Some("s3cret") => {
+                    let mut id = Identity::new("agent", "bot-7");
+                    id.ctx = json!({"team": "blue"});
+                    id.env = json!({"theme": "dark"});
+                    Ok(id)
+                }
+                _ => Err("bad token".to_owned()),
             }
-            _ => Err("bad token".to_owned()),
-        }
-    });
+        });
     let server = start(builder).await;
     assert_eq!(refused_status(&server, "token=nope").await, 401);
     let (_raw, env) = Raw::connect(&server, "token=s3cret").await;
     assert_eq!(env, json!({"theme": "dark"}));
     let conns = server.server.local();
     assert_eq!(conns.len(), 1);
-    assert_eq!((conns[0].role.as_str(), conns[0].user.as_str()), ("agent", "bot-7"));
-    assert_eq!(conns[0].params["token"], "********", "secrets are masked in views");
+    assert_eq!(
+        (conns[0].role.as_str(), conns[0].user.as_str()),
+        ("agent", "bot-7")
+    );
+    assert_eq!(
+        conns[0].params["token"], "********",
+        "secrets are masked in views"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +77,10 @@ async fn plain_http_gets_426_with_an_explanation() {
     let server = start_demo().await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut body = String::new();
     stream.read_to_string(&mut body).await.unwrap();
     assert!(body.starts_with("HTTP/1.1 426"), "{body}");

@@ -31,7 +31,10 @@ async fn silent_clients_are_kept_by_default() {
     for _ in 0..5 {
         alice.next_of("ping").await;
     }
-    assert_eq!(alice.request(1, "join", json!({"room":"a"})).await["t"], "res");
+    assert_eq!(
+        alice.request(1, "join", json!({"room":"a"})).await["t"],
+        "res"
+    );
 }
 
 #[tokio::test]
@@ -40,7 +43,13 @@ async fn after_n_missed_pongs_the_connection_is_reaped() {
     let mut config = test_config();
     config.heartbeat_interval = Duration::from_millis(20);
     config.max_missed_pongs = Some(2);
-    let server = start(demo::builder().unwrap().config(config).on_error(faults.hook())).await;
+    let server = start(
+        demo::builder()
+            .unwrap()
+            .config(config)
+            .on_error(faults.hook()),
+    )
+    .await;
     let mut alice = Raw::user(&server, "alice").await;
     let (code, reason) = alice.expect_close().await;
     assert_eq!(code, close_code::HEARTBEAT_TIMEOUT);
@@ -48,5 +57,8 @@ async fn after_n_missed_pongs_the_connection_is_reaped() {
     let srv = server.server.clone();
     eventually("reaped", || srv.connection_count() == 0).await;
     assert_eq!(server.server.stats().reaped, 1);
-    assert!(faults.all().iter().any(|(c, _)| c.kind == FaultKind::Heartbeat));
+    assert!(faults
+        .all()
+        .iter()
+        .any(|(c, _)| c.kind == FaultKind::Heartbeat));
 }

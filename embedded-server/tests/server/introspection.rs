@@ -30,8 +30,12 @@ async fn local_views_reflect_the_server() {
     assert_eq!((rooms[0].name.as_str(), rooms[0].size), ("lobby", 2));
     let topics = srv.topics_info();
     assert_eq!(topics.len(), 2);
-    assert!(topics.iter().any(|t| t.role.is_none() && t.topic == "announce" && t.subscribers == 1));
-    assert!(topics.iter().any(|t| t.role.as_deref() == Some("user") && t.topic == "ticker"));
+    assert!(topics
+        .iter()
+        .any(|t| t.role.is_none() && t.topic == "announce" && t.subscribers == 1));
+    assert!(topics
+        .iter()
+        .any(|t| t.role.as_deref() == Some("user") && t.topic == "ticker"));
     let stats = srv.stats();
     assert_eq!(stats.connections, 2);
     assert_eq!(stats.connections_total, 2);

@@ -23,7 +23,10 @@ async fn unknown_and_out_of_role_requests_are_not_found() {
     let server = start_demo().await;
     let mut alice = Raw::user(&server, "alice").await;
     let reply = alice.request(1, "fly", json!({})).await;
-    assert_eq!(reply, json!({"t":"err","i":1,"code":"NOT_FOUND","m":"Unknown message: fly"}));
+    assert_eq!(
+        reply,
+        json!({"t":"err","i":1,"code":"NOT_FOUND","m":"Unknown message: fly"})
+    );
     // `announce` belongs to agents.
     let reply = alice.request(2, "announce", json!({"msg": "x"})).await;
     assert_eq!(reply["code"], "NOT_FOUND");
@@ -34,12 +37,19 @@ async fn unknown_and_out_of_role_requests_are_not_found() {
 async fn invalid_input_lists_each_issue_with_its_path() {
     let server = start_demo().await;
     let mut alice = Raw::user(&server, "alice").await;
-    let reply = alice.request(4, "say", json!({"room": 42, "text": null})).await;
+    let reply = alice
+        .request(4, "say", json!({"room": 42, "text": null}))
+        .await;
     assert_eq!(reply["t"], "err");
     assert_eq!(reply["i"], 4);
     assert_eq!(reply["code"], "VALIDATION");
     assert_eq!(reply["m"], "Validation failed");
-    let mut paths: Vec<Value> = reply["d"].as_array().unwrap().iter().map(|i| i["path"].clone()).collect();
+    let mut paths: Vec<Value> = reply["d"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].clone())
+        .collect();
     paths.sort_by_key(|p| p.to_string());
     assert_eq!(paths, vec![json!(["room"]), json!(["text"])]);
     for issue in reply["d"].as_array().unwrap() {
@@ -54,7 +64,9 @@ async fn invalid_input_lists_each_issue_with_its_path() {
 async fn handler_errors_carry_their_code() {
     let server = start_demo().await;
     let mut alice = Raw::user(&server, "alice").await;
-    let reply = alice.request(1, "say", json!({"room": "lobby", "text": "hi"})).await;
+    let reply = alice
+        .request(1, "say", json!({"room": "lobby", "text": "hi"}))
+        .await;
     assert_eq!(reply["code"], "FORBIDDEN");
     assert_eq!(reply["m"], "not a member of room lobby");
 }
@@ -72,13 +84,18 @@ async fn a_panicking_handler_fails_only_its_request_and_is_reported() {
             }
             Ok(json!({"ok": true}))
         })
-        .handle("user", "join", |_i, _c, _conn| async move { Ok(json!({"ok": true})) });
+        .handle("user", "join", |_i, _c, _conn| async move {
+            Ok(json!({"ok": true}))
+        });
     let server = start(builder).await;
     let mut alice = Raw::user(&server, "alice").await;
     let reply = alice.request(1, "notify", json!({})).await;
     assert_eq!(reply["code"], "INTERNAL");
     // The connection goes on.
-    assert_eq!(alice.request(2, "join", json!({"room": "a"})).await["t"], "res");
+    assert_eq!(
+        alice.request(2, "join", json!({"room": "a"})).await["t"],
+        "res"
+    );
     let faults = faults.all();
     assert_eq!(faults.len(), 1);
     assert_eq!(faults[0].0.kind, FaultKind::Request);
@@ -89,10 +106,15 @@ async fn a_panicking_handler_fails_only_its_request_and_is_reported() {
 
 #[tokio::test]
 async fn requests_without_handler_answer_a_schema_valid_sample() {
-    let contract = Contract::from_json_str(demo::CONTRACT_JSON, "demo.json").unwrap().compile().unwrap();
+    let contract = Contract::from_json_str(demo::CONTRACT_JSON, "demo.json")
+        .unwrap()
+        .compile()
+        .unwrap();
     let server = start(Server::builder(Arc::new(contract)).config(test_config())).await;
     let mut alice = Raw::user(&server, "alice").await;
-    let reply = alice.request(1, "dm", json!({"to": "bob", "text": "x"})).await;
+    let reply = alice
+        .request(1, "dm", json!({"to": "bob", "text": "x"}))
+        .await;
     assert_eq!(reply["t"], "res");
     assert!(reply["d"]["delivered"].is_u64(), "{reply}");
     let reply = alice.request(2, "join", json!({"room": "x"})).await;
@@ -105,7 +127,9 @@ async fn an_output_that_breaks_the_contract_is_internal_and_reported() {
     let builder = Server::builder(Arc::new(demo::contract().unwrap()))
         .config(test_config())
         .on_error(faults.hook())
-        .handle("user", "join", |_i, _c, _conn| async move { Ok(json!({"ok": "yes"})) });
+        .handle("user", "join", |_i, _c, _conn| async move {
+            Ok(json!({"ok": "yes"}))
+        });
     let server = start(builder).await;
     let mut alice = Raw::user(&server, "alice").await;
     let reply = alice.request(1, "join", json!({"room": "a"})).await;
@@ -121,11 +145,17 @@ async fn a_slow_handler_does_not_block_the_connection() {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             Ok(json!({"ok": true}))
         })
-        .handle("user", "join", |_i, _c, _conn| async move { Ok(json!({"ok": true})) });
+        .handle("user", "join", |_i, _c, _conn| async move {
+            Ok(json!({"ok": true}))
+        });
     let server = start(builder).await;
     let mut alice = Raw::user(&server, "alice").await;
-    alice.send(json!({"t":"req","i":1,"m":"notify","d":{}})).await;
-    alice.send(json!({"t":"req","i":2,"m":"join","d":{"room":"a"}})).await;
+    alice
+        .send(json!({"t":"req","i":1,"m":"notify","d":{}}))
+        .await;
+    alice
+        .send(json!({"t":"req","i":2,"m":"join","d":{"room":"a"}}))
+        .await;
     // The quick request is answered first: the slow one runs on its own task.
     assert_eq!(alice.next().await["i"], 2);
     assert_eq!(alice.next().await["i"], 1);

@@ -18,12 +18,18 @@ async fn one_user() -> (switchboard_server::server::RunningServer, Raw, String) 
 async fn sreq_is_answered_by_sres() {
     let (server, mut alice, id) = one_user().await;
     let srv = server.server.clone();
-    let ask = tokio::spawn(async move { srv.to_conn(&id).request("confirm", &json!({"q":"sure?"})).await });
+    let ask = tokio::spawn(async move {
+        srv.to_conn(&id)
+            .request("confirm", &json!({"q":"sure?"}))
+            .await
+    });
     let f = alice.next().await;
     assert_eq!(f["t"], "sreq");
     assert_eq!(f["m"], "confirm");
     assert_eq!(f["d"], json!({"q":"sure?"}));
-    alice.send(json!({"t":"sres","i":f["i"],"d":{"yes":true}})).await;
+    alice
+        .send(json!({"t":"sres","i":f["i"],"d":{"yes":true}}))
+        .await;
     assert_eq!(ask.await.unwrap().unwrap(), json!({"yes":true}));
 }
 
@@ -33,7 +39,9 @@ async fn serr_becomes_a_remote_error() {
     let srv = server.server.clone();
     let ask = tokio::spawn(async move { srv.to_conn(&id).request("confirm", &json!({})).await });
     let f = alice.next().await;
-    alice.send(json!({"t":"serr","i":f["i"],"code":"FORBIDDEN","m":"no"})).await;
+    alice
+        .send(json!({"t":"serr","i":f["i"],"code":"FORBIDDEN","m":"no"}))
+        .await;
     match ask.await.unwrap() {
         Err(RequestError::Remote { code, message, .. }) => {
             assert_eq!(code.as_str(), "FORBIDDEN");
@@ -46,12 +54,19 @@ async fn serr_becomes_a_remote_error() {
 #[tokio::test]
 async fn an_unanswered_sreq_times_out() {
     let (server, mut alice, id) = one_user().await;
-    let r = server.server.to_conn(&id).request_with_timeout("confirm", &json!({}), Duration::from_millis(50)).await;
+    let r = server
+        .server
+        .to_conn(&id)
+        .request_with_timeout("confirm", &json!({}), Duration::from_millis(50))
+        .await;
     assert!(matches!(r, Err(RequestError::Timeout)), "{r:?}");
     // A late answer is ignored without harm.
     let f = alice.next().await;
     alice.send(json!({"t":"sres","i":f["i"],"d":null})).await;
-    assert_eq!(alice.request(1, "join", json!({"room":"a"})).await["t"], "res");
+    assert_eq!(
+        alice.request(1, "join", json!({"room":"a"})).await["t"],
+        "res"
+    );
 }
 
 #[tokio::test]
@@ -61,6 +76,16 @@ async fn a_disconnect_fails_the_pending_sreq() {
     let ask = tokio::spawn(async move { srv.to_conn(&id).request("confirm", &json!({})).await });
     alice.next().await;
     alice.close().await;
-    assert!(matches!(ask.await.unwrap(), Err(RequestError::Disconnected)));
-    assert!(matches!(server.server.to_conn("ghost").request("x", &json!({})).await, Err(RequestError::NotConnected(_))));
+    assert!(matches!(
+        ask.await.unwrap(),
+        Err(RequestError::Disconnected)
+    ));
+    assert!(matches!(
+        server
+            .server
+            .to_conn("ghost")
+            .request("x", &json!({}))
+            .await,
+        Err(RequestError::NotConnected(_))
+    ));
 }

@@ -28,7 +28,9 @@ async fn in_flight_requests_are_answered_then_sockets_close() {
     let server = start(builder).await;
     let mut alice = Raw::user(&server, "alice").await;
     let mut bob = Raw::user(&server, "bob").await;
-    alice.send(json!({"t":"req","i":1,"m":"notify","d":{}})).await;
+    alice
+        .send(json!({"t":"req","i":1,"m":"notify","d":{}}))
+        .await;
     started_rx.await.unwrap();
     let stopping = tokio::spawn(server.shutdown());
     assert_eq!(alice.next().await, json!({"t":"res","i":1,"d":{"ok":true}}));

@@ -12,7 +12,13 @@ async fn a_full_outbound_queue_closes_the_connection() {
     let mut config = test_config();
     config.outbound_queue = 4;
     config.max_frame_bytes = 1 << 20;
-    let server = start(demo::builder().unwrap().config(config).on_error(faults.hook())).await;
+    let server = start(
+        demo::builder()
+            .unwrap()
+            .config(config)
+            .on_error(faults.hook()),
+    )
+    .await;
     // `stuck` joins and then never reads again.
     let mut stuck = Raw::user(&server, "stuck").await;
     stuck.request(1, "join", json!({"room":"big"})).await;
@@ -25,7 +31,8 @@ async fn a_full_outbound_queue_closes_the_connection() {
     // queue are full; the reader keeps draining so it never falls behind.
     let mut sent = 0;
     while srv.stats().slow_consumers == 0 {
-        room.broadcast("message", &json!({"room":"big","text":text,"from":"s"})).unwrap();
+        room.broadcast("message", &json!({"room":"big","text":text,"from":"s"}))
+            .unwrap();
         sent += 1;
         let frames = reader.drain().await;
         assert_eq!(frames.len(), 1);
@@ -33,6 +40,14 @@ async fn a_full_outbound_queue_closes_the_connection() {
         tokio::task::yield_now().await;
     }
     eventually("stuck client removed", || srv.connection_count() == 1).await;
-    assert!(faults.all().iter().any(|(c, m)| c.kind == FaultKind::Disconnect && m.contains("slow consumer")));
-    assert_eq!(reader.request(2, "say", json!({"room":"big","text":"still here"})).await["t"], "res");
+    assert!(faults
+        .all()
+        .iter()
+        .any(|(c, m)| c.kind == FaultKind::Disconnect && m.contains("slow consumer")));
+    assert_eq!(
+        reader
+            .request(2, "say", json!({"room":"big","text":"still here"}))
+            .await["t"],
+        "res"
+    );
 }

@@ -45,7 +45,12 @@ pub async fn start(builder: ServerBuilder) -> RunningServer {
 }
 
 pub async fn start_demo() -> RunningServer {
-    start(demo::builder().expect("demo contract").config(test_config())).await
+    start(
+        demo::builder()
+            .expect("demo contract")
+            .config(test_config()),
+    )
+    .await
 }
 
 pub struct Raw {
@@ -59,10 +64,11 @@ pub fn url(server: &RunningServer, query: &str) -> String {
 impl Raw {
     /// Connect and check the first frame is `env`; returns the client and the env payload.
     pub async fn connect(server: &RunningServer, query: &str) -> (Raw, Value) {
-        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url(server, query)))
-            .await
-            .expect("connect in time")
-            .expect("upgrade accepted");
+        let (ws, _) =
+            tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url(server, query)))
+                .await
+                .expect("connect in time")
+                .expect("upgrade accepted");
         let mut raw = Raw { ws };
         let env = raw.next().await;
         assert_eq!(env["t"], "env", "first frame must be env: {env}");
@@ -70,11 +76,15 @@ impl Raw {
     }
 
     pub async fn user(server: &RunningServer, name: &str) -> Raw {
-        Self::connect(server, &format!("role=user&name={name}")).await.0
+        Self::connect(server, &format!("role=user&name={name}"))
+            .await
+            .0
     }
 
     pub async fn agent(server: &RunningServer, name: &str) -> Raw {
-        Self::connect(server, &format!("role=agent&name={name}")).await.0
+        Self::connect(server, &format!("role=agent&name={name}"))
+            .await
+            .0
     }
 
     pub async fn send(&mut self, v: Value) {
@@ -94,7 +104,9 @@ impl Raw {
                 .expect("socket open")
                 .expect("read ok");
             match msg {
-                Message::Text(t) => return serde_json::from_str(t.as_str()).expect("server sends JSON"),
+                Message::Text(t) => {
+                    return serde_json::from_str(t.as_str()).expect("server sends JSON")
+                }
                 Message::Close(c) => panic!("unexpected close: {c:?}"),
                 _ => continue,
             }
@@ -143,7 +155,9 @@ impl Raw {
     /// Wait for the server's close frame.
     pub async fn expect_close(&mut self) -> (u16, String) {
         loop {
-            let msg = tokio::time::timeout(WAIT, self.ws.next()).await.expect("close in time");
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("close in time");
             match msg {
                 Some(Ok(Message::Close(Some(frame)))) => {
                     let code: u16 = match frame.code {
@@ -171,7 +185,10 @@ impl Raw {
 pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

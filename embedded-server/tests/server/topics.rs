@@ -13,10 +13,17 @@ async fn subscribe_is_acked_with_null_and_publishes_arrive() {
     let mut alice = Raw::user(&server, "alice").await;
     alice.send(json!({"t":"sub","i":1,"c":"ticker"})).await;
     assert_eq!(alice.next().await, json!({"t":"res","i":1,"d":null}));
-    let n = server.server.for_role("user").publish("ticker", &json!({"n": 7})).unwrap();
+    let n = server
+        .server
+        .for_role("user")
+        .publish("ticker", &json!({"n": 7}))
+        .unwrap();
     assert_eq!(n, 1);
     let node = server.server.node_id().to_owned();
-    assert_eq!(alice.drain().await, vec![json!({"t":"pub","c":"ticker","d":{"n":7},"nd":node})]);
+    assert_eq!(
+        alice.drain().await,
+        vec![json!({"t":"pub","c":"ticker","d":{"n":7},"nd":node})]
+    );
 }
 
 #[tokio::test]
@@ -24,7 +31,10 @@ async fn unknown_topics_and_plain_events_are_not_found() {
     let server = start_demo().await;
     let mut alice = Raw::user(&server, "alice").await;
     alice.send(json!({"t":"sub","i":1,"c":"weather"})).await;
-    assert_eq!(alice.next().await, json!({"t":"err","i":1,"code":"NOT_FOUND","m":"Unknown topic: weather"}));
+    assert_eq!(
+        alice.next().await,
+        json!({"t":"err","i":1,"code":"NOT_FOUND","m":"Unknown topic: weather"})
+    );
     alice.send(json!({"t":"sub","i":2,"c":"message"})).await;
     assert_eq!(alice.next().await["code"], "NOT_FOUND");
     // An agent cannot see the users' topic.
@@ -43,12 +53,31 @@ async fn role_publish_reaches_that_roles_subscribers_only() {
     alice.next().await;
     agent.send(json!({"t":"sub","i":1,"c":"announce"})).await;
     agent.next().await;
-    assert_eq!(server.server.for_role("user").publish("ticker", &json!({"n":1})).unwrap(), 1);
+    assert_eq!(
+        server
+            .server
+            .for_role("user")
+            .publish("ticker", &json!({"n":1}))
+            .unwrap(),
+        1
+    );
     assert_eq!(alice.drain().await.len(), 1);
     assert!(bob.drain().await.is_empty(), "bob did not subscribe");
     assert!(agent.drain().await.is_empty());
-    assert!(matches!(server.server.for_role("agent").publish("ticker", &json!({"n":1})), Err(PushError::UnknownTopic(_))));
-    assert!(matches!(server.server.for_role("ghost").publish("ticker", &json!({"n":1})), Err(PushError::UnknownRole(_))));
+    assert!(matches!(
+        server
+            .server
+            .for_role("agent")
+            .publish("ticker", &json!({"n":1})),
+        Err(PushError::UnknownTopic(_))
+    ));
+    assert!(matches!(
+        server
+            .server
+            .for_role("ghost")
+            .publish("ticker", &json!({"n":1})),
+        Err(PushError::UnknownRole(_))
+    ));
 }
 
 #[tokio::test]
@@ -62,12 +91,23 @@ async fn unsubscribe_stops_delivery_and_disconnect_drops_subscriptions() {
     }
     alice.send(json!({"t":"unsub","c":"ticker"})).await;
     alice.drain().await; // the unsub is processed before the pong
-    assert_eq!(server.server.for_role("user").publish("ticker", &json!({"n":2})).unwrap(), 1);
+    assert_eq!(
+        server
+            .server
+            .for_role("user")
+            .publish("ticker", &json!({"n":2}))
+            .unwrap(),
+        1
+    );
     assert!(alice.drain().await.is_empty());
     bob.close().await;
     let srv = server.server.clone();
     eventually("bob gone", || srv.connection_count() == 1).await;
-    assert!(server.server.topics_info().is_empty(), "{:?}", server.server.topics_info());
+    assert!(
+        server.server.topics_info().is_empty(),
+        "{:?}",
+        server.server.topics_info()
+    );
 }
 
 #[tokio::test]
@@ -75,7 +115,9 @@ async fn authorize_subscribe_can_deny_with_forbidden() {
     let builder = demo::builder()
         .unwrap()
         .config(test_config())
-        .authorize_subscribe(|conn, topic| async move { !(topic == "ticker" && conn.user() == "mallory") });
+        .authorize_subscribe(|conn, topic| async move {
+            !(topic == "ticker" && conn.user() == "mallory")
+        });
     let server = start(builder).await;
     let mut mallory = Raw::user(&server, "mallory").await;
     mallory.send(json!({"t":"sub","i":1,"c":"ticker"})).await;
