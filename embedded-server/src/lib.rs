@@ -2,7 +2,8 @@
 //!
 //! Layout (each folder is one concern):
 //! - [`wire`]: the super-line v1 frames, parsed and encoded once.
-//! - [`contract`]: roles, requests, events and topics with their JSON Schemas.
+//! - [`contract`]: the app's vocabulary (requests, events, topics per role), loaded from a file
+//!   or built from Rust types, compiled into validators and samples.
 //! - [`server`]: connections, rooms, topics, the bus, delivery, heartbeat, shutdown.
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
 //! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).

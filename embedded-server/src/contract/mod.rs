@@ -1,105 +1,37 @@
-//! TEMPORARY local stub (never committed): the real module comes from the contract branch.
-#![allow(dead_code, unused_variables)]
-use crate::wire::Issue;
-use serde_json::Value;
-use std::collections::BTreeMap;
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Contract {
-    pub shared: SharedSpec,
-    pub roles: BTreeMap<String, RoleSpec>,
-}
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SharedSpec {
-    pub server_to_client: BTreeMap<String, EventSpec>,
-}
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RoleSpec {
-    pub client_to_server: BTreeMap<String, RequestSpec>,
-    pub server_to_client: BTreeMap<String, EventSpec>,
-}
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EventSpec {
-    pub payload: Value,
-    pub subscribe: bool,
-    pub description: Option<String>,
-}
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RequestSpec {
-    pub input: Value,
-    pub output: Value,
-    pub description: Option<String>,
-}
-#[derive(Debug, thiserror::Error)]
-#[error("x")]
-pub struct ContractError;
-impl Contract {
-    pub fn from_file(p: &std::path::Path) -> Result<Contract, ContractError> {
-        todo!()
-    }
-    pub fn from_json_str(t: &str, o: &str) -> Result<Contract, ContractError> {
-        todo!()
-    }
-    pub fn compile(self) -> Result<CompiledContract, ContractError> {
-        todo!()
-    }
-}
-pub struct CompiledContract;
-pub struct CompiledRequest;
-pub struct CompiledMessage;
-pub enum TopicLookup<'a> {
-    Shared(&'a CompiledMessage),
-    Role(&'a CompiledMessage),
-    NotATopic,
-    Unknown,
-}
-impl CompiledContract {
-    pub fn spec(&self) -> &Contract {
-        todo!()
-    }
-    pub fn has_role(&self, role: &str) -> bool {
-        todo!()
-    }
-    pub fn request(&self, role: &str, name: &str) -> Option<&CompiledRequest> {
-        todo!()
-    }
-    pub fn event_for_role(&self, role: &str, name: &str) -> Option<&CompiledMessage> {
-        todo!()
-    }
-    pub fn shared_event(&self, name: &str) -> Option<&CompiledMessage> {
-        todo!()
-    }
-    pub fn shared_topic(&self, name: &str) -> Option<&CompiledMessage> {
-        todo!()
-    }
-    pub fn role_topic(&self, role: &str, name: &str) -> Option<&CompiledMessage> {
-        todo!()
-    }
-    pub fn topic_for_role(&self, role: &str, name: &str) -> TopicLookup<'_> {
-        todo!()
-    }
-}
-impl CompiledRequest {
-    pub fn validate_input(&self, v: &Value) -> Result<(), Vec<Issue>> {
-        todo!()
-    }
-    pub fn validate_output(&self, v: &Value) -> Result<(), Vec<Issue>> {
-        todo!()
-    }
-    pub fn sample_output(&self) -> Value {
-        todo!()
-    }
-}
-impl CompiledMessage {
-    pub fn name(&self) -> &str {
-        todo!()
-    }
-    pub fn validate(&self, v: &Value) -> Result<(), Vec<Issue>> {
-        todo!()
-    }
-    pub fn sample(&self) -> Value {
-        todo!()
-    }
-    pub fn schema(&self) -> &Value {
-        todo!()
-    }
-}
+//! The contract: which requests, events and topics exist, per role, and the JSON Schema of each.
+//!
+//! A contract comes from a JSON file ([`Contract::from_file`], format in
+//! `docs/contract-format.md`) or from Rust types ([`Contract::builder`] with the [`typed`]
+//! traits); both give the same [`Contract`] value and pass the same checks. Compiling it
+//! ([`Contract::compile`]) yields a [`CompiledContract`], the immutable, lock-free form the
+//! server consults on every frame.
+//!
+//! Files:
+//! - `model.rs`: the serializable contract, as loaded and as stored in captures.
+//! - `spanned.rs` and `file.rs`: strict JSON parsing with positions, and the file loader.
+//! - `error.rs`: [`ContractError`], one-line diagnostics with file, line, column and key path.
+//! - `compiled.rs`: the semantic rules and the compiled lookup tables.
+//! - `schema.rs` and `issue.rs`: one compiled schema, and its errors as wire [`Issue`]s.
+//! - `sample.rs` (+ `sample/`): schema-valid sample values.
+//! - `typed.rs` and `builder.rs`: the Rust-side declarations.
+//!
+//! [`Issue`]: crate::wire::Issue
+
+mod builder;
+mod compiled;
+mod error;
+mod file;
+mod issue;
+mod model;
+mod sample;
+mod schema;
+mod spanned;
+pub mod typed;
+
+pub use builder::{ContractBuilder, RoleBuilder};
+pub use compiled::{CompiledContract, CompiledMessage, CompiledRequest, TopicLookup};
+pub use error::{At, ContractError, KeyPath, PathSegment, SourcePos};
+pub use model::{Contract, EventSpec, RequestSpec, RoleSpec, SharedSpec};
+pub use sample::sample_for;
+pub use schema::CompiledSchema;
+pub use typed::{schema_of, Event, Request, SharedEvent, SharedTopic, Topic};
