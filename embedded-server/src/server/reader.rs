@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::Instant;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -262,7 +262,7 @@ fn run_inline_or_spawn(shared: &Shared, fut: impl Future<Output = ()> + Send + '
     let mut fut = Box::pin(fut);
     let waker = futures_util::task::noop_waker();
     let mut cx = Context::from_waker(&waker);
-    if let Poll::Pending = fut.as_mut().poll(&mut cx) {
+    if fut.as_mut().poll(&mut cx).is_pending() {
         shared.tracker.spawn(fut);
     }
 }

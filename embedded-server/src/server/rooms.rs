@@ -11,9 +11,12 @@ use super::error::PushError;
 use super::Server;
 use crate::wire::Frame;
 
+/// Members of one room, by connection id.
+type Members = HashMap<Arc<str>, Conn>;
+
 #[derive(Default)]
 pub(crate) struct RoomRegistry {
-    rooms: Mutex<HashMap<Arc<str>, HashMap<Arc<str>, Conn>>>,
+    rooms: Mutex<HashMap<Arc<str>, Members>>,
 }
 
 /// Who, inside the targeted rooms, receives a broadcast.

@@ -10,9 +10,11 @@ use crate::wire::Frame;
 /// `None` scope is a shared topic; `Some(role)` a role topic.
 pub(crate) type TopicKey = (Option<Arc<str>>, Arc<str>);
 
+type Subscribers = HashMap<Arc<str>, Conn>;
+
 #[derive(Default)]
 pub(crate) struct TopicRegistry {
-    subs: Mutex<HashMap<TopicKey, HashMap<Arc<str>, Conn>>>,
+    subs: Mutex<HashMap<TopicKey, Subscribers>>,
 }
 
 impl TopicRegistry {
