@@ -55,7 +55,7 @@ struct Sampler<'r> {
     root: &'r Value,
     /// Use `default` and `examples` when present (they read better than generated values).
     hints: bool,
-    /// Include optional properties.
+    /// Include optional properties and optional prefix items.
     optional: bool,
 }
 
@@ -272,49 +272,95 @@ impl<'r> Sampler<'r> {
         };
         let max = size(map, "maxItems").unwrap_or(usize::MAX);
         let min = size(map, "minItems").unwrap_or(0).min(MAX_FILL);
-        let mut out: Vec<Value> = prefix
+        // Prefix items beyond `minItems` are optional: shown by default, dropped in the
+        // minimal mode.
+        let prefix_len = if self.optional { max } else { min };
+        let any = json!({});
+        // The schema each generated item must satisfy, kept for de-duplication below.
+        let mut items: Vec<(Value, &Value)> = prefix
             .iter()
-            .take(max)
-            .map(|schema| self.value(schema, depth + 1))
+            .take(prefix_len)
+            .map(|schema| (self.value(schema, depth + 1), schema))
             .collect();
         if let Some(contains) = map.get("contains") {
             let wanted = size(map, "minContains").unwrap_or(1).min(MAX_FILL);
             for _ in 0..wanted {
-                if out.len() < max {
-                    out.push(self.value(contains, depth + 1));
+                if items.len() < max {
+                    items.push((self.value(contains, depth + 1), contains));
                 }
             }
         }
-        while out.len() < min {
+        while items.len() < min {
             match rest {
                 Some(Value::Bool(false)) => break,
-                Some(schema) => out.push(self.value(schema, depth + 1)),
-                None => out.push(json!({})),
+                Some(schema) => items.push((self.value(schema, depth + 1), schema)),
+                None => items.push((json!({}), &any)),
             }
         }
         if map.get("uniqueItems") == Some(&Value::Bool(true)) {
-            make_distinct(&mut out);
+            for i in 1..items.len() {
+                let taken: Vec<&Value> = items[..i].iter().map(|(value, _)| value).collect();
+                if taken.contains(&&items[i].0) {
+                    let replacement = self.distinct(items[i].1, &items[i].0, &taken, i, depth);
+                    items[i].0 = replacement;
+                }
+            }
         }
-        Value::Array(out)
+        Value::Array(items.into_iter().map(|(value, _)| value).collect())
     }
-}
 
-/// Nudges repeated items apart (generated items are often identical): strings get a numeric
-/// suffix and numbers an offset. Other kinds are left alone.
-fn make_distinct(items: &mut [Value]) {
-    for i in 1..items.len() {
-        if !items[..i].contains(&items[i]) {
-            continue;
+    /// Another value for an item that repeats an earlier one under `uniqueItems`. Tries what
+    /// the item's schema offers (other `enum` options, other `anyOf`/`oneOf` branches), then a
+    /// nudge (the other boolean, a numeric suffix on a string, an offset on a number), keeping
+    /// the first candidate that is both unused and valid.
+    fn distinct(
+        &self,
+        schema: &Value,
+        value: &Value,
+        taken: &[&Value],
+        index: usize,
+        depth: usize,
+    ) -> Value {
+        let schema = self.resolved(schema, depth);
+        let mut candidates: Vec<Value> = Vec::new();
+        if let Some(Value::Array(options)) = schema.get("enum") {
+            candidates.extend(options.iter().cloned());
         }
-        let nudged = match &items[i] {
-            Value::String(s) => Value::String(format!("{s}{i}")),
+        for keyword in ["anyOf", "oneOf"] {
+            if let (Some(Value::Array(branches)), Value::Object(map)) =
+                (schema.get(keyword), &schema)
+            {
+                let mut base = map.clone();
+                base.remove(keyword);
+                for branch in branches {
+                    let mut merged = base.clone();
+                    merge_into(&mut merged, &self.resolved(branch, depth));
+                    candidates.push(self.value(&Value::Object(merged), depth + 1));
+                }
+            }
+        }
+        candidates.push(match value {
+            Value::Bool(b) => Value::Bool(!b),
+            Value::String(s) => Value::String(format!("{s}{index}")),
             Value::Number(n) => match n.as_i64() {
-                Some(k) => Value::from(k.saturating_add(i as i64)),
-                None => Value::from(n.as_f64().unwrap_or(0.0) + i as f64),
+                Some(k) => Value::from(k.saturating_add(i64::try_from(index).unwrap_or(0))),
+                None => Value::from(n.as_f64().unwrap_or(0.0) + index as f64),
             },
             other => other.clone(),
+        });
+        let checker = match &schema {
+            Value::Object(map) => build_validator(&self.in_root_context(map)).ok(),
+            _ => None,
         };
-        items[i] = nudged;
+        let usable = |candidate: &Value| {
+            !taken.contains(&candidate) && checker.as_ref().is_none_or(|c| c.is_valid(candidate))
+        };
+        candidates
+            .iter()
+            .find(|candidate| usable(candidate))
+            .or(candidates.last())
+            .cloned()
+            .unwrap_or_else(|| value.clone())
     }
 }
 
