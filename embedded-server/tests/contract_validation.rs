@@ -40,7 +40,7 @@ fn every_problem_is_listed_with_keys_and_indexes() {
     };
     let mut found =
         issues(roster.validate(&json!({"users": [{"name": "a"}, {"name": 7, "away": false}]})));
-    found.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+    found.sort_by_key(|issue| issue.0.to_string());
     assert_eq!(
         found,
         vec![
