@@ -75,7 +75,7 @@ fn earliest_located(problems: Problems, root: &Spanned, origin: &str) -> Contrac
 
 /// Finds the position of the deepest key along `path` that exists in the document: a key's own
 /// position for object steps, the element's position for array steps.
-pub(crate) fn locate(root: &Spanned, path: &KeyPath) -> Pos {
+fn locate(root: &Spanned, path: &KeyPath) -> Pos {
     let mut node = root;
     let mut pos = root.pos;
     for segment in path.segments() {
