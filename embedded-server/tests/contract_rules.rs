@@ -108,6 +108,20 @@ fn schemas_that_do_not_compile_point_inside_the_schema() {
 }
 
 #[test]
+fn remote_refs_are_refused_at_load_time_not_fetched() {
+    assert_eq!(
+        load_error(&[
+            r#"{"roles": {"user": {"serverToClient": {"#,
+            r#"  "e": {"payload": {"$ref": "https://example.com/s.json"}}}}}}"#,
+        ]),
+        "app.json:2:9: roles.user.serverToClient.e.payload: schema does not compile: \
+         Resource 'https://example.com/s.json' is not present in a registry and retrieving it \
+         failed: `resolve-http` feature or a custom resolver is required to resolve external \
+         schemas via HTTP"
+    );
+}
+
+#[test]
 fn topics_need_object_payloads() {
     assert_eq!(
         load_error(&[
