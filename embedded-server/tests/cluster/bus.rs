@@ -12,9 +12,12 @@ use crate::harness::*;
 use crate::on_every_transport;
 use crate::support::*;
 
+/// What a listener heard: (msg, from).
+type Log = Arc<Mutex<Vec<(String, String)>>>;
+
 async fn listeners_on_every_node_see_the_origin(t: Transport) {
     let nodes = cluster(&t, &["a", "b", "c"]).await;
-    let seen: Vec<Arc<Mutex<Vec<(String, String)>>>> = (0..3).map(|_| Arc::default()).collect();
+    let seen: Vec<Log> = (0..3).map(|_| Arc::default()).collect();
     let mut subs = Vec::new();
     for (n, log) in nodes.iter().zip(&seen) {
         let log = log.clone();
