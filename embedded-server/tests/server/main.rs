@@ -17,3 +17,4 @@ mod server_requests;
 mod shutdown;
 mod slow_consumer;
 mod topics;
+mod typed;
