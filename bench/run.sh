@@ -62,13 +62,12 @@ WORK="$(mktemp -d)"
 
 # --- sizes --------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
-  M1K=20; M10K=50; WARM=0.3; DUR=0.7; RATE_MEMBERS=20; R20=2000; R100=4000
+  M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; RATE_MEMBERS=20; R20=2000; R100=4000
   IDLE=100; CHURN_C=4; CHURN_D=0.7; CLUSTER_M=20; REC_EVENTS=20000
 else
-  M1K=1000; M10K=10000; WARM=2; DUR=10; RATE_MEMBERS=1000; R20=20000; R100=100000
+  M1K=1000; M10K=10000; WARM=2; DUR=8; WINDOWS="8 32 128"; RATE_MEMBERS=1000; R20=20000; R100=100000
   IDLE=10000; CHURN_C=32; CHURN_D=10; CLUSTER_M=1000; REC_EVENTS=2000000
 fi
-WINDOW=8
 
 # --- servers ------------------------------------------------------------------------------
 PIDS=()
@@ -128,21 +127,32 @@ measure() {
     PORT=$((PORT + 1))
     # shellcheck disable=SC2046
     start "$label" "$PORT" $(server_cmd "$label" "$PORT") || continue
-    if ! "$BIN" "$@" --dialect "$(dialect_of "$label")" --addr "127.0.0.1:$PORT" \
-      --server-pid "$PID" --bench "$bench" --title "$title" --server "$label" --out "$RESULTS"; then
-      say "$bench: $label failed (see above)"
-      FAILED=$((FAILED + 1))
-    fi
+    for variant in "${SWEEP[@]}"; do
+      # shellcheck disable=SC2086
+      if ! "$BIN" "$@" $variant --dialect "$(dialect_of "$label")" --addr "127.0.0.1:$PORT" \
+        --server-pid "$PID" --bench "$bench" --title "$title" --server "$label" --out "$RESULTS"; then
+        say "$bench: $label failed (see above)"
+        FAILED=$((FAILED + 1))
+      fi
+    done
     stop "$PID"
   done
 }
 
+# Extra generator arguments, one run each, against the same server process (default: one run).
+SWEEP=("")
+
 ALL="switchboard switchboard+rec socketio ws"
-FANOUT=(fanout --publishers 1 --window "$WINDOW" --warmup "$WARM" --duration "$DUR")
+# Saturation: closed loop at several windows (broadcasts not yet received by every member);
+# each server's best window is its saturation figure, and the whole curve is kept.
+SWEEP=()
+for w in $WINDOWS; do SWEEP+=("--window $w"); done
+FANOUT=(fanout --publishers 1 --warmup "$WARM" --duration "$DUR")
 measure fanout-1k "1. Fan-out at saturation, one room of $M1K members" "$ALL" -- \
   "${FANOUT[@]}" --members "$M1K"
 measure fanout-10k "1. Fan-out at saturation, one room of $M10K members" "$ALL" -- \
   "${FANOUT[@]}" --members "$M10K" --connect-concurrency 128
+SWEEP=("")
 measure latency-20k "2. Latency at $R20 deliveries/s offered ($RATE_MEMBERS members)" "$ALL" -- \
   fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 measure latency-100k "2. Latency at $R100 deliveries/s offered ($RATE_MEMBERS members)" "$ALL" -- \

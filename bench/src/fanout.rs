@@ -80,6 +80,10 @@ pub struct FanoutResult {
     pub errors: u64,
     pub disconnects: u64,
     pub cpu: CpuUse,
+    /// Server CPU per delivery in the measured window, in microseconds: steadier than the
+    /// throughput when the machine is shared.
+    pub server_us_per_delivery: f64,
+    pub generator_us_per_delivery: f64,
     pub connect_s: f64,
 }
 
@@ -290,6 +294,7 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
         (received_at_end - received_at_warm) as f64 / o.members as f64
     };
     let lost = expected - received;
+    let window_deliveries = (received_at_end - received_at_warm).max(1) as f64;
     Ok(FanoutResult {
         members: o.members,
         publishers: o.publishers,
@@ -323,6 +328,8 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
         errors: run.errors.load(Ordering::Relaxed),
         disconnects: run.disconnects.load(Ordering::Relaxed),
         cpu,
+        server_us_per_delivery: cpu.server_s * 1e6 / window_deliveries,
+        generator_us_per_delivery: cpu.generator_s * 1e6 / window_deliveries,
         connect_s,
     })
 }

@@ -231,9 +231,9 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let r = fanout::run(&o).await?;
             eprintln!(
-                "  {} {}: {:.0} deliveries/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, lost {}/{}, cpu gen {:.1}s server {:.1}s",
+                "  {} {}: {:.0} deliveries/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, lost {}/{}, cpu/delivery gen {:.2}us server {:.2}us",
                 target.bench, target.server, r.deliveries_per_s, r.latency.p50_ms, r.latency.p99_ms,
-                r.latency.p999_ms, r.lost, r.expected, r.cpu.generator_s, r.cpu.server_s
+                r.latency.p999_ms, r.lost, r.expected, r.generator_us_per_delivery, r.server_us_per_delivery
             );
             emit(&target, "fanout", &r)
         }
