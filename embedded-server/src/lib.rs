@@ -7,6 +7,7 @@
 //! - [`server`]: connections, rooms, topics, the bus, delivery, heartbeat, shutdown.
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
 //! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).
+//! - [`cluster`]: how several nodes reach each other (the adapter trait, its Redis transport).
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //!
 //! A message's path: a client frame is parsed by [`wire`], dispatched by `server::reader`
@@ -14,6 +15,7 @@
 //! [`wire`] and queued to each recipient's writer task (`server::outbound`); every step is
 //! reported to the installed [`tap::Tap`]s.
 pub mod client;
+pub mod cluster;
 pub mod contract;
 pub mod demo;
 pub mod server;

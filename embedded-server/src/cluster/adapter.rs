@@ -69,7 +69,11 @@ pub struct ConnDescriptor {
 /// that dies (even by SIGKILL) disappears from the registry by itself.
 pub trait PresenceStore: Send + Sync + 'static {
     /// Write (or refresh) the node record and extend its connections' lifetime.
-    fn put_node(&self, node: NodeRecord, ttl: Duration) -> BoxFuture<'static, Result<(), AdapterError>>;
+    fn put_node(
+        &self,
+        node: NodeRecord,
+        ttl: Duration,
+    ) -> BoxFuture<'static, Result<(), AdapterError>>;
     /// Apply connection changes of `node`: upserts and removals.
     fn put_conns(
         &self,
