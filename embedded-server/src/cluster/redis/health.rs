@@ -10,7 +10,7 @@
 //! A link's reason is the failure that took it down; failed retries during the same outage do
 //! not rewrite it, so watchers are woken by transitions, not by every retry.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
@@ -52,6 +52,9 @@ pub(crate) struct Health {
     tx: watch::Sender<AdapterStatus>,
     /// Mirrors `state[Command] == Up` so `publish()` can refuse without taking the lock.
     command_up: AtomicBool,
+    /// Links that came back after being lost. Counted here, before the new status is
+    /// published, so whoever sees `Up` also sees the count that goes with it.
+    reconnects: AtomicU64,
 }
 
 /// Lock a std mutex, ignoring poisoning: every critical section here only assigns plain values,
@@ -69,14 +72,18 @@ impl Health {
             }),
             tx: watch::Sender::new(AdapterStatus::Connecting),
             command_up: AtomicBool::new(false),
+            reconnects: AtomicU64::new(0),
         }
     }
 
-    /// `link` is connected and usable. Returns whether it had been up before and was lost (a
-    /// reconnect, for the counters).
+    /// `link` is connected and usable. Returns whether it had been lost before (a reconnect,
+    /// also counted in [`Health::reconnects`]).
     pub(crate) fn up(&self, link: Link) -> bool {
         let mut links = lock(&self.links);
         let was_down = matches!(links.state[link as usize], LinkState::Down(_));
+        if was_down {
+            self.reconnects.fetch_add(1, Ordering::Relaxed);
+        }
         links.state[link as usize] = LinkState::Up;
         self.publish(&links, link);
         was_down
@@ -105,6 +112,10 @@ impl Health {
             *status = next;
             changed
         });
+    }
+
+    pub(crate) fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::Relaxed)
     }
 
     pub(crate) fn command_up(&self) -> bool {
@@ -191,6 +202,7 @@ mod tests {
         assert!(matches!(health.status(), AdapterStatus::Down(_)));
         assert!(health.up(Link::Subscriber));
         assert_eq!(health.status(), AdapterStatus::Up);
+        assert_eq!(health.reconnects(), 2);
     }
 
     #[test]

@@ -152,11 +152,11 @@ struct Counters {
     received: AtomicU64,
     inbound_dropped: AtomicU64,
     presence_skipped: AtomicU64,
-    reconnects: AtomicU64,
 }
 
 impl Counters {
-    fn snapshot(&self) -> RedisCounters {
+    /// `reconnects` lives in [`Health`], which counts it in step with the status.
+    fn snapshot(&self, reconnects: u64) -> RedisCounters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         RedisCounters {
             published: get(&self.published),
@@ -165,7 +165,7 @@ impl Counters {
             received: get(&self.received),
             inbound_dropped: get(&self.inbound_dropped),
             presence_skipped: get(&self.presence_skipped),
-            reconnects: get(&self.reconnects),
+            reconnects,
         }
     }
 }
@@ -181,8 +181,13 @@ struct Shared {
     /// The command connection while it is healthy (set and cleared by the publisher task);
     /// presence calls clone it. A std lock: only ever held to clone or replace the handle.
     command: Mutex<Option<MultiplexedConnection>>,
-    /// Presence saw a failure: the publisher task checks its connection now.
+    /// A presence call failed or the subscriber connection was lost: the publisher task checks
+    /// its connection now rather than at its next idle PING.
     check_command: Notify,
+    /// The command connection was lost: the subscriber task checks its connection now. Both
+    /// usually die together (Redis restarted), and an idle connection would otherwise look
+    /// healthy until its next PING, letting the status go back to `Up` on a dead socket.
+    check_subscriber: Notify,
     /// The remembered subscriptions, as namespaced Redis channel names.
     subscriptions: Mutex<HashSet<String>>,
     /// The remembered subscriptions changed: the subscriber task syncs them.
@@ -225,6 +230,7 @@ impl RedisAdapter {
             health: Health::new(),
             command: Mutex::new(None),
             check_command: Notify::new(),
+            check_subscriber: Notify::new(),
             subscriptions: Mutex::new(HashSet::new()),
             subscriptions_changed: Notify::new(),
             counters: Counters::default(),
@@ -257,7 +263,9 @@ impl RedisAdapter {
 
     /// A snapshot of the counters.
     pub fn counters(&self) -> RedisCounters {
-        self.shared.counters.snapshot()
+        self.shared
+            .counters
+            .snapshot(self.shared.health.reconnects())
     }
 
     /// The current status (the latest value of [`Adapter::status`]'s channel).

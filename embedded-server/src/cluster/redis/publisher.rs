@@ -11,9 +11,9 @@
 //! replays messages from before the outage.
 //!
 //! The same connection serves presence commands: the task puts a clone of it in
-//! [`Shared::command`] while it is healthy, and presence calls that fail wake the task
-//! ([`Shared::check_command`]) so it checks the connection at once instead of at the next
-//! health tick.
+//! [`Shared::command`] while it is healthy. Presence calls that fail, and the subscriber task
+//! losing its own connection, wake this task ([`Shared::check_command`]) so it checks the
+//! connection at once instead of at the next health tick.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -54,7 +54,6 @@ pub(crate) async fn run(shared: Arc<Shared>, mut queue: mpsc::Receiver<Outgoing>
                 delay.reset();
                 *super::health::lock(&shared.command) = Some(conn.clone());
                 if shared.health.up(Link::Command) {
-                    shared.counters.reconnects.fetch_add(1, Ordering::Relaxed);
                     tracing::info!("redis adapter: command connection restored");
                 }
                 let outcome = serve(&shared, &mut queue, conn).await;
@@ -62,6 +61,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut queue: mpsc::Receiver<Outgoing>
                 match outcome {
                     Some(reason) => {
                         tracing::warn!("redis adapter: command connection lost: {reason}");
+                        shared.check_subscriber.notify_one();
                         shared.health.down(Link::Command, reason);
                     }
                     None => return,

@@ -48,6 +48,7 @@ pub(crate) async fn run(shared: Arc<Shared>, inbound: mpsc::Sender<AdapterMessag
         };
         if shared.health.down(Link::Subscriber, reason.clone()) {
             tracing::warn!("redis adapter: subscriber connection lost: {reason}");
+            shared.check_command.notify_one();
         } else {
             tracing::debug!("redis adapter: subscriber connection retry failed: {reason}");
         }
@@ -79,7 +80,6 @@ async fn serve(
         return (reason, false);
     }
     if shared.health.up(Link::Subscriber) {
-        shared.counters.reconnects.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             channels = active.len(),
             "redis adapter: subscriber connection restored"
@@ -102,16 +102,27 @@ async fn serve(
                 }
                 None => break "connection closed".to_owned(),
             },
+            () = shared.check_subscriber.notified() => {
+                if let Err(reason) = ping(shared, &mut sink).await {
+                    break reason;
+                }
+            }
             _ = health.tick() => {
-                match time::timeout(shared.command_timeout, sink.ping::<()>()).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => break format!("ping failed: {e}"),
-                    Err(_) => break format!("ping timed out after {:?}", shared.command_timeout),
+                if let Err(reason) = ping(shared, &mut sink).await {
+                    break reason;
                 }
             }
         }
     };
     (reason, true)
+}
+
+async fn ping(shared: &Shared, sink: &mut PubSubSink) -> Result<(), String> {
+    match time::timeout(shared.command_timeout, sink.ping::<()>()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("ping failed: {e}")),
+        Err(_) => Err(format!("ping timed out after {:?}", shared.command_timeout)),
+    }
 }
 
 /// Makes the connection's subscriptions (`active`) equal to the remembered set.
