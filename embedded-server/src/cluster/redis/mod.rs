@@ -214,9 +214,12 @@ impl RedisAdapter {
     /// are only for a config that can never work (bad URL, bad namespace, zero sizes), as
     /// [`AdapterError::Unavailable`] with a `"redis: invalid ..."` message.
     ///
-    /// Must be called within a tokio runtime (the tasks are spawned on it).
+    /// Must run inside a tokio runtime: the tasks are spawned on it (an error otherwise).
     pub async fn connect(config: RedisConfig) -> Result<RedisAdapter, AdapterError> {
         config.validate()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            AdapterError::Unavailable("redis: connect() must run inside a tokio runtime".into())
+        })?;
         // Parses the URL only; nothing is dialled here. The message is the parser's, without
         // the URL itself, which may carry a password.
         let client = ::redis::Client::open(config.url.as_str())
@@ -238,8 +241,8 @@ impl RedisAdapter {
         let (outgoing, queue) = mpsc::channel(config.publish_queue);
         let (inbound_tx, inbound) = mpsc::channel(config.inbound_queue);
         let tasks = vec![
-            tokio::spawn(publisher::run(shared.clone(), queue)),
-            tokio::spawn(subscriber::run(shared.clone(), inbound_tx)),
+            runtime.spawn(publisher::run(shared.clone(), queue)),
+            runtime.spawn(subscriber::run(shared.clone(), inbound_tx)),
         ];
         let adapter = RedisAdapter {
             presence: RedisPresence::new(shared.clone()),
@@ -255,7 +258,9 @@ impl RedisAdapter {
         let settled = status.wait_for(|s| *s != AdapterStatus::Connecting);
         if let Ok(Ok(settled)) = tokio::time::timeout(first_attempt, settled).await {
             if let AdapterStatus::Down(reason) = &*settled {
-                tracing::warn!("redis adapter: starting while Redis is unavailable ({reason}); retrying in the background");
+                tracing::warn!(
+                    "redis adapter: Redis unavailable at start ({reason}); retrying in the background"
+                );
             }
         }
         Ok(adapter)
@@ -271,11 +276,6 @@ impl RedisAdapter {
     /// The current status (the latest value of [`Adapter::status`]'s channel).
     pub fn current_status(&self) -> AdapterStatus {
         self.shared.health.status()
-    }
-
-    /// The presence store with its concrete type.
-    pub fn redis_presence(&self) -> &RedisPresence {
-        &self.presence
     }
 }
 
@@ -318,6 +318,9 @@ impl Adapter for RedisAdapter {
         }
     }
 
+    /// Remembers `channel` and returns at once; the subscriber task sends SUBSCRIBE shortly
+    /// after (and again after every reconnect). Messages published before Redis has the
+    /// subscription are not received: at most once.
     fn subscribe(&self, channel: &str) {
         let channel = self.shared.keys.channel(channel);
         if lock(&self.shared.subscriptions).insert(channel) {
@@ -325,6 +328,8 @@ impl Adapter for RedisAdapter {
         }
     }
 
+    /// Forgets `channel`; messages Redis sent before processing the UNSUBSCRIBE may still
+    /// arrive.
     fn unsubscribe(&self, channel: &str) {
         let channel = self.shared.keys.channel(channel);
         if lock(&self.shared.subscriptions).remove(&channel) {
