@@ -1,5 +1,5 @@
 //! The Redis adapter against a real `redis-server` over real sockets: pub/sub, namespaces,
-//! presence, garbage in Redis, outages (stop, restart, boot while down) and close.
+//! presence, garbage in Redis, outages (stop, restart, freeze, boot while down) and close.
 //!
 //! Every wait is "until this happens, or fail after a generous deadline"; nothing asserts how
 //! fast something happens, so a loaded machine is slower, not flaky.
@@ -487,6 +487,33 @@ async fn outage_then_restart_recovers_everything() {
     );
     assert!(a.counters().reconnects >= 2, "{:?}", a.counters());
     assert!(b.counters().reconnects >= 2, "{:?}", b.counters());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_redis_is_detected_by_timeouts() {
+    let server = RedisServer::start();
+    let a = RedisAdapter::connect(RedisConfig {
+        command_timeout: Duration::from_millis(500),
+        ..config(&server.url(), "sb")
+    })
+    .await
+    .expect("connect");
+    wait_status(&a, "Up", |s| *s == AdapterStatus::Up).await;
+    let mut inbound = a.take_inbound().expect("inbound");
+    a.subscribe("ch");
+    wait_subscribers(&server, "sb:ch", 1).await;
+
+    // The sockets stay open, so only the idle PINGs timing out can tell.
+    server.freeze();
+    wait_status(&a, "Down", |s| matches!(s, AdapterStatus::Down(_))).await;
+    let nodes = a.presence().nodes().await;
+    assert!(is_unavailable(&nodes), "nodes while frozen: {nodes:?}");
+
+    server.thaw();
+    wait_status(&a, "Up again", |s| *s == AdapterStatus::Up).await;
+    a.publish("ch", Bytes::from_static(b"thawed"))
+        .expect("publish");
+    assert_eq!(text(&recv(&mut inbound).await), "thawed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

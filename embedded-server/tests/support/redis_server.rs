@@ -95,6 +95,27 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server (SIGSTOP): its sockets stay open but nothing is answered, like a
+    /// hung host or a network partition. Only timeouts can notice this.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a frozen server (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("redis-server is not running");
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill {signal}: {e}"));
+        assert!(status.success(), "kill {signal} failed: {status}");
+    }
+
     /// Sends one command (inline protocol) and returns the raw reply, for quick checks that do
     /// not need a client library.
     pub fn command(&self, command: &str) -> std::io::Result<String> {
