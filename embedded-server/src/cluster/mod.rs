@@ -3,7 +3,6 @@
 //! - [`adapter`]: the transport trait (pub/sub + presence) and its delivery guarantee.
 //! - [`memory`]: the in-process transport (single node, tests).
 //! - [`redis`]: the Redis transport (pub/sub for messages, keys with a TTL for presence).
-//! - [`redis`]: the Redis transport.
 //! - `link`: interest tracking and forwarding: a push crosses only to nodes that want it.
 //! - `envelope`: the versioned message format between nodes.
 //! - `inbound`: delivering what other nodes send.

@@ -2,6 +2,9 @@
 //! started by the test. One module per behaviour.
 
 mod harness;
+#[path = "../support/redis_server.rs"]
+#[allow(dead_code)]
+mod redis_server;
 #[path = "../server/support.rs"]
 #[allow(dead_code)]
 mod support;

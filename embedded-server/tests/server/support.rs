@@ -113,6 +113,19 @@ impl Raw {
         }
     }
 
+    /// The next `n` frames other than pings (for traffic that crosses nodes, where `drain`'s
+    /// ordering argument does not hold).
+    pub async fn next_n(&mut self, n: usize) -> Vec<Value> {
+        let mut v = Vec::new();
+        while v.len() < n {
+            let f = self.next().await;
+            if f["t"] != "ping" {
+                v.push(f);
+            }
+        }
+        v
+    }
+
     /// Skip frames until one of type `t`; returns it and what was skipped.
     pub async fn next_of(&mut self, t: &str) -> (Value, Vec<Value>) {
         let mut skipped = Vec::new();
