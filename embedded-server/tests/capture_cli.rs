@@ -3,9 +3,9 @@
 
 mod capture_support;
 
+use capture_support::*;
 use clap::Parser;
 use serde_json::{json, Value};
-use capture_support::*;
 use switchboard_server::capture::{CaptureCommand, CaptureStats};
 use switchboard_server::tap::{Tap, TapKind};
 

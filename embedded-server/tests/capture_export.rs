@@ -6,8 +6,8 @@ mod capture_support;
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_json::{json, Value};
 use capture_support::*;
+use serde_json::{json, Value};
 use switchboard_server::capture::{
     export, CaptureReader, Cursor, ExportFormat, ExportHeader, ExportOptions, Filter, Redaction,
     Row,

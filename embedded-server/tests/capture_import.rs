@@ -3,8 +3,8 @@
 
 mod capture_support;
 
-use serde_json::json;
 use capture_support::*;
+use serde_json::json;
 use switchboard_server::capture::{
     export, import, CaptureReader, Cursor, ExportFormat, ExportOptions, Filter, Redaction, Row,
 };

@@ -3,8 +3,8 @@
 
 mod capture_support;
 
-use serde_json::{json, Value};
 use capture_support::*;
+use serde_json::{json, Value};
 use switchboard_server::capture::{
     export, CaptureReader, ExportFormat, ExportOptions, Redaction, Row,
 };

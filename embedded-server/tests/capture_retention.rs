@@ -5,8 +5,8 @@ mod capture_support;
 
 use std::time::Duration;
 
-use serde_json::json;
 use capture_support::*;
+use serde_json::json;
 use switchboard_server::capture::{import, CaptureReader, Cursor, Filter, Recorder, Retention};
 use switchboard_server::tap::{now_us, Tap};
 

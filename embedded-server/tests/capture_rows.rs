@@ -2,8 +2,8 @@
 
 mod capture_support;
 
-use serde_json::json;
 use capture_support::*;
+use serde_json::json;
 use switchboard_server::capture::{CaptureReader, Cursor, Filter};
 use switchboard_server::tap::{Origin, Tap, TapKind};
 
