@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by the server and cluster test binaries; each uses a part
 //! Test harness: start servers on port 0 and talk to them with a raw WebSocket client that
 //! sees every frame exactly as sent.
 
