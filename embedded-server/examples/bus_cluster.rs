@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::{Adapter, ClusterConfig, MemoryHub};
 use switchboard_server::contract::Contract;
 use switchboard_server::{Server, ServerConfig};
@@ -37,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     let mut nodes = Vec::new();
     for id in ["north", "south", "east"] {
         let adapter: Arc<dyn Adapter> = match &redis_url {
-            Some(url) => redis_adapter(url)?,
+            Some(url) => Arc::new(RedisAdapter::connect(RedisConfig::new(url.clone())).await?),
             None => hub.adapter(),
         };
         let config = ServerConfig {
@@ -99,8 +100,4 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(converged, "tallies did not converge to {expected}");
     println!("converged on {expected}");
     Ok(())
-}
-
-fn redis_adapter(_url: &str) -> anyhow::Result<Arc<dyn Adapter>> {
-    anyhow::bail!("this build has no Redis adapter yet")
 }
