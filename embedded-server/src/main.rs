@@ -75,7 +75,7 @@ enum Command {
     Serve,
     /// Inspect, export and import capture files.
     #[command(subcommand)]
-    Capture(switchboard_server::capture::CaptureCommand),
+    Capture(Box<switchboard_server::capture::CaptureCommand>),
 }
 
 fn main() -> ExitCode {
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => serve(cli.serve).await,
-            Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || cmd.run())
+            Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || (*cmd).run())
                 .await
                 .context("capture command")?
                 .map_err(anyhow::Error::from),

@@ -35,6 +35,14 @@ impl Transport {
         Transport::Redis(crate::redis_server::RedisServer::start())
     }
 
+    /// The redis-server of a Redis transport, to stop and restart it.
+    pub fn redis_mut(&mut self) -> &mut crate::redis_server::RedisServer {
+        match self {
+            Transport::Redis(redis) => redis,
+            Transport::Memory(_) => panic!("not a Redis transport"),
+        }
+    }
+
     pub async fn adapter(&self) -> Arc<dyn Adapter> {
         match self {
             Transport::Memory(hub) => hub.adapter(),

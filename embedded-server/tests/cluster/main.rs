@@ -11,6 +11,7 @@ mod support;
 
 mod bus;
 mod delivery;
+mod failures;
 mod interest;
 mod presence;
 mod rooms;
