@@ -3,10 +3,8 @@
 
 mod harness;
 #[path = "../support/redis_server.rs"]
-#[allow(dead_code)]
 mod redis_server;
 #[path = "../server/support.rs"]
-#[allow(dead_code)]
 mod support;
 
 mod bus;
