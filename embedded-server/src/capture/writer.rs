@@ -348,9 +348,16 @@ fn write_batch(
                 Some(m) => Some(serde_json::to_string(m)?),
                 None => None,
             };
+            // One recorder may observe several nodes (an in-process cluster); each row keeps
+            // the node it happened on, falling back to the session's node.
+            let node: &str = if e.node.is_empty() {
+                &session.node_id
+            } else {
+                &e.node
+            };
             insert.execute(params![
                 e.at_us,
-                session.node_id,
+                node,
                 session.id,
                 e.kind.as_str(),
                 e.name.as_deref(),
