@@ -1,7 +1,5 @@
 //! Failures: Redis stopping and coming back, and a node killed with SIGKILL.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -93,35 +91,18 @@ async fn a_killed_node_leaves_the_registry_within_the_ttl() {
     let redis_url = t.redis_mut().url();
     let a = node(&t, "a").await;
     // Node b is a real `switchboard-server` process running the demo.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-        .args([
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--node-id",
-            "b",
-            "--node-ttl-ms",
-            "1500",
-            "--redis",
-            &redis_url,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let url = line
-        .split_whitespace()
-        .nth(3)
-        .expect("url printed")
-        .to_owned();
+    let (mut child, url) = spawn_binary(&[
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--node-id",
+        "b",
+        "--node-ttl-ms",
+        "1500",
+        "--redis",
+        &redis_url,
+    ])
+    .await;
 
     // The demo across nodes: a user on a and an agent on b chat in one room.
     let mut alice = Raw::user(&a.running, "alice").await;
