@@ -8,11 +8,28 @@ use super::ErrorCode;
 /// A frame a client sends to the server.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientFrame {
-    Req { i: u64, m: String, d: Value },
-    Sub { i: u64, c: String },
-    Unsub { c: String },
-    Sres { i: u64, d: Value },
-    Serr { i: u64, code: ErrorCode, m: String, d: Option<Value> },
+    Req {
+        i: u64,
+        m: String,
+        d: Value,
+    },
+    Sub {
+        i: u64,
+        c: String,
+    },
+    Unsub {
+        c: String,
+    },
+    Sres {
+        i: u64,
+        d: Value,
+    },
+    Serr {
+        i: u64,
+        code: ErrorCode,
+        m: String,
+        d: Option<Value>,
+    },
     Ping,
     Pong,
 }
@@ -20,12 +37,33 @@ pub enum ClientFrame {
 /// A frame the server sends to a client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerFrame {
-    Env { d: Value },
-    Res { i: u64, d: Value },
-    Err { i: Option<u64>, code: ErrorCode, m: String, d: Option<Value> },
-    Evt { e: String, d: Value },
-    Pub { c: String, d: Value, nd: Option<String> },
-    Sreq { i: u64, m: String, d: Value },
+    Env {
+        d: Value,
+    },
+    Res {
+        i: u64,
+        d: Value,
+    },
+    Err {
+        i: Option<u64>,
+        code: ErrorCode,
+        m: String,
+        d: Option<Value>,
+    },
+    Evt {
+        e: String,
+        d: Value,
+    },
+    Pub {
+        c: String,
+        d: Value,
+        nd: Option<String>,
+    },
+    Sreq {
+        i: u64,
+        m: String,
+        d: Value,
+    },
     Ping,
     Pong,
 }
@@ -39,7 +77,9 @@ pub struct FrameError {
 
 impl FrameError {
     fn new(message: impl Into<String>) -> Self {
-        FrameError { message: message.into() }
+        FrameError {
+            message: message.into(),
+        }
     }
 }
 
@@ -51,7 +91,10 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn id(&self) -> Result<u64, FrameError> {
         match self.obj.get("i") {
-            None => Err(FrameError::new(format!("`{}` frame is missing field `i`", self.t))),
+            None => Err(FrameError::new(format!(
+                "`{}` frame is missing field `i`",
+                self.t
+            ))),
             Some(v) => v.as_u64().ok_or_else(|| {
                 FrameError::new(format!(
                     "`{}` frame field `i` must be a non-negative integer, got {}",
@@ -71,7 +114,10 @@ impl<'a> Fields<'a> {
 
     fn string(&self, key: &str) -> Result<String, FrameError> {
         match self.obj.get(key) {
-            None => Err(FrameError::new(format!("`{}` frame is missing field `{key}`", self.t))),
+            None => Err(FrameError::new(format!(
+                "`{}` frame is missing field `{key}`",
+                self.t
+            ))),
             Some(Value::String(s)) => Ok(s.clone()),
             Some(v) => Err(FrameError::new(format!(
                 "`{}` frame field `{key}` must be a string, got {}",
@@ -137,7 +183,9 @@ fn kind_of(v: &Value) -> &'static str {
 
 fn frame_type(obj: &Map<String, Value>) -> Result<&str, FrameError> {
     match obj.get("t") {
-        None => Err(FrameError::new("frame is missing field `t` (the frame type)")),
+        None => Err(FrameError::new(
+            "frame is missing field `t` (the frame type)",
+        )),
         Some(Value::String(t)) => Ok(t),
         Some(v) => Err(FrameError::new(format!(
             "frame field `t` must be a string, got {}",
@@ -152,10 +200,20 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     let t = frame_type(&obj)?;
     let f = Fields { t, obj: &obj };
     Ok(match t {
-        "req" => ClientFrame::Req { i: f.id()?, m: f.string("m")?, d: f.data() },
-        "sub" => ClientFrame::Sub { i: f.id()?, c: f.string("c")? },
+        "req" => ClientFrame::Req {
+            i: f.id()?,
+            m: f.string("m")?,
+            d: f.data(),
+        },
+        "sub" => ClientFrame::Sub {
+            i: f.id()?,
+            c: f.string("c")?,
+        },
         "unsub" => ClientFrame::Unsub { c: f.string("c")? },
-        "sres" => ClientFrame::Sres { i: f.id()?, d: f.data() },
+        "sres" => ClientFrame::Sres {
+            i: f.id()?,
+            d: f.data(),
+        },
         "serr" => ClientFrame::Serr {
             i: f.id()?,
             code: ErrorCode::from(f.string("code")?.as_str()),
@@ -179,16 +237,30 @@ pub fn parse_server_frame(text: &str) -> Result<ServerFrame, FrameError> {
     let f = Fields { t, obj: &obj };
     Ok(match t {
         "env" => ServerFrame::Env { d: f.data() },
-        "res" => ServerFrame::Res { i: f.id()?, d: f.data() },
+        "res" => ServerFrame::Res {
+            i: f.id()?,
+            d: f.data(),
+        },
         "err" => ServerFrame::Err {
             i: f.opt_id()?,
             code: ErrorCode::from(f.string("code")?.as_str()),
             m: f.opt_string("m")?.unwrap_or_default(),
             d: f.opt_data(),
         },
-        "evt" => ServerFrame::Evt { e: f.string("e")?, d: f.data() },
-        "pub" => ServerFrame::Pub { c: f.string("c")?, d: f.data(), nd: f.opt_string("nd")? },
-        "sreq" => ServerFrame::Sreq { i: f.id()?, m: f.string("m")?, d: f.data() },
+        "evt" => ServerFrame::Evt {
+            e: f.string("e")?,
+            d: f.data(),
+        },
+        "pub" => ServerFrame::Pub {
+            c: f.string("c")?,
+            d: f.data(),
+            nd: f.opt_string("nd")?,
+        },
+        "sreq" => ServerFrame::Sreq {
+            i: f.id()?,
+            m: f.string("m")?,
+            d: f.data(),
+        },
         "ping" => ServerFrame::Ping,
         "pong" => ServerFrame::Pong,
         other => return Err(FrameError::new(format!("unknown frame type `{other}`"))),
@@ -203,13 +275,23 @@ mod tests {
     fn parses_every_client_frame() {
         assert_eq!(
             parse_client_frame(r#"{"t":"req","i":1,"m":"join","d":{"room":"a"}}"#).unwrap(),
-            ClientFrame::Req { i: 1, m: "join".into(), d: serde_json::json!({"room":"a"}) }
+            ClientFrame::Req {
+                i: 1,
+                m: "join".into(),
+                d: serde_json::json!({"room":"a"})
+            }
         );
         assert_eq!(
             parse_client_frame(r#"{"t":"sub","i":2,"c":"announce"}"#).unwrap(),
-            ClientFrame::Sub { i: 2, c: "announce".into() }
+            ClientFrame::Sub {
+                i: 2,
+                c: "announce".into()
+            }
         );
-        assert_eq!(parse_client_frame(r#"{"t":"pong"}"#).unwrap(), ClientFrame::Pong);
+        assert_eq!(
+            parse_client_frame(r#"{"t":"pong"}"#).unwrap(),
+            ClientFrame::Pong
+        );
     }
 
     #[test]

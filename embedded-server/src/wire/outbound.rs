@@ -83,7 +83,10 @@ impl Builder {
         self.buf.push(b'}');
         // serde_json only ever writes valid UTF-8, and the fixed parts are ASCII.
         let text = String::from_utf8(self.buf).unwrap_or_default();
-        Encoded { frame: Frame::from(text), payload }
+        Encoded {
+            frame: Frame::from(text),
+            payload,
+        }
     }
 }
 
@@ -224,7 +227,10 @@ mod tests {
     #[test]
     fn frames_match_the_wire() {
         let e = encode::evt("message", &json!({"room":"a"})).unwrap();
-        assert_eq!(e.frame.as_str(), r#"{"t":"evt","e":"message","d":{"room":"a"}}"#);
+        assert_eq!(
+            e.frame.as_str(),
+            r#"{"t":"evt","e":"message","d":{"room":"a"}}"#
+        );
         assert_eq!(e.payload_str(), r#"{"room":"a"}"#);
         let e = encode::err(Some(4), &ErrorCode::NOT_FOUND, "Unknown message: x", None);
         assert_eq!(
@@ -232,8 +238,14 @@ mod tests {
             r#"{"t":"err","i":4,"code":"NOT_FOUND","m":"Unknown message: x"}"#
         );
         let e = encode::publish("announce", &json!({"msg":"hi"}), "n1").unwrap();
-        assert_eq!(e.frame.as_str(), r#"{"t":"pub","c":"announce","d":{"msg":"hi"},"nd":"n1"}"#);
+        assert_eq!(
+            e.frame.as_str(),
+            r#"{"t":"pub","c":"announce","d":{"msg":"hi"},"nd":"n1"}"#
+        );
         assert_eq!(encode::ping().frame.as_str(), r#"{"t":"ping"}"#);
-        assert_eq!(encode_client::sub(2, "announce"), r#"{"t":"sub","i":2,"c":"announce"}"#);
+        assert_eq!(
+            encode_client::sub(2, "announce"),
+            r#"{"t":"sub","i":2,"c":"announce"}"#
+        );
     }
 }
