@@ -6,7 +6,7 @@
 //! after the target's existing rows. Rows are inserted in transactions of a few thousand.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -38,10 +38,7 @@ pub fn import(
     input: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, CaptureError> {
-    let mut magic = [0u8; 16];
-    let mut f = std::fs::File::open(input).map_err(|e| CaptureError::io(input, e))?;
-    let got = f.read(&mut magic).map_err(|e| CaptureError::io(input, e))?;
-    drop(f);
+    std::fs::metadata(input).map_err(|e| CaptureError::io(input, e))?;
     let conn = schema::open_rw(db)?;
     let label = input.display().to_string();
     let mut target = Target {
@@ -52,7 +49,7 @@ pub fn import(
         pending: 0,
     };
     target.begin()?;
-    let result = if got == 16 && &magic == b"SQLite format 3\0" {
+    let result = if schema::has_sqlite_header(input) {
         import_sqlite(&mut target, input, progress)
     } else {
         import_jsonl(&mut target, input, progress)

@@ -64,6 +64,13 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
             )));
         }
     }
+    // SQLite happily turns a short file of any content into a database; never clobber a file
+    // that is not already one.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > 0 && !has_sqlite_header(path) {
+            return Err(not_writable("the file exists and is not a SQLite database".into()));
+        }
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -77,6 +84,15 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
     })?;
     check_version(&conn, path)?;
     Ok(conn)
+}
+
+/// Whether the file starts with SQLite's magic header.
+pub(crate) fn has_sqlite_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == b"SQLite format 3\0")
 }
 
 /// Opens an existing capture file for reading only.
