@@ -179,12 +179,12 @@ impl CaptureCommand {
         let io = |e| CaptureError::io("<stdout>", e);
         match self {
             CaptureCommand::Export(a) => {
-                let reader = CaptureReader::open(&a.db)?;
                 let opts = ExportOptions {
                     filter: a.filter.to_filter(),
                     redaction: a.redaction.to_redaction()?,
                     tool_version: env!("CARGO_PKG_VERSION").into(),
                 };
+                let reader = CaptureReader::open(&a.db)?;
                 let bar = progress_bar("exporting", "rows");
                 if !bar.is_hidden() {
                     bar.set_length(reader.count(&opts.filter)?);
