@@ -9,7 +9,6 @@
 //! The loop is shared with the SIGKILL test (tests/support/writer.rs).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 fn main() {

@@ -20,6 +20,8 @@ use super::redact::Redaction;
 use crate::tap::{Origin, TapKind};
 
 /// Work with capture files.
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum CaptureCommand {
     /// Write the selected rows of a capture to JSONL, CSV, HAR or a SQLite snapshot, with

@@ -18,7 +18,7 @@
 //! - [`export`]: JSONL, CSV, HAR and SQLite exports.
 //! - [`import`]: bringing JSONL and SQLite exports into a capture file.
 //! - [`cli`]: the `capture export | import | stats` subcommand.
-//! - [`error`]: [`CaptureError`].
+//! - [`error`]: the one error type, [`CaptureError`].
 //!
 //! The file format, the durability guarantee, retention and redaction are described in
 //! `docs/capture.md`.

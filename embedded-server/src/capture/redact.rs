@@ -160,8 +160,7 @@ impl Redaction {
             return false;
         }
         let k = normalize(key);
-        (self.default_keys && DEFAULT_KEYS.iter().any(|d| k.contains(d)))
-            || self.keys.iter().any(|u| *u == k)
+        (self.default_keys && DEFAULT_KEYS.iter().any(|d| k.contains(d))) || self.keys.contains(&k)
     }
 
     /// Masks matching values in place. Returns whether anything changed.

@@ -152,7 +152,12 @@ pub fn synthetic(i: u64) -> TapEvent {
     let d = json!({"i": i, "room": format!("room-{}", i % 16), "text": "hello there, this is a line of chat"});
     let mut e = match i % 4 {
         0 => room_broadcast(&[&format!("room-{}", i % 16)], "message", &d, 25),
-        1 => emit(&format!("c{}", i % 1000), &format!("u{}", i % 500), "message", &d),
+        1 => emit(
+            &format!("c{}", i % 1000),
+            &format!("u{}", i % 500),
+            "message",
+            &d,
+        ),
         2 => publish(&format!("topic-{}", i % 8), &d, "node-a", 40),
         _ => request_in(&format!("c{}", i % 1000), "user", "say", d),
     };
