@@ -296,11 +296,11 @@ fn main() {
             }),
         ),
         (
-            "text, one match (scans all)",
+            "text, no match (scans every row)",
             Box::new(|| {
                 r.query(
                     &Filter {
-                        text: Some("\"i\":123457,".into()),
+                        text: Some("no such text".into()),
                         ..f()
                     },
                     Cursor::End,
