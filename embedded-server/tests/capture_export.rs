@@ -312,3 +312,21 @@ fn har_validates_and_holds_each_connections_frames() {
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
     assert!(times[0] > 1.6e9, "epoch seconds");
 }
+
+#[test]
+fn an_export_never_overwrites_its_source() {
+    let (t, reader, _) = setup();
+    let err = export(
+        &reader,
+        ExportFormat::Sqlite,
+        &t.path,
+        &ExportOptions::default(),
+        &mut |_| {},
+    )
+    .expect_err("same file");
+    assert!(err.to_string().contains("refusing"), "{err}");
+    assert_eq!(
+        reader.count(&Filter::default()).expect("still readable"),
+        12
+    );
+}
