@@ -11,12 +11,12 @@
 
 pub mod writer;
 
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_server::contract::{CompiledContract, Contract};
-use serde_json::{json, Value};
 use switchboard_server::capture::{Recorder, RecorderConfig};
+use switchboard_server::contract::{CompiledContract, Contract};
 use switchboard_server::tap::{Origin, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::encode;
 
