@@ -61,6 +61,9 @@ struct ServeArgs {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Replay a capture against a server and report what differs (exit 1 with --check when
+    /// something does, 2 when the replay cannot run).
+    Replay(switchboard_server::replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,11 +84,18 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            None | Some(Command::Serve) => serve(cli.serve).await,
+            None | Some(Command::Serve) => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
+            Some(Command::Replay(args)) => Ok(match args.run().await {
+                Ok(outcome) => ExitCode::from(outcome.exit_code()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
