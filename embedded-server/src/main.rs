@@ -63,7 +63,7 @@ enum Command {
     Serve,
     /// Replay a capture against a server and report what differs (exit 1 with --check when
     /// something does, 2 when the replay cannot run).
-    Replay(switchboard_server::replay::ReplayArgs),
+    Replay(Box<switchboard_server::replay::ReplayArgs>),
 }
 
 fn main() -> ExitCode {
