@@ -154,11 +154,13 @@ fn fire(server: &Server, p: &PlannedPush) -> Result<(usize, Option<String>), Not
             let Some(user) = &p.user else {
                 return Err(NotFired::NoTarget("the capture does not name the user".into()));
             };
-            let n = server
-                .to_user(user)
-                .emit(&p.name, &p.payload)
-                .map_err(refused)?;
-            Ok((n, None))
+            let target = server.to_user(user);
+            if target.connections().is_empty() {
+                return Err(NotFired::NoTarget(format!(
+                    "no connection of user {user} is connected to the target"
+                )));
+            }
+            Ok((target.emit(&p.name, &p.payload).map_err(refused)?, None))
         }
         TapKind::RoomBroadcast => {
             let mut target = server.rooms(p.rooms.iter().cloned());
