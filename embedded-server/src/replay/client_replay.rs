@@ -185,7 +185,11 @@ async fn step(
     outer: Duration,
     ctx: &RunCtx,
 ) -> bool {
-    if clock.wait_until(ctx.options.scaled(offset_us)).await.is_err() {
+    if clock
+        .wait_until(ctx.options.scaled(offset_us))
+        .await
+        .is_err()
+    {
         return false;
     }
     let (done, finished) = oneshot::channel();
@@ -267,9 +271,7 @@ fn substitute(value: &mut Value, given: &ParamMap, user: Option<&str>) {
                 }
             }
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| substitute(v, given, user)),
+        Value::Array(items) => items.iter_mut().for_each(|v| substitute(v, given, user)),
         _ => {}
     }
 }
@@ -344,7 +346,12 @@ impl Actor {
         self.out
     }
 
-    async fn start(&mut self, socket: &mut Option<Socket>, action: usize, done: oneshot::Sender<()>) {
+    async fn start(
+        &mut self,
+        socket: &mut Option<Socket>,
+        action: usize,
+        done: oneshot::Sender<()>,
+    ) {
         let Some(kind) = self.actions.get(action).map(|a| a.kind.clone()) else {
             let _ = done.send(());
             return;
@@ -391,8 +398,9 @@ impl Actor {
                 return;
             }
             Err(_) => {
-                self.out.outcomes[action] =
-                    Some(Outcome::NotSent(format!("could not send within {timeout:?}")));
+                self.out.outcomes[action] = Some(Outcome::NotSent(format!(
+                    "could not send within {timeout:?}"
+                )));
                 let _ = done.send(());
                 return;
             }
@@ -421,7 +429,10 @@ impl Actor {
                 let mut input = input.clone();
                 substitute(&mut input, &self.ctx.options.params, self.user.as_deref());
                 self.next_i += 1;
-                (encode_client::req(self.next_i, name, &input), Some(self.next_i))
+                (
+                    encode_client::req(self.next_i, name, &input),
+                    Some(self.next_i),
+                )
             }
             ActionKind::Subscribe { topic } => {
                 self.next_i += 1;
@@ -471,7 +482,9 @@ impl Actor {
                 if self.open {
                     self.out.server_close = Some(json!({ "code": code, "reason": reason }));
                 }
-                self.lost(format!("the server closed the connection ({code} {reason})"));
+                self.lost(format!(
+                    "the server closed the connection ({code} {reason})"
+                ));
                 if let Some(ws) = socket.as_mut() {
                     let _ = tokio::time::timeout(self.ctx.options.timeout, ws.flush()).await;
                 }
@@ -639,16 +652,17 @@ impl Actor {
             }
         };
         if tokio::time::timeout(timeout, drain).await.is_err() {
-            self.out
-                .notes
-                .push(format!("the server did not finish the close handshake within {timeout:?}"));
+            self.out.notes.push(format!(
+                "the server did not finish the close handshake within {timeout:?}"
+            ));
         }
     }
 
     async fn finish(&mut self, socket: &mut Option<Socket>) {
         if let Some(p) = self.pending.take() {
-            self.out.outcomes[p.action] =
-                Some(Outcome::NoReply("the replay ended before the reply came".into()));
+            self.out.outcomes[p.action] = Some(Outcome::NoReply(
+                "the replay ended before the reply came".into(),
+            ));
             let _ = p.done.send(());
         }
         self.close(socket).await;
@@ -679,7 +693,10 @@ fn describe(error: tungstenite::Error, at: &str) -> String {
                 .filter(|b| !b.is_empty())
                 .map(|b| format!(": {b}"))
                 .unwrap_or_default();
-            format!("{at} refused the upgrade with HTTP {}{body}", response.status())
+            format!(
+                "{at} refused the upgrade with HTTP {}{body}",
+                response.status()
+            )
         }
         tungstenite::Error::Io(e) => format!("could not reach {at}: {e}"),
         other => format!("WebSocket handshake with {at} failed: {other}"),
@@ -838,7 +855,13 @@ fn report(
                     };
                     (status, Some(l), Some(r), Some(expected_rows[l]), diffs)
                 }
-                Aligned::Left(l) => (Status::Missing, Some(l), None, Some(expected_rows[l]), vec![]),
+                Aligned::Left(l) => (
+                    Status::Missing,
+                    Some(l),
+                    None,
+                    Some(expected_rows[l]),
+                    vec![],
+                ),
                 Aligned::Right(r) => (Status::Extra, None, Some(r), None, vec![]),
             };
             let name = row

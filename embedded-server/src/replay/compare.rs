@@ -130,9 +130,9 @@ impl IgnorePath {
                                 i += 1;
                             }
                             let digits: String = chars[start..i].iter().collect();
-                            let n = digits
-                                .parse::<usize>()
-                                .map_err(|_| err("expected an index, `*` or a quoted key in `[]`"))?;
+                            let n = digits.parse::<usize>().map_err(|_| {
+                                err("expected an index, `*` or a quoted key in `[]`")
+                            })?;
                             steps.push(Step::Index(n));
                         }
                     }
@@ -164,7 +164,7 @@ impl IgnorePath {
 
 fn read_name(chars: &[char], i: &mut usize) -> String {
     let mut name = String::new();
-    while *i < chars.len() && !matches!(chars[*i], '.' | '[') {
+    while *i < chars.len() && !matches!(chars[*i], '.' | '[' | ']') {
         name.push(chars[*i]);
         *i += 1;
     }
@@ -191,7 +191,9 @@ fn step_matches(step: &Step, seg: &Seg) -> bool {
 fn matches_steps(steps: &[Step], path: &[Seg]) -> bool {
     match steps.split_first() {
         None => path.is_empty(),
-        Some((Step::Descend, rest)) => (0..=path.len()).any(|skip| matches_steps(rest, &path[skip..])),
+        Some((Step::Descend, rest)) => {
+            (0..=path.len()).any(|skip| matches_steps(rest, &path[skip..]))
+        }
         Some((step, rest)) => match path.split_first() {
             Some((seg, tail)) => step_matches(step, seg) && matches_steps(rest, tail),
             None => false,
@@ -231,7 +233,14 @@ impl IgnoreSet {
     pub fn diff(&self, recorded: &Value, replayed: &Value) -> Vec<Difference> {
         let mut path = Vec::new();
         let mut out = Vec::new();
-        walk(self, recorded, replayed, &mut path, &mut out, MAX_DIFFS_PER_MESSAGE);
+        walk(
+            self,
+            recorded,
+            replayed,
+            &mut path,
+            &mut out,
+            MAX_DIFFS_PER_MESSAGE,
+        );
         out
     }
 }
@@ -420,7 +429,11 @@ pub(crate) fn align(left: &[Value], right: &[Value], ignore: &IgnoreSet) -> Vec<
         li = a + 1;
         rj = b + 1;
     }
-    out.extend((end_l..left.len()).zip(end_r..right.len()).map(|(a, b)| Aligned::Pair(a, b)));
+    out.extend(
+        (end_l..left.len())
+            .zip(end_r..right.len())
+            .map(|(a, b)| Aligned::Pair(a, b)),
+    );
     out
 }
 
@@ -476,7 +489,15 @@ mod tests {
 
     #[test]
     fn paths_parse_and_reject() {
-        for ok in ["$.d.id", "d.id", "$.d.items[*].id", "$.d[0]", "$['a b'].c", "$..ts", "$.*"] {
+        for ok in [
+            "$.d.id",
+            "d.id",
+            "$.d.items[*].id",
+            "$.d[0]",
+            "$['a b'].c",
+            "$..ts",
+            "$.*",
+        ] {
             assert!(IgnorePath::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["", "$.", "$[", "$[x]", "$..", "$.a]", ".a"] {
@@ -487,11 +508,13 @@ mod tests {
     #[test]
     fn diff_lists_paths_and_skips_ignored() {
         let a = json!({"t": "res", "d": {"id": 1, "text": "hi", "list": [1, 2], "ts": 5}});
-        let b = json!({"t": "res", "d": {"id": 2, "text": "HI", "list": [1], "new": true, "ts": 9}});
+        let b =
+            json!({"t": "res", "d": {"id": 2, "text": "HI", "list": [1], "new": true, "ts": 9}});
         let diffs = set(&["$.d.id", "d.ts"]).diff(&a, &b);
         let paths: Vec<&str> = diffs.iter().map(|d| d.path.as_str()).collect();
-        assert_eq!(paths, ["$.d.text", "$.d.list[1]", "$.d.new"]);
-        assert_eq!(diffs[1].replayed, None);
+        // Keys in the order of the recorded object (sorted), then keys only the replay has.
+        assert_eq!(paths, ["$.d.list[1]", "$.d.text", "$.d.new"]);
+        assert_eq!(diffs[0].replayed, None);
         assert_eq!(diffs[2].recorded, None);
     }
 

@@ -96,10 +96,14 @@ impl Membership {
                     let mine = self.tracks.get_mut(&key).map(|t| &mut t.rooms);
                     if add {
                         members.insert(conn.clone());
-                        mine.map(|r| r.insert(room.clone()));
+                        if let Some(rooms) = mine {
+                            rooms.insert(room.clone());
+                        }
                     } else {
                         members.remove(&conn);
-                        mine.map(|r| r.remove(room));
+                        if let Some(rooms) = mine {
+                            rooms.remove(room);
+                        }
                     }
                 }
             }
@@ -112,10 +116,14 @@ impl Membership {
                 let mine = self.tracks.get_mut(&key).map(|t| &mut t.topics);
                 if row.kind == TapKind::Subscribe {
                     subs.insert(conn);
-                    mine.map(|t| t.insert(topic));
+                    if let Some(topics) = mine {
+                        topics.insert(topic);
+                    }
                 } else {
                     subs.remove(&conn);
-                    mine.map(|t| t.remove(&topic));
+                    if let Some(topics) = mine {
+                        topics.remove(&topic);
+                    }
                 }
             }
             _ => {
@@ -142,7 +150,10 @@ impl Membership {
         if track.user.is_none() {
             if let Some(user) = &row.user {
                 track.user = Some(user.clone());
-                self.users.entry((session, user.clone())).or_default().insert(conn);
+                self.users
+                    .entry((session, user.clone()))
+                    .or_default()
+                    .insert(conn);
             }
         }
         track

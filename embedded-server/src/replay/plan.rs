@@ -139,8 +139,13 @@ impl ExpectedPush {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum SreqAnswer {
-    Reply { d: Value },
-    Error { code: String, message: String },
+    Reply {
+        d: Value,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
     /// The client never answered (timeout, disconnect): the replay does not answer either.
     None,
 }
@@ -272,7 +277,10 @@ impl ReplayPlan {
                 format!("SELECT {ROW_COLUMNS} FROM events WHERE session_id = ?1 ORDER BY seq"),
                 vec![id],
             ),
-            None => (format!("SELECT {ROW_COLUMNS} FROM events ORDER BY seq"), vec![]),
+            None => (
+                format!("SELECT {ROW_COLUMNS} FROM events ORDER BY seq"),
+                vec![],
+            ),
         };
         let mut stmt = conn.prepare(&sql).map_err(CaptureError::from)?;
         let mut rows = stmt
@@ -433,8 +441,7 @@ fn build(rows: Vec<Loaded>, contracts: HashMap<i64, Value>, selection: &Selectio
 impl Builder<'_> {
     fn in_scope(&self, row: &Row) -> bool {
         let s = self.selection;
-        if s.since_us.is_some_and(|t| row.at_us < t) || s.until_us.is_some_and(|t| row.at_us >= t)
-        {
+        if s.since_us.is_some_and(|t| row.at_us < t) || s.until_us.is_some_and(|t| row.at_us >= t) {
             return false;
         }
         if !self.seqs.is_empty() {
@@ -457,7 +464,10 @@ impl Builder<'_> {
     }
 
     fn ignore(&mut self, row: &Row) {
-        *self.ignored.entry(row.kind.as_str().to_owned()).or_default() += 1;
+        *self
+            .ignored
+            .entry(row.kind.as_str().to_owned())
+            .or_default() += 1;
     }
 
     /// The planned connection for `key`, created (with its `Connect` action) on first use.
@@ -589,15 +599,25 @@ impl Builder<'_> {
                 if in_scope {
                     let name = row.name.clone().unwrap_or_default();
                     match payload_value(&row) {
-                        Ok(input) => self.act(&key, &row, ActionKind::Request { name, input }, None),
-                        Err(e) => self.skip(&row, format!("request `{name}` cannot be re-sent: {e}")),
+                        Ok(input) => {
+                            self.act(&key, &row, ActionKind::Request { name, input }, None)
+                        }
+                        Err(e) => {
+                            self.skip(&row, format!("request `{name}` cannot be re-sent: {e}"))
+                        }
                     }
                 }
             }
-            (TapKind::ResponseOut | TapKind::ErrorOut, Some(key)) => self.reply(key, &row, in_scope),
+            (TapKind::ResponseOut | TapKind::ErrorOut, Some(key)) => {
+                self.reply(key, &row, in_scope)
+            }
             (TapKind::Subscribe | TapKind::SubscribeDenied, Some(key)) => {
                 if in_scope {
-                    let topic = row.topic.clone().or_else(|| row.name.clone()).unwrap_or_default();
+                    let topic = row
+                        .topic
+                        .clone()
+                        .or_else(|| row.name.clone())
+                        .unwrap_or_default();
                     let frame = if row.kind == TapKind::Subscribe {
                         json!({ "t": "res", "d": null })
                     } else {
@@ -607,7 +627,10 @@ impl Builder<'_> {
                             None,
                         )
                     };
-                    let expected = Expected { seq: row.seq, frame };
+                    let expected = Expected {
+                        seq: row.seq,
+                        frame,
+                    };
                     self.act(&key, &row, ActionKind::Subscribe { topic }, Some(expected));
                 }
             }
@@ -616,7 +639,11 @@ impl Builder<'_> {
                 // something the client sent.
                 let implicit = meta_str(&row, "reason").as_deref() == Some("disconnect");
                 if in_scope && !implicit {
-                    let topic = row.topic.clone().or_else(|| row.name.clone()).unwrap_or_default();
+                    let topic = row
+                        .topic
+                        .clone()
+                        .or_else(|| row.name.clone())
+                        .unwrap_or_default();
                     self.act(&key, &row, ActionKind::Unsubscribe { topic }, None);
                 }
             }
@@ -832,7 +859,10 @@ impl Builder<'_> {
                 .track(&(row.session_id, conn.to_owned()))
                 .and_then(|t| t.user.clone())
         };
-        let filter = row.meta.as_ref().filter(|_| row.kind == TapKind::RoomBroadcast);
+        let filter = row
+            .meta
+            .as_ref()
+            .filter(|_| row.kind == TapKind::RoomBroadcast);
         let except_user = filter
             .and_then(|f| f.get("except"))
             .and_then(Value::as_str)

@@ -98,7 +98,11 @@ fn describe(push: &PlannedPush, recipients: Option<u32>) -> Value {
     if !push.rooms.is_empty() {
         v["rooms"] = json!(push.rooms);
     }
-    for (key, value) in [("user", &push.user), ("role", &push.role), ("topic", &push.topic)] {
+    for (key, value) in [
+        ("user", &push.user),
+        ("role", &push.role),
+        ("topic", &push.topic),
+    ] {
         if let Some(value) = value {
             v[key] = json!(value);
         }
@@ -152,7 +156,9 @@ fn fire(server: &Server, p: &PlannedPush) -> Result<(usize, Option<String>), Not
         }
         TapKind::ToUser => {
             let Some(user) = &p.user else {
-                return Err(NotFired::NoTarget("the capture does not name the user".into()));
+                return Err(NotFired::NoTarget(
+                    "the capture does not name the user".into(),
+                ));
             };
             let target = server.to_user(user);
             if target.connections().is_empty() {
@@ -191,7 +197,9 @@ fn fire(server: &Server, p: &PlannedPush) -> Result<(usize, Option<String>), Not
         )),
         TapKind::RolePublish => {
             let Some(role) = &p.role else {
-                return Err(NotFired::NoTarget("the capture does not name the role".into()));
+                return Err(NotFired::NoTarget(
+                    "the capture does not name the role".into(),
+                ));
             };
             let n = server
                 .for_role(role)

@@ -275,7 +275,11 @@ impl ReplayReport {
                 .or(m.action_seq)
                 .map(|s| format!(" (row {s})"))
                 .unwrap_or_default();
-            writeln!(out, "  {place} {stream} #{} {}{seq}: {status}", m.index, m.name)?;
+            writeln!(
+                out,
+                "  {place} {stream} #{} {}{seq}: {status}",
+                m.index, m.name
+            )?;
             for d in &m.diffs {
                 writeln!(
                     out,

@@ -55,7 +55,9 @@ fn broadcast(room: &str, d: Value) -> TapEvent {
     let mut e = TapEvent::new(TapKind::RoomBroadcast, Origin::Client);
     e.name = Some(Arc::from("message"));
     e.rooms = vec![Arc::from(room)];
-    e.payload = Some(TapPayload::Frame(encode::evt("message", &d).expect("encode")));
+    e.payload = Some(TapPayload::Frame(
+        encode::evt("message", &d).expect("encode"),
+    ));
     e.recipients = Some(1);
     e
 }
@@ -75,13 +77,25 @@ fn bad_capture() -> Capture {
         response("c1", "alice", 2, "frobnicate", json!({ "ok": true })),
         // A reply whose request row is missing.
         response("c1", "alice", 99, "say", json!({ "ok": true })),
-        request("c1", "alice", 3, "say", json!({ "room": "lobby", "text": "x" })),
+        request(
+            "c1",
+            "alice",
+            3,
+            "say",
+            json!({ "room": "lobby", "text": "x" }),
+        ),
         broadcast("lobby", said.clone()),
         response("c1", "alice", 3, "say", json!({ "ok": true })),
         // A request whose reply was never recorded.
         request("c1", "alice", 4, "notify", json!({})),
         // bob's connect row is gone; his other rows say who he is.
-        request("c2", "bob", 1, "dm", json!({ "to": "nobody", "text": "hi" })),
+        request(
+            "c2",
+            "bob",
+            1,
+            "dm",
+            json!({ "to": "nobody", "text": "hi" }),
+        ),
         response("c2", "bob", 1, "dm", json!({ "delivered": 0 })),
     ] {
         rec.observe(&e);
@@ -92,7 +106,10 @@ fn bad_capture() -> Capture {
     let session: i64 = db
         .query_row("SELECT max(id) FROM sessions", [], |r| r.get(0))
         .expect("session");
-    for (kind, payload) in [("teleport", "{\"to\":\"mars\"}"), ("request_in", "{not json")] {
+    for (kind, payload) in [
+        ("teleport", "{\"to\":\"mars\"}"),
+        ("request_in", "{not json"),
+    ] {
         db.execute(
             "INSERT INTO events (at_us, node_id, session_id, kind, name, conn, role, user, payload, \
              size, origin, meta) VALUES (?1, 'newer', ?2, ?3, 'x', 'c1', 'user', 'alice', ?4, 10, \
@@ -114,13 +131,30 @@ async fn bad_rows_are_reported_and_the_rest_replays() {
         .map(|s| format!("{} {}", s.kind, s.reason))
         .collect();
     assert_eq!(reasons.len(), 3, "{reasons:#?}");
-    assert!(reasons[0].starts_with("response_out reply to `say` (i=99) without its request"), "{reasons:#?}");
-    assert!(reasons[1].starts_with("teleport unknown kind \"teleport\""), "{reasons:#?}");
-    assert!(reasons[2].starts_with("request_in payload:"), "{reasons:#?}");
-    let bob = plan.connections.iter().find(|c| c.conn == "c2").expect("bob planned");
+    assert!(
+        reasons[0].starts_with("response_out reply to `say` (i=99) without its request"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[1].starts_with("teleport unknown kind \"teleport\""),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[2].starts_with("request_in payload:"),
+        "{reasons:#?}"
+    );
+    let bob = plan
+        .connections
+        .iter()
+        .find(|c| c.conn == "c2")
+        .expect("bob planned");
     assert_eq!(bob.params.get("name").map(String::as_str), Some("bob"));
     assert!(bob.notes[0].contains("no `connect` row"), "{:?}", bob.notes);
-    let alice = plan.connections.iter().find(|c| c.conn == "c1").expect("alice planned");
+    let alice = plan
+        .connections
+        .iter()
+        .find(|c| c.conn == "c1")
+        .expect("alice planned");
     assert_eq!(alice.redacted, ["token"]);
 
     let target = start_demo().await;
@@ -186,7 +220,10 @@ async fn masked_parameters_are_substituted_from_the_given_values() {
         .expect("replay runs");
     let alice = &report.connections[0];
     let error = alice.error.as_deref().expect("alice was refused");
-    assert!(error.contains("401") && error.contains("bad token"), "{error}");
+    assert!(
+        error.contains("401") && error.contains("bad token"),
+        "{error}"
+    );
     assert_eq!(alice.messages[0].name, "connect");
     assert_eq!(alice.messages[0].status, Status::Missing);
 
@@ -202,6 +239,10 @@ async fn masked_parameters_are_substituted_from_the_given_values() {
     // The report never shows the secret.
     assert_eq!(alice.params["token"], "********");
     assert_eq!(report.options.params.by_user["alice"]["token"], "********");
-    let frob = alice.messages.iter().find(|m| m.name == "frobnicate").expect("sent");
+    let frob = alice
+        .messages
+        .iter()
+        .find(|m| m.name == "frobnicate")
+        .expect("sent");
     assert_eq!(frob.status, Status::Differs);
 }

@@ -60,5 +60,10 @@ async fn ignored_paths_hide_the_changes() {
     .await
     .expect("replay finishes")
     .expect("replay runs");
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
 }

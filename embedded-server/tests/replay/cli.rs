@@ -33,7 +33,12 @@ async fn check_passes_on_an_unchanged_server_and_writes_the_report() {
     let target = start_demo().await;
     let report_path = capture.path.with_file_name("report.json");
     let report_arg = report_path.display().to_string();
-    let out = replay(&capture.path, &target.url(), &["--check", "--report", &report_arg]).await;
+    let out = replay(
+        &capture.path,
+        &target.url(),
+        &["--check", "--report", &report_arg],
+    )
+    .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains(" 0 differ, 0 missing, 0 extra"), "{stdout}");
@@ -53,7 +58,10 @@ async fn check_fails_with_status_1_when_replies_differ() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains(" 13 differ,"), "{stdout}");
-    assert!(stdout.contains("$.d.text: \"hello\" -> \"HELLO\""), "{stdout}");
+    assert!(
+        stdout.contains("$.d.text: \"hello\" -> \"HELLO\""),
+        "{stdout}"
+    );
 
     // Without --check the same differences are reported, and the command succeeds.
     let out = replay(&capture.path, &target.url(), &[]).await;
@@ -76,21 +84,42 @@ async fn a_replay_that_cannot_run_exits_with_status_2() {
     let missing = capture.path.with_file_name("nope.db");
     let out = replay(&missing, &target.url(), &["--check"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no such file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no such file"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = replay(&capture.path, &target.url(), &["--mode", "pushes"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("server handle"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("server handle"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = replay(&capture.path, "http://example.invalid/", &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("ws://"), "{}", text(&out.stderr));
 
-    let out = replay(&capture.path, &target.url(), &["--ignore", "$..", "--check"]).await;
+    let out = replay(
+        &capture.path,
+        &target.url(),
+        &["--ignore", "$..", "--check"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("invalid ignore path"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("invalid ignore path"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = replay(&capture.path, &target.url(), &["--session", "99"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no session 99"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no session 99"),
+        "{}",
+        text(&out.stderr)
+    );
 }

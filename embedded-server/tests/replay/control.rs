@@ -36,7 +36,9 @@ fn slow_capture() -> Capture {
         req.meta = Some(json!({ "i": i }));
         rec.observe(&req);
         let mut res = ev(TapKind::ResponseOut, at + 1);
-        res.payload = Some(TapPayload::Frame(encode::res(i, &json!({ "ok": true })).expect("encode")));
+        res.payload = Some(TapPayload::Frame(
+            encode::res(i, &json!({ "ok": true })).expect("encode"),
+        ));
         res.meta = Some(json!({ "i": i }));
         rec.observe(&res);
     }
@@ -56,9 +58,7 @@ async fn stop_ends_a_replay_waiting_on_a_long_gap_and_reports_the_rest_as_skippe
     let control = replayer.control();
     let mut progress = replayer.progress();
     let url = target.url();
-    let run = tokio::spawn(async move {
-        replayer.run(&plan, &ReplayTarget::url(url)).await
-    });
+    let run = tokio::spawn(async move { replayer.run(&plan, &ReplayTarget::url(url)).await });
     // Connect and the first notify are sent at once; the second is an hour away.
     tokio::time::timeout(WAIT, progress.wait_for(|p| p.sent >= 2))
         .await
@@ -78,7 +78,10 @@ async fn stop_ends_a_replay_waiting_on_a_long_gap_and_reports_the_rest_as_skippe
         .collect();
     assert_eq!(
         statuses,
-        [("notify".to_owned(), Status::Same), ("notify".to_owned(), Status::Skipped)],
+        [
+            ("notify".to_owned(), Status::Same),
+            ("notify".to_owned(), Status::Skipped)
+        ],
         "{}",
         explain(&report)
     );
@@ -96,9 +99,7 @@ async fn a_paused_replay_sends_nothing_until_resumed() {
     let mut progress = replayer.progress();
     control.pause();
     let url = target.url();
-    let run = tokio::spawn(async move {
-        replayer.run(&plan, &ReplayTarget::url(url)).await
-    });
+    let run = tokio::spawn(async move { replayer.run(&plan, &ReplayTarget::url(url)).await });
     let paused = tokio::time::timeout(WAIT, progress.wait_for(|p| p.total > 0))
         .await
         .expect("the replay starts")
@@ -106,7 +107,11 @@ async fn a_paused_replay_sends_nothing_until_resumed() {
         .clone();
     assert_eq!(paused.state, RunState::Paused);
     assert_eq!(paused.sent, 0);
-    assert_eq!(target.server.connection_count(), 0, "nothing connects while paused");
+    assert_eq!(
+        target.server.connection_count(),
+        0,
+        "nothing connects while paused"
+    );
     control.resume();
     let report = tokio::time::timeout(WAIT, run)
         .await
@@ -114,5 +119,10 @@ async fn a_paused_replay_sends_nothing_until_resumed() {
         .expect("task")
         .expect("replay runs");
     assert_eq!(report.state, RunState::Finished);
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
 }

@@ -20,12 +20,28 @@ async fn server_pushes(url: String, server: Server) {
     call(&alice, "join", json!({ "room": "lobby" })).await;
     let _t = alice.subscribe("ticker", |_| {}).await.expect("sub");
     let _a = alice.subscribe("announce", |_| {}).await.expect("sub");
-    let id = server.local().first().expect("alice is connected").id.clone();
+    let id = server
+        .local()
+        .first()
+        .expect("alice is connected")
+        .id
+        .clone();
     let line = |text: &str| json!({ "room": "lobby", "text": text, "from": "system" });
-    server.to_user("alice").emit("message", &line("to you")).expect("emit");
-    server.room("lobby").broadcast("message", &line("to the room")).expect("room");
-    server.for_role("user").publish("ticker", &json!({ "n": 7 })).expect("ticker");
-    server.publish("announce", &json!({ "msg": "maintenance" })).expect("announce");
+    server
+        .to_user("alice")
+        .emit("message", &line("to you"))
+        .expect("emit");
+    server
+        .room("lobby")
+        .broadcast("message", &line("to the room"))
+        .expect("room");
+    server
+        .for_role("user")
+        .publish("ticker", &json!({ "n": 7 }))
+        .expect("ticker");
+    server
+        .publish("announce", &json!({ "msg": "maintenance" }))
+        .expect("announce");
     server
         .to_conn(&id)
         .emit("alert", &json!({ "level": "warn", "text": "disk" }))
@@ -33,7 +49,9 @@ async fn server_pushes(url: String, server: Server) {
     alice.close().await;
 }
 
-async fn next(rx: &mut tokio::sync::mpsc::Receiver<serde_json::Value>) -> Option<serde_json::Value> {
+async fn next(
+    rx: &mut tokio::sync::mpsc::Receiver<serde_json::Value>,
+) -> Option<serde_json::Value> {
     tokio::time::timeout(WAIT, rx.recv())
         .await
         .expect("push arrives")
@@ -70,10 +88,19 @@ async fn recorded_pushes_reach_the_clients_of_another_server() {
     let statuses: Vec<Status> = report.pushes.iter().map(|m| m.status).collect();
     assert_eq!(statuses, [Status::Same; 5], "{}", explain(&report));
 
-    assert_eq!(next(&mut messages).await.expect("message")["text"], "to you");
-    assert_eq!(next(&mut messages).await.expect("message")["text"], "to the room");
+    assert_eq!(
+        next(&mut messages).await.expect("message")["text"],
+        "to you"
+    );
+    assert_eq!(
+        next(&mut messages).await.expect("message")["text"],
+        "to the room"
+    );
     assert_eq!(next(&mut ticker).await, Some(json!({ "n": 7 })));
-    assert_eq!(next(&mut announce).await, Some(json!({ "msg": "maintenance" })));
+    assert_eq!(
+        next(&mut announce).await,
+        Some(json!({ "msg": "maintenance" }))
+    );
     assert_eq!(next(&mut alerts).await.expect("alert")["text"], "disk");
 
     alice.close().await;

@@ -39,7 +39,12 @@ pub async fn chat(url: String, server: Server) {
     call(&alice, "say", json!({ "room": "lobby", "text": "bye" })).await;
     ann.close().await;
     connections_down_to(&server, 2).await;
-    call(&alice, "say", json!({ "room": "lobby", "text": "anyone left?" })).await;
+    call(
+        &alice,
+        "say",
+        json!({ "room": "lobby", "text": "anyone left?" }),
+    )
+    .await;
     alice.close().await;
     bob.close().await;
 }
@@ -61,7 +66,12 @@ pub async fn solo(url: String, _server: Server) {
     call(&alice, "say", json!({ "room": "room-a", "text": "two" })).await;
     call(&alice, "notify", json!({})).await;
     call(&alice, "say", json!({ "room": 42 })).await;
-    call(&alice, "dm", json!({ "to": "alice", "text": "note to self" })).await;
+    call(
+        &alice,
+        "dm",
+        json!({ "to": "alice", "text": "note to self" }),
+    )
+    .await;
     call(&bob, "dm", json!({ "to": "bob", "text": "me too" })).await;
     call(&ann, "say", json!({ "room": "room-c", "text": "status" })).await;
     call(&ann, "announce", json!({ "msg": "nobody listens" })).await;

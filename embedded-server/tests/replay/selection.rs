@@ -43,7 +43,12 @@ async fn one_connection_or_one_row_replays_alone() {
         .run(&plan, &ReplayTarget::url(target.url()))
         .await
         .expect("replay runs");
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
     assert!(!report.connections[0].pushes_compared);
 
     // One row picked in the Traffic view: only that request is re-sent (after connecting), and
@@ -63,7 +68,12 @@ async fn one_connection_or_one_row_replays_alone() {
         .run(&plan, &ReplayTarget::url(target.url()))
         .await
         .expect("replay runs");
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
     assert_eq!(report.summary.same, 1, "{}", explain(&report));
     assert_eq!(report.connections[0].conn, alice);
 }

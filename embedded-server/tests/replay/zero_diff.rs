@@ -24,14 +24,22 @@ async fn cross_connection_traffic_replays_identically_in_recorded_order() {
         .expect("replay finishes")
         .expect("replay runs");
 
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
     let alice = report
         .connections
         .iter()
         .find(|c| c.user.as_deref() == Some("alice"))
         .expect("alice replayed");
     // hello, hi alice, psst (dm), the announce publish, notify, bye, anyone left?
-    let pushes = alice.messages.iter().filter(|m| m.stream == switchboard_server::replay::Stream::Push);
+    let pushes = alice
+        .messages
+        .iter()
+        .filter(|m| m.stream == switchboard_server::replay::Stream::Push);
     assert_eq!(pushes.count(), 7, "{}", explain(&report));
     assert_eq!(report.summary.skipped, 0);
     assert!(report.summary.same > 20, "{:?}", report.summary);
@@ -47,7 +55,10 @@ async fn cross_connection_traffic_replays_identically_in_recorded_order() {
         })
         .expect("count");
     assert!(all > 0);
-    assert_eq!(all, replayed, "every row of the replayed connections has origin replay");
+    assert_eq!(
+        all, replayed,
+        "every row of the replayed connections has origin replay"
+    );
     let connects = reader
         .query(
             &Filter {
@@ -59,7 +70,10 @@ async fn cross_connection_traffic_replays_identically_in_recorded_order() {
         )
         .expect("query");
     for row in connects.rows {
-        assert_eq!(row.meta.as_ref().expect("meta")["params"]["sb_replay"], "rp-test-1");
+        assert_eq!(
+            row.meta.as_ref().expect("meta")["params"]["sb_replay"],
+            "rp-test-1"
+        );
     }
 }
 
@@ -73,7 +87,12 @@ async fn independent_connections_replay_identically_side_by_side() {
         .await
         .expect("replay finishes")
         .expect("replay runs");
-    assert_eq!(differences(&report), Vec::<String>::new(), "{}", explain(&report));
+    assert_eq!(
+        differences(&report),
+        Vec::<String>::new(),
+        "{}",
+        explain(&report)
+    );
     assert!(report.summary.same >= 15, "{:?}", report.summary);
     let progress = replayer.progress().borrow().clone();
     assert_eq!(progress.sent, progress.total);
