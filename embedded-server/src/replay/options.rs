@@ -206,8 +206,10 @@ mod tests {
         assert_eq!(opts, ReplayOptions::default());
         let text = serde_json::to_string(&opts).unwrap_or_default();
         assert!(text.contains("\"timeout_ms\":5000"), "{text}");
-        let mut bad = ReplayOptions::default();
-        bad.speed = -1.0;
+        let bad = ReplayOptions {
+            speed: -1.0,
+            ..ReplayOptions::default()
+        };
         assert!(bad.validate().is_err());
     }
 }

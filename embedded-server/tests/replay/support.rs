@@ -56,29 +56,23 @@ pub async fn start_changed_demo() -> RunningServer {
     .await
 }
 
-fn changed_say(
-    input: Value,
-    _ctx: Ctx,
-    conn: Conn,
-) -> impl Future<Output = Result<Value, HandlerError>> + Send {
-    async move {
-        let server = conn
-            .server()
-            .ok_or_else(|| HandlerError::internal("server stopped"))?;
-        let room = server.room(input["room"].as_str().unwrap_or_default());
-        if !room.has(&conn) {
-            return Err(HandlerError::forbidden(format!(
-                "not a member of room {}",
-                room.name()
-            )));
-        }
-        let text = input["text"].as_str().unwrap_or_default().to_uppercase();
-        room.broadcast(
-            "message",
-            &json!({ "room": room.name(), "text": text, "from": conn.user() }),
-        )?;
-        Ok(json!({ "ok": true, "v": 2 }))
+async fn changed_say(input: Value, _ctx: Ctx, conn: Conn) -> Result<Value, HandlerError> {
+    let server = conn
+        .server()
+        .ok_or_else(|| HandlerError::internal("server stopped"))?;
+    let room = server.room(input["room"].as_str().unwrap_or_default());
+    if !room.has(&conn) {
+        return Err(HandlerError::forbidden(format!(
+            "not a member of room {}",
+            room.name()
+        )));
     }
+    let text = input["text"].as_str().unwrap_or_default().to_uppercase();
+    room.broadcast(
+        "message",
+        &json!({ "room": room.name(), "text": text, "from": conn.user() }),
+    )?;
+    Ok(json!({ "ok": true, "v": 2 }))
 }
 
 /// A capture file in a temporary directory.
