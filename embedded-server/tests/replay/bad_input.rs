@@ -62,6 +62,14 @@ fn broadcast(room: &str, d: Value) -> TapEvent {
     e
 }
 
+fn frame_error(conn: &str, user: &str, text: &str, size: usize, error: &str) -> TapEvent {
+    let mut e = ev(TapKind::FrameError, conn, user);
+    e.payload = Some(TapPayload::Text(text.to_owned()));
+    e.size = size;
+    e.meta = Some(json!({ "error": error }));
+    e
+}
+
 /// A capture as an older build might have left it, plus two rows a newer build wrote.
 fn bad_capture() -> Capture {
     let capture = temp_capture();
@@ -88,6 +96,21 @@ fn bad_capture() -> Capture {
         response("c1", "alice", 3, "say", json!({ "ok": true })),
         // A request whose reply was never recorded.
         request("c1", "alice", 4, "notify", json!({})),
+        // A bad frame recorded whole is re-sent; one recorded as a prefix is not.
+        frame_error(
+            "c1",
+            "alice",
+            r#"{"t":"teleport"}"#,
+            16,
+            "unknown frame type `teleport` (expected req, sub, unsub, sres, serr, ping or pong)",
+        ),
+        frame_error(
+            "c1",
+            "alice",
+            r#"{"t":"req","i":5,"m":"say","d":{"te"#,
+            5000,
+            "...",
+        ),
         // bob's connect row is gone; his other rows say who he is.
         request(
             "c2",
@@ -130,19 +153,16 @@ async fn bad_rows_are_reported_and_the_rest_replays() {
         .iter()
         .map(|s| format!("{} {}", s.kind, s.reason))
         .collect();
-    assert_eq!(reasons.len(), 3, "{reasons:#?}");
-    assert!(
-        reasons[0].starts_with("response_out reply to `say` (i=99) without its request"),
-        "{reasons:#?}"
-    );
-    assert!(
-        reasons[1].starts_with("teleport unknown kind \"teleport\""),
-        "{reasons:#?}"
-    );
-    assert!(
-        reasons[2].starts_with("request_in payload:"),
-        "{reasons:#?}"
-    );
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    let expected = [
+        "response_out reply to `say` (i=99) without its request",
+        "frame_error a bad frame of 5000 bytes of which only 35 were recorded",
+        "teleport unknown kind \"teleport\"",
+        "request_in payload:",
+    ];
+    for (reason, start) in reasons.iter().zip(expected) {
+        assert!(reason.starts_with(start), "{reasons:#?}");
+    }
     let bob = plan
         .connections
         .iter()
@@ -188,7 +208,13 @@ async fn bad_rows_are_reported_and_the_rest_replays() {
         .expect("frobnicate");
     assert_eq!(frob.replayed.as_ref().expect("reply")["code"], "NOT_FOUND");
     assert_eq!(frob.status, Status::Differs);
-    assert_eq!(report.skipped_rows.len(), 3);
+    assert_eq!(report.skipped_rows.len(), 4);
+    let bad_frame = report.connections[0]
+        .messages
+        .iter()
+        .find(|m| m.name == "bad frame")
+        .expect("bad frame re-sent");
+    assert_eq!(bad_frame.status, Status::Same, "{}", explain(&report));
     assert!(report.connections[0].notes[0].contains("parameter `token` was masked"));
 }
 

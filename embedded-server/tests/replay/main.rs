@@ -7,6 +7,7 @@
 //! - `bad_input`: unknown kinds, orphan replies, unknown requests are reported, not fatal.
 //! - `control`: pause, resume and stop.
 //! - `selection`: replaying one connection or a few selected rows.
+//! - `plan`: what each connection is expected to receive, rebuilt from membership rows.
 
 mod scenarios;
 mod support;
@@ -15,6 +16,7 @@ mod bad_input;
 mod changed_handler;
 mod cli;
 mod control;
+mod plan;
 mod push_replay;
 mod selection;
 mod zero_diff;
