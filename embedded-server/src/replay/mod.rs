@@ -14,10 +14,12 @@
 //! stores the replay's traffic with origin `replay` (and later replays leave it out).
 //!
 //! Layout (one concern per file):
-//! - [`plan`]: [`ReplayPlan`] from a capture and a [`Selection`]; skipped rows and why.
+//! - [`plan`]: [`ReplayPlan`] from a capture and a [`Selection`]; `planner` is the pass over
+//!   the rows that builds it, with the skipped rows and why.
 //! - `membership`: who was connected, in which rooms and topics, at each row (to rebuild what
 //!   each connection received, since broadcasts are stored once).
-//! - `client_replay`: one task per replayed connection, and the drivers that keep the schedule.
+//! - `client_replay`: the drivers that keep the schedule and hand actions to the connections;
+//!   `actor`: the task owning one replayed connection's socket; `conn_report`: its report.
 //! - `push_replay`: firing recorded pushes through a [`Server`] handle.
 //! - [`compare`]: the JSON diff with ignored (volatile) paths, and the alignment of pushes.
 //! - [`report`]: [`ReplayReport`], serialisable, per connection and per message.
@@ -38,14 +40,17 @@
 //!
 //! The user guide is `docs/replay.md`.
 
+mod actor;
 pub mod cli;
 mod client_replay;
 pub mod compare;
+mod conn_report;
 pub mod control;
 pub mod error;
 mod membership;
 pub mod options;
 pub mod plan;
+mod planner;
 mod push_replay;
 pub mod report;
 
