@@ -227,7 +227,7 @@ pub struct ReplayPlan {
     pub selection: Selection,
     /// Sessions the rows came from.
     pub sessions: Vec<i64>,
-    /// Time of the first selected row: the schedule's zero.
+    /// Time of the plan's first action or push: the schedule's zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_at_us: Option<i64>,
     pub connections: Vec<PlannedConn>,

@@ -68,7 +68,6 @@ struct Builder<'a> {
     skipped: Vec<SkippedRow>,
     ignored: BTreeMap<String, u64>,
     any_push_selected: bool,
-    first_at_us: Option<i64>,
     sessions: Vec<i64>,
 }
 
@@ -90,7 +89,6 @@ pub(crate) fn build(
         skipped: Vec::new(),
         ignored: BTreeMap::new(),
         any_push_selected: false,
-        first_at_us: None,
         sessions: Vec::new(),
     };
     let rows_read = rows.len() as u64;
@@ -232,9 +230,6 @@ impl Builder<'_> {
 
     fn row(&mut self, row: Row) {
         let in_scope = self.in_scope(&row);
-        if in_scope {
-            self.first_at_us = Some(self.first_at_us.map_or(row.at_us, |t| t.min(row.at_us)));
-        }
         let key: Option<Key> = row.conn.clone().map(|c| (row.session_id, c));
         // Membership first: a `connect` row must be known before the connection is planned,
         // and a disconnect's effect applies after its own row is handled below.
@@ -585,11 +580,19 @@ impl Builder<'_> {
         }
         self.sessions.sort_unstable();
         let compare_pushes = self.seqs.is_empty() || self.any_push_selected;
+        // The schedule starts at the first thing this plan does, not at the first selected row
+        // (which may belong to a connection left out of the selection).
+        let first_at_us = self
+            .conns
+            .iter()
+            .flat_map(|c| c.actions.iter().map(|a| a.at_us))
+            .chain(self.pushes.iter().map(|p| p.at_us))
+            .min();
         ReplayPlan {
             source: None,
             selection: self.selection.clone(),
             sessions: self.sessions,
-            first_at_us: self.first_at_us,
+            first_at_us,
             connections: self.conns,
             pushes: self.pushes,
             skipped: self.skipped,
