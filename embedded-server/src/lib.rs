@@ -12,6 +12,8 @@
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //! - [`capture`]: the recorder that stores tapped traffic in SQLite, and its query, export and
 //!   import (no Tauri dependency).
+//! - [`replay`]: a capture run again, as clients against a server or as pushes through a
+//!   server handle, with a report of what differs.
 //!
 //! A message's path: a client frame is parsed by [`wire`], dispatched by `server::reader`
 //! (validated against the [`contract`], handled), and any push it causes is encoded once by
@@ -22,6 +24,7 @@ pub mod client;
 pub mod cluster;
 pub mod contract;
 pub mod demo;
+pub mod replay;
 pub mod secrets;
 pub mod server;
 pub mod tap;

@@ -76,6 +76,9 @@ enum Command {
     /// Inspect, export and import capture files.
     #[command(subcommand)]
     Capture(Box<switchboard_server::capture::CaptureCommand>),
+    /// Replay a capture against a server and report what differs (exit 1 with --check when
+    /// something does, 2 when the replay cannot run).
+    Replay(Box<switchboard_server::replay::ReplayArgs>),
 }
 
 fn main() -> ExitCode {
@@ -96,15 +99,23 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            None | Some(Command::Serve) => serve(cli.serve).await,
+            None | Some(Command::Serve) => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
             Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || (*cmd).run())
                 .await
                 .context("capture command")?
+                .map(|()| ExitCode::SUCCESS)
                 .map_err(anyhow::Error::from),
+            Some(Command::Replay(args)) => Ok(match args.run().await {
+                Ok(outcome) => ExitCode::from(outcome.exit_code()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
