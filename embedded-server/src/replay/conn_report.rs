@@ -1,0 +1,232 @@
+//! The report of one replayed connection: its replies in action order, then its received
+//! pushes aligned with the recorded ones.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::actor::{ConnOutcome, Outcome};
+use super::client_replay::RunCtx;
+use super::compare::{align, Aligned};
+use super::plan::{ActionKind, PlannedConn};
+use super::report::{ConnectionReport, MessageReport, Status, Stream};
+
+/// Builds the report of one connection: replies in action order, then aligned pushes.
+pub(crate) fn report(
+    conn: &PlannedConn,
+    params: BTreeMap<String, String>,
+    mut out: ConnOutcome,
+    compare_pushes: bool,
+    ctx: &RunCtx,
+) -> ConnectionReport {
+    let ignore = &ctx.ignore;
+    let mut messages = Vec::new();
+    let stopped = ctx.control.is_stopped();
+    for (idx, action) in conn.actions.iter().enumerate() {
+        let expects = action.kind.expects_reply();
+        let outcome = out.outcomes.get(idx).cloned().flatten();
+        if !expects {
+            // Connects, unsubscribes and closes have no reply: they only appear when they did
+            // not happen (a refused connect is a difference: the recording's was accepted).
+            let (status, note) = match (&action.kind, outcome) {
+                (_, Some(Outcome::Done | Outcome::Reply(_) | Outcome::NoReply(_))) => continue,
+                (ActionKind::Connect, Some(Outcome::NotSent(why))) => (Status::Missing, why),
+                (_, Some(Outcome::NotSent(why))) => (Status::Skipped, why),
+                (_, None) => (Status::Skipped, not_reached(stopped)),
+            };
+            messages.push(MessageReport {
+                stream: Stream::Reply,
+                index: messages.len(),
+                name: action.kind.label(),
+                status,
+                action_seq: Some(action.seq),
+                recorded_seq: None,
+                recorded: None,
+                replayed: None,
+                diffs: Vec::new(),
+                note: Some(note),
+            });
+            continue;
+        }
+        let recorded = action.expected.as_ref().map(|e| e.frame.clone());
+        let mut m = MessageReport {
+            stream: Stream::Reply,
+            index: messages.len(),
+            name: action.kind.label(),
+            status: Status::Same,
+            action_seq: Some(action.seq),
+            recorded_seq: action.expected.as_ref().map(|e| e.seq),
+            recorded: recorded.clone(),
+            replayed: None,
+            diffs: Vec::new(),
+            note: None,
+        };
+        match outcome {
+            Some(Outcome::Reply(frame)) => {
+                match &recorded {
+                    Some(r) => {
+                        m.diffs = ignore.diff(r, &frame);
+                        m.status = if m.diffs.is_empty() {
+                            Status::Same
+                        } else {
+                            Status::Differs
+                        };
+                    }
+                    None => {
+                        m.status = Status::Extra;
+                        m.note = Some("the capture holds no reply to this action".into());
+                    }
+                }
+                m.replayed = Some(frame);
+            }
+            Some(Outcome::NoReply(why)) => {
+                m.status = if recorded.is_some() {
+                    Status::Missing
+                } else {
+                    Status::Same
+                };
+                let late = out.late.remove(&idx);
+                m.note = Some(match (&late, recorded.is_some()) {
+                    (Some(_), _) => format!("{why}; a reply came later (shown as replayed)"),
+                    (None, true) => why,
+                    (None, false) => format!("{why}; the capture has no reply either"),
+                });
+                m.replayed = late;
+            }
+            Some(Outcome::NotSent(why)) => {
+                m.status = Status::Missing;
+                m.note = Some(why);
+            }
+            Some(Outcome::Done) => continue,
+            None => {
+                m.status = Status::Skipped;
+                m.note = Some(not_reached(stopped));
+            }
+        }
+        messages.push(m);
+    }
+
+    let skip_event = |f: &Value| {
+        ["e", "c"]
+            .iter()
+            .filter_map(|k| f.get(*k).and_then(Value::as_str))
+            .any(|name| ctx.options.ignore_events.iter().any(|e| e == name))
+    };
+    let compare = compare_pushes && ctx.options.compare_pushes && !stopped;
+    if stopped {
+        out.notes
+            .push("the replay was stopped: received pushes were not compared".into());
+    }
+    if compare {
+        let mut index = 0;
+        let mut expected = Vec::new();
+        let mut expected_rows = Vec::new();
+        for p in &conn.pushes {
+            if skip_event(&p.frame) {
+                continue;
+            }
+            if !p.reproducible() {
+                messages.push(MessageReport {
+                    stream: Stream::Push,
+                    index,
+                    name: p.name.clone(),
+                    status: Status::Skipped,
+                    action_seq: None,
+                    recorded_seq: Some(p.seq),
+                    recorded: Some(p.frame.clone()),
+                    replayed: None,
+                    diffs: Vec::new(),
+                    note: Some(format!(
+                        "pushed by the server on its own (origin {}), not by a recorded client: \
+                         client replay does not re-create it (push replay does)",
+                        p.origin.as_str()
+                    )),
+                });
+                index += 1;
+                continue;
+            }
+            expected.push(p.frame.clone());
+            expected_rows.push(p);
+        }
+        let received: Vec<Value> = std::mem::take(&mut out.received)
+            .into_iter()
+            .filter(|f| !skip_event(f))
+            .collect();
+        for a in align(&expected, &received, ignore) {
+            let (status, rec, rep, row, diffs) = match a {
+                Aligned::Pair(l, r) => {
+                    let diffs = ignore.diff(&expected[l], &received[r]);
+                    let status = if diffs.is_empty() {
+                        Status::Same
+                    } else {
+                        Status::Differs
+                    };
+                    (status, Some(l), Some(r), Some(expected_rows[l]), diffs)
+                }
+                Aligned::Left(l) => (
+                    Status::Missing,
+                    Some(l),
+                    None,
+                    Some(expected_rows[l]),
+                    vec![],
+                ),
+                Aligned::Right(r) => (Status::Extra, None, Some(r), None, vec![]),
+            };
+            let name = row
+                .map(|p| p.name.clone())
+                .or_else(|| rep.map(|r| push_name(&received[r])))
+                .unwrap_or_default();
+            messages.push(MessageReport {
+                stream: Stream::Push,
+                index,
+                name,
+                status,
+                action_seq: None,
+                recorded_seq: row.map(|p| p.seq),
+                recorded: rec.map(|l| expected[l].clone()),
+                replayed: rep.map(|r| received[r].clone()),
+                diffs,
+                note: None,
+            });
+            index += 1;
+        }
+        if out.dropped > 0 {
+            out.notes.push(format!(
+                "{} more pushes arrived than could be kept; they are not in this report",
+                out.dropped
+            ));
+        }
+    }
+
+    let mut notes = conn.notes.clone();
+    notes.extend(out.notes);
+    ConnectionReport {
+        session_id: conn.session_id,
+        conn: conn.conn.clone(),
+        role: conn.role.clone(),
+        user: conn.user.clone(),
+        params,
+        notes,
+        error: out.connect_error,
+        recorded_server_close: conn.server_close.clone(),
+        replayed_server_close: out.server_close,
+        pushes_compared: compare,
+        messages,
+    }
+}
+
+fn not_reached(stopped: bool) -> String {
+    if stopped {
+        "the replay was stopped before this action".into()
+    } else {
+        "not reached".into()
+    }
+}
+
+fn push_name(frame: &Value) -> String {
+    ["e", "c", "m", "code", "t"]
+        .iter()
+        .find_map(|k| frame.get(*k).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_owned()
+}
