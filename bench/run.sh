@@ -93,10 +93,9 @@ start() {
   fi
 }
 stop() {
-  for p in "$@"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
+  local p
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
   sleep 0.5
 }
 
@@ -118,29 +117,61 @@ wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 PORT=7300
 FAILED=0
-# measure BENCH TITLE SERVERS -- GENERATOR-ARGS...: one fresh server per label, same load.
+# launch LABEL: start $NODES servers of LABEL (and a fresh redis-server first when NODES > 1).
+# Sets ADDR_ARGS and PID_ARGS for the generator (Redis's CPU counts as the servers'), LAUNCHED
+# with every process started, and LOGS with the servers' logs.
+launch() {
+  local label="$1" redis="" n
+  ADDR_ARGS=(); PID_ARGS=(); LAUNCHED=(); LOGS=()
+  if [ "$NODES" -gt 1 ]; then
+    PORT=$((PORT + 1))
+    start redis "$PORT" redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no || return 1
+    redis="redis://127.0.0.1:$PORT/"
+    LAUNCHED+=("$PID"); PID_ARGS+=(--server-pid "$PID")
+  fi
+  for n in $(seq 1 "$NODES"); do
+    PORT=$((PORT + 1))
+    # shellcheck disable=SC2046
+    if ! start "$label" "$PORT" $(server_cmd "$label" "$PORT" "$redis"); then
+      stop "${LAUNCHED[@]}"
+      return 1
+    fi
+    LAUNCHED+=("$PID"); PID_ARGS+=(--server-pid "$PID"); ADDR_ARGS+=(--addr "127.0.0.1:$PORT")
+    LOGS+=("$WORK/$label-$PORT.log")
+  done
+}
+
+# measure BENCH TITLE SERVERS -- GENERATOR-ARGS...: fresh servers per label, the same load for
+# each, one generator run per entry of SWEEP.
 measure() {
-  local bench="$1" title="$2" servers="$3"; shift 4
+  local bench="$1" title="$2" servers="$3" label variant log line; shift 4
   wanted "$bench" || return 0
   say "$title"
   for label in $servers; do
-    PORT=$((PORT + 1))
-    # shellcheck disable=SC2046
-    start "$label" "$PORT" $(server_cmd "$label" "$PORT") || continue
+    launch "$label" || continue
     for variant in "${SWEEP[@]}"; do
       # shellcheck disable=SC2086
-      if ! "$BIN" "$@" $variant --dialect "$(dialect_of "$label")" --addr "127.0.0.1:$PORT" \
-        --server-pid "$PID" --bench "$bench" --title "$title" --server "$label" --out "$RESULTS"; then
+      if ! "$BIN" "$@" $variant --dialect "$(dialect_of "$label")" "${ADDR_ARGS[@]}" \
+        "${PID_ARGS[@]}" --bench "$bench" --title "$title" --server "$label" --out "$RESULTS"; then
         say "$bench: $label failed (see above)"
         FAILED=$((FAILED + 1))
       fi
     done
-    stop "$PID"
+    stop "${LAUNCHED[@]}"
+    # What the recorder wrote and dropped over the whole measurement (printed at shutdown).
+    for log in "${LOGS[@]}"; do
+      line="$(sed -n 's/^recorder //p' "$log" | tail -1)"
+      if [ -n "$line" ]; then
+        printf '{"bench":"%s","server":"%s","kind":"recstats","stats":%s}\n' \
+          "$bench" "$label" "$line" >>"$RESULTS"
+      fi
+    done
   done
 }
 
-# Extra generator arguments, one run each, against the same server process (default: one run).
+# Extra generator arguments, one run each, against the same servers (default: one run).
 SWEEP=("")
+NODES=1
 
 ALL="switchboard switchboard+rec socketio ws"
 # Saturation: closed loop at several windows (broadcasts not yet received by every member);
@@ -162,8 +193,34 @@ measure idle-10k "4. Memory per idle connection ($IDLE connections, each joined 
 measure churn "6. Connection churn: connect, join, disconnect ($CHURN_C clients looping)" \
   "switchboard socketio ws" -- churn --concurrency "$CHURN_C" --duration "$CHURN_D"
 
+# 5. Two nodes and a Redis: members alternate between the nodes, the publisher is on the first.
+if wanted cluster && ! command -v redis-server >/dev/null; then
+  say "redis-server not installed: installing it for the cluster benchmark"
+  ensure_apt redis-server
+fi
+NODES=2
+SWEEP=()
+for w in $WINDOWS; do SWEEP+=("--window $w"); done
+measure cluster "5. Two nodes and Redis, one room of $CLUSTER_M members split across them (saturation)" \
+  "switchboard socketio" -- "${FANOUT[@]}" --members "$CLUSTER_M"
+SWEEP=("")
+measure cluster-latency "5. Two nodes and Redis: latency at $R20 deliveries/s offered ($CLUSTER_M members)" \
+  "switchboard socketio" -- fanout --members "$CLUSTER_M" --rate "$R20" --warmup "$WARM" --duration "$DUR"
+NODES=1
+
+if wanted recorder; then
+  say "Recorder: sustained insert rate ($REC_EVENTS events)"
+  "$BIN" recorder --events "$REC_EVENTS" --dir "$WORK" --out "$RESULTS" || FAILED=$((FAILED + 1))
+fi
+
 say "report: $OUT/report.md"
-"$BIN" report "$RESULTS" | tee "$OUT/report.md"
+{
+  if [ "$QUICK" = 1 ]; then
+    echo "_Quick mode: tiny sizes and a debug build. These figures only show that every benchmark runs._"
+    echo
+  fi
+  "$BIN" report "$RESULTS"
+} | tee "$OUT/report.md"
 ln -sfn "$STAMP" "$BENCH_DIR/results/latest"
 # Figures are never judged here (machines differ); a benchmark that could not run is an error.
 [ "$FAILED" -eq 0 ] || die "$FAILED measurement(s) failed"

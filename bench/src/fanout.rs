@@ -211,13 +211,9 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
     let total = o.warmup + o.duration;
     let capacity = match o.load {
         // Generous: 4M deliveries/s is beyond any server on this machine.
-        Load::Saturate { .. } => {
-            (4e6 * total.as_secs_f64() / o.members as f64) as usize + 4096
-        }
+        Load::Saturate { .. } => (4e6 * total.as_secs_f64() / o.members as f64) as usize + 4096,
         Load::Rate { deliveries_per_s } => {
-            (deliveries_per_s / o.members as f64 * total.as_secs_f64()) as usize
-                + o.publishers
-                + 16
+            (deliveries_per_s / o.members as f64 * total.as_secs_f64()) as usize + o.publishers + 16
         }
     }
     .min(32 << 20);

@@ -41,9 +41,7 @@ impl Shards {
     }
 
     fn absorb(&self, shard: usize, samples: &[u64]) {
-        let mut h = self.shards[shard]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut h = self.shards[shard].lock().unwrap_or_else(|p| p.into_inner());
         for &s in samples {
             h.saturating_record(s.max(1));
         }

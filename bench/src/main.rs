@@ -7,6 +7,7 @@
 //! - `idle`: memory per idle connection.
 //! - `churn`: connect, join, disconnect, as fast as possible.
 //! - `serve`: the server we benchmark (the demo, in release).
+//! - `recorder`: the capture recorder's sustained insert rate.
 //! - `hist`, `procstat`: latency histograms, CPU and memory readings.
 //! - `report`: results (JSON lines) -> Markdown tables and target checks.
 //!
@@ -18,6 +19,7 @@ mod hist;
 mod idle;
 mod procstat;
 mod proto;
+mod recorder;
 mod report;
 mod serve;
 
@@ -32,7 +34,10 @@ use serde::Serialize;
 use proto::Dialect;
 
 #[derive(Parser, Debug)]
-#[command(name = "switchboard-bench", about = "Switchboard benchmarks: load generator, bench server, report")]
+#[command(
+    name = "switchboard-bench",
+    about = "Switchboard benchmarks: load generator, bench server, report"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,6 +131,18 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         duration: f64,
     },
+    /// The recorder's sustained insert rate (rows/s into SQLite).
+    Recorder {
+        /// Tap events to record.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// Directory for the temporary capture file.
+        #[arg(long, default_value = "/tmp")]
+        dir: PathBuf,
+        /// Append the result as one JSON line to this file (stdout when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Markdown tables and target checks from a results file.
     Report {
         /// The JSON-lines results written by the other commands.
@@ -145,7 +162,7 @@ struct Line<'a, T: Serialize> {
     bench: &'a str,
     title: Option<&'a str>,
     server: &'a str,
-    dialect: Dialect,
+    dialect: Option<Dialect>,
     kind: &'a str,
     unix_time: u64,
     #[serde(flatten)]
@@ -157,16 +174,17 @@ fn emit<T: Serialize>(t: &Target, kind: &str, result: &T) -> Result<()> {
         bench: &t.bench,
         title: t.title.as_deref(),
         server: &t.server,
-        dialect: t.dialect,
+        dialect: Some(t.dialect),
         kind,
-        unix_time: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        unix_time: unix_now(),
         result,
     };
-    let text = serde_json::to_string(&line)?;
-    match &t.out {
+    write_line(&line, t.out.as_ref())
+}
+
+fn write_line<T: Serialize>(line: &T, out: Option<&PathBuf>) -> Result<()> {
+    let text = serde_json::to_string(line)?;
+    match out {
         Some(path) => {
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
@@ -178,6 +196,13 @@ fn emit<T: Serialize>(t: &Target, kind: &str, result: &T) -> Result<()> {
         None => println!("{text}"),
     }
     Ok(())
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn secs(s: f64) -> Duration {
@@ -277,6 +302,29 @@ async fn run(cli: Cli) -> Result<()> {
                 target.bench, target.server, r.cycles_per_s, r.latency.p99_ms, r.errors
             );
             emit(&target, "churn", &r)
+        }
+        Command::Recorder { events, dir, out } => {
+            let o = recorder::RecorderOpts { events, dir };
+            // SQLite work is blocking: keep it off the runtime's workers.
+            let r = tokio::task::spawn_blocking(move || recorder::run(&o)).await??;
+            eprintln!(
+                "  recorder: {} rows in {:.2}s = {:.0} rows/s ({:.0} per writer CPU-second), dropped {}",
+                r.rows_written,
+                r.seconds,
+                r.rows_per_s,
+                r.rows_per_writer_cpu_s.unwrap_or(f64::NAN),
+                r.dropped
+            );
+            let line = Line {
+                bench: "recorder",
+                title: Some("Recorder: sustained insert rate"),
+                server: "recorder",
+                dialect: None,
+                kind: "recorder",
+                unix_time: unix_now(),
+                result: &r,
+            };
+            write_line(&line, out.as_ref())
         }
         Command::Report { results } => {
             let text = std::fs::read_to_string(&results)

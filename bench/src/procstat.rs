@@ -35,17 +35,37 @@ fn clock_ticks() -> u64 {
 pub fn pid_cpu(pid: u32) -> Result<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .with_context(|| format!("reading /proc/{pid}/stat"))?;
+    stat_cpu(&stat)
+}
+
+/// CPU time of the thread of this process named `name` (the first one found). Linux keeps
+/// only the first 15 bytes of a thread name, so that is what is compared.
+pub fn thread_cpu(name: &str) -> Option<Duration> {
+    let short = &name.as_bytes()[..name.len().min(15)];
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim().as_bytes() != short {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        return stat_cpu(&stat).ok();
+    }
+    None
+}
+
+/// utime + stime of a `stat` line.
+fn stat_cpu(stat: &str) -> Result<Duration> {
     // The command name is in parentheses and may contain spaces: count fields after it.
     let after = stat
         .rfind(')')
         .map(|i| &stat[i + 1..])
-        .ok_or_else(|| anyhow!("unexpected /proc/{pid}/stat"))?;
+        .ok_or_else(|| anyhow!("unexpected stat line"))?;
     let fields: Vec<&str> = after.split_whitespace().collect();
     // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the name.
     let get = |i: usize| -> Result<u64> {
         fields
             .get(i)
-            .ok_or_else(|| anyhow!("short /proc/{pid}/stat"))?
+            .ok_or_else(|| anyhow!("short stat line"))?
             .parse::<u64>()
             .map_err(Into::into)
     };

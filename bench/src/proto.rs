@@ -179,7 +179,12 @@ pub fn client_config() -> WebSocketConfig {
 }
 
 /// Open a socket to `addr` and complete the dialect's handshake, ending as a member of `room`.
-pub async fn connect_member(dialect: Dialect, addr: &str, name: &str, room: &str) -> Result<Socket> {
+pub async fn connect_member(
+    dialect: Dialect,
+    addr: &str,
+    name: &str,
+    room: &str,
+) -> Result<Socket> {
     let tcp = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;
@@ -294,7 +299,13 @@ mod tests {
 
     #[test]
     fn frames_without_a_stamp_are_not_receipts() {
-        for f in [r#"{"t":"res","i":3,"d":{"ok":true}}"#, "2", "@1:2@", "@a:b:c@", "@1:2:3"] {
+        for f in [
+            r#"{"t":"res","i":3,"d":{"ok":true}}"#,
+            "2",
+            "@1:2@",
+            "@a:b:c@",
+            "@1:2:3",
+        ] {
             assert_eq!(Stamp::find(f), None, "{f}");
         }
     }

@@ -104,7 +104,7 @@ fn latest(rows: &[Row]) -> Vec<(String, Vec<&Row>)> {
     let mut order: Vec<String> = Vec::new();
     let mut by: BTreeMap<(String, String), &Row> = BTreeMap::new();
     let mut servers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| r.kind != "recstats") {
         if !order.contains(&r.bench) {
             order.push(r.bench.clone());
         }
@@ -205,6 +205,7 @@ pub fn render(text: &str) -> Result<String> {
         }
         out.push('\n');
     }
+    recording(&mut out, &groups, &all);
     targets(&mut out, &groups);
     Ok(out)
 }
@@ -318,6 +319,46 @@ fn recorder_table(out: &mut String, rows: &[&Row]) {
     }
 }
 
+/// Benchmark 3: the same runs with and without the recorder, side by side.
+fn recording(out: &mut String, groups: &[(String, Vec<&Row>)], all: &[Row]) {
+    let pairs: Vec<(&str, &Row, &Row)> = groups
+        .iter()
+        .filter_map(|(b, rows)| {
+            let off = rows.iter().find(|r| r.server == OURS)?;
+            let on = rows.iter().find(|r| r.server == OURS_REC)?;
+            Some((b.as_str(), *off, *on))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### 3. Recording on vs off\n");
+    let _ = writeln!(out, "| benchmark | deliveries/s off | on | change | p99 ms off | on | change | rows written | rows dropped |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (bench, off, on) in pairs {
+        let stats = all
+            .iter()
+            .filter(|r| r.kind == "recstats" && r.bench == bench && r.server == OURS_REC)
+            .last();
+        let stat = |k: &str| stats.map_or("-".into(), |s| format!("{:.0}", s.n(&["stats", k])));
+        let (d0, d1) = (off.n(&["deliveries_per_s"]), on.n(&["deliveries_per_s"]));
+        let (p0, p1) = (off.n(&["latency", "p99_ms"]), on.n(&["latency", "p99_ms"]));
+        let _ = writeln!(
+            out,
+            "| {bench} | {} | {} | {:+.1}% | {} | {} | {:+.2} ms | {} | {} |",
+            fmt_rate(d0),
+            fmt_rate(d1),
+            (d1 / d0 - 1.0) * 100.0,
+            fmt_ms(p0),
+            fmt_ms(p1),
+            p1 - p0,
+            stat("rows_written"),
+            stat("dropped"),
+        );
+    }
+    out.push('\n');
+}
+
 fn find<'a>(groups: &'a [(String, Vec<&'a Row>)], bench: &str, server: &str) -> Option<&'a Row> {
     groups
         .iter()
@@ -351,7 +392,11 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)]) {
                 let r = p99(s) / p99(o);
                 let lost = o.n(&["lost"]);
                 (
-                    format!("{:.2} ms vs {:.2} ms ({r:.2}x), lost {lost:.0}", p99(o), p99(s)),
+                    format!(
+                        "{:.2} ms vs {:.2} ms ({r:.2}x), lost {lost:.0}",
+                        p99(o),
+                        p99(s)
+                    ),
                     r >= 3.0 && lost == 0.0,
                 )
             }),
@@ -422,10 +467,24 @@ mod tests {
             r#"{"bench":"idle-10k","server":"switchboard","kind":"idle","connections":10000,"rss_before":1,"rss_after":2,"kib_per_conn":9.5}"#,
         ];
         let md = render(&lines.join("\n")).unwrap();
-        assert!(md.contains("| socketio | 1000 | 8 | 100k | 6.00x |"), "{md}");
+        assert!(
+            md.contains("| socketio | 1000 | 8 | 100k | 6.00x |"),
+            "{md}"
+        );
         assert!(md.contains("| switchboard | 300k | 600k |"), "{md}");
-        assert!(md.contains("| fan-out to 1,000 members >= 5x Socket.IO's deliveries/s | 6.00x | yes |"), "{md}");
-        assert!(md.contains("| <= 16 KiB RSS per idle connection | 9.5 KiB | yes |"), "{md}");
-        assert!(md.contains("| recorder >= 200k rows/s | not measured | - |"), "{md}");
+        assert!(
+            md.contains(
+                "| fan-out to 1,000 members >= 5x Socket.IO's deliveries/s | 6.00x | yes |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| <= 16 KiB RSS per idle connection | 9.5 KiB | yes |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| recorder >= 200k rows/s | not measured | - |"),
+            "{md}"
+        );
     }
 }
