@@ -350,9 +350,9 @@ async fn member_loop(
                     }
                 } else if let Some(reply) = dialect.heartbeat_reply(&text) {
                     sink.lock().await.send(Message::text(reply)).await?;
-                } else if run.verify && dialect.verify(&text).is_err() {
-                    run.errors.fetch_add(1, Ordering::Relaxed);
-                } else if text.starts_with(r#"{"t":"err""#) {
+                } else if (run.verify && dialect.verify(&text).is_err())
+                    || text.starts_with(r#"{"t":"err""#)
+                {
                     run.errors.fetch_add(1, Ordering::Relaxed);
                 }
             }

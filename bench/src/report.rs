@@ -165,8 +165,7 @@ fn sweep_table(out: &mut String, bench: &str, all: &[Row]) {
             .iter()
             .map(|&w| {
                 runs.iter()
-                    .filter(|r| r.server == s && r.n(&["window"]) as u64 == w)
-                    .last()
+                    .rfind(|r| r.server == s && r.n(&["window"]) as u64 == w)
                     .map_or("-".into(), |r| fmt_rate(r.n(&["deliveries_per_s"])))
             })
             .collect();
@@ -338,8 +337,7 @@ fn recording(out: &mut String, groups: &[(String, Vec<&Row>)], all: &[Row]) {
     for (bench, off, on) in pairs {
         let stats = all
             .iter()
-            .filter(|r| r.kind == "recstats" && r.bench == bench && r.server == OURS_REC)
-            .last();
+            .rfind(|r| r.kind == "recstats" && r.bench == bench && r.server == OURS_REC);
         let stat = |k: &str| stats.map_or("-".into(), |s| format!("{:.0}", s.n(&["stats", k])));
         let (d0, d1) = (off.n(&["deliveries_per_s"]), on.n(&["deliveries_per_s"]));
         let (p0, p1) = (off.n(&["latency", "p99_ms"]), on.n(&["latency", "p99_ms"]));
@@ -438,7 +436,7 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)]) {
             .and_then(|(_, rows)| rows.first())
             .map(|r| {
                 let x = r.n(&["rows_per_s"]);
-                (format!("{}", fmt_rate(x)), x >= 200_000.0)
+                (fmt_rate(x), x >= 200_000.0)
             }),
     );
     let _ = writeln!(out, "### Targets\n");
