@@ -49,7 +49,8 @@ pub struct FanoutOpts {
     pub load: Load,
     pub warmup: Duration,
     pub duration: Duration,
-    /// Longest wait, after publishing stops, for the last broadcasts to arrive.
+    /// After publishing stops, how long the last broadcasts may make no progress before what
+    /// is missing counts as lost.
     pub drain: Duration,
     /// Length of the text carried by each broadcast.
     pub size: usize,
@@ -271,11 +272,19 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
     while let Some(done) = publishers.join_next().await {
         done??;
     }
-    // Drain: wait until every member has every broadcast, or give up and count the rest.
-    let drain_until = Instant::now() + o.drain;
+    // Drain: wait until every member has every broadcast. A slow server may still be working
+    // through its queues, so only a drain that has made no progress for `o.drain` (or a
+    // minute in all) gives up and counts the rest as lost.
+    let give_up = Instant::now() + Duration::from_secs(60).max(o.drain);
+    let mut last = (0, Instant::now());
     loop {
         let (_, expected, received) = run.tally();
-        if received >= expected || Instant::now() >= drain_until {
+        if received >= expected || Instant::now() >= give_up {
+            break;
+        }
+        if received > last.0 {
+            last = (received, Instant::now());
+        } else if last.1.elapsed() >= o.drain {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -101,8 +101,9 @@ enum Command {
         /// Seconds measured.
         #[arg(long, default_value_t = 10.0)]
         duration: f64,
-        /// Longest wait in seconds for the last broadcasts after publishing stops.
-        #[arg(long, default_value_t = 5.0)]
+        /// After publishing stops, how long in seconds to wait for the last broadcasts without
+        /// any progress before counting what is missing as lost.
+        #[arg(long, default_value_t = 3.0)]
         drain: f64,
         /// Characters of text per broadcast (the stamp, padded).
         #[arg(long, default_value_t = 32)]

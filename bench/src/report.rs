@@ -67,7 +67,7 @@ fn fmt_rate(x: f64) -> String {
 }
 
 fn fmt_ms(x: f64) -> String {
-    if !x.is_finite() {
+    if !x.is_finite() || x == 0.0 {
         "-".into()
     } else if x < 10.0 {
         format!("{x:.2}")
