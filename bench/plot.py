@@ -99,11 +99,11 @@ def main():
     ax.legend(fontsize=8)
 
     ax = axes[0][2]
-    lat = [(b, pick(rows, b)) for b in ["latency-20k", "latency-100k", "cluster-latency"] if pick(rows, b)]
+    lat = [(b, pick(rows, b)) for b in ["latency-20k", "latency-100k", "latency-20k-small", "cluster-latency"] if pick(rows, b)]
     labels, p50, p99, p999, colors = [], [], [], [], []
     for b, by in lat:
         for s, r in by.items():
-            labels.append(f"{s}\n{k(r['offered_per_s'])}/s" + ("\n2 nodes" if b.startswith("cluster") else ""))
+            labels.append(f"{s}\n{k(r['offered_per_s'])}/s\n{r['members']} m" + ("\n2 nodes" if b.startswith("cluster") else ""))
             p50.append(r["latency"]["p50_ms"])
             p99.append(r["latency"]["p99_ms"])
             p999.append(r["latency"]["p999_ms"])

@@ -6,7 +6,8 @@
 #   bench/run.sh --quick    tiny sizes, debug build: proves every benchmark runs (CI)
 #   bench/run.sh --only fanout-1k,churn    a subset (ids below)
 #
-# Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k idle-10k cluster churn recorder
+# Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k latency-20k-small idle-10k
+#   churn cluster cluster-latency recorder
 # Output: bench/results/<time>/results.jsonl and report.md (bench/results/latest links to it).
 # Needs: cargo, node + npm (installed through apt when missing), redis-server for `cluster`.
 set -euo pipefail
@@ -62,11 +63,14 @@ WORK="$(mktemp -d)"
 
 # --- sizes --------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
-  M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; RATE_MEMBERS=20; R20=2000; R100=4000
+  M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; WINDOWS_10K="8"; RATE_MEMBERS=20; SMALL=5
+  R20=2000; R100=4000
   IDLE=100; CHURN_C=4; CHURN_D=0.7; CLUSTER_M=20; REC_EVENTS=20000
 else
-  M1K=1000; M10K=10000; WARM=2; DUR=8; WINDOWS="8 32 128"; RATE_MEMBERS=1000; R20=20000; R100=100000
-  IDLE=10000; CHURN_C=32; CHURN_D=10; CLUSTER_M=1000; REC_EVENTS=2000000
+  # Windows: broadcasts in flight per publisher. 10,000 members need fewer for the same backlog.
+  M1K=1000; M10K=10000; WARM=2; DUR=6; WINDOWS="8 32 128"; WINDOWS_10K="2 8 32"; RATE_MEMBERS=1000
+  SMALL=100; R20=20000; R100=100000
+  IDLE=10000; CHURN_C=32; CHURN_D=8; CLUSTER_M=1000; REC_EVENTS=1000000
 fi
 
 # --- servers ------------------------------------------------------------------------------
@@ -176,11 +180,12 @@ NODES=1
 ALL="switchboard switchboard+rec socketio ws"
 # Saturation: closed loop at several windows (broadcasts not yet received by every member);
 # each server's best window is its saturation figure, and the whole curve is kept.
-SWEEP=()
-for w in $WINDOWS; do SWEEP+=("--window $w"); done
+sweep() { SWEEP=(); for w in "$@"; do SWEEP+=("--window $w"); done; }
 FANOUT=(fanout --publishers 1 --warmup "$WARM" --duration "$DUR")
+sweep $WINDOWS
 measure fanout-1k "1. Fan-out at saturation, one room of $M1K members" "$ALL" -- \
   "${FANOUT[@]}" --members "$M1K"
+sweep $WINDOWS_10K
 measure fanout-10k "1. Fan-out at saturation, one room of $M10K members" "$ALL" -- \
   "${FANOUT[@]}" --members "$M10K" --connect-concurrency 128
 SWEEP=("")
@@ -188,6 +193,11 @@ measure latency-20k "2. Latency at $R20 deliveries/s offered ($RATE_MEMBERS memb
   fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 measure latency-100k "2. Latency at $R100 deliveries/s offered ($RATE_MEMBERS members)" "$ALL" -- \
   fanout --members "$RATE_MEMBERS" --rate "$R100" --warmup "$WARM" --duration "$DUR"
+# The same offered load in a small room: each broadcast is short, so what shows is the cost
+# of one message through the server rather than the length of one fan-out.
+measure latency-20k-small "2. Latency at $R20 deliveries/s offered ($SMALL members)" \
+  "switchboard socketio ws" -- \
+  fanout --members "$SMALL" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 measure idle-10k "4. Memory per idle connection ($IDLE connections, each joined to a room)" \
   "switchboard socketio ws" -- idle --conns "$IDLE" --connect-concurrency 128
 measure churn "6. Connection churn: connect, join, disconnect ($CHURN_C clients looping)" \
@@ -199,8 +209,7 @@ if wanted cluster && ! command -v redis-server >/dev/null; then
   ensure_apt redis-server
 fi
 NODES=2
-SWEEP=()
-for w in $WINDOWS; do SWEEP+=("--window $w"); done
+sweep $WINDOWS
 measure cluster "5. Two nodes and Redis, one room of $CLUSTER_M members split across them (saturation)" \
   "switchboard socketio" -- "${FANOUT[@]}" --members "$CLUSTER_M"
 SWEEP=("")
