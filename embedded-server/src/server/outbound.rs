@@ -38,9 +38,6 @@ pub(crate) async fn write_loop(
             },
             _ = &mut cancelled => break,
         };
-        // Let the rest of this scheduler round run first (the broadcast that woke us is still
-        // queuing to other members, and more may follow), then write all of it at once.
-        tokio::task::yield_now().await;
         if sink.feed(Message::Text(first)).await.is_err() {
             conn.begin_close(super::conn::CloseReason {
                 code: 1006,
