@@ -8,11 +8,14 @@
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
 //! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
+//! - [`capture`]: the recorder that stores tapped traffic in SQLite, and its query, export and
+//!   import (no Tauri dependency).
 //!
 //! A message's path: a client frame is parsed by [`wire`], dispatched by `server::reader`
 //! (validated against the [`contract`], handled), and any push it causes is encoded once by
 //! [`wire`] and queued to each recipient's writer task (`server::outbound`); every step is
 //! reported to the installed [`tap::Tap`]s.
+pub mod capture;
 pub mod client;
 pub mod contract;
 pub mod demo;

@@ -1,0 +1,275 @@
+//! The recorder: the server-facing half of the capture.
+//!
+//! [`Recorder::observe`] runs on the server's hot path, so it only clones the event (reference
+//! counts, no string building) into a bounded channel with `try_send`; when the channel is full
+//! the event is dropped and counted, never waited for. Everything else (encoding rooms and meta,
+//! SQL, retention) happens on the `switchboard-recorder` thread in [`super::writer`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::CaptureError;
+use super::retention::Retention;
+use super::row::SessionInfo;
+use super::schema;
+use super::writer::{FileIdentity, Msg, Writer};
+use crate::tap::{now_us, Tap, TapEvent};
+
+/// How to record. Every field has a default (see [`RecorderConfig::new`]).
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    /// The capture file; created with its schema if missing. Its directory must exist.
+    pub path: PathBuf,
+    /// This node's id, stored on every row. Default: `"node"`.
+    pub node_id: String,
+    /// Stored in the session row and in exports. Default: this crate's version.
+    pub tool_version: String,
+    /// The contract as loaded, stored once per session. Default: `null`.
+    pub contract: Value,
+    /// Events the server may queue ahead of the writer before it starts dropping them.
+    /// Default 65536 (each slot holds one event: a few hundred bytes, allocated up front).
+    pub queue_capacity: usize,
+    /// Most rows per transaction. Default 4096.
+    pub batch_rows: usize,
+    /// Longest an event waits in a partial batch before it is committed: this bounds what a
+    /// crash can lose. Default 200 ms.
+    pub batch_window: Duration,
+    /// How much history to keep. Default: everything.
+    pub retention: Retention,
+    /// A hard ceiling on the database size enforced by SQLite (`max_page_count`): past it a
+    /// commit fails as on a full disk, is counted, and the server goes on. `None` (default):
+    /// no ceiling besides the disk. Use `retention.max_bytes` for the normal size limit.
+    pub hard_max_bytes: Option<u64>,
+}
+
+impl RecorderConfig {
+    /// The defaults, recording into `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        RecorderConfig {
+            path: path.into(),
+            node_id: "node".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            contract: Value::Null,
+            queue_capacity: 65_536,
+            batch_rows: 4096,
+            batch_window: Duration::from_millis(200),
+            retention: Retention::default(),
+            hard_max_bytes: None,
+        }
+    }
+}
+
+/// Counters shared between the hot path, the writer thread and [`Recorder::stats`]. Kept as
+/// separate atomics so neither side ever takes a lock to count.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub enqueued: AtomicU64,
+    pub dequeued: AtomicU64,
+    pub dropped: AtomicU64,
+    pub rows_written: AtomicU64,
+    pub write_errors: AtomicU64,
+    pub rows_lost: AtomicU64,
+    pub rows_pruned: AtomicU64,
+    pub file_bytes: AtomicU64,
+    /// Only the writer sets it, only `stats()` reads it; never held across anything slow.
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl Shared {
+    pub(crate) fn set_error(&self, message: String) {
+        if let Ok(mut slot) = self.last_error.lock() {
+            *slot = Some(message);
+        }
+    }
+}
+
+/// A snapshot of the recorder's counters, for the console's status line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecorderStats {
+    pub session_id: i64,
+    /// Rows committed to the file.
+    pub rows_written: u64,
+    /// Events dropped because the queue was full (the server never waits for the recorder).
+    pub dropped: u64,
+    /// Batch commits that failed (disk full, file removed, ...).
+    pub write_errors: u64,
+    /// Rows in the failed batches.
+    pub rows_lost: u64,
+    /// Rows removed by retention.
+    pub rows_pruned: u64,
+    /// The most recent write error, if any.
+    pub last_error: Option<String>,
+    /// Events queued and not yet taken by the writer.
+    pub queue_depth: u64,
+    /// Size of the database and its WAL, as of the last commit.
+    pub file_bytes: u64,
+}
+
+/// Records every [`TapEvent`] it observes into a capture file. Install it as a [`Tap`].
+///
+/// Dropping it commits what was queued, marks the session ended and joins the writer thread.
+pub struct Recorder {
+    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    path: PathBuf,
+    session_id: i64,
+}
+
+impl Recorder {
+    /// Opens (or creates) the capture file, starts a new capture session and the writer thread.
+    ///
+    /// Fails at once with [`CaptureError::NotWritable`] if the file cannot be written, so a bad
+    /// path is reported at start-up rather than as silently missing history.
+    pub fn open(cfg: RecorderConfig) -> Result<Recorder, CaptureError> {
+        let conn = schema::open_rw(&cfg.path)?;
+        if let Some(max) = cfg.hard_max_bytes {
+            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            let pages = (max / page_size.max(512) as u64).max(1);
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        }
+        let session = SessionInfo {
+            id: 0,
+            started_us: now_us(),
+            node_id: cfg.node_id.clone(),
+            tool_version: cfg.tool_version.clone(),
+            contract: Some(cfg.contract.clone()),
+            imported_from: None,
+            source_session: None,
+            ended_us: None,
+            rows_written: 0,
+            dropped: 0,
+            write_errors: 0,
+            rows_lost: 0,
+        };
+        let session_id = schema::insert_session(&conn, None, &session).map_err(|e| {
+            CaptureError::NotWritable {
+                path: cfg.path.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let session = SessionInfo {
+            id: session_id,
+            ..session
+        };
+        let identity = FileIdentity::of(&cfg.path);
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = mpsc::sync_channel(cfg.queue_capacity.max(1));
+        let path = cfg.path.clone();
+        let writer = Writer::new(conn, cfg, session, identity, shared.clone());
+        let thread = std::thread::Builder::new()
+            .name("switchboard-recorder".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| CaptureError::io(&path, e))?;
+        Ok(Recorder {
+            tx,
+            shared,
+            thread: Some(thread),
+            path,
+            session_id,
+        })
+    }
+
+    /// The counters as of now.
+    pub fn stats(&self) -> RecorderStats {
+        let s = &self.shared;
+        let enqueued = s.enqueued.load(Ordering::Relaxed);
+        let dequeued = s.dequeued.load(Ordering::Relaxed);
+        RecorderStats {
+            session_id: self.session_id,
+            rows_written: s.rows_written.load(Ordering::Relaxed),
+            dropped: s.dropped.load(Ordering::Relaxed),
+            write_errors: s.write_errors.load(Ordering::Relaxed),
+            rows_lost: s.rows_lost.load(Ordering::Relaxed),
+            rows_pruned: s.rows_pruned.load(Ordering::Relaxed),
+            last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+            queue_depth: enqueued.saturating_sub(dequeued),
+            file_bytes: s.file_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Blocks until everything observed before this call is committed (or counted as lost).
+    /// For tests and shutdown; never call it from the server's hot path.
+    pub fn flush(&self) -> Result<(), CaptureError> {
+        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+        self.tx
+            .send(Msg::Flush(ack_tx))
+            .map_err(|_| CaptureError::WriterGone)?;
+        ack_rx.recv().map_err(|_| CaptureError::WriterGone)
+    }
+
+    /// Runs retention now instead of at the next check (tests, a console "prune" button).
+    pub fn prune_now(&self) -> Result<(), CaptureError> {
+        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+        self.tx
+            .send(Msg::Maintain(ack_tx))
+            .map_err(|_| CaptureError::WriterGone)?;
+        ack_rx.recv().map_err(|_| CaptureError::WriterGone)
+    }
+
+    /// Stops recording: commits what is queued, marks the session ended, joins the thread, and
+    /// returns the final counters.
+    pub fn close(mut self) -> Result<RecorderStats, CaptureError> {
+        self.stop()?;
+        Ok(self.stats())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
+    fn stop(&mut self) -> Result<(), CaptureError> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        // A blocking send: shutdown may wait for the writer to drain a full queue.
+        let sent = self.tx.send(Msg::Stop);
+        let joined = thread.join();
+        match (sent, joined) {
+            (Ok(()), Ok(())) => Ok(()),
+            _ => Err(CaptureError::WriterGone),
+        }
+    }
+}
+
+impl Tap for Recorder {
+    /// Never blocks: a full queue drops the event and counts it.
+    fn observe(&self, event: &TapEvent) {
+        match self.tx.try_send(Msg::Event(event.clone())) {
+            Ok(()) => {
+                self.shared.enqueued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            tracing::warn!(error = %e, path = %self.path.display(), "recorder did not stop cleanly");
+        }
+    }
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("path", &self.path)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
