@@ -7,6 +7,7 @@
 //! - [`server`]: connections, rooms, topics, the bus, delivery, heartbeat, shutdown.
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
 //! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).
+//! - [`cluster`]: several nodes over an adapter (in-process or Redis), with presence.
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //! - [`capture`]: the recorder that stores tapped traffic in SQLite, and its query, export and
 //!   import (no Tauri dependency).
@@ -17,6 +18,7 @@
 //! reported to the installed [`tap::Tap`]s.
 pub mod capture;
 pub mod client;
+pub mod cluster;
 pub mod contract;
 pub mod demo;
 pub mod server;

@@ -6,9 +6,7 @@ mod support;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use switchboard_server::contract::{
-    Contract, Event, Request, SharedEvent, SharedTopic, Topic,
-};
+use switchboard_server::contract::{Contract, Event, Request, SharedEvent, SharedTopic, Topic};
 
 #[derive(Serialize, Deserialize, JsonSchema)]
 struct Message {
@@ -27,7 +25,8 @@ struct Announce {
 }
 impl Topic for Announce {
     const NAME: &'static str = "announce";
-    const DESCRIPTION: Option<&'static str> = Some("Operator announcements, delivered cluster-wide.");
+    const DESCRIPTION: Option<&'static str> =
+        Some("Operator announcements, delivered cluster-wide.");
 }
 impl SharedTopic for Announce {}
 
@@ -85,7 +84,9 @@ fn chat_builder() -> switchboard_server::contract::ContractBuilder {
     Contract::builder()
         .shared_event::<Message>()
         .shared_topic::<Announce>()
-        .role("user", |r| r.request::<Join>().event::<Roster>().topic::<Typing>())
+        .role("user", |r| {
+            r.request::<Join>().event::<Roster>().topic::<Typing>()
+        })
         .role("agent", |r| r.request::<Say>())
 }
 
@@ -170,25 +171,28 @@ fn declaring_a_name_twice_is_an_error_not_a_silent_replacement() {
         "roles.user.clientToServer.join: declared twice"
     );
     assert_eq!(
-        build_error(Contract::builder().role("user", |r| r.topic::<Typing>().event_schema(
-            "typing",
-            json!({"type": "object"})
-        ))),
+        build_error(Contract::builder().role("user", |r| {
+            r.topic::<Typing>()
+                .event_schema("typing", json!({"type": "object"}))
+        })),
         "roles.user.serverToClient.typing: declared twice"
     );
 }
 
 #[test]
 fn builder_contracts_pass_the_same_rules_as_files() {
-    assert_eq!(build_error(Contract::builder()), "roles: a contract needs at least one role");
+    assert_eq!(
+        build_error(Contract::builder()),
+        "roles: a contract needs at least one role"
+    );
     assert_eq!(
         build_error(chat_builder().role("bot", |r| r.event::<Message>())),
         r#"roles.bot.serverToClient.message: "message" is already declared in shared.serverToClient"#
     );
     assert_eq!(
-        build_error(
-            Contract::builder().role("user", |r| r.topic_schema("ticks", json!({"type": "integer"})))
-        ),
+        build_error(Contract::builder().role("user", |r| {
+            r.topic_schema("ticks", json!({"type": "integer"}))
+        })),
         r#"roles.user.serverToClient.ticks.payload: a topic payload must be an object schema ("type": "object")"#
     );
     assert_eq!(

@@ -41,10 +41,7 @@ fn unknown_keys_are_refused_at_every_level() {
         r#"app.json:1:13: shared: unknown key "serverToclient" (expected one of: serverToClient)"#
     );
     assert_eq!(
-        load_error(&[
-            r#"{"roles": {"user": {"#,
-            r#"  "clientToSever": {}}}}"#,
-        ]),
+        load_error(&[r#"{"roles": {"user": {"#, r#"  "clientToSever": {}}}}"#,]),
         r#"app.json:2:3: roles.user: unknown key "clientToSever" (expected one of: clientToServer, serverToClient)"#
     );
     assert_eq!(
@@ -68,10 +65,7 @@ fn duplicate_keys_are_refused_with_the_first_line() {
         r#"app.json:3:3: roles.user.clientToServer: duplicate key "join" (first defined at line 2)"#
     );
     assert_eq!(
-        load_error(&[
-            r#"{"roles": {"user": {}},"#,
-            r#" "roles": {"admin": {}}}"#,
-        ]),
+        load_error(&[r#"{"roles": {"user": {}},"#, r#" "roles": {"admin": {}}}"#,]),
         r#"app.json:2:2: duplicate key "roles" (first defined at line 1)"#
     );
 }
@@ -118,7 +112,10 @@ fn missing_keys_point_at_the_object_that_lacks_them() {
 fn wrong_types_name_what_was_expected_and_found() {
     let cases: [(&[&str], &str); 8] = [
         (&["[]"], "app.json:1:1: expected an object, found an array"),
-        (&[r#"{"roles": []}"#], "app.json:1:11: roles: expected an object, found an array"),
+        (
+            &[r#"{"roles": []}"#],
+            "app.json:1:11: roles: expected an object, found an array",
+        ),
         (
             &[r#"{"roles": {"user": "admin"}}"#],
             "app.json:1:20: roles.user: expected an object, found a string",
@@ -176,7 +173,10 @@ fn syntax_errors_give_position_and_enclosing_key() {
         load_error(&[r#"{"roles": {"user": {},}}"#]),
         "app.json:1:23: roles: invalid JSON: trailing comma before '}'"
     );
-    assert_eq!(load_error(&[""]), "app.json:1:1: invalid JSON: expected a value, found the end of the file");
+    assert_eq!(
+        load_error(&[""]),
+        "app.json:1:1: invalid JSON: expected a value, found the end of the file"
+    );
     assert_eq!(
         load_error(&[r#"{"roles": {"user": {}}} // done"#]),
         "app.json:1:25: invalid JSON: unexpected characters after the end of the document"
@@ -206,7 +206,8 @@ fn unreadable_files_name_the_path() {
 
 #[test]
 fn from_file_uses_the_path_as_the_origin() {
-    let path = std::env::temp_dir().join(format!("switchboard-contract-{}.json", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("switchboard-contract-{}.json", std::process::id()));
     if let Err(error) = std::fs::write(&path, "{\n  \"roles\": {}\n}\n") {
         panic!("cannot write {}: {error}", path.display());
     }
@@ -214,6 +215,9 @@ fn from_file_uses_the_path_as_the_origin() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(
         result.map_err(|e| e.to_string()).err(),
-        Some(format!("{}:2:3: roles: a contract needs at least one role", path.display()))
+        Some(format!(
+            "{}:2:3: roles: a contract needs at least one role",
+            path.display()
+        ))
     );
 }

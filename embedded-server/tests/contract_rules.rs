@@ -35,7 +35,9 @@ fn a_request_may_share_a_name_with_an_event() {
         r#"   "serverToClient": {"ping": {"payload": {}}}"#,
         r#" }}}"#,
     ]);
-    assert!(contract.roles["user"].client_to_server.contains_key("message"));
+    assert!(contract.roles["user"]
+        .client_to_server
+        .contains_key("message"));
 }
 
 #[test]
@@ -63,11 +65,7 @@ fn names_must_be_non_empty_and_free_of_whitespace_and_control_characters() {
         r#"app.json:2:4: shared.serverToClient["tab\tbed"]: name "tab\tbed" must not contain whitespace or control characters"#
     );
     assert_eq!(
-        load_error(&[
-            r#"{"roles": {"#,
-            r#"  "user": {},"#,
-            r#"  "": {}}}"#,
-        ]),
+        load_error(&[r#"{"roles": {"#, r#"  "user": {},"#, r#"  "": {}}}"#,]),
         r#"app.json:3:3: roles[""]: name must not be empty"#
     );
     assert_eq!(
@@ -106,6 +104,20 @@ fn schemas_that_do_not_compile_point_inside_the_schema() {
             r#"}}}}}"#,
         ]),
         r#"app.json:3:14: roles.user.clientToServer.join.output.required: schema does not compile: ["a","a"] has non-unique elements"#
+    );
+}
+
+#[test]
+fn remote_refs_are_refused_at_load_time_not_fetched() {
+    assert_eq!(
+        load_error(&[
+            r#"{"roles": {"user": {"serverToClient": {"#,
+            r#"  "e": {"payload": {"$ref": "https://example.com/s.json"}}}}}}"#,
+        ]),
+        "app.json:2:9: roles.user.serverToClient.e.payload: schema does not compile: \
+         Resource 'https://example.com/s.json' is not present in a registry and retrieving it \
+         failed: `resolve-http` feature or a custom resolver is required to resolve external \
+         schemas via HTTP"
     );
 }
 
@@ -163,7 +175,10 @@ fn with_several_problems_the_first_in_the_file_is_reported() {
 fn compile_reports_key_paths_without_positions() {
     let mut contract = Contract::default();
     let error = contract.clone().compile().err().map(|e| e.to_string());
-    assert_eq!(error.as_deref(), Some("roles: a contract needs at least one role"));
+    assert_eq!(
+        error.as_deref(),
+        Some("roles: a contract needs at least one role")
+    );
 
     let mut role = RoleSpec::default();
     role.server_to_client.insert(
@@ -178,7 +193,9 @@ fn compile_reports_key_paths_without_positions() {
     let error = contract.compile().err().map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some(r#"roles.viewer.serverToClient.feed.payload: a topic payload must be an object schema ("type": "object")"#)
+        Some(
+            r#"roles.viewer.serverToClient.feed.payload: a topic payload must be an object schema ("type": "object")"#
+        )
     );
 }
 
@@ -189,6 +206,9 @@ fn errors_expose_position_and_path_for_tools() {
         Err(error) => error,
     };
     let at = error.at();
-    assert_eq!(at.and_then(|a| a.pos.as_ref()).map(|p| (p.line, p.column)), Some((2, 1)));
+    assert_eq!(
+        at.and_then(|a| a.pos.as_ref()).map(|p| (p.line, p.column)),
+        Some((2, 1))
+    );
     assert_eq!(at.map(|a| a.path.to_string()), Some("roles".to_owned()));
 }

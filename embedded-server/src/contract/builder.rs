@@ -4,6 +4,7 @@
 //! checks, so an app can start in Rust and export its contract as a file (or the reverse)
 //! without any difference in behaviour.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -198,9 +199,10 @@ fn insert_once<T>(
     spec: T,
     twice: &mut Vec<KeyPath>,
 ) {
-    if map.contains_key(&name) {
-        twice.push(path.key(&name));
-    } else {
-        map.insert(name, spec);
+    match map.entry(name) {
+        Entry::Occupied(taken) => twice.push(path.key(taken.key())),
+        Entry::Vacant(free) => {
+            free.insert(spec);
+        }
     }
 }

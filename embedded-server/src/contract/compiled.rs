@@ -67,7 +67,8 @@ impl Contract {
     }
 }
 
-/// Every problem found in a contract; there is always at least one.
+/// Every problem found in a contract; there is always at least one. Boxed in results because
+/// errors are rare and the success path should stay small.
 pub(crate) struct Problems {
     pub first: ContractError,
     pub rest: Vec<ContractError>,
@@ -75,7 +76,7 @@ pub(crate) struct Problems {
 
 /// Compiles, collecting every problem instead of stopping at the first, so the file loader can
 /// report the one that comes first in the file.
-pub(crate) fn compile_collecting(spec: Contract) -> Result<CompiledContract, Problems> {
+pub(crate) fn compile_collecting(spec: Contract) -> Result<CompiledContract, Box<Problems>> {
     let mut errors = Vec::new();
     if spec.roles.is_empty() {
         errors.push(ContractError::NoRoles {
@@ -150,10 +151,10 @@ pub(crate) fn compile_collecting(spec: Contract) -> Result<CompiledContract, Pro
             shared_topics,
             roles,
         }),
-        Some(first) => Err(Problems {
+        Some(first) => Err(Box::new(Problems {
             first,
             rest: errors.collect(),
-        }),
+        })),
     }
 }
 

@@ -42,7 +42,7 @@ impl Contract {
         .contract(&root)?;
         match compile_collecting(contract.clone()) {
             Ok(_) => Ok(contract),
-            Err(problems) => Err(earliest_located(problems, &root, origin_name)),
+            Err(problems) => Err(earliest_located(*problems, &root, origin_name)),
         }
     }
 }
@@ -50,6 +50,7 @@ impl Contract {
 /// Among several semantic errors, reports the one that comes first in the file, so fixing
 /// errors top to bottom works as it does with a compiler.
 fn earliest_located(problems: Problems, root: &Spanned, origin: &str) -> ContractError {
+    let Problems { first, rest } = problems;
     let locate_one = |mut error: ContractError| {
         let pos = match error.at_mut() {
             Some(at) => {
@@ -61,8 +62,8 @@ fn earliest_located(problems: Problems, root: &Spanned, origin: &str) -> Contrac
         };
         ((pos.line, pos.column), error)
     };
-    let mut earliest = locate_one(problems.first);
-    for error in problems.rest {
+    let mut earliest = locate_one(first);
+    for error in rest {
         let candidate = locate_one(error);
         // Strictly earlier only: among errors at one place, the first check to fire wins.
         if candidate.0 < earliest.0 {
@@ -74,7 +75,7 @@ fn earliest_located(problems: Problems, root: &Spanned, origin: &str) -> Contrac
 
 /// Finds the position of the deepest key along `path` that exists in the document: a key's own
 /// position for object steps, the element's position for array steps.
-pub(crate) fn locate(root: &Spanned, path: &KeyPath) -> Pos {
+fn locate(root: &Spanned, path: &KeyPath) -> Pos {
     let mut node = root;
     let mut pos = root.pos;
     for segment in path.segments() {

@@ -12,7 +12,8 @@
 //! - `error.rs`: [`ContractError`], one-line diagnostics with file, line, column and key path.
 //! - `compiled.rs`: the semantic rules and the compiled lookup tables.
 //! - `schema.rs` and `issue.rs`: one compiled schema, and its errors as wire [`Issue`]s.
-//! - `sample.rs` (+ `sample/`): schema-valid sample values.
+//! - `sample.rs`: schema-valid sample values; `sample/` holds the `allOf` merge, numbers and
+//!   strings (formats, patterns).
 //! - `typed.rs` and `builder.rs`: the Rust-side declarations.
 //!
 //! [`Issue`]: crate::wire::Issue

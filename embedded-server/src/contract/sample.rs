@@ -11,11 +11,13 @@
 //! break a schema, [`sample_for`] retries without them and returns the first candidate that the
 //! real validator accepts.
 
+mod merge;
 mod number;
 mod string;
 
 use serde_json::{json, Map, Value};
 
+use self::merge::merge_into;
 use super::schema::build_validator;
 
 /// How deep refs and nesting may go before the generator gives up on a branch (recursive
@@ -55,7 +57,7 @@ struct Sampler<'r> {
     root: &'r Value,
     /// Use `default` and `examples` when present (they read better than generated values).
     hints: bool,
-    /// Include optional properties.
+    /// Include optional properties and optional prefix items.
     optional: bool,
 }
 
@@ -272,49 +274,95 @@ impl<'r> Sampler<'r> {
         };
         let max = size(map, "maxItems").unwrap_or(usize::MAX);
         let min = size(map, "minItems").unwrap_or(0).min(MAX_FILL);
-        let mut out: Vec<Value> = prefix
+        // Prefix items beyond `minItems` are optional: shown by default, dropped in the
+        // minimal mode.
+        let prefix_len = if self.optional { max } else { min };
+        let any = json!({});
+        // The schema each generated item must satisfy, kept for de-duplication below.
+        let mut items: Vec<(Value, &Value)> = prefix
             .iter()
-            .take(max)
-            .map(|schema| self.value(schema, depth + 1))
+            .take(prefix_len)
+            .map(|schema| (self.value(schema, depth + 1), schema))
             .collect();
         if let Some(contains) = map.get("contains") {
             let wanted = size(map, "minContains").unwrap_or(1).min(MAX_FILL);
             for _ in 0..wanted {
-                if out.len() < max {
-                    out.push(self.value(contains, depth + 1));
+                if items.len() < max {
+                    items.push((self.value(contains, depth + 1), contains));
                 }
             }
         }
-        while out.len() < min {
+        while items.len() < min {
             match rest {
                 Some(Value::Bool(false)) => break,
-                Some(schema) => out.push(self.value(schema, depth + 1)),
-                None => out.push(json!({})),
+                Some(schema) => items.push((self.value(schema, depth + 1), schema)),
+                None => items.push((json!({}), &any)),
             }
         }
         if map.get("uniqueItems") == Some(&Value::Bool(true)) {
-            make_distinct(&mut out);
+            for i in 1..items.len() {
+                let taken: Vec<&Value> = items[..i].iter().map(|(value, _)| value).collect();
+                if taken.contains(&&items[i].0) {
+                    let replacement = self.distinct(items[i].1, &items[i].0, &taken, i, depth);
+                    items[i].0 = replacement;
+                }
+            }
         }
-        Value::Array(out)
+        Value::Array(items.into_iter().map(|(value, _)| value).collect())
     }
-}
 
-/// Nudges repeated items apart (generated items are often identical): strings get a numeric
-/// suffix and numbers an offset. Other kinds are left alone.
-fn make_distinct(items: &mut [Value]) {
-    for i in 1..items.len() {
-        if !items[..i].contains(&items[i]) {
-            continue;
+    /// Another value for an item that repeats an earlier one under `uniqueItems`. Tries what
+    /// the item's schema offers (other `enum` options, other `anyOf`/`oneOf` branches), then a
+    /// nudge (the other boolean, a numeric suffix on a string, an offset on a number), keeping
+    /// the first candidate that is both unused and valid.
+    fn distinct(
+        &self,
+        schema: &Value,
+        value: &Value,
+        taken: &[&Value],
+        index: usize,
+        depth: usize,
+    ) -> Value {
+        let schema = self.resolved(schema, depth);
+        let mut candidates: Vec<Value> = Vec::new();
+        if let Some(Value::Array(options)) = schema.get("enum") {
+            candidates.extend(options.iter().cloned());
         }
-        let nudged = match &items[i] {
-            Value::String(s) => Value::String(format!("{s}{i}")),
+        for keyword in ["anyOf", "oneOf"] {
+            if let (Some(Value::Array(branches)), Value::Object(map)) =
+                (schema.get(keyword), &schema)
+            {
+                let mut base = map.clone();
+                base.remove(keyword);
+                for branch in branches {
+                    let mut merged = base.clone();
+                    merge_into(&mut merged, &self.resolved(branch, depth));
+                    candidates.push(self.value(&Value::Object(merged), depth + 1));
+                }
+            }
+        }
+        candidates.push(match value {
+            Value::Bool(b) => Value::Bool(!b),
+            Value::String(s) => Value::String(format!("{s}{index}")),
             Value::Number(n) => match n.as_i64() {
-                Some(k) => Value::from(k.saturating_add(i as i64)),
-                None => Value::from(n.as_f64().unwrap_or(0.0) + i as f64),
+                Some(k) => Value::from(k.saturating_add(i64::try_from(index).unwrap_or(0))),
+                None => Value::from(n.as_f64().unwrap_or(0.0) + index as f64),
             },
             other => other.clone(),
+        });
+        let checker = match &schema {
+            Value::Object(map) => build_validator(&self.in_root_context(map)).ok(),
+            _ => None,
         };
-        items[i] = nudged;
+        let usable = |candidate: &Value| {
+            !taken.contains(&candidate) && checker.as_ref().is_none_or(|c| c.is_valid(candidate))
+        };
+        candidates
+            .iter()
+            .find(|candidate| usable(candidate))
+            .or(candidates.last())
+            .cloned()
+            .unwrap_or_else(|| value.clone())
     }
 }
 
@@ -384,99 +432,6 @@ fn size(map: &Map<String, Value>, key: &str) -> Option<usize> {
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
-/// Merges the keywords of `other` into `into`, as `allOf` requires both to hold: properties and
-/// requirements are united, bounds tightened, types intersected. For any other keyword present on
-/// both sides the existing one wins (best effort; the final validation catches the rest).
-fn merge_into(into: &mut Map<String, Value>, other: &Value) {
-    let Value::Object(other) = other else { return };
-    for (key, value) in other {
-        let Some(existing) = into.get_mut(key) else {
-            into.insert(key.clone(), value.clone());
-            continue;
-        };
-        match key.as_str() {
-            "properties" | "patternProperties" | "$defs" | "definitions" => {
-                if let (Value::Object(existing), Value::Object(added)) = (existing, value) {
-                    for (name, schema) in added {
-                        match existing.get_mut(name) {
-                            None => {
-                                existing.insert(name.clone(), schema.clone());
-                            }
-                            Some(previous) => {
-                                *previous = json!({ "allOf": [previous.clone(), schema.clone()] });
-                            }
-                        }
-                    }
-                }
-            }
-            "required" => {
-                if let (Value::Array(existing), Value::Array(added)) = (existing, value) {
-                    for name in added {
-                        if !existing.contains(name) {
-                            existing.push(name.clone());
-                        }
-                    }
-                }
-            }
-            "type" => {
-                if let Some(common) = intersect_types(existing, value) {
-                    *existing = common;
-                }
-            }
-            "minimum" | "exclusiveMinimum" | "minLength" | "minItems" | "minProperties"
-            | "minContains" => tighten(existing, value, f64::max),
-            "maximum" | "exclusiveMaximum" | "maxLength" | "maxItems" | "maxProperties"
-            | "maxContains" => tighten(existing, value, f64::min),
-            _ => {}
-        }
-    }
-}
-
-fn tighten(existing: &mut Value, added: &Value, pick: fn(f64, f64) -> f64) {
-    if let (Some(a), Some(b)) = (existing.as_f64(), added.as_f64()) {
-        if pick(a, b) == b {
-            *existing = added.clone();
-        }
-    }
-}
-
-/// The types both sides allow (`integer` counts as a `number`), or `None` when they share none.
-fn intersect_types(a: &Value, b: &Value) -> Option<Value> {
-    let list = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let (a, b) = (list(a), list(b));
-    let allows = |set: &[String], t: &str| {
-        set.iter().any(|s| s == t) || (t == "integer" && set.iter().any(|s| s == "number"))
-    };
-    let common: Vec<Value> = a
-        .iter()
-        .chain(b.iter())
-        .filter(|t| allows(&a, t) && allows(&b, t))
-        .fold(Vec::new(), |mut acc: Vec<String>, t| {
-            if !acc.contains(t) {
-                acc.push(t.clone());
-            }
-            acc
-        })
-        .into_iter()
-        .map(Value::String)
-        .collect();
-    match common.len() {
-        0 => None,
-        1 => common.into_iter().next(),
-        _ => Some(Value::Array(common)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,14 +475,5 @@ mod tests {
             build_validator(&schema).is_ok_and(|v| v.is_valid(&sample)),
             "{sample}"
         );
-    }
-
-    #[test]
-    fn types_intersect_with_integer_inside_number() {
-        assert_eq!(
-            intersect_types(&json!(["number", "string"]), &json!("integer")),
-            Some(json!("integer"))
-        );
-        assert_eq!(intersect_types(&json!("string"), &json!("null")), None);
     }
 }

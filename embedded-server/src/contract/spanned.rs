@@ -204,7 +204,11 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, node: Node) -> Result<Node, ParseError> {
-        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+        if self
+            .bytes
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()))
+        {
             for _ in 0..word.len() {
                 self.bump();
             }

@@ -36,7 +36,11 @@ pub struct SimulateOptions {
 impl SimulateOptions {
     /// `clients` clients making about one request every two seconds each.
     pub fn new(url: impl Into<String>, clients: usize) -> Self {
-        SimulateOptions { url: url.into(), clients, rate_per_sec: clients as f64 * 0.5 }
+        SimulateOptions {
+            url: url.into(),
+            clients,
+            rate_per_sec: clients as f64 * 0.5,
+        }
     }
 }
 
@@ -53,7 +57,15 @@ pub fn spawn(opts: SimulateOptions, stop: CancellationToken) -> tokio::task::Joi
             }
             let role = if k % 3 == 2 { "agent" } else { "user" };
             let name = format!("sim-{role}-{k}");
-            set.spawn(run_one(opts.url.clone(), role, name, k, opts.clients, period, stop.clone()));
+            set.spawn(run_one(
+                opts.url.clone(),
+                role,
+                name,
+                k,
+                opts.clients,
+                period,
+                stop.clone(),
+            ));
             if k % 200 == 199 {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -72,7 +84,11 @@ async fn run_one(
     stop: CancellationToken,
 ) {
     let client = Client::connect(ClientOptions::new(url, role).param("name", &name));
-    if client.wait_connected(Duration::from_secs(30)).await.is_err() {
+    if client
+        .wait_connected(Duration::from_secs(30))
+        .await
+        .is_err()
+    {
         client.close().await;
         return;
     }
@@ -100,13 +116,26 @@ async fn run_one(
         let line = LINES[rand::rng().random_range(0..LINES.len())];
         let room = rooms[rand::rng().random_range(0..rooms.len())];
         let _ = match (role, roll) {
-            (_, 0..=69) => client.request("say", json!({ "room": room, "text": line })).await,
+            (_, 0..=69) => {
+                client
+                    .request("say", json!({ "room": room, "text": line }))
+                    .await
+            }
             ("user", 70..=84) => {
-                let peer = format!("sim-user-{}", rand::rng().random_range(0..total.max(1)) / 3 * 3);
-                client.request("dm", json!({ "to": peer, "text": line })).await
+                let peer = format!(
+                    "sim-user-{}",
+                    rand::rng().random_range(0..total.max(1)) / 3 * 3
+                );
+                client
+                    .request("dm", json!({ "to": peer, "text": line }))
+                    .await
             }
             ("user", 85..=94) => client.request("notify", json!({})).await,
-            ("agent", 70..=74) => client.request("announce", json!({ "msg": format!("{name}: {line}") })).await,
+            ("agent", 70..=74) => {
+                client
+                    .request("announce", json!({ "msg": format!("{name}: {line}") }))
+                    .await
+            }
             (_, _) => {
                 // Move to another room now and then.
                 let next = ROOMS[rand::rng().random_range(0..ROOMS.len())];

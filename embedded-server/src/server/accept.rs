@@ -30,9 +30,17 @@ impl Server {
         Router::new().fallback(upgrade).with_state(self.clone())
     }
 
-    pub(crate) fn ensure_heartbeat(&self) {
+    /// Start the heartbeat timer and the cluster tasks, once.
+    pub(crate) fn ensure_background(&self) {
         if !self.shared.heartbeat_started.swap(true, Ordering::AcqRel) {
-            tokio::spawn(super::heartbeat::run(self.shared.clone()));
+            let shared = &self.shared;
+            tokio::spawn(super::heartbeat::run(shared.clone()));
+            if let Some(rx) = shared.cluster.adapter.take_inbound() {
+                tokio::spawn(crate::cluster::inbound::run(shared.clone(), rx));
+            }
+            shared
+                .conn_tasks
+                .spawn(crate::cluster::tasks::run(shared.clone()));
         }
     }
 }
@@ -124,7 +132,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     } else {
         Origin::Client
     };
-    server.ensure_heartbeat();
+    server.ensure_background();
     // Let frames somewhat over the limit reach us so we can answer them with 1009 and a reason;
     // the transport's own cap only guards against absurd sizes.
     let max = shared.config.max_frame_bytes;

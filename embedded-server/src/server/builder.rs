@@ -30,6 +30,8 @@ pub struct ServerBuilder {
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
     on_error: Vec<OnErrorFn>,
     taps: Vec<Arc<dyn Tap>>,
+    adapter: Option<Arc<dyn crate::cluster::Adapter>>,
+    cluster_config: crate::cluster::ClusterConfig,
     errors: Vec<String>,
 }
 
@@ -48,6 +50,8 @@ impl ServerBuilder {
             authorize_subscribe: None,
             on_error: Vec::new(),
             taps: Vec::new(),
+            adapter: None,
+            cluster_config: Default::default(),
             errors: Vec::new(),
         }
     }
@@ -115,6 +119,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Join a cluster through this transport (Redis, or an in-process hub shared with other
+    /// nodes). Without one, the node uses a private in-process hub: a cluster of one.
+    pub fn adapter(mut self, adapter: Arc<dyn crate::cluster::Adapter>) -> Self {
+        self.adapter = Some(adapter);
+        self
+    }
+
+    pub fn cluster_config(mut self, config: crate::cluster::ClusterConfig) -> Self {
+        self.cluster_config = config;
+        self
+    }
+
     pub fn build(self) -> Result<Server, BuildError> {
         if !self.errors.is_empty() {
             return Err(BuildError(self.errors));
@@ -132,6 +148,9 @@ impl ServerBuilder {
             self.authorize_subscribe,
             self.on_error,
             self.taps,
+            self.adapter
+                .unwrap_or_else(|| crate::cluster::MemoryHub::new().adapter()),
+            self.cluster_config,
         );
         Ok(Server {
             shared: Arc::new(shared),

@@ -65,6 +65,12 @@ impl Bus {
             .unwrap_or_default()
     }
 
+    /// Topics with at least one listener.
+    pub fn topics(&self) -> Vec<String> {
+        let l = self.listeners.read().unwrap_or_else(|p| p.into_inner());
+        l.keys().cloned().collect()
+    }
+
     pub fn count(&self, topic: &str) -> usize {
         let l = self.listeners.read().unwrap_or_else(|p| p.into_inner());
         l.get(topic).map_or(0, Vec::len)
@@ -87,7 +93,13 @@ impl Subscription {
     /// Remove the listener. Returns false if it was already gone.
     pub fn unsubscribe(self) -> bool {
         match self.shared.upgrade() {
-            Some(shared) => shared.bus.remove(&self.topic, self.id),
+            Some(shared) => {
+                let removed = shared.bus.remove(&self.topic, self.id);
+                shared
+                    .cluster
+                    .sync_interest(&shared, format!("topic:{}", self.topic));
+                removed
+            }
             None => false,
         }
     }

@@ -11,6 +11,8 @@ use super::error::{PushError, RequestError};
 use super::hooks::{panic_message, FaultKind};
 use super::rooms::RoomTarget;
 use super::Server;
+use crate::cluster::envelope::{Body, WireFilter};
+use crate::cluster::link::{room_key, user_key};
 use crate::contract::CompiledMessage;
 use crate::tap::{TapKind, TapPayload};
 use crate::wire::{encode, Encoded};
@@ -86,6 +88,10 @@ impl Server {
 
     pub(crate) fn room_add(&self, room: &str, conn: &Conn) -> bool {
         let added = self.shared.rooms.add(room, conn);
+        self.shared.cluster.mark_dirty(conn.id());
+        self.shared
+            .cluster
+            .sync_interest(&self.shared, room_key(room));
         if added {
             self.shared.tap_conn(TapKind::RoomAdd, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -97,6 +103,10 @@ impl Server {
 
     pub(crate) fn room_remove(&self, room: &str, conn: &Conn) -> bool {
         let removed = self.shared.rooms.remove(room, conn);
+        self.shared.cluster.mark_dirty(conn.id());
+        self.shared
+            .cluster
+            .sync_interest(&self.shared, room_key(room));
         if removed {
             self.shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -134,7 +144,62 @@ impl Server {
             ev.recipients = Some(delivered as u32);
             ev.meta = target.filter.describe();
         });
+        let keys: Vec<String> = target.rooms.iter().map(|r| room_key(r)).collect();
+        let nodes = self.shared.cluster.nodes_for(&keys);
+        if !nodes.is_empty() {
+            let f = &target.filter;
+            let wire = WireFilter {
+                except: f.except.clone(),
+                only_conns: f.only_conns.as_ref().map(|s| s.iter().cloned().collect()),
+                only_users: f.only_users.as_ref().map(|s| s.iter().cloned().collect()),
+            };
+            self.shared
+                .cluster
+                .send_each(&self.shared, &nodes, || Body::Room {
+                    rooms: target.rooms.clone(),
+                    e: event.to_owned(),
+                    d: payload.clone(),
+                    filter: wire.clone(),
+                });
+        }
         Ok(delivered)
+    }
+
+    /// The schema of `event` wherever the contract declares it (shared or any role), for
+    /// pushes whose recipients live on other nodes.
+    fn event_anywhere(&self, event: &str) -> Option<&CompiledMessage> {
+        let contract = &self.shared.contract;
+        contract.shared_event(event).or_else(|| {
+            contract
+                .spec()
+                .roles
+                .keys()
+                .find_map(|role| contract.event_for_role(role, event))
+        })
+    }
+
+    /// Validate and forward an event to the nodes in `nodes`.
+    fn forward_event(
+        &self,
+        nodes: &[String],
+        event: &str,
+        payload: &Value,
+        body: impl Fn(String, Value) -> Body,
+    ) -> Result<(), PushError> {
+        if nodes.is_empty() {
+            return Ok(());
+        }
+        let msg = self
+            .event_anywhere(event)
+            .ok_or_else(|| PushError::UnknownEvent {
+                name: event.to_owned(),
+                role: "*".to_owned(),
+            })?;
+        self.check(msg, payload)?;
+        self.shared.cluster.send_each(&self.shared, nodes, || {
+            body(event.to_owned(), payload.clone())
+        });
+        Ok(())
     }
 
     /// Send a shared event to every connection on the server.
@@ -154,6 +219,13 @@ impl Server {
             ev.payload = Some(TapPayload::Frame(encoded));
             ev.recipients = Some(delivered as u32);
         });
+        let nodes = self.shared.cluster.nodes_for(&["conns".to_owned()]);
+        self.shared
+            .cluster
+            .send_each(&self.shared, &nodes, || Body::All {
+                e: event.to_owned(),
+                d: payload.clone(),
+            });
         Ok(delivered)
     }
 
@@ -182,9 +254,27 @@ impl Server {
             ev.name = Some(topic.into());
             ev.topic = Some(topic.into());
             ev.size = encoded.payload.len();
-            ev.payload = Some(TapPayload::Frame(encoded));
+            ev.payload = Some(TapPayload::Frame(encoded.clone()));
             ev.recipients = Some(listeners as u32);
         });
+        // Other nodes' clients and listeners.
+        let nodes = self.shared.cluster.nodes_for(&[format!("topic:{topic}")]);
+        if !nodes.is_empty() {
+            self.shared
+                .cluster
+                .send_each(&self.shared, &nodes, || Body::Bus {
+                    c: topic.to_owned(),
+                    d: payload.clone(),
+                });
+            self.shared.tap(TapKind::BusOut, self.origin, |ev| {
+                ev.name = Some(topic.into());
+                ev.topic = Some(topic.into());
+                ev.size = encoded.payload.len();
+                ev.payload = Some(TapPayload::Frame(encoded));
+                ev.recipients = Some(nodes.len() as u32);
+                ev.meta = Some(json!({ "nodes": nodes }));
+            });
+        }
         Ok(delivered)
     }
 
@@ -225,6 +315,9 @@ impl Server {
         }
         let listener: Listener = std::sync::Arc::new(move |v, from| f(v, from).into_fault());
         let id = self.shared.bus.add(topic, listener);
+        self.shared
+            .cluster
+            .sync_interest(&self.shared, format!("topic:{topic}"));
         Ok(Subscription {
             shared: std::sync::Arc::downgrade(&self.shared),
             topic: topic.to_owned(),
@@ -240,14 +333,25 @@ pub struct ConnTarget {
 }
 
 impl ConnTarget {
-    /// Emit an event the connection's role may receive. Returns 1 if delivered, 0 if the
-    /// connection is not here.
+    /// Emit an event the connection's role may receive, wherever the connection is. Returns
+    /// 1 if it was delivered here or forwarded to the node that holds the connection, 0 if no
+    /// live node holds it.
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
-        match self.server.shared.registry.get(&self.id) {
-            Some(conn) => self
-                .server
-                .emit_to_conns(TapKind::ToConn, event, payload, &[conn]),
-            None => Ok(0),
+        let server = &self.server;
+        match server.shared.registry.get(&self.id) {
+            Some(conn) => server.emit_to_conns(TapKind::ToConn, event, payload, &[conn]),
+            None => match server.shared.cluster.owner_of(&self.id) {
+                Some(node) => {
+                    let id = self.id.clone();
+                    server.forward_event(&[node], event, payload, |e, d| Body::Conn {
+                        id: id.clone(),
+                        e,
+                        d,
+                    })?;
+                    Ok(1)
+                }
+                None => Ok(0),
+            },
         }
     }
 
@@ -257,7 +361,48 @@ impl ConnTarget {
         self.request_with_timeout(name, input, timeout).await
     }
 
+    /// Ask the client, wherever it is connected: a connection on another node is asked by
+    /// that node, and the answer comes back here.
     pub async fn request_with_timeout(
+        &self,
+        name: &str,
+        input: &Value,
+        timeout: std::time::Duration,
+    ) -> Result<Value, RequestError> {
+        let shared = &self.server.shared;
+        if shared.registry.get(&self.id).is_some() {
+            return self.request_local(name, input, timeout).await;
+        }
+        let Some(node) = shared.cluster.owner_of(&self.id) else {
+            return Err(RequestError::NotConnected(self.id.clone()));
+        };
+        let link = &shared.cluster;
+        let (rid, rx) = link.register_remote_request();
+        link.send_to(
+            shared,
+            &node,
+            Body::Sreq {
+                id: self.id.clone(),
+                m: name.to_owned(),
+                d: input.clone(),
+                rid,
+                timeout_ms: timeout.as_millis() as u64,
+            },
+        );
+        // The other node enforces `timeout`; allow for the trip there and back.
+        let wait = timeout + std::time::Duration::from_secs(2);
+        match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(RequestError::Disconnected),
+            Err(_) => {
+                link.forget_remote_request(rid);
+                Err(RequestError::Timeout)
+            }
+        }
+    }
+
+    /// Ask a connection of this node.
+    pub(crate) async fn request_local(
         &self,
         name: &str,
         input: &Value,
@@ -317,14 +462,23 @@ pub struct UserTarget {
 }
 
 impl UserTarget {
-    /// Emit to every connection of the user whose role may receive the event.
+    /// Emit to every connection of the user whose role may receive the event, on every node.
+    /// Returns the sessions reached on this node; other nodes holding sessions of the user get
+    /// the event forwarded (at most once).
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
-        let conns = self.server.shared.registry.by_user(&self.user);
+        let server = &self.server;
+        let conns = server.shared.registry.by_user(&self.user);
+        let nodes = server.shared.cluster.nodes_for(&[user_key(&self.user)]);
+        let user = self.user.clone();
+        server.forward_event(&nodes, event, payload, |e, d| Body::User {
+            user: user.clone(),
+            e,
+            d,
+        })?;
         if conns.is_empty() {
             return Ok(0);
         }
-        self.server
-            .emit_to_conns(TapKind::ToUser, event, payload, &conns)
+        server.emit_to_conns(TapKind::ToUser, event, payload, &conns)
     }
 
     /// The user's connections on this node.
@@ -361,6 +515,14 @@ impl RoleTarget {
             ev.size = encoded.len();
             ev.payload = Some(TapPayload::Frame(encoded));
             ev.recipients = Some(delivered as u32);
+        });
+        let nodes = shared
+            .cluster
+            .nodes_for(&[format!("rtopic:{}:{topic}", self.role)]);
+        shared.cluster.send_each(shared, &nodes, || Body::RolePub {
+            role: self.role.clone(),
+            c: topic.to_owned(),
+            d: payload.clone(),
         });
         Ok(delivered)
     }

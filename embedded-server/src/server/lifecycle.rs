@@ -54,7 +54,7 @@ impl Server {
 
     /// Serve on `listener` until [`Server::shutdown`] is called.
     pub async fn serve(&self, listener: TcpListener) -> Result<(), ServeError> {
-        self.ensure_heartbeat();
+        self.ensure_background();
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -29,6 +29,7 @@ pub mod registry;
 pub mod rooms;
 pub mod shared;
 pub mod topics;
+pub mod typed;
 
 use std::sync::Arc;
 

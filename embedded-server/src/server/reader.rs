@@ -22,6 +22,7 @@ use super::error::HandlerError;
 use super::hooks::{panic_message, FaultKind, Identity};
 use super::outbound::write_loop;
 use super::shared::Shared;
+use crate::cluster::link::{room_key, topic_key as interest_key, user_key};
 use crate::contract::TopicLookup;
 use crate::tap::{now_us, Origin, TapKind, TapPayload};
 use crate::wire::{encode, parse_client_frame, ClientFrame, ErrorCode, Frame};
@@ -68,6 +69,9 @@ pub(crate) async fn run(
     }
     let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
     shared.registry.insert(conn.clone());
+    shared.cluster.mark_dirty(conn.id());
+    shared.cluster.sync_interest(&shared, user_key(conn.user()));
+    shared.cluster.sync_interest(&shared, "conns".into());
     shared
         .counters
         .connections_total
@@ -443,7 +447,8 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
 }
 
 fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::topics::TopicKey) {
-    shared.topics.subscribe(key, conn);
+    shared.topics.subscribe(key.clone(), conn);
+    shared.cluster.sync_interest(shared, interest_key(&key));
     if let Ok(encoded) = encode::res(i, &Value::Null) {
         conn.deliver(&encoded.frame);
     }
@@ -468,7 +473,9 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
     let Some(key) = topic_key(shared, conn, topic) else {
         return;
     };
-    if shared.topics.unsubscribe(&key, conn) {
+    let removed = shared.topics.unsubscribe(&key, conn);
+    shared.cluster.sync_interest(shared, interest_key(&key));
+    if removed {
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(topic.into());
             ev.topic = Some(topic.into());
@@ -486,18 +493,23 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
     });
     shared.registry.remove(conn);
     for room in shared.rooms.remove_all(conn) {
+        shared.cluster.sync_interest(shared, room_key(&room));
         shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
             ev.rooms = vec![room];
             ev.meta = Some(json!({ "reason": "disconnect" }));
         });
     }
-    for topic in shared.topics.remove_all(conn) {
+    for key in shared.topics.remove_all(conn) {
+        shared.cluster.sync_interest(shared, interest_key(&key));
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
-            ev.name = Some(topic.clone());
-            ev.topic = Some(topic);
+            ev.name = Some(key.1.clone());
+            ev.topic = Some(key.1);
             ev.meta = Some(json!({ "reason": "disconnect" }));
         });
     }
+    shared.cluster.mark_dirty(conn.id());
+    shared.cluster.sync_interest(shared, user_key(conn.user()));
+    shared.cluster.sync_interest(shared, "conns".into());
     conn.fail_pending_requests();
     let reason = conn.close_reason();
     if let Some(r) = &reason {

@@ -19,6 +19,7 @@ use super::hooks::{AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, OnErro
 use super::registry::Registry;
 use super::rooms::RoomRegistry;
 use super::topics::TopicRegistry;
+use crate::cluster::link::ClusterLink;
 use crate::contract::CompiledContract;
 use crate::tap::{Origin, Tap, TapEvent, TapKind};
 
@@ -48,6 +49,7 @@ pub(crate) struct Shared {
     pub rooms: RoomRegistry,
     pub topics: TopicRegistry,
     pub bus: Bus,
+    pub cluster: Arc<ClusterLink>,
     taps: RwLock<Vec<Arc<dyn Tap>>>,
     has_taps: AtomicBool,
     pub counters: Counters,
@@ -71,12 +73,22 @@ impl Shared {
         authorize_subscribe: Option<AuthorizeSubscribeFn>,
         on_error: Vec<OnErrorFn>,
         taps: Vec<Arc<dyn Tap>>,
+        adapter: Arc<dyn crate::cluster::Adapter>,
+        cluster_config: crate::cluster::ClusterConfig,
     ) -> Self {
         let node_id: Arc<str> = Arc::from(config.node_id.as_str());
         let has_taps = AtomicBool::new(!taps.is_empty());
+        let conn_prefix = format!("{:08x}", rand::random::<u32>());
+        let cluster = Arc::new(ClusterLink::new(
+            adapter,
+            node_id.clone(),
+            conn_prefix.clone(),
+            cluster_config,
+        ));
         Shared {
             contract,
-            conn_prefix: format!("{:06x}", rand::random::<u32>() & 0xff_ffff),
+            cluster,
+            conn_prefix,
             node_id,
             config,
             next_conn: AtomicU64::new(0),

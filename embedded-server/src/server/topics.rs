@@ -49,16 +49,22 @@ impl TopicRegistry {
         removed
     }
 
-    pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
+    /// Drop every subscription of `conn`; returns the keys it was subscribed to.
+    pub fn remove_all(&self, conn: &Conn) -> Vec<TopicKey> {
         let mut subs = lock(&self.subs);
-        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.topics))
-            .into_iter()
-            .collect();
-        subs.retain(|_, m| {
-            m.remove(conn.id());
+        lock(&conn.inner.topics).clear();
+        let mut mine = Vec::new();
+        subs.retain(|key, m| {
+            if m.remove(conn.id()).is_some() {
+                mine.push(key.clone());
+            }
             !m.is_empty()
         });
         mine
+    }
+
+    pub fn count(&self, key: &TopicKey) -> usize {
+        lock(&self.subs).get(key).map_or(0, |m| m.len())
     }
 
     pub fn deliver(&self, key: &TopicKey, frame: &Frame) -> usize {

@@ -5,6 +5,7 @@ mod support;
 
 mod bad_frames;
 mod bus;
+mod cli;
 mod connection_cap;
 mod emits;
 mod env;
@@ -13,7 +14,9 @@ mod heartbeat;
 mod introspection;
 mod requests;
 mod rooms;
+mod rust_client;
 mod server_requests;
 mod shutdown;
 mod slow_consumer;
 mod topics;
+mod typed;

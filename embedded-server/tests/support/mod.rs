@@ -45,7 +45,10 @@ pub fn compiled(contract: Contract) -> CompiledContract {
 
 /// The chat contract fixture shared by several tests.
 pub fn chat_text() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/contract_builder_chat.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/contract_builder_chat.json"
+    );
     match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) => panic!("cannot read {path}: {error}"),

@@ -1,9 +1,9 @@
 //! Numbers that satisfy `minimum`/`maximum` (inclusive or exclusive) and `multipleOf`.
 //!
 //! Zero is preferred when allowed (it reads as "fill me in"); otherwise the value closest to a
-//! bound. Multiples are checked the way jsonschema checks them (exactly, in binary), so a sample
-//! like `0.30000000000000004` for `multipleOf: 0.1` is never produced: candidates that are not
-//! exact multiples are skipped.
+//! bound. Multiples are checked the way jsonschema checks them: on the shortest decimal form of
+//! each number, so `19.3` is a multiple of `0.1` but `0.30000000000000004` (what `3.0 * 0.1`
+//! gives in floating point) is not. Candidates are therefore rounded to the divisor's decimals.
 
 use serde_json::{Map, Number, Value};
 
@@ -35,8 +35,8 @@ pub(super) fn sample(map: &Map<String, Value>, integer: bool) -> Value {
     }
     if let Some(m) = multiple {
         // Power-of-two multiples are always exact in binary.
-        candidates.extend((0..TRIES).map(|p| m * 2f64.powi(p)));
-        candidates.extend((0..TRIES).map(|p| -m * 2f64.powi(p)));
+        candidates.extend((0..TRIES).map(|p| snap(m * 2f64.powi(p), m)));
+        candidates.extend((0..TRIES).map(|p| snap(-m * 2f64.powi(p), m)));
     }
     let chosen = candidates
         .into_iter()
@@ -99,7 +99,7 @@ fn near(bound: f64, direction: f64, multiple: Option<f64>, integer: bool) -> Vec
                 (bound / m).floor()
             };
             (0..TRIES)
-                .map(|i| (start + direction * f64::from(i)) * m)
+                .map(|i| snap((start + direction * f64::from(i)) * m, m))
                 .collect()
         }
         None if integer => {
@@ -114,9 +114,9 @@ fn near(bound: f64, direction: f64, multiple: Option<f64>, integer: bool) -> Vec
     }
 }
 
-/// Mirrors jsonschema: integral divisors use a remainder test; others need `x / m` to be an
-/// integer exactly, which holds when `k * m == x` with no rounding (checked with a fused
-/// multiply-add). jsonschema also refuses non-zero values below the divisor in that case.
+/// Mirrors jsonschema: integral divisors use a remainder test; others compare the shortest
+/// decimal forms, `x = a / 10^p` and `m = b / 10^q`, so `x / m` is an integer when `b * 10^p`
+/// divides `a * 10^q`. jsonschema also refuses non-zero values below a fractional divisor.
 fn is_multiple(x: f64, m: f64) -> bool {
     if x == 0.0 {
         return true;
@@ -127,8 +127,31 @@ fn is_multiple(x: f64, m: f64) -> bool {
     if x < m {
         return false;
     }
-    let k = (x / m).round();
-    k.mul_add(m, -x) == 0.0
+    let (Some((a, p)), Some((b, q))) = (decimal(x), decimal(m)) else {
+        return false;
+    };
+    let numerator = 10i128.checked_pow(q).and_then(|scale| a.checked_mul(scale));
+    let denominator = 10i128.checked_pow(p).and_then(|scale| b.checked_mul(scale));
+    match (numerator, denominator) {
+        (Some(n), Some(d)) if d != 0 => n % d == 0,
+        _ => false,
+    }
+}
+
+/// `x` as `digits / 10^scale`, from its shortest round-trip form (Rust's `Display` for `f64`,
+/// which never uses exponents). `None` when the digits do not fit an `i128`.
+fn decimal(x: f64) -> Option<(i128, u32)> {
+    let text = x.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
+    Some((digits, u32::try_from(fraction.len()).ok()?))
+}
+
+/// Rounds `x` to as many decimals as the divisor has, undoing floating-point noise such as
+/// `3.0 * 0.1 = 0.30000000000000004`.
+fn snap(x: f64, m: f64) -> f64 {
+    let decimals = decimal(m).map_or(0, |(_, scale)| scale as usize);
+    format!("{x:.decimals$}").parse().unwrap_or(x)
 }
 
 fn to_json(x: f64, integer: bool) -> Value {

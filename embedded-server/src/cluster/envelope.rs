@@ -1,0 +1,174 @@
+//! What crosses between nodes. Every message is one JSON object tagged with our format marker
+//! and version (`"sb":1`) and the sending node; anything else (garbage, another program on the
+//! same Redis, a future version) is rejected with a reason, counted and dropped.
+//!
+//! Payloads travel as JSON values inside the envelope. (serde cannot read borrowed raw JSON
+//! inside a tagged enum, so each receiving node encodes the payload into its frame once.)
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The format version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// Filters of a room broadcast, as carried between nodes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WireFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_conns: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_users: Option<Vec<String>>,
+}
+
+/// The body of a message between nodes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+pub enum Body {
+    /// A node's full state: sent at start, periodically, and on request.
+    Hello {
+        prefix: String,
+        interest: Vec<String>,
+        started_at_us: i64,
+    },
+    /// Ask every node to send its `Hello` now (a node that just started).
+    HelloRequest,
+    /// Interest changes since the last message.
+    Interest {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// A clean shutdown.
+    Bye,
+    Room {
+        rooms: Vec<String>,
+        e: String,
+        d: Value,
+        filter: WireFilter,
+    },
+    Conn {
+        id: String,
+        e: String,
+        d: Value,
+    },
+    User {
+        user: String,
+        e: String,
+        d: Value,
+    },
+    All {
+        e: String,
+        d: Value,
+    },
+    RolePub {
+        role: String,
+        c: String,
+        d: Value,
+    },
+    Bus {
+        c: String,
+        d: Value,
+    },
+    /// A server-to-client request for a connection on the receiving node.
+    Sreq {
+        id: String,
+        m: String,
+        d: Value,
+        rid: u64,
+        timeout_ms: u64,
+    },
+    /// The answer to an `Sreq`, sent back to the asking node.
+    SreqReply {
+        rid: u64,
+        ok: Option<Value>,
+        err: Option<RemoteFailure>,
+    },
+}
+
+/// Why a forwarded server-to-client request failed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RemoteFailure {
+    /// "remote", "timeout", "disconnected", "not_connected"
+    pub kind: String,
+    pub code: Option<String>,
+    pub message: String,
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope {
+    pub sb: u32,
+    pub from: String,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+impl Envelope {
+    pub fn encode(from: &str, body: Body) -> Vec<u8> {
+        let env = Envelope {
+            sb: VERSION,
+            from: from.to_owned(),
+            body,
+        };
+        // Serialising our own types (strings, numbers, raw JSON) cannot fail.
+        serde_json::to_vec(&env).unwrap_or_default()
+    }
+
+    /// Parse a received message, explaining what is wrong with one that is not ours.
+    pub fn decode(bytes: &[u8]) -> Result<Envelope, String> {
+        #[derive(Deserialize)]
+        struct Probe {
+            sb: Option<serde_json::Value>,
+        }
+        let probe: Probe = serde_json::from_slice(bytes)
+            .map_err(|e| format!("not a Switchboard cluster message (invalid JSON: {e})"))?;
+        match probe.sb.as_ref().and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "cluster message format version {v}, this node reads {VERSION}"
+                ))
+            }
+            None => return Err("not a Switchboard cluster message (no `sb` marker)".into()),
+        }
+        serde_json::from_slice(bytes).map_err(|e| format!("malformed cluster message: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_foreign_messages() {
+        let bytes = Envelope::encode(
+            "n1",
+            Body::Bus {
+                c: "announce".into(),
+                d: serde_json::json!({"msg":"x"}),
+            },
+        );
+        let env = Envelope::decode(&bytes).unwrap();
+        assert_eq!(env.from, "n1");
+        match env.body {
+            Body::Bus { c, d } => {
+                assert_eq!(c, "announce");
+                assert_eq!(d, serde_json::json!({"msg":"x"}));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Envelope::decode(b"garbage")
+            .unwrap_err()
+            .contains("invalid JSON"));
+        assert!(Envelope::decode(br#"{"hello":1}"#)
+            .unwrap_err()
+            .contains("no `sb` marker"));
+        assert!(Envelope::decode(br#"{"sb":2,"from":"x","k":"bye"}"#)
+            .unwrap_err()
+            .contains("version 2"));
+        assert!(Envelope::decode(br#"{"sb":1,"from":"x","k":"warp"}"#)
+            .unwrap_err()
+            .contains("malformed"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Start clusters of demo nodes on a chosen transport.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_server::cluster::{Adapter, ClusterConfig, MemoryHub};
+use switchboard_server::demo;
+use switchboard_server::server::RunningServer;
+use switchboard_server::Server;
+
+use crate::support::{eventually, test_config, Faults};
+
+/// Fast timings so tests converge quickly (the defaults are in seconds).
+pub fn fast() -> ClusterConfig {
+    ClusterConfig {
+        heartbeat: Duration::from_millis(100),
+        node_ttl: Duration::from_millis(1500),
+        presence_flush: Duration::from_millis(30),
+    }
+}
+
+pub enum Transport {
+    Memory(MemoryHub),
+}
+
+impl Transport {
+    pub fn memory() -> Self {
+        Transport::Memory(MemoryHub::new())
+    }
+
+    pub fn adapter(&self) -> Arc<dyn Adapter> {
+        match self {
+            Transport::Memory(hub) => hub.adapter(),
+        }
+    }
+}
+
+pub struct Node {
+    pub running: RunningServer,
+    pub faults: Faults,
+}
+
+impl Node {
+    pub fn srv(&self) -> &Server {
+        &self.running.server
+    }
+}
+
+pub async fn node(t: &Transport, id: &str) -> Node {
+    let faults = Faults::default();
+    let mut config = test_config();
+    config.node_id = id.to_owned();
+    let server = demo::builder()
+        .unwrap()
+        .config(config)
+        .adapter(t.adapter())
+        .cluster_config(fast())
+        .on_error(faults.hook())
+        .build()
+        .unwrap();
+    let running = server.start("127.0.0.1:0").await.unwrap();
+    Node { running, faults }
+}
+
+/// Start `ids.len()` nodes and wait until each knows every other.
+pub async fn cluster(t: &Transport, ids: &[&str]) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    for id in ids {
+        nodes.push(node(t, id).await);
+    }
+    for n in &nodes {
+        let srv = n.srv().clone();
+        let want = ids.len() - 1;
+        eventually("peers known", move || srv.cluster_peers().len() == want).await;
+    }
+    nodes
+}
+
+/// Wait until `on` knows that node `peer` is interested in `key`.
+pub async fn knows(on: &Server, peer: &str, key: &str) {
+    let on = on.clone();
+    let peer = peer.to_owned();
+    let key = key.to_owned();
+    eventually(
+        &format!("{} learns {peer} wants {key}", on.node_id()),
+        move || {
+            on.cluster_peers()
+                .iter()
+                .any(|p| p.id == peer && p.interest.contains(&key))
+        },
+    )
+    .await;
+}
+
+/// Define one test per transport for a scenario `async fn(Transport)`.
+#[macro_export]
+macro_rules! on_every_transport {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test]
+            async fn memory() {
+                super::$scenario($crate::harness::Transport::memory()).await
+            }
+        }
+    };
+}
