@@ -33,12 +33,35 @@ async fn overview(
             listeners: t.listeners as u32,
         })
         .collect();
+    let (nodes, cluster_error) = match st.server.cluster().topology().await {
+        Ok(nodes) if !nodes.is_empty() => (
+            nodes
+                .into_iter()
+                .map(|n| NodeRow {
+                    id: n.id,
+                    connections: n.connections as u32,
+                    rooms: n.rooms as u32,
+                    alive: n.alive,
+                    local: n.is_self,
+                })
+                .collect(),
+            None,
+        ),
+        other => (
+            vec![NodeRow {
+                id: st.server.node_id().to_owned(),
+                connections: conns.len() as u32,
+                rooms: st.server.rooms_info().len() as u32,
+                alive: true,
+                local: true,
+            }],
+            other.err().map(|e| e.to_string()),
+        ),
+    };
     Ok(Json(Overview {
-        nodes: vec![NodeRow {
-            id: st.server.node_id().to_owned(),
-            connections: conns.len() as u32,
-            local: true,
-        }],
+        nodes,
+        transport: st.server.cluster_transport().to_owned(),
+        cluster_error,
         connections: conns.len() as u32,
         roles,
         rooms: st.server.rooms_info().len() as u32,

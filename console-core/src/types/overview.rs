@@ -5,11 +5,14 @@ use ts_rs::TS;
 
 use super::common::RoleCount;
 
-/// One server node. Until cluster presence lands this is the local node only.
+/// One server node, from the cluster's presence registry (a single node without a cluster).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct NodeRow {
     pub id: String,
     pub connections: u32,
+    pub rooms: u32,
+    /// Whether the node refreshed its presence record recently.
+    pub alive: bool,
     /// Whether this is the node the console runs on.
     pub local: bool,
 }
@@ -100,6 +103,10 @@ pub struct LiveStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Overview {
     pub nodes: Vec<NodeRow>,
+    /// `memory` (one node) or `redis`.
+    pub transport: String,
+    /// The cluster could not be asked (the local node is shown alone).
+    pub cluster_error: Option<String>,
     pub connections: u32,
     pub roles: Vec<RoleCount>,
     pub rooms: u32,
