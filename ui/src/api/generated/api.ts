@@ -58,9 +58,13 @@ source: string,
 capture_path: string | null, };
 
 /**
- * One server node. Until cluster presence lands this is the local node only.
+ * One server node, from the cluster's presence registry (a single node without a cluster).
  */
-export type NodeRow = { id: string, connections: number, 
+export type NodeRow = { id: string, connections: number, rooms: number, 
+/**
+ * Whether the node refreshed its presence record recently.
+ */
+alive: boolean, 
 /**
  * Whether this is the node the console runs on.
  */
@@ -122,7 +126,15 @@ dropped: number,
  */
 clients: number, };
 
-export type Overview = { nodes: Array<NodeRow>, connections: number, roles: Array<RoleCount>, rooms: number, topics: Array<TopicRow>, counters: ServerCounters, recorder: RecorderStatus, live: LiveStatus, 
+export type Overview = { nodes: Array<NodeRow>, 
+/**
+ * `memory` (one node) or `redis`.
+ */
+transport: string, 
+/**
+ * The cluster could not be asked (the local node is shown alone).
+ */
+cluster_error: string | null, connections: number, roles: Array<RoleCount>, rooms: number, topics: Array<TopicRow>, counters: ServerCounters, recorder: RecorderStatus, live: LiveStatus, 
 /**
  * Up to the last ten minutes, oldest first, one sample per second.
  */
