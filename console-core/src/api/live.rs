@@ -92,7 +92,7 @@ async fn client(socket: WebSocket, st: Arc<AppState>) {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<LiveCommand>(&text) {
                     Ok(LiveCommand::Tail { filter }) => {
-                        tail = Some(filter);
+                        tail = Some(*filter);
                         guard.set_tailing(true);
                     }
                     Ok(LiveCommand::Untail) => {

@@ -59,7 +59,7 @@ pub struct LiveBatch {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum LiveCommand {
     /// Start (or change) the traffic tail with this filter.
-    Tail { filter: TrafficFilter },
+    Tail { filter: Box<TrafficFilter> },
     /// Stop the tail (paused, or the panel is closed).
     Untail,
 }
