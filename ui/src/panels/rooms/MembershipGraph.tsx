@@ -96,6 +96,8 @@ export function MembershipGraph({ membership, version, selected, onRoom, onConn 
       if (d.kind === 'conn') handlers.current.onConn(d.conn);
     });
     cy.current = c;
+    // Tests read the graph through its container (the canvas has no DOM of its own).
+    (el.current as HTMLDivElement & { __cy?: Core }).__cy = c;
     return () => {
       c.destroy();
       cy.current = null;
