@@ -87,6 +87,9 @@ impl Console {
                  Open the console URL below in a browser."
             );
         }
+        if !headless {
+            window::fix_locale();
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("switchboard")

@@ -39,6 +39,21 @@ impl Host for WindowHost {
     }
 }
 
+/// WebKit derives `navigator.language` from the C library's locale name: exactly `C` becomes
+/// `en-US`, but `C.UTF-8` (the default of Debian containers and CI) becomes `c`, which is not a
+/// language tag, and the page's `Intl` calls throw on it. Use plain `C` in that case. Called
+/// before the runtime starts any thread.
+pub fn fix_locale() {
+    let current = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default();
+    let base = current.split(['.', '@']).next().unwrap_or("");
+    if base.is_empty() || base == "C" || base == "POSIX" {
+        std::env::set_var("LC_ALL", "C");
+    }
+}
+
 /// Open the window on `url` and run the desktop event loop until the window closes (or Ctrl-C).
 pub fn run(rt: &tokio::runtime::Runtime, url: &str, host: Arc<WindowHost>) -> Result<(), RunError> {
     let parsed: tauri::Url = url

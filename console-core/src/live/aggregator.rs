@@ -34,7 +34,9 @@ pub struct Aggregator {
     hub: Arc<LiveHub>,
     rx: mpsc::Receiver<TapEvent>,
     rates: Rates,
-    roles: HashMap<String, i64>,
+    /// Connection id -> role. Keyed by id so a connect seen twice (once in a resync snapshot,
+    /// once as an event) counts once.
+    conns: HashMap<String, String>,
     changes: Vec<Change>,
     traffic: Vec<TrafficRow>,
     skipped: u32,
@@ -96,7 +98,7 @@ impl Aggregator {
             hub,
             rx,
             rates: Rates::default(),
-            roles: HashMap::new(),
+            conns: HashMap::new(),
             changes: Vec::new(),
             traffic: Vec::new(),
             skipped: 0,
@@ -135,16 +137,14 @@ impl Aggregator {
         self.rates.add(ev.kind, ev.at_us);
         let change = match ev.kind {
             TapKind::Connect => {
-                if let Some(role) = ev.role.as_deref() {
-                    *self.roles.entry(role.to_owned()).or_default() += 1;
+                if let (Some(id), Some(role)) = (ev.conn.as_deref(), ev.role.as_deref()) {
+                    self.conns.insert(id.to_owned(), role.to_owned());
                 }
                 Some(Change::Connect { conn: member(ev) })
             }
             TapKind::Disconnect => {
-                if let Some(role) = ev.role.as_deref() {
-                    if let Some(n) = self.roles.get_mut(role) {
-                        *n = (*n - 1).max(0);
-                    }
+                if let Some(id) = ev.conn.as_deref() {
+                    self.conns.remove(id);
                 }
                 Some(Change::Disconnect { conn: member(ev) })
             }
@@ -200,12 +200,7 @@ impl Aggregator {
         self.seq += 1;
         let summary = LiveSummary {
             connections: self.server.connection_count() as u32,
-            roles: sorted_counts(
-                self.roles
-                    .iter()
-                    .filter(|(_, n)| **n > 0)
-                    .map(|(r, n)| (r.clone(), *n as u32)),
-            ),
+            roles: role_counts(self.conns.values().map(String::as_str)),
             rooms: self.server.rooms_info().len() as u32,
             topics: self.server.topics_info().len() as u32,
             counters: counters(&self.server),
@@ -230,19 +225,19 @@ impl Aggregator {
         self.hub.publish(Envelope { batch, traffic });
     }
 
-    /// Recount connections per role from the server itself.
+    /// Re-read who is connected from the server itself.
     async fn resync_roles(&mut self) {
         let server = self.server.clone();
-        let counted = tokio::task::spawn_blocking(move || {
-            let mut map: HashMap<String, i64> = HashMap::new();
-            for c in server.local() {
-                *map.entry(c.role).or_default() += 1;
-            }
-            map
+        let listed = tokio::task::spawn_blocking(move || {
+            server
+                .local()
+                .into_iter()
+                .map(|c| (c.id, c.role))
+                .collect::<HashMap<String, String>>()
         })
         .await;
-        if let Ok(map) = counted {
-            self.roles = map;
+        if let Ok(map) = listed {
+            self.conns = map;
         }
     }
 }
