@@ -6,10 +6,9 @@
 //! cargo run --example capture_writer -- /tmp/live.db [events-per-second]
 //! ```
 //!
-//! The loop is shared with the SIGKILL test (tests/support/writer.rs).
+//! The loop is shared with the SIGKILL test (tests/capture_support/writer.rs).
 
-#[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
+#[path = "../tests/capture_support/mod.rs"]
 mod support;
 
 fn main() {

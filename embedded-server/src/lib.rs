@@ -8,6 +8,7 @@
 //! - [`demo`]: the embedded demo application (contract, handlers, simulated clients).
 //! - [`client`]: a reconnecting Rust client for the same wire (used by tests and tools).
 //! - [`cluster`]: several nodes over an adapter (in-process or Redis), with presence.
+//! - [`secrets`]: which keys hold secrets (masked in views, records and exports).
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //! - [`capture`]: the recorder that stores tapped traffic in SQLite, and its query, export and
 //!   import (no Tauri dependency).
@@ -21,6 +22,7 @@ pub mod client;
 pub mod cluster;
 pub mod contract;
 pub mod demo;
+pub mod secrets;
 pub mod server;
 pub mod tap;
 pub mod wire;

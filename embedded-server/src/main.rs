@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use switchboard_server::capture::{Recorder, RecorderConfig};
+use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
+use switchboard_server::cluster::{AdapterStatus, ClusterConfig};
 use switchboard_server::contract::Contract;
 use switchboard_server::{demo, Server, ServerConfig};
 
@@ -52,6 +55,15 @@ struct ServeArgs {
     /// Requests per second across all simulated clients (default: N / 2).
     #[arg(long, value_name = "RATE")]
     simulate_rate: Option<f64>,
+    /// Record every message into this SQLite capture file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Join a cluster through this Redis (e.g. redis://127.0.0.1:6379).
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// Milliseconds after which a silent node counts as dead (presence entries expire).
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    node_ttl_ms: u64,
     /// Maximum simultaneous connections.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     max_connections: usize,
@@ -61,6 +73,9 @@ struct ServeArgs {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Inspect, export and import capture files.
+    #[command(subcommand)]
+    Capture(Box<switchboard_server::capture::CaptureCommand>),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +97,10 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => serve(cli.serve).await,
+            Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || (*cmd).run())
+                .await
+                .context("capture command")?
+                .map_err(anyhow::Error::from),
         }
     });
     match result {
@@ -94,6 +113,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.simulate > 0 && args.contract.is_some() {
+        anyhow::bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
+    }
     let mut config = ServerConfig::default();
     if let Some(id) = args.node_id {
         config.node_id = id;
@@ -103,17 +125,50 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.max_missed_pongs = args.max_missed_pongs;
     config.max_connections = args.max_connections;
 
-    let (builder, what) = match &args.contract {
-        Some(path) => {
-            let contract = Contract::from_file(path)?.compile()?;
-            (
-                Server::builder(Arc::new(contract)),
-                format!("contract {}", path.display()),
-            )
-        }
-        None => (demo::builder()?, "demo".to_owned()),
+    let (contract, what) = match &args.contract {
+        Some(path) => (
+            Contract::from_file(path)?.compile()?,
+            format!("contract {}", path.display()),
+        ),
+        None => (demo::contract()?, "demo".to_owned()),
     };
-    let server = builder.config(config).build()?;
+    let contract_json = serde_json::to_value(contract.spec())?;
+    let builder = Server::builder(Arc::new(contract));
+    let builder = if args.contract.is_none() {
+        demo::register(builder)
+    } else {
+        builder
+    };
+    let node_id = config.node_id.clone();
+    let mut builder = builder.config(config);
+
+    let recorder = match &args.record {
+        Some(path) => {
+            let mut rc = RecorderConfig::new(path);
+            rc.node_id = node_id;
+            rc.tool_version = env!("CARGO_PKG_VERSION").to_owned();
+            rc.contract = contract_json;
+            let recorder = Arc::new(Recorder::open(rc)?);
+            builder = builder.tap(recorder.clone());
+            Some(recorder)
+        }
+        None => None,
+    };
+    if let Some(url) = &args.redis {
+        let adapter = RedisAdapter::connect(RedisConfig::new(url.clone())).await?;
+        if let AdapterStatus::Down(reason) = adapter.current_status() {
+            eprintln!("warning: Redis not reachable yet ({reason}); serving locally and retrying");
+        }
+        let ttl = args.node_ttl_ms.max(100);
+        builder = builder
+            .adapter(Arc::new(adapter))
+            .cluster_config(ClusterConfig {
+                node_ttl: Duration::from_millis(ttl),
+                heartbeat: Duration::from_millis((ttl / 5).clamp(20, 1000)),
+                ..ClusterConfig::default()
+            });
+    }
+    let server = builder.build()?;
     let running = server.start(&args.listen).await?;
     let stop = tokio_util::sync::CancellationToken::new();
     if args.contract.is_none() {
@@ -125,14 +180,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
             demo::simulate::spawn(opts, stop.clone());
         }
-    } else if args.simulate > 0 {
-        anyhow::bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
     }
     println!(
         "Switchboard listening on {} ({what}, node {})",
         running.url(),
         server.node_id()
     );
+    if let Some(path) = &args.record {
+        println!("recording into {}", path.display());
+    }
     tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
     tokio::signal::ctrl_c()
         .await
@@ -140,5 +196,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!("shutting down...");
     stop.cancel();
     running.shutdown().await?;
+    if let Some(recorder) = recorder {
+        recorder.flush()?;
+        let stats = recorder.stats();
+        eprintln!(
+            "recorded {} rows into {} ({} dropped)",
+            stats.rows_written,
+            recorder.path().display(),
+            stats.dropped
+        );
+    }
     Ok(())
 }

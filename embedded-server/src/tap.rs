@@ -192,6 +192,8 @@ pub struct TapEvent {
     /// Microseconds since the Unix epoch.
     pub at_us: i64,
     pub kind: TapKind,
+    /// The node the event happened on (empty when the producer has no node, e.g. a tool).
+    pub node: Arc<str>,
     /// Request, event or topic name.
     pub name: Option<Arc<str>>,
     pub conn: Option<Arc<str>>,
@@ -215,6 +217,7 @@ impl TapEvent {
         TapEvent {
             at_us: now_us(),
             kind,
+            node: Arc::from(""),
             name: None,
             conn: None,
             role: None,

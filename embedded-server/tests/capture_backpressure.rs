@@ -1,11 +1,11 @@
 //! The server never waits for the recorder: when the queue is full, events are dropped and
 //! counted, and the count reaches the file.
 
-mod support;
+mod capture_support;
 
 use std::time::Duration;
 
-use support::*;
+use capture_support::*;
 use switchboard_server::capture::{CaptureReader, Recorder};
 use switchboard_server::tap::Tap;
 
@@ -27,12 +27,19 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
         rec.observe(&synthetic(i));
     }
     let during = rec.stats();
-    assert!(during.dropped > 0, "expected drops with a queue of 8: {during:?}");
+    assert!(
+        during.dropped > 0,
+        "expected drops with a queue of 8: {during:?}"
+    );
     blocker.execute_batch("COMMIT").expect("unlock");
 
     rec.flush().expect("flush");
     let stats = rec.stats();
-    assert_eq!(stats.rows_written + stats.dropped + stats.rows_lost, total, "{stats:?}");
+    assert_eq!(
+        stats.rows_written + stats.dropped + stats.rows_lost,
+        total,
+        "{stats:?}"
+    );
     // One more batch so the session row carries the final drop count.
     rec.observe(&synthetic(total));
     rec.flush().expect("flush");

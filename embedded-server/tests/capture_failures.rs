@@ -1,11 +1,11 @@
 //! Failures: an unwritable path is a clear error at start; a write failure while running (disk
 //! full, file removed) is reported and counted and recording goes on.
 
-mod support;
+mod capture_support;
 
 use std::time::Duration;
 
-use support::*;
+use capture_support::*;
 use switchboard_server::capture::{CaptureError, CaptureReader, Filter, Recorder};
 use switchboard_server::tap::Tap;
 
@@ -13,14 +13,20 @@ use switchboard_server::tap::Tap;
 fn unwritable_paths_fail_at_start_with_a_reason() {
     let t = temp_capture();
     let cases = [
-        (t.dir.path().join("no/such/dir/capture.db"), "does not exist"),
+        (
+            t.dir.path().join("no/such/dir/capture.db"),
+            "does not exist",
+        ),
         (t.dir.path().to_path_buf(), "is a directory"),
     ];
     for (path, reason) in cases {
         let err = Recorder::open(config(&path)).expect_err("must fail");
         assert!(matches!(err, CaptureError::NotWritable { .. }), "{err:?}");
         let msg = err.to_string();
-        assert!(msg.contains(reason) && msg.contains(&path.display().to_string()), "{msg}");
+        assert!(
+            msg.contains(reason) && msg.contains(&path.display().to_string()),
+            "{msg}"
+        );
     }
     // A parent that is a file.
     let file = t.dir.path().join("plain");
@@ -33,9 +39,15 @@ fn unwritable_paths_fail_at_start_with_a_reason() {
     assert_eq!(std::fs::read(&file).expect("read"), b"x", "left untouched");
     // So is a SQLite database that is not a capture.
     let other = t.dir.path().join("other.db");
-    rusqlite::Connection::open(&other).expect("create").execute_batch("CREATE TABLE t (a)").expect("table");
+    rusqlite::Connection::open(&other)
+        .expect("create")
+        .execute_batch("CREATE TABLE t (a)")
+        .expect("table");
     let err = Recorder::open(config(&other)).expect_err("must fail");
-    assert!(err.to_string().contains("not a Switchboard capture"), "{err}");
+    assert!(
+        err.to_string().contains("not a Switchboard capture"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -86,7 +98,14 @@ fn a_removed_file_is_reported_and_recreated() {
     rec.flush().expect("flush");
     let stats = rec.stats();
     assert_eq!(stats.write_errors, 1, "{stats:?}");
-    assert!(stats.last_error.as_deref().unwrap_or_default().contains("removed"), "{stats:?}");
+    assert!(
+        stats
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("removed"),
+        "{stats:?}"
+    );
     assert_eq!(stats.rows_written, 150);
     let session = rec.session_id();
     drop(rec);

@@ -1,11 +1,11 @@
 //! The query API: every filter, keyset paging both ways, counts per kind and per second.
 
-mod support;
+mod capture_support;
 
 use std::time::Duration;
 
+use capture_support::*;
 use serde_json::json;
-use support::*;
 use switchboard_server::capture::{CaptureReader, Cursor, Filter};
 use switchboard_server::tap::{Origin, Tap, TapKind};
 
@@ -20,11 +20,27 @@ fn fixture() -> (TempCapture, CaptureReader) {
     for i in 0..100i64 {
         let base = T0 + 1_000_000 * (i / 10) + 10;
         rec.observe(&at(
-            room_broadcast(&[if i % 2 == 0 { "lobby" } else { "vip" }], "message", &json!({"i": i, "text": format!("line {i}")}), 2),
+            room_broadcast(
+                &[if i % 2 == 0 { "lobby" } else { "vip" }],
+                "message",
+                &json!({"i": i, "text": format!("line {i}")}),
+                2,
+            ),
             base,
         ));
-        rec.observe(&at(emit("c1", "alice", "notice", &json!({"i": i, "Needle": i == 42})), base + 1));
-        rec.observe(&at(publish(if i < 50 { "news" } else { "alerts" }, &json!({"i": i}), "node-a", 1), base + 2));
+        rec.observe(&at(
+            emit("c1", "alice", "notice", &json!({"i": i, "Needle": i == 42})),
+            base + 1,
+        ));
+        rec.observe(&at(
+            publish(
+                if i < 50 { "news" } else { "alerts" },
+                &json!({"i": i}),
+                "node-a",
+                1,
+            ),
+            base + 2,
+        ));
     }
     rec.observe(&at(disconnect("c2", 1000), T0 + 20_000_000));
     drop(rec);
@@ -40,27 +56,154 @@ fn count(r: &CaptureReader, f: Filter) -> u64 {
 fn filters_select_the_right_rows() {
     let (_t, r) = fixture();
     assert_eq!(count(&r, Filter::default()), 303);
-    assert_eq!(count(&r, Filter { kinds: vec![TapKind::RoomBroadcast], ..Filter::default() }), 100);
     assert_eq!(
-        count(&r, Filter { kinds: vec![TapKind::Connect, TapKind::Disconnect], ..Filter::default() }),
+        count(
+            &r,
+            Filter {
+                kinds: vec![TapKind::RoomBroadcast],
+                ..Filter::default()
+            }
+        ),
+        100
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                kinds: vec![TapKind::Connect, TapKind::Disconnect],
+                ..Filter::default()
+            }
+        ),
         3
     );
-    assert_eq!(count(&r, Filter { names: vec!["notice".into()], ..Filter::default() }), 100);
-    assert_eq!(count(&r, Filter { rooms: vec!["lobby".into()], ..Filter::default() }), 50);
-    assert_eq!(count(&r, Filter { rooms: vec!["lobby".into(), "vip".into()], ..Filter::default() }), 100);
-    assert_eq!(count(&r, Filter { topics: vec!["alerts".into()], ..Filter::default() }), 50);
-    assert_eq!(count(&r, Filter { conns: vec!["c2".into()], ..Filter::default() }), 2);
-    assert_eq!(count(&r, Filter { users: vec!["alice".into()], ..Filter::default() }), 101);
-    assert_eq!(count(&r, Filter { roles: vec!["admin".into()], ..Filter::default() }), 1);
-    assert_eq!(count(&r, Filter { origins: vec![Origin::Manual], ..Filter::default() }), 100);
-    assert_eq!(count(&r, Filter { origins: vec![Origin::Client], ..Filter::default() }), 3);
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                names: vec!["notice".into()],
+                ..Filter::default()
+            }
+        ),
+        100
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                rooms: vec!["lobby".into()],
+                ..Filter::default()
+            }
+        ),
+        50
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                rooms: vec!["lobby".into(), "vip".into()],
+                ..Filter::default()
+            }
+        ),
+        100
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                topics: vec!["alerts".into()],
+                ..Filter::default()
+            }
+        ),
+        50
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                conns: vec!["c2".into()],
+                ..Filter::default()
+            }
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                users: vec!["alice".into()],
+                ..Filter::default()
+            }
+        ),
+        101
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                roles: vec!["admin".into()],
+                ..Filter::default()
+            }
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                origins: vec![Origin::Manual],
+                ..Filter::default()
+            }
+        ),
+        100
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                origins: vec![Origin::Client],
+                ..Filter::default()
+            }
+        ),
+        3
+    );
     // Time range: [since, until).
-    let first_10s = Filter { since_us: Some(T0), until_us: Some(T0 + 1_000_000), ..Filter::default() };
+    let first_10s = Filter {
+        since_us: Some(T0),
+        until_us: Some(T0 + 1_000_000),
+        ..Filter::default()
+    };
     assert_eq!(count(&r, first_10s), 2 + 30);
     // Text: case-insensitive, LIKE wildcards are literal.
-    assert_eq!(count(&r, Filter { text: Some("needle\":true".into()), ..Filter::default() }), 1);
-    assert_eq!(count(&r, Filter { text: Some("LINE 7".into()), ..Filter::default() }), 11);
-    assert_eq!(count(&r, Filter { text: Some("%".into()), ..Filter::default() }), 0);
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                text: Some("needle\":true".into()),
+                ..Filter::default()
+            }
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                text: Some("LINE 7".into()),
+                ..Filter::default()
+            }
+        ),
+        11
+    );
+    assert_eq!(
+        count(
+            &r,
+            Filter {
+                text: Some("%".into()),
+                ..Filter::default()
+            }
+        ),
+        0
+    );
     // Combined: all must match.
     let combined = Filter {
         kinds: vec![TapKind::RoomBroadcast],
@@ -72,7 +215,11 @@ fn filters_select_the_right_rows() {
     let is: Vec<i64> = page
         .rows
         .iter()
-        .map(|row| serde_json::from_str::<serde_json::Value>(row.payload_str().unwrap()).unwrap()["i"].as_i64().unwrap())
+        .map(|row| {
+            serde_json::from_str::<serde_json::Value>(row.payload_str().unwrap()).unwrap()["i"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(is, [9, 91, 93, 95, 97, 99]);
 }
@@ -80,8 +227,17 @@ fn filters_select_the_right_rows() {
 #[test]
 fn pages_go_both_ways_without_gaps_or_overlaps() {
     let (_t, r) = fixture();
-    let f = Filter { kinds: vec![TapKind::Emit, TapKind::SharedPublish], ..Filter::default() };
-    let all: Vec<i64> = r.query(&f, Cursor::Start, 10_000).expect("all").rows.iter().map(|x| x.seq).collect();
+    let f = Filter {
+        kinds: vec![TapKind::Emit, TapKind::SharedPublish],
+        ..Filter::default()
+    };
+    let all: Vec<i64> = r
+        .query(&f, Cursor::Start, 10_000)
+        .expect("all")
+        .rows
+        .iter()
+        .map(|x| x.seq)
+        .collect();
     assert_eq!(all.len(), 200);
 
     // Forward from the start.
@@ -118,7 +274,10 @@ fn pages_go_both_ways_without_gaps_or_overlaps() {
     assert!(mid.has_older && mid.has_newer);
     assert_eq!(mid.rows.first().map(|x| x.seq), Some(all[100]));
     let back = r.query(&f, Cursor::Before(all[100]), 10).expect("back");
-    assert_eq!(back.rows.iter().map(|x| x.seq).collect::<Vec<_>>(), all[90..100]);
+    assert_eq!(
+        back.rows.iter().map(|x| x.seq).collect::<Vec<_>>(),
+        all[90..100]
+    );
     // Past the end: empty page that still knows about older rows.
     let past = r.query(&f, Cursor::After(i64::MAX - 1), 10).expect("past");
     assert!(past.rows.is_empty() && past.has_older && !past.has_newer);
@@ -136,15 +295,28 @@ fn counts_per_kind_and_per_second() {
     assert_eq!(get(TapKind::Disconnect), Some(1));
     assert_eq!(get(TapKind::ResponseOut), None);
 
-    let rate = r.rate(&Filter::default(), Duration::from_secs(1)).expect("rate");
+    let rate = r
+        .rate(&Filter::default(), Duration::from_secs(1))
+        .expect("rate");
     assert_eq!(rate.len(), 11, "{rate:?}");
     assert_eq!(rate[0].start_us, T0);
     assert_eq!(rate[0].count, 32);
     assert!(rate[1..10].iter().all(|b| b.count == 30));
     assert_eq!(rate[10].start_us, T0 + 20_000_000);
 
-    let filtered = r.rate(&Filter { kinds: vec![TapKind::Emit], ..Filter::default() }, Duration::from_secs(5)).expect("rate");
-    assert_eq!(filtered.iter().map(|b| b.count).collect::<Vec<_>>(), [50, 50]);
+    let filtered = r
+        .rate(
+            &Filter {
+                kinds: vec![TapKind::Emit],
+                ..Filter::default()
+            },
+            Duration::from_secs(5),
+        )
+        .expect("rate");
+    assert_eq!(
+        filtered.iter().map(|b| b.count).collect::<Vec<_>>(),
+        [50, 50]
+    );
 }
 
 #[test]
@@ -155,7 +327,10 @@ fn reader_refuses_files_that_are_not_captures() {
     c.execute_batch("CREATE TABLE x (a)").expect("table");
     drop(c);
     let err = CaptureReader::open(&other).expect_err("not a capture");
-    assert!(err.to_string().contains("not a Switchboard capture"), "{err}");
+    assert!(
+        err.to_string().contains("not a Switchboard capture"),
+        "{err}"
+    );
     let err = CaptureReader::open(t.dir.path().join("missing.db")).expect_err("missing");
     assert!(err.to_string().contains("no such file"), "{err}");
 }

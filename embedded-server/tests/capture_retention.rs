@@ -1,12 +1,12 @@
 //! Retention: the oldest rows go first, by size and by age; imported sessions are exempt from the
 //! age limit; a pruned file keeps growing its seq.
 
-mod support;
+mod capture_support;
 
 use std::time::Duration;
 
+use capture_support::*;
 use serde_json::json;
-use support::*;
 use switchboard_server::capture::{import, CaptureReader, Cursor, Filter, Recorder, Retention};
 use switchboard_server::tap::{now_us, Tap};
 
@@ -15,7 +15,11 @@ fn size_limit_prunes_oldest_rows_first() {
     let t = temp_capture();
     let mut cfg = config(&t.path);
     let max = 2 * 1024 * 1024;
-    cfg.retention = Retention { max_bytes: Some(max), max_age: None, check_every: Duration::from_secs(3600) };
+    cfg.retention = Retention {
+        max_bytes: Some(max),
+        max_age: None,
+        check_every: Duration::from_secs(3600),
+    };
     let rec = Recorder::open(cfg).expect("open");
     for i in 0..40_000 {
         rec.observe(&synthetic(i));
@@ -42,14 +46,21 @@ fn size_limit_prunes_oldest_rows_first() {
     assert_eq!(st.first_seq, Some(40_000 - left as i64 + 1));
     // event_rooms follows the pruned rows (no dangling room index entries).
     let orphans: i64 = c
-        .query_row("SELECT count(*) FROM event_rooms WHERE seq NOT IN (SELECT seq FROM events)", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM event_rooms WHERE seq NOT IN (SELECT seq FROM events)",
+            [],
+            |r| r.get(0),
+        )
         .expect("orphans");
     assert_eq!(orphans, 0);
 
     // New rows continue the sequence.
     rec.observe(&synthetic(0));
     rec.flush().expect("flush");
-    let last = r.query(&Filter::default(), Cursor::End, 1).expect("last").rows;
+    let last = r
+        .query(&Filter::default(), Cursor::End, 1)
+        .expect("last")
+        .rows;
     assert_eq!(last[0].seq, 40_001);
 }
 
@@ -67,7 +78,11 @@ fn age_limit_prunes_old_live_rows_but_keeps_imports() {
     import(&t.path, &src.path, &mut |_, _| {}).expect("import");
 
     let mut cfg = config(&t.path);
-    cfg.retention = Retention { max_bytes: None, max_age: Some(Duration::from_secs(60)), check_every: Duration::from_secs(3600) };
+    cfg.retention = Retention {
+        max_bytes: None,
+        max_age: Some(Duration::from_secs(60)),
+        check_every: Duration::from_secs(3600),
+    };
     let rec = Recorder::open(cfg).expect("open");
     let now = now_us();
     for i in 0..100 {
@@ -79,16 +94,32 @@ fn age_limit_prunes_old_live_rows_but_keeps_imports() {
     rec.prune_now().expect("prune");
     assert_eq!(rec.stats().rows_pruned, 50);
     let r = CaptureReader::open(&t.path).expect("open");
-    let live = r.count(&Filter { sessions: vec![rec.session_id()], ..Filter::default() }).expect("count");
+    let live = r
+        .count(&Filter {
+            sessions: vec![rec.session_id()],
+            ..Filter::default()
+        })
+        .expect("count");
     assert_eq!(live, 50);
-    assert_eq!(r.count(&Filter { names: vec!["old".into()], ..Filter::default() }).expect("count"), 10);
+    assert_eq!(
+        r.count(&Filter {
+            names: vec!["old".into()],
+            ..Filter::default()
+        })
+        .expect("count"),
+        10
+    );
 }
 
 #[test]
 fn retention_runs_in_the_background() {
     let t = temp_capture();
     let mut cfg = config(&t.path);
-    cfg.retention = Retention { max_bytes: None, max_age: Some(Duration::from_secs(1)), check_every: Duration::from_millis(20) };
+    cfg.retention = Retention {
+        max_bytes: None,
+        max_age: Some(Duration::from_secs(1)),
+        check_every: Duration::from_millis(20),
+    };
     let rec = Recorder::open(cfg).expect("open");
     for i in 0..10 {
         rec.observe(&at(synthetic(i), 1));

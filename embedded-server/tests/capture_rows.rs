@@ -1,9 +1,9 @@
 //! Recording: every field of a tapped event lands in its row, payloads byte-exact.
 
-mod support;
+mod capture_support;
 
+use capture_support::*;
 use serde_json::json;
-use support::*;
 use switchboard_server::capture::{CaptureReader, Cursor, Filter};
 use switchboard_server::tap::{Origin, Tap, TapKind};
 
@@ -20,10 +20,20 @@ fn rows_hold_every_field() {
     let bcast_at = bcast.at_us;
     rec.observe(&connect("c1", "user", "alice"));
     rec.observe(&room_add("c1", "lobby"));
-    rec.observe(&request_in("c1", "user", "say", json!({"room": "lobby", "text": "hi"})));
+    rec.observe(&request_in(
+        "c1",
+        "user",
+        "say",
+        json!({"room": "lobby", "text": "hi"}),
+    ));
     rec.observe(&bcast);
     rec.observe(&response_out("c1", "say", &json!({"ok": true})));
-    rec.observe(&publish("announce", &json!({"msg": "maintenance"}), "node-a", 7));
+    rec.observe(&publish(
+        "announce",
+        &json!({"msg": "maintenance"}),
+        "node-a",
+        7,
+    ));
     rec.observe(&frame_error("c1", "{\"t\":\"req\",\"d\":{"));
     rec.observe(&disconnect("c1", 1000));
     rec.flush().expect("flush");
@@ -36,7 +46,9 @@ fn rows_hold_every_field() {
     assert!(stats.file_bytes > 0);
 
     let reader = CaptureReader::open(&t.path).expect("open reader");
-    let page = reader.query(&Filter::default(), Cursor::Start, 100).expect("query");
+    let page = reader
+        .query(&Filter::default(), Cursor::Start, 100)
+        .expect("query");
     let rows = page.rows;
     assert_eq!(rows.len(), 8);
     let kinds: Vec<TapKind> = rows.iter().map(|r| r.kind).collect();
@@ -55,7 +67,9 @@ fn rows_hold_every_field() {
     );
     // seq is strictly increasing; every row carries the node and the session.
     assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
-    assert!(rows.iter().all(|r| r.node_id == "node-a" && r.session_id == rec.session_id()));
+    assert!(rows
+        .iter()
+        .all(|r| r.node_id == "node-a" && r.session_id == rec.session_id()));
 
     let connect = &rows[0];
     assert_eq!(connect.conn.as_deref(), Some("c1"));
@@ -76,7 +90,11 @@ fn rows_hold_every_field() {
     assert_eq!(b.rooms, ["lobby", "vip"]);
     assert_eq!(b.recipients, Some(3));
     assert_eq!(b.origin, Origin::Server);
-    assert_eq!(b.payload_str(), Some(wire_payload.as_str()), "payload is the wire's bytes");
+    assert_eq!(
+        b.payload_str(),
+        Some(wire_payload.as_str()),
+        "payload is the wire's bytes"
+    );
     assert_eq!(b.size as usize, bcast.size);
     assert!(b.conn.is_none() && b.topic.is_none());
 
@@ -93,7 +111,10 @@ fn rows_hold_every_field() {
 
     // get() returns the same row whole.
     let again = reader.get(b.seq).expect("get").expect("row exists");
-    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(b).unwrap());
+    assert_eq!(
+        serde_json::to_value(&again).unwrap(),
+        serde_json::to_value(b).unwrap()
+    );
     assert!(reader.get(9_999).expect("get").is_none());
 
     // The session row records who recorded what.
@@ -103,7 +124,10 @@ fn rows_hold_every_field() {
     assert_eq!(s.id, rec.session_id());
     assert_eq!(s.node_id, "node-a");
     assert_eq!(s.tool_version, "test-1.0");
-    assert_eq!(s.contract.as_ref().unwrap()["roles"]["user"]["events"]["message"], json!({}));
+    assert_eq!(
+        s.contract.as_ref().unwrap()["roles"]["user"]["events"]["message"],
+        json!({})
+    );
     assert_eq!(s.rows_written, 8);
     assert!(s.ended_us.is_none());
 
@@ -124,7 +148,10 @@ fn seq_keeps_growing_across_sessions() {
         drop(rec);
     }
     let reader = CaptureReader::open(&t.path).expect("open");
-    let rows = reader.query(&Filter::default(), Cursor::Start, 100).expect("query").rows;
+    let rows = reader
+        .query(&Filter::default(), Cursor::Start, 100)
+        .expect("query")
+        .rows;
     assert_eq!(rows.len(), 20);
     assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
     let sessions = reader.sessions().expect("sessions");

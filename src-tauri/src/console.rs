@@ -9,6 +9,15 @@ use switchboard_server::Server;
 use crate::error::RunError;
 use crate::{display, paths, window};
 
+/// The multi-threaded runtime everything runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("switchboard")
+        .build()
+        .map_err(RunError::Runtime)
+}
+
 type OnStart = Box<dyn FnOnce(&ConsoleCore) + Send + 'static>;
 
 /// The console around one server. Defaults: the application endpoint on `127.0.0.1:7070`, the
@@ -19,6 +28,7 @@ pub struct Console {
     opts: ConsoleOptions,
     headless: bool,
     on_start: Vec<OnStart>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Console {
@@ -30,6 +40,7 @@ impl Console {
             opts,
             headless: false,
             on_start: Vec::new(),
+            runtime: None,
         }
     }
 
@@ -76,6 +87,13 @@ impl Console {
         self
     }
 
+    /// Run on this runtime (one the server's cluster adapter was created on, for instance)
+    /// instead of a new one.
+    pub fn runtime(mut self, rt: tokio::runtime::Runtime) -> Self {
+        self.runtime = Some(rt);
+        self
+    }
+
     /// Start everything and block until the window is closed, or until Ctrl-C when headless;
     /// then shut down in order (the recorder last, so the capture is complete).
     pub fn run(self) -> Result<(), RunError> {
@@ -90,11 +108,10 @@ impl Console {
         if !headless {
             window::fix_locale();
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("switchboard")
-            .build()
-            .map_err(RunError::Runtime)?;
+        let rt = match self.runtime {
+            Some(rt) => rt,
+            None => runtime()?,
+        };
         let window_host = Arc::new(window::WindowHost::default());
         let host: Arc<dyn Host> = if headless {
             Arc::new(BrowserHost)

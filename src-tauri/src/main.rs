@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Parser;
 use switchboard_console::Console;
+use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
+use switchboard_server::cluster::AdapterStatus;
 use switchboard_server::contract::Contract;
 use switchboard_server::demo::{self, simulate};
 use switchboard_server::{Server, ServerConfig};
@@ -70,12 +72,6 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(url) = &cli.redis {
-        bail!(
-            "--redis {url}: the Redis cluster adapter is not available in this build yet; \
-             run without --redis for a single node"
-        );
-    }
     let mut config = ServerConfig::default();
     if let Some(id) = cli.node_id.clone() {
         config.node_id = id;
@@ -86,18 +82,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if !is_demo && cli.simulate > 0 {
         bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
     }
-    let (server, source): (Server, String) = match &cli.contract {
+    let (builder, source) = match &cli.contract {
         Some(path) => {
             let contract = Contract::from_file(path)
                 .and_then(|c| c.compile())
                 .with_context(|| format!("loading {}", path.display()))?;
-            let server = Server::builder(Arc::new(contract)).config(config).build()?;
-            (server, path.display().to_string())
+            (
+                Server::builder(Arc::new(contract)),
+                path.display().to_string(),
+            )
         }
-        None => (demo::builder()?.config(config).build()?, "demo".to_owned()),
+        None => (demo::builder()?, "demo".to_owned()),
     };
+    let mut builder = builder.config(config);
+    let rt = switchboard_console::console::runtime()?;
+    if let Some(url) = &cli.redis {
+        // The adapter's tasks live on the runtime the console then runs on.
+        let adapter = rt
+            .block_on(RedisAdapter::connect(RedisConfig::new(url.clone())))
+            .with_context(|| format!("connecting to Redis at {url}"))?;
+        if let AdapterStatus::Down(reason) = adapter.current_status() {
+            eprintln!("warning: Redis not reachable yet ({reason}); serving locally and retrying");
+        }
+        builder = builder.adapter(Arc::new(adapter));
+    }
+    let server: Server = builder.build()?;
 
     let mut console = Console::new(server)
+        .runtime(rt)
         .listen(cli.listen)
         .ui_listen(cli.ui_listen)
         .headless(cli.headless)

@@ -20,6 +20,8 @@ use super::redact::Redaction;
 use crate::tap::{Origin, TapKind};
 
 /// Work with capture files.
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum CaptureCommand {
     /// Write the selected rows of a capture to JSONL, CSV, HAR or a SQLite snapshot, with
@@ -133,7 +135,7 @@ pub struct RedactionArgs {
     /// Also mask the values of this key, anywhere (case-insensitive; repeatable).
     #[arg(long = "redact-key")]
     pub keys: Vec<String>,
-    /// Also mask the value at this JSON path, e.g. $.auth.token or $.items[*].card (repeatable).
+    /// Also mask the value at this JSON path, e.g. $.auth.token or $.items.*.card (repeatable).
     #[arg(long = "redact-path")]
     pub paths: Vec<String>,
     /// Do not mask the default keys (only what --redact-key / --redact-path name).

@@ -8,17 +8,17 @@
 //!
 //! Layout (one concern per file):
 //! - [`recorder`]: [`Recorder`], its config and counters; the hot-path side.
-//! - [`writer`]: the `switchboard-recorder` thread that owns the connection and commits batches.
+//! - `writer`: the `switchboard-recorder` thread that owns the connection and commits batches.
 //! - [`retention`]: pruning by size and age.
 //! - [`schema`]: embedded migrations (`migrations/*.sql`) and connection settings.
 //! - [`row`]: [`Row`], the stored form of one event, and [`SessionInfo`].
 //! - [`filter`]: [`Filter`], [`Cursor`], [`Page`]; time parsing for the CLI.
 //! - [`query`]: [`CaptureReader`]: pages, single rows, counts, rates, sessions, stats.
 //! - [`redact`]: masking secrets in exports.
-//! - [`export`]: JSONL, CSV, HAR and SQLite exports.
-//! - [`import`]: bringing JSONL and SQLite exports into a capture file.
+//! - [`mod@export`]: JSONL, CSV, HAR and SQLite exports.
+//! - [`mod@import`]: bringing JSONL and SQLite exports into a capture file.
 //! - [`cli`]: the `capture export | import | stats` subcommand.
-//! - [`error`]: [`CaptureError`].
+//! - [`error`]: the one error type, [`CaptureError`].
 //!
 //! The file format, the durability guarantee, retention and redaction are described in
 //! `docs/capture.md`.

@@ -3,7 +3,7 @@
 //! [`Recorder::observe`] runs on the server's hot path, so it only clones the event (reference
 //! counts, no string building) into a bounded channel with `try_send`; when the channel is full
 //! the event is dropped and counted, never waited for. Everything else (encoding rooms and meta,
-//! SQL, retention) happens on the `switchboard-recorder` thread in [`super::writer`].
+//! SQL, retention) happens on the `switchboard-recorder` thread in `writer.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,7 +36,8 @@ pub struct RecorderConfig {
     /// Events the server may queue ahead of the writer before it starts dropping them.
     /// Default 65536 (each slot holds one event: a few hundred bytes, allocated up front).
     pub queue_capacity: usize,
-    /// Most rows per transaction. Default 4096.
+    /// Most rows per transaction. Default 16384: large batches amortise the index pages each
+    /// commit rewrites (see docs/benchmarks.md); the window below still bounds the wait.
     pub batch_rows: usize,
     /// Longest an event waits in a partial batch before it is committed: this bounds what a
     /// crash can lose. Default 200 ms.
@@ -58,7 +59,7 @@ impl RecorderConfig {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             contract: Value::Null,
             queue_capacity: 65_536,
-            batch_rows: 4096,
+            batch_rows: 16_384,
             batch_window: Duration::from_millis(200),
             retention: Retention::default(),
             hard_max_bytes: None,
@@ -67,12 +68,14 @@ impl RecorderConfig {
 }
 
 /// Counters shared between the hot path, the writer thread and [`Recorder::stats`]. Kept as
-/// separate atomics so neither side ever takes a lock to count.
+/// separate atomics so neither side ever takes a lock to count; the two the hot path writes sit
+/// on their own cache lines so the writer's updates do not slow `observe()` down.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
-    pub enqueued: AtomicU64,
-    pub dequeued: AtomicU64,
-    pub dropped: AtomicU64,
+    pub enqueued: Padded<AtomicU64>,
+    pub dropped: Padded<AtomicU64>,
+    /// Published by the writer once per drained burst, not per event.
+    pub dequeued: Padded<AtomicU64>,
     pub rows_written: AtomicU64,
     pub write_errors: AtomicU64,
     pub rows_lost: AtomicU64,
@@ -80,6 +83,18 @@ pub(crate) struct Shared {
     pub file_bytes: AtomicU64,
     /// Only the writer sets it, only `stats()` reads it; never held across anything slow.
     pub last_error: Mutex<Option<String>>,
+}
+
+/// A value alone on its cache line (128 bytes covers adjacent-line prefetching).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct Padded<T>(pub T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 impl Shared {
@@ -106,7 +121,7 @@ pub struct RecorderStats {
     pub rows_pruned: u64,
     /// The most recent write error, if any.
     pub last_error: Option<String>,
-    /// Events queued and not yet taken by the writer.
+    /// Events queued and not yet taken by the writer (updated by the writer once per burst).
     pub queue_depth: u64,
     /// Size of the database and its WAL, as of the last commit.
     pub file_bytes: u64,
@@ -130,11 +145,7 @@ impl Recorder {
     /// path is reported at start-up rather than as silently missing history.
     pub fn open(cfg: RecorderConfig) -> Result<Recorder, CaptureError> {
         let conn = schema::open_rw(&cfg.path)?;
-        if let Some(max) = cfg.hard_max_bytes {
-            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-            let pages = (max / page_size.max(512) as u64).max(1);
-            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-        }
+        schema::set_hard_max(&conn, cfg.hard_max_bytes)?;
         let session = SessionInfo {
             id: 0,
             started_us: now_us(),

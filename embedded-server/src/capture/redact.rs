@@ -21,16 +21,7 @@ use super::error::CaptureError;
 use super::row::Row;
 
 /// Key fragments masked by default (normalised form).
-pub const DEFAULT_KEYS: &[&str] = &[
-    "token",
-    "password",
-    "passwd",
-    "secret",
-    "authorization",
-    "cookie",
-    "apikey",
-    "privatekey",
-];
+pub use crate::secrets::SECRET_KEY_FRAGMENTS as DEFAULT_KEYS;
 
 /// One step of a redaction path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,8 +151,7 @@ impl Redaction {
             return false;
         }
         let k = normalize(key);
-        (self.default_keys && DEFAULT_KEYS.iter().any(|d| k.contains(d)))
-            || self.keys.iter().any(|u| *u == k)
+        (self.default_keys && DEFAULT_KEYS.iter().any(|d| k.contains(d))) || self.keys.contains(&k)
     }
 
     /// Masks matching values in place. Returns whether anything changed.
@@ -296,12 +286,7 @@ impl Redaction {
     }
 }
 
-fn normalize(key: &str) -> String {
-    key.chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use crate::secrets::normalize_key as normalize;
 
 fn is_mask(v: &Value) -> bool {
     v.as_str()

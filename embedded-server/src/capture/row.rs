@@ -2,7 +2,7 @@
 //! the console and the replayer.
 //!
 //! [`Row`] serialises to exactly one JSONL export line. The payload is kept as a
-//! [`RawValue`](serde_json::value::RawValue) so the bytes that went on the wire survive a
+//! [`RawValue`] so the bytes that went on the wire survive a
 //! round trip through the file, an export and an import unchanged (unless redaction had to
 //! rewrite them).
 

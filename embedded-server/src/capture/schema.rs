@@ -68,7 +68,9 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
     // that is not already one.
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > 0 && !has_sqlite_header(path) {
-            return Err(not_writable("the file exists and is not a SQLite database".into()));
+            return Err(not_writable(
+                "the file exists and is not a SQLite database".into(),
+            ));
         }
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -84,6 +86,16 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
     })?;
     check_version(&conn, path)?;
     Ok(conn)
+}
+
+/// Caps the database size (`PRAGMA max_page_count`): past it, writes fail with SQLITE_FULL,
+/// exactly like a full disk. `None` leaves SQLite's own limit.
+pub(crate) fn set_hard_max(conn: &Connection, max_bytes: Option<u64>) -> Result<(), CaptureError> {
+    let Some(max) = max_bytes else { return Ok(()) };
+    let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    let pages = (max / page_size.max(512) as u64).max(1);
+    conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// Whether the file starts with SQLite's magic header.
@@ -128,10 +140,14 @@ fn configure_rw(conn: &Connection) -> rusqlite::Result<()> {
             "capture file is not in WAL mode; readers may block the recorder"
         );
     }
+    // A 64 MiB page cache and a checkpoint every ~40 MiB of WAL: the connection index takes
+    // inserts all over its B-tree, and fewer, larger checkpoints write each hot page once
+    // instead of many times (measured in docs/benchmarks.md).
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16384;
+         PRAGMA cache_size = -65536;
+         PRAGMA wal_autocheckpoint = 10000;
          PRAGMA journal_size_limit = 67108864;
          PRAGMA foreign_keys = OFF;",
     )

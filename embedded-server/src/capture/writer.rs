@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,9 @@ use super::schema;
 use crate::tap::{now_us, TapEvent, TapPayload};
 
 /// What the recorder sends to its writer.
+// Events travel inline: boxing them would put an allocation on the server's hot path, and the
+// other variants are rare.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Msg {
     Event(TapEvent),
     /// Commit everything received so far, then answer.
@@ -69,6 +72,13 @@ pub(crate) struct Writer {
     batch: Vec<TapEvent>,
     /// Errors already logged, so a full disk does not flood the log.
     logged_errors: u64,
+    /// Events taken from the queue so far (published to `shared.dequeued` per burst).
+    taken: u64,
+}
+
+enum Flow {
+    Continue,
+    Stop,
 }
 
 impl Writer {
@@ -91,6 +101,7 @@ impl Writer {
             shared,
             batch: Vec::with_capacity(cfg.batch_rows.clamp(1, 65_536)),
             logged_errors: 0,
+            taken: 0,
         }
     }
 
@@ -103,35 +114,32 @@ impl Writer {
             let now = Instant::now();
             let wake = deadline.map_or(next_check, |d| d.min(next_check));
             match rx.recv_timeout(wake.saturating_duration_since(now)) {
-                Ok(Msg::Event(e)) => {
-                    self.shared.dequeued.fetch_add(1, Ordering::Relaxed);
-                    if self.batch.is_empty() {
-                        deadline = Some(Instant::now() + self.batch_window);
+                Ok(msg) => {
+                    if let Flow::Stop = self.handle(msg, &mut deadline) {
+                        return;
                     }
-                    self.batch.push(e);
-                    if self.batch.len() >= self.batch_rows {
-                        self.commit();
-                        deadline = None;
+                    // Drain what is already queued without looking at the clock per event.
+                    for _ in 0..self.batch_rows {
+                        match rx.try_recv() {
+                            Ok(msg) => {
+                                if let Flow::Stop = self.handle(msg, &mut deadline) {
+                                    return;
+                                }
+                            }
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Disconnected) => {
+                                self.stop();
+                                return;
+                            }
+                        }
                     }
-                }
-                Ok(Msg::Flush(ack)) => {
-                    self.commit();
-                    deadline = None;
-                    let _ = ack.send(());
-                }
-                Ok(Msg::Maintain(ack)) => {
-                    self.commit();
-                    deadline = None;
-                    self.maintain();
-                    next_check = Instant::now() + check_every;
-                    let _ = ack.send(());
-                }
-                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                    self.commit();
-                    self.finish();
-                    return;
+                    self.shared.dequeued.store(self.taken, Ordering::Relaxed);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stop();
+                    return;
+                }
             }
             let now = Instant::now();
             if deadline.is_some_and(|d| now >= d) {
@@ -145,8 +153,46 @@ impl Writer {
         }
     }
 
+    fn handle(&mut self, msg: Msg, deadline: &mut Option<Instant>) -> Flow {
+        match msg {
+            Msg::Event(e) => {
+                self.taken += 1;
+                if self.batch.is_empty() {
+                    *deadline = Some(Instant::now() + self.batch_window);
+                }
+                self.batch.push(e);
+                if self.batch.len() >= self.batch_rows {
+                    self.commit();
+                    *deadline = None;
+                }
+            }
+            Msg::Flush(ack) => {
+                self.commit();
+                *deadline = None;
+                let _ = ack.send(());
+            }
+            Msg::Maintain(ack) => {
+                self.commit();
+                *deadline = None;
+                self.maintain();
+                let _ = ack.send(());
+            }
+            Msg::Stop => {
+                self.stop();
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn stop(&mut self) {
+        self.commit();
+        self.finish();
+    }
+
     /// Commits the batch, or counts it as lost.
     fn commit(&mut self) {
+        self.shared.dequeued.store(self.taken, Ordering::Relaxed);
         if self.batch.is_empty() {
             return;
         }
@@ -197,11 +243,7 @@ impl Writer {
 
     fn reopen(&self) -> Result<Connection, CaptureError> {
         let conn = schema::open_rw(&self.path)?;
-        if let Some(max) = self.hard_max_bytes {
-            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-            let pages = (max / page_size.max(512) as u64).max(1);
-            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-        }
+        schema::set_hard_max(&conn, self.hard_max_bytes)?;
         // Same session id as before, so rows keep pointing at this run's session.
         schema::insert_session(&conn, Some(self.session.id), &self.session)?;
         Ok(conn)
@@ -223,16 +265,26 @@ impl Writer {
         self.update_file_bytes();
     }
 
-    /// Marks the session ended and checkpoints, so a cleanly stopped file needs no WAL.
+    /// Marks the session ended with its final counters (drops after the last batch included)
+    /// and checkpoints, so a cleanly stopped file needs no WAL.
     fn finish(&mut self) {
         self.ensure_file();
         let Some(conn) = self.conn.as_ref() else {
             return;
         };
+        let sh = &self.shared;
         let result = conn
             .execute(
-                "UPDATE sessions SET ended_us = ?1 WHERE id = ?2",
-                params![now_us(), self.session.id],
+                "UPDATE sessions SET ended_us = ?1, rows_written = ?2, dropped = ?3,
+                 write_errors = ?4, rows_lost = ?5 WHERE id = ?6",
+                params![
+                    now_us(),
+                    sh.rows_written.load(Ordering::Relaxed) as i64,
+                    sh.dropped.load(Ordering::Relaxed) as i64,
+                    sh.write_errors.load(Ordering::Relaxed) as i64,
+                    sh.rows_lost.load(Ordering::Relaxed) as i64,
+                    self.session.id
+                ],
             )
             .and_then(|_| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())));
         if let Err(e) = result {
@@ -296,9 +348,16 @@ fn write_batch(
                 Some(m) => Some(serde_json::to_string(m)?),
                 None => None,
             };
+            // One recorder may observe several nodes (an in-process cluster); each row keeps
+            // the node it happened on, falling back to the session's node.
+            let node: &str = if e.node.is_empty() {
+                &session.node_id
+            } else {
+                &e.node
+            };
             insert.execute(params![
                 e.at_us,
-                session.node_id,
+                node,
                 session.id,
                 e.kind.as_str(),
                 e.name.as_deref(),

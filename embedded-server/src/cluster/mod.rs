@@ -2,7 +2,7 @@
 //!
 //! - [`adapter`]: the transport trait (pub/sub + presence) and its delivery guarantee.
 //! - [`memory`]: the in-process transport (single node, tests).
-//! - [`redis`]: the Redis transport.
+//! - [`redis`]: the Redis transport (pub/sub for messages, keys with a TTL for presence).
 //! - `link`: interest tracking and forwarding: a push crosses only to nodes that want it.
 //! - `envelope`: the versioned message format between nodes.
 //! - `inbound`: delivering what other nodes send.
@@ -16,6 +16,7 @@ pub(crate) mod envelope;
 pub(crate) mod inbound;
 pub(crate) mod link;
 pub mod memory;
+pub mod redis;
 pub(crate) mod tasks;
 pub mod view;
 

@@ -151,7 +151,6 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         .presence()
         .remove_node(link.node_id.to_string());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), remove).await;
-    // Let the publisher send the goodbye before the transport closes.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // The goodbye is best effort: peers that miss it stop routing here after the node TTL.
     link.adapter.close();
 }

@@ -24,7 +24,12 @@ pub fn contract() -> Result<CompiledContract, ContractError> {
 /// A server builder with the demo's contract and handlers; add config, taps and hooks, then
 /// `build()`.
 pub fn builder() -> Result<ServerBuilder, ContractError> {
-    Ok(handlers::register(Server::builder(Arc::new(contract()?))))
+    Ok(register(Server::builder(Arc::new(contract()?))))
+}
+
+/// Add the demo's handlers to a builder made with the demo contract.
+pub fn register(builder: ServerBuilder) -> ServerBuilder {
+    handlers::register(builder)
 }
 
 /// Publish `ticker {n}` to subscribed users every `period` until the server shuts down.

@@ -12,6 +12,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use futures_util::FutureExt;
 use serde_json::json;
 
 use super::hooks::AuthRequest;
@@ -119,9 +120,22 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         headers: parts.headers.clone(),
         remote,
     };
-    let identity = match (shared.auth)(auth_req).await {
-        Ok(identity) => identity,
-        Err(reason) => return refused(&shared, StatusCode::UNAUTHORIZED, reason, &query),
+    // A panicking hook refuses this upgrade only; it is reported, and the server goes on.
+    let outcome = std::panic::AssertUnwindSafe((shared.auth)(auth_req))
+        .catch_unwind()
+        .await;
+    let identity = match outcome {
+        Ok(Ok(identity)) => identity,
+        Ok(Err(reason)) => return refused(&shared, StatusCode::UNAUTHORIZED, reason, &query),
+        Err(panic) => {
+            let message = format!(
+                "authenticate hook {}",
+                super::hooks::panic_message(panic.as_ref())
+            );
+            shared.report(super::hooks::FaultKind::Connect, None, message);
+            let reason = "authentication failed: internal error".to_owned();
+            return refused(&shared, StatusCode::INTERNAL_SERVER_ERROR, reason, &query);
+        }
     };
     if !shared.contract.has_role(&identity.role) {
         let reason = format!("unknown role `{}`", identity.role);

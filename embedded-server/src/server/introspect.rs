@@ -8,22 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::conn::Conn;
 use super::Server;
 
-/// Keys whose values never leave the server unmasked in views and records.
-const SECRET_HINTS: [&str; 8] = [
-    "token",
-    "password",
-    "passwd",
-    "secret",
-    "authorization",
-    "cookie",
-    "apikey",
-    "api_key",
-];
-
-pub(crate) fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase().replace('-', "_");
-    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key" || k.ends_with("_key")
-}
+use crate::secrets::is_secret_key;
 
 /// Query parameters with secret-looking values replaced.
 pub(crate) fn masked_params(params: &BTreeMap<String, String>) -> BTreeMap<String, String> {

@@ -131,6 +131,7 @@ impl Shared {
             return;
         }
         let mut ev = TapEvent::new(kind, origin);
+        ev.node = self.node_id.clone();
         fill(&mut ev);
         let taps = self.taps.read().unwrap_or_else(|p| p.into_inner());
         for tap in taps.iter() {

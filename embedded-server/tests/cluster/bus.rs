@@ -65,7 +65,7 @@ async fn an_invalid_payload_from_another_node_goes_to_on_error(t: Transport) {
         .unwrap();
     knows(nodes[0].srv(), "b", "topic:announce").await;
     // A peer publishing outside the contract (another version of the app, say).
-    let rogue = t.adapter();
+    let rogue = t.adapter().await;
     let bad = br#"{"sb":1,"from":"rogue","k":"bus","c":"announce","d":{"msg":42}}"#;
     rogue
         .publish("node:b", bytes::Bytes::from_static(bad))
@@ -113,7 +113,7 @@ async fn three_nodes_converge_a_tally(t: Transport) {
         config.node_id = id.to_owned();
         let srv = Server::builder(contract.clone())
             .config(config)
-            .adapter(t.adapter())
+            .adapter(t.adapter().await)
             .cluster_config(fast())
             .build()
             .unwrap();

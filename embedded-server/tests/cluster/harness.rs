@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::{Adapter, ClusterConfig, MemoryHub};
 use switchboard_server::demo;
 use switchboard_server::server::RunningServer;
@@ -21,6 +22,8 @@ pub fn fast() -> ClusterConfig {
 
 pub enum Transport {
     Memory(MemoryHub),
+    /// A real redis-server started for this test, and a namespace of its own.
+    Redis(crate::redis_server::RedisServer),
 }
 
 impl Transport {
@@ -28,9 +31,28 @@ impl Transport {
         Transport::Memory(MemoryHub::new())
     }
 
-    pub fn adapter(&self) -> Arc<dyn Adapter> {
+    pub fn redis() -> Self {
+        Transport::Redis(crate::redis_server::RedisServer::start())
+    }
+
+    /// The redis-server of a Redis transport, to stop and restart it.
+    pub fn redis_mut(&mut self) -> &mut crate::redis_server::RedisServer {
+        match self {
+            Transport::Redis(redis) => redis,
+            Transport::Memory(_) => panic!("not a Redis transport"),
+        }
+    }
+
+    pub async fn adapter(&self) -> Arc<dyn Adapter> {
         match self {
             Transport::Memory(hub) => hub.adapter(),
+            Transport::Redis(redis) => {
+                let config = RedisConfig {
+                    reconnect_max: Duration::from_millis(300),
+                    ..RedisConfig::new(redis.url())
+                };
+                Arc::new(RedisAdapter::connect(config).await.expect("redis adapter"))
+            }
         }
     }
 }
@@ -53,7 +75,7 @@ pub async fn node(t: &Transport, id: &str) -> Node {
     let server = demo::builder()
         .unwrap()
         .config(config)
-        .adapter(t.adapter())
+        .adapter(t.adapter().await)
         .cluster_config(fast())
         .on_error(faults.hook())
         .build()
@@ -100,6 +122,11 @@ macro_rules! on_every_transport {
             #[tokio::test]
             async fn memory() {
                 super::$scenario($crate::harness::Transport::memory()).await
+            }
+
+            #[tokio::test]
+            async fn redis() {
+                super::$scenario($crate::harness::Transport::redis()).await
             }
         }
     };

@@ -52,7 +52,7 @@ on_every_transport!(local_only_traffic_stays_in_process);
 
 async fn foreign_messages_are_counted_and_dropped(t: Transport) {
     let nodes = cluster(&t, &["a", "b"]).await;
-    let rogue = t.adapter();
+    let rogue = t.adapter().await;
     for bad in [
         &b"garbage"[..],
         br#"{"hello":"world"}"#,

@@ -2,12 +2,14 @@
 //! started by the test. One module per behaviour.
 
 mod harness;
+#[path = "../support/redis_server.rs"]
+mod redis_server;
 #[path = "../server/support.rs"]
-#[allow(dead_code)]
 mod support;
 
 mod bus;
 mod delivery;
+mod failures;
 mod interest;
 mod presence;
 mod rooms;

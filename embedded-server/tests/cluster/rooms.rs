@@ -32,20 +32,23 @@ async fn chat_across_nodes(t: Transport) {
         .request_frames(2, "say", json!({"room":"ops","text":"hi from b"}))
         .await;
     assert_eq!(frames[0], msg("ops", "hi from b", "bot"));
-    // Each member got each message exactly once.
-    let want = |_: ()| {
+    // Each member got each message once: the next frame after them is a marker sent on the
+    // same routes, not a second copy.
+    assert_eq!(
+        carol.next_n(2).await,
         vec![
             msg("ops", "hi from a", "alice"),
-            msg("ops", "hi from b", "bot"),
+            msg("ops", "hi from b", "bot")
         ]
-    };
-    let mut got = carol.drain().await;
-    got.sort_by_key(|v| v.to_string());
-    let mut expected = want(());
-    expected.sort_by_key(|v| v.to_string());
-    assert_eq!(got, expected);
-    assert_eq!(alice.drain().await, vec![msg("ops", "hi from b", "bot")]);
-    assert!(bot.drain().await.is_empty(), "no second copy");
+    );
+    assert_eq!(alice.next_n(1).await, vec![msg("ops", "hi from b", "bot")]);
+    let marker = json!({"room":"ops","text":"marker","from":"test"});
+    a.srv().room("ops").broadcast("message", &marker).unwrap();
+    b.srv().room("ops").broadcast("message", &marker).unwrap();
+    let m = msg("ops", "marker", "test");
+    assert_eq!(carol.next_n(2).await, vec![m.clone(), m.clone()]);
+    assert_eq!(alice.next_n(2).await, vec![m.clone(), m.clone()]);
+    assert_eq!(bot.next_n(2).await, vec![m.clone(), m]);
 }
 on_every_transport!(chat_across_nodes);
 
@@ -66,26 +69,33 @@ async fn filters_apply_on_every_node(t: Transport) {
         .find(|c| c.user == "y")
         .unwrap()
         .id;
-    let payload = json!({"room":"r","text":"t","from":"s"});
+    let t = |text: &str| json!({"room":"r","text":text,"from":"s"});
     a.srv()
         .room("r")
         .except(&y_id)
-        .broadcast("message", &payload)
+        .broadcast("message", &t("1"))
         .unwrap();
     a.srv()
         .room("r")
         .target()
         .only_users(["y"])
-        .broadcast("message", &payload)
+        .broadcast("message", &t("2"))
         .unwrap();
     a.srv()
         .rooms(["r", "r2"])
         .only_conns([y_id.clone()])
-        .broadcast("message", &payload)
+        .broadcast("message", &t("3"))
         .unwrap();
-    assert_eq!(x.drain().await.len(), 1, "x: only the first");
-    assert_eq!(y.drain().await.len(), 2, "y: second and third");
-    assert_eq!(z.drain().await.len(), 1, "z: only the first");
+    a.srv().room("r").broadcast("message", &t("end")).unwrap();
+    let texts = |frames: Vec<serde_json::Value>| -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| f["d"]["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(texts(x.next_n(2).await), ["1", "end"]);
+    assert_eq!(texts(y.next_n(3).await), ["2", "3", "end"]);
+    assert_eq!(texts(z.next_n(2).await), ["1", "end"]);
 }
 on_every_transport!(filters_apply_on_every_node);
 

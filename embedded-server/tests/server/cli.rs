@@ -1,8 +1,7 @@
 //! The `switchboard-server` binary: prints its URL, and exits non-zero with a clear message on
 //! a bad flag, a busy port or a bad contract.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::json;
 
@@ -14,25 +13,8 @@ fn bin() -> Command {
 
 #[tokio::test]
 async fn prints_its_url_and_serves_the_demo() {
-    let mut child = bin()
-        .args(["--demo", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    assert!(
-        line.starts_with("Switchboard listening on ws://127.0.0.1:"),
-        "{line}"
-    );
-    let url = line.split_whitespace().nth(3).unwrap().to_owned();
+    let (mut child, url) = spawn_binary(&["--demo", "--listen", "127.0.0.1:0"]).await;
+    assert!(url.starts_with("ws://127.0.0.1:"), "{url}");
     let (ws, _) = tokio_tungstenite::connect_async(format!("{url}?role=user&name=alice"))
         .await
         .unwrap();

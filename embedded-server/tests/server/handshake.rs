@@ -86,3 +86,27 @@ async fn plain_http_gets_426_with_an_explanation() {
     assert!(body.starts_with("HTTP/1.1 426"), "{body}");
     assert!(body.contains("WebSocket"), "{body}");
 }
+
+#[tokio::test]
+async fn a_panicking_authenticate_hook_refuses_that_upgrade_and_is_reported() {
+    let faults = Faults::default();
+    let builder = demo::builder()
+        .unwrap()
+        .config(test_config())
+        .on_error(faults.hook())
+        .authenticate(|req| async move {
+            if req.query.contains_key("explode") {
+                panic!("auth backend down");
+            }
+            Ok(Identity::new("user", "ok"))
+        });
+    let server = start(builder).await;
+    assert_eq!(refused_status(&server, "explode=1").await, 500);
+    let faults = faults.all();
+    assert_eq!(
+        faults[0].0.kind,
+        switchboard_server::server::FaultKind::Connect
+    );
+    assert!(faults[0].1.contains("auth backend down"));
+    let (_raw, _) = Raw::connect(&server, "role=user").await;
+}

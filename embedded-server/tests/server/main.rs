@@ -12,6 +12,7 @@ mod env;
 mod handshake;
 mod heartbeat;
 mod introspection;
+mod recording;
 mod requests;
 mod rooms;
 mod rust_client;

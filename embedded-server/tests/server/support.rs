@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by the server and cluster test binaries; each uses a part
 //! Test harness: start servers on port 0 and talk to them with a raw WebSocket client that
 //! sees every frame exactly as sent.
 
@@ -113,6 +114,19 @@ impl Raw {
         }
     }
 
+    /// The next `n` frames other than pings (for traffic that crosses nodes, where `drain`'s
+    /// ordering argument does not hold).
+    pub async fn next_n(&mut self, n: usize) -> Vec<Value> {
+        let mut v = Vec::new();
+        while v.len() < n {
+            let f = self.next().await;
+            if f["t"] != "ping" {
+                v.push(f);
+            }
+        }
+        v
+    }
+
     /// Skip frames until one of type `t`; returns it and what was skipped.
     pub async fn next_of(&mut self, t: &str) -> (Value, Vec<Value>) {
         let mut skipped = Vec::new();
@@ -191,4 +205,30 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Start the `switchboard-server` binary with `args` and return it with the URL it printed.
+pub async fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("reader task")
+    .expect("a line on stdout");
+    assert!(line.starts_with("Switchboard listening on ws://"), "{line}");
+    let url = line
+        .split_whitespace()
+        .nth(3)
+        .expect("url printed")
+        .to_owned();
+    (child, url)
 }

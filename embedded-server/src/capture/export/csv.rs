@@ -77,7 +77,7 @@ pub(crate) fn export(
     })?;
     let buf = w
         .into_inner()
-        .map_err(|e| CaptureError::io(path, e.into_error().into()))?;
+        .map_err(|e| CaptureError::io(path, e.into_error()))?;
     buf.into_inner()
         .map_err(|e| CaptureError::io(path, e.into_error()))?
         .sync_all()

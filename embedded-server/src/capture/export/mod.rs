@@ -109,6 +109,22 @@ pub fn export(
     opts: &ExportOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, CaptureError> {
+    let same_file = match (
+        std::fs::canonicalize(out),
+        std::fs::canonicalize(reader.path()),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same_file {
+        return Err(CaptureError::io(
+            out,
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "refusing to export over the capture being read",
+            ),
+        ));
+    }
     let partial = partial_path(out);
     let result = match format {
         ExportFormat::Jsonl => jsonl::export(reader, &partial, opts, progress),

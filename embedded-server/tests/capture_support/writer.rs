@@ -29,7 +29,10 @@ pub fn record_forever(path: &Path, per_second: u64) -> ! {
         std::thread::sleep(Duration::from_millis(10));
         if Instant::now() >= next_print {
             let st = rec.stats();
-            println!("observed={n} written={} dropped={}", st.rows_written, st.dropped);
+            println!(
+                "observed={n} written={} dropped={}",
+                st.rows_written, st.dropped
+            );
             let _ = std::io::stdout().flush();
             next_print += Duration::from_millis(100);
         }
