@@ -177,8 +177,16 @@ try {
   await check('traffic: live tail, history, inspector and jumps', async () => {
     await go('#/traffic');
     await until('live rows', async () => (await page.$$('[data-testid=traffic-rows] .trow')).length > 5);
-    await page.click('[data-testid=tail-pause]');
-    await page.click('[data-testid=traffic-rows] .trow[data-kind=request_in]');
+    // Pause while a request row is in view; if it scrolled away in between, resume and retry.
+    const requestRow = '[data-testid=traffic-rows] .trow[data-kind=request_in]';
+    await until('a request row, paused', async () => {
+      if (!(await page.$(requestRow))) return false;
+      await page.click('[data-testid=tail-pause]');
+      if (await page.$(requestRow)) return true;
+      await page.click('[data-testid=tail-pause]');
+      return false;
+    });
+    await page.click(requestRow);
     await until('the inspector', () => page.isVisible('[data-testid=inspector]'));
     await shot('5-traffic-live');
     await page.click('[data-testid=mode-history]');
