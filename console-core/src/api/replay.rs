@@ -318,6 +318,6 @@ async fn sessions(State(st): State<Arc<AppState>>) -> ApiResult<ReplaySessions> 
             imported_from: s.imported_from,
         })
         .collect();
-    sessions.sort_by(|a, b| b.id.cmp(&a.id));
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.id));
     Ok(Json(ReplaySessions { sessions }))
 }
