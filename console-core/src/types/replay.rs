@@ -21,6 +21,7 @@ pub enum ReplayKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct ReplaySelection {
+    #[ts(type = "number | null")]
     pub session: Option<i64>,
     #[ts(type = "number | null")]
     pub since_us: Option<i64>,

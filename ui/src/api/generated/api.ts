@@ -431,7 +431,7 @@ export type ReplayKind = "clients" | "pushes";
 /**
  * Which recorded rows to replay. Every field is optional: `{}` is the whole capture.
  */
-export type ReplaySelection = { session: bigint | null, since_us: number | null, until_us: number | null, conns: Array<string>, seqs: number[], };
+export type ReplaySelection = { session: number | null, since_us: number | null, until_us: number | null, conns: Array<string>, seqs: number[], };
 
 /**
  * `POST /api/replay`.
