@@ -52,13 +52,15 @@ impl ReplayRun {
     fn status(&self) -> ReplayStatus {
         let p = self.progress.borrow().clone();
         let outcome = self.outcome();
+        // The control handle is authoritative (a pause shows at once, the progress only at
+        // the next action); `finished` waits until the report is stored.
         let state = match &outcome {
             Some(Err(_)) => ReplayState::Failed,
-            // The progress says `finished` a moment before the report is stored.
-            None if matches!(p.state, RunState::Finished | RunState::Stopped) => {
-                ReplayState::Running
-            }
-            _ => state(p.state),
+            Some(Ok(_)) => state(p.state),
+            None => match self.control.state() {
+                RunState::Finished => ReplayState::Running,
+                s => state(s),
+            },
         };
         let (report, error) = match outcome {
             Some(Ok(r)) => (Some(r), None),
