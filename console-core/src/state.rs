@@ -33,6 +33,8 @@ pub struct AppState {
     pub hub: Arc<LiveHub>,
     pub pushes: Mutex<PushLog>,
     pub exports: ExportStore,
+    /// The current or last replay.
+    pub replay: Mutex<Option<crate::api::replay::ReplayRun>>,
     /// Cancelled at shutdown: long-lived handlers (live sockets) end on it.
     pub stop: CancellationToken,
 }
@@ -59,6 +61,7 @@ impl AppState {
             hub,
             pushes: Mutex::new(PushLog::default()),
             exports,
+            replay: Mutex::new(None),
             stop,
         }
     }

@@ -1,7 +1,8 @@
 // End-to-end: the real `switchboard` binary in headless mode with the demo and simulated
 // clients, driven in Debian's Chromium. Every panel must show real data; a push by hand reaches
 // a real WebSocket client; adding a connection to a room by hand shows in the graph and in that
-// client's next broadcasts; an export downloads a file that parses. Screenshots of every panel
+// client's next broadcasts; an export downloads a file that parses; a client replay of the
+// session runs against the embedded server and reports. Screenshots of every panel
 // go to artifacts/e2e/.
 //
 // Usage: node e2e/run.mjs [path/to/switchboard]   (default: $SWITCHBOARD_BIN or target/debug)
@@ -231,6 +232,36 @@ try {
     assert(lines.length > 2 && lines.slice(1).every((r) => r.user === 'e2e-bob' || !r.user), 'bob’s rows');
     await until('the results table', () => page.isVisible('[data-testid=export-results]'));
     await shot('7-export');
+  });
+
+  await check('replay: a client replay of the current session against the embedded server', async () => {
+    await go('#/replay');
+    await until('the empty state or a previous replay', () => page.isVisible('[data-testid=panel-replay]'));
+    await until('the current session picked', async () => (await page.inputValue('[data-testid=replay-session]')) !== '');
+    await page.click('[data-testid=replay-mode-clients]');
+    await page.click('[data-testid=replay-target-embedded]');
+    await page.selectOption('[data-testid=replay-speed]', '0');
+    await page.click('[data-testid=replay-start]');
+    await until('the replay running', () => page.isVisible('[data-testid=replay-progress]'));
+    const state = await until(
+      'the replay finished',
+      async () => {
+        const s = await page.getAttribute('[data-testid=replay-progress]', 'data-state');
+        return s === 'finished' || s === 'failed' || s === 'stopped' ? s : null;
+      },
+      120000,
+    );
+    assert(state === 'finished', `the replay ended ${state}: ${await page.textContent('[data-testid=replay-progress]')}`);
+    await until('the report', () => page.isVisible('[data-testid=replay-report]'));
+    const diffs = Number(await page.getAttribute('[data-testid=replay-report]', 'data-differences'));
+    if (diffs > 0) await until('the differences listed', async () => (await page.$$('[data-testid=replay-diff]')).length > 0);
+    else await until('the no-differences note', () => page.isVisible('[data-testid=replay-no-diffs]'));
+    await shot('8-replay');
+    if (diffs > 0) {
+      const first = await page.$('[data-testid=replay-diff]');
+      await first.scrollIntoViewIfNeeded();
+      await shot('8-replay-diff');
+    }
   });
 
   await check('no page errors', async () => assert(pageErrors.length === 0, pageErrors.join('\n')));

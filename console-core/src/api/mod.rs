@@ -9,6 +9,7 @@ pub mod host;
 pub mod live;
 pub mod overview;
 pub mod push;
+pub mod replay;
 pub mod rooms;
 pub mod traffic;
 
@@ -46,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(traffic::routes())
         .merge(push::routes())
         .merge(export::routes())
+        .merge(replay::routes())
         .merge(live::routes())
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .with_state(state.clone())

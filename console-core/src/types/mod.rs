@@ -10,6 +10,7 @@ pub mod host;
 pub mod live;
 pub mod overview;
 pub mod push;
+pub mod replay;
 pub mod rooms;
 pub mod traffic;
 
@@ -23,6 +24,11 @@ pub use overview::{
     LiveStatus, NodeRow, Overview, RateSample, RecorderStatus, ServerCounters, TopicRow,
 };
 pub use push::{PushHistory, PushRecord, PushRequest, PushTarget};
+pub use replay::{
+    ReplayConnection, ReplayDiff, ReplayKind, ReplayMessage, ReplayRequest, ReplayResult,
+    ReplaySelection, ReplaySession, ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
+    ReplayStatusKind, ReplaySummary,
+};
 pub use rooms::{
     GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
     RoomDetail, RoomList, RoomRow,
@@ -104,6 +110,20 @@ pub fn typescript() -> String {
         SaveMode,
         ExportRequest,
         ExportResult,
+        ReplayKind,
+        ReplaySelection,
+        ReplayRequest,
+        ReplayState,
+        ReplayStatusKind,
+        ReplayDiff,
+        ReplayMessage,
+        ReplayConnection,
+        ReplaySummary,
+        ReplayResult,
+        ReplayStatus,
+        ReplayStarted,
+        ReplaySession,
+        ReplaySessions,
         Change,
         LiveSummary,
         LiveBatch,

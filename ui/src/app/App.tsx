@@ -1,4 +1,4 @@
-// The shell: a sidebar with the seven panels, a status bar, and the routed panel.
+// The shell: a sidebar with the eight panels, a status bar, and the routed panel.
 import { useConsole } from './context';
 import { route, PANELS, toHash, type PanelName } from './router';
 import { useStore } from '../state/store';
@@ -10,6 +10,7 @@ import { ContractPanel } from '../panels/contract/ContractPanel';
 import { TrafficPanel } from '../panels/traffic/TrafficPanel';
 import { PushPanel } from '../panels/push/PushPanel';
 import { ExportPanel } from '../panels/export/ExportPanel';
+import { ReplayPanel } from '../panels/replay/ReplayPanel';
 
 const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = {
   overview: { label: 'Overview', icon: '◉', key: '1' },
@@ -19,6 +20,7 @@ const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = 
   traffic: { label: 'Traffic', icon: '≋', key: '5' },
   push: { label: 'Push', icon: '➤', key: '6' },
   export: { label: 'Export', icon: '⤓', key: '7' },
+  replay: { label: 'Replay', icon: '↻', key: '8' },
 };
 
 function Sidebar({ current }: { current: PanelName }) {
@@ -102,6 +104,8 @@ export function App() {
         return <PushPanel params={r.params} />;
       case 'export':
         return <ExportPanel params={r.params} />;
+      case 'replay':
+        return <ReplayPanel params={r.params} />;
     }
   })();
   return (

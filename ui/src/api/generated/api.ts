@@ -424,6 +424,120 @@ saved_to: string | null,
 cancelled: boolean, };
 
 /**
+ * What a replay re-creates.
+ */
+export type ReplayKind = "clients" | "pushes";
+
+/**
+ * Which recorded rows to replay. Every field is optional: `{}` is the whole capture.
+ */
+export type ReplaySelection = { session: number | null, since_us: number | null, until_us: number | null, conns: Array<string>, seqs: number[], };
+
+/**
+ * `POST /api/replay`.
+ */
+export type ReplayRequest = { selection: ReplaySelection, mode: ReplayKind, 
+/**
+ * `embedded` (this console's server) or a `ws://` URL (client replay only).
+ */
+target: string, 
+/**
+ * 1 = recorded timing, 2 = twice as fast, 0 = no waiting.
+ */
+speed: number, 
+/**
+ * JSON paths left out of comparisons (`$..ts`, `$.d.id`).
+ */
+ignore: Array<string>, };
+
+/**
+ * Where a replay stands. `failed`: it could not start (the error says why).
+ */
+export type ReplayState = "ready" | "running" | "paused" | "stopped" | "finished" | "failed";
+
+/**
+ * How a replayed message compares with the recorded one.
+ */
+export type ReplayStatusKind = "same" | "differs" | "missing" | "extra" | "skipped";
+
+/**
+ * One place where the recorded and the replayed frame disagree.
+ */
+export type ReplayDiff = { 
+/**
+ * JSON path from the frame's root (`$.d.text`).
+ */
+path: string, recorded: unknown, replayed: unknown, };
+
+/**
+ * One compared message.
+ */
+export type ReplayMessage = { 
+/**
+ * `reply`, `push` or `fired`.
+ */
+stream: string, index: number, name: string, status: ReplayStatusKind, recorded_seq: number | null, recorded: unknown, replayed: unknown, diffs: Array<ReplayDiff>, note: string | null, };
+
+/**
+ * One recorded connection and what its replay did.
+ */
+export type ReplayConnection = { session_id: number, conn: string, role: string, user: string | null, 
+/**
+ * Why the connection could not be opened, if it could not.
+ */
+error: string | null, notes: Array<string>, messages: Array<ReplayMessage>, };
+
+/**
+ * Counts of each status over every message.
+ */
+export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, 
+/**
+ * `differs + missing + extra`.
+ */
+differences: number, };
+
+/**
+ * A finished (or stopped) replay's report.
+ */
+export type ReplayResult = { 
+/**
+ * The URL (or `embedded server <node>`) replayed against.
+ */
+target: string, started_us: number, finished_us: number, summary: ReplaySummary, 
+/**
+ * Rows of the selection that could not be replayed.
+ */
+skipped_rows: number, connections: Array<ReplayConnection>, 
+/**
+ * Push replay: one entry per recorded push.
+ */
+pushes: Array<ReplayMessage>, };
+
+/**
+ * `GET /api/replay`: the current or last replay (`id: null` before the first one).
+ */
+export type ReplayStatus = { id: string | null, state: ReplayState, sent: number, total: number, diffs: number, request: ReplayRequest | null, error: string | null, report: ReplayResult | null, };
+
+/**
+ * `POST /api/replay`'s answer.
+ */
+export type ReplayStarted = { id: string, };
+
+/**
+ * A capture session a replay can pick.
+ */
+export type ReplaySession = { id: number, started_us: number, node_id: string, imported_from: string | null, 
+/**
+ * The session this console is recording now.
+ */
+current: boolean, };
+
+/**
+ * `GET /api/replay/sessions`, newest first.
+ */
+export type ReplaySessions = { sessions: Array<ReplaySession>, };
+
+/**
  * A change to who is connected and who is where.
  */
 export type Change = { "type": "connect", conn: MemberRow, } | { "type": "disconnect", conn: MemberRow, } | { "type": "join", room: string, conn: MemberRow, } | { "type": "leave", room: string, conn: MemberRow, } | { "type": "subscribe", topic: string, conn: MemberRow, } | { "type": "unsubscribe", topic: string, conn: MemberRow, };
