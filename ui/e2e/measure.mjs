@@ -11,10 +11,19 @@ import { join } from 'node:path';
 
 const [bin, clients = '10000', rate = '5000', secs = '20'] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'switchboard-measure-'));
-const proc = spawn(bin, ['--headless', '--listen', '127.0.0.1:0', '--simulate', clients, '--simulate-rate', rate, '--db', join(work, 'capture.db')], {
+// With SIMULATOR=path/to/examples/simulate the clients run in a process of their own (each
+// process then needs only one file descriptor per connection, which 10,000 clients require
+// where the limit is 20,000); otherwise the console simulates them in-process.
+const simulator = process.env.SIMULATOR;
+const appPort = process.env.APP_PORT || '7391';
+const args = simulator
+  ? ['--headless', '--listen', `127.0.0.1:${appPort}`, '--db', join(work, 'capture.db')]
+  : ['--headless', '--listen', '127.0.0.1:0', '--simulate', clients, '--simulate-rate', rate, '--db', join(work, 'capture.db')];
+const proc = spawn(bin, args, {
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '' },
 });
+let sim = null;
 let out = '';
 proc.stdout.on('data', (d) => (out += d));
 proc.stderr.on('data', (d) => (out += d));
@@ -22,6 +31,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 while (!/token=/.test(out)) await sleep(100);
 const url = out.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)[0];
 const base = url.split('/?')[0];
+if (simulator) {
+  sim = spawn(simulator, [`ws://127.0.0.1:${appPort}/`, clients, rate], { stdio: 'ignore' });
+}
 const token = url.split('token=')[1];
 const get = async (path, init) => {
   const t = performance.now();
@@ -102,6 +114,10 @@ const o = (await get('/api/overview')).json;
 const last = o.rates.slice(-10);
 const perSec = last.reduce((n, s) => n + s.requests + s.responses + s.pushes + s.broadcasts + s.publishes + s.membership + s.lifecycle + s.errors, 0) / Math.max(1, last.length);
 console.log(`\nServer: ${o.connections} connections, ${perSec.toFixed(0)} tapped events/s over the last ${last.length} s; live view dropped ${o.live.dropped}; recorder ${o.recorder.rows_written} rows, ${o.recorder.dropped} dropped`);
+if (sim) {
+  sim.kill('SIGINT');
+  await new Promise((r) => sim.once('exit', r));
+}
 proc.kill('SIGINT');
 await new Promise((r) => proc.once('exit', r));
 rmSync(work, { recursive: true, force: true });
