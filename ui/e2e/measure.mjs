@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --experimental-websocket
 // Load measurement for docs/console.md: the console under N simulated clients at R requests/s.
 // Reports API latency (median, p95, max over repeated calls) and live-batch sizes (bytes,
 // traffic rows, membership changes per batch, batches per second) with and without a tail.
