@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().ok_or_else(|| anyhow::anyhow!("usage: simulate URL [CLIENTS] [RATE]"))?;
+    let url = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: simulate URL [CLIENTS] [RATE]"))?;
     let clients: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(100);
     let mut opts = SimulateOptions::new(url, clients);
     if let Some(rate) = args.next() {

@@ -21,6 +21,12 @@ use super::shared::Shared;
 use super::Server;
 use crate::tap::{Origin, TapKind};
 
+/// Initial read buffer of each socket. tungstenite's default (128 KiB) is zero-filled up to its
+/// capacity before every read, so an idle connection would keep 128 KiB resident and every
+/// read would clear that much memory; clients send small frames, and a larger frame still
+/// grows the buffer as far as it needs.
+const READ_BUFFER: usize = 4 * 1024;
+
 /// Query parameter that marks a connection as made by the replayer.
 pub const REPLAY_PARAM: &str = "sb_replay";
 
@@ -153,6 +159,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let transport_cap = max.saturating_mul(2).max(max + 64 * 1024);
     let tasks = shared.conn_tasks.clone();
     ws.max_message_size(transport_cap)
+        .read_buffer_size(READ_BUFFER)
         .max_frame_size(transport_cap)
         .on_upgrade(move |socket| {
             tasks.track_future(super::reader::run(shared, socket, identity, query, origin))

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -59,6 +60,14 @@ impl Server {
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
         let stop = self.shared.shutdown.clone();
+        // TCP_NODELAY: the writer task already coalesces whatever is queued into one write, so
+        // Nagle's algorithm has nothing left to merge; it would only hold a lone frame back
+        // until the previous one is acknowledged, which the client may delay by up to 40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("could not set TCP_NODELAY on an accepted socket: {e}");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await?;

@@ -21,15 +21,26 @@ pub(crate) async fn write_loop(
     mut rx: mpsc::Receiver<Frame>,
 ) {
     let closing = conn.inner.closing.clone();
+    // One cancellation future for the connection's life, polled only when the queue is empty:
+    // polling the token takes a lock, and a broadcast wakes every member's writer.
+    let cancelled = closing.cancelled();
+    tokio::pin!(cancelled);
     loop {
+        // A closing connection stops here even while frames keep arriving (an atomic load).
+        if !conn.is_open() {
+            break;
+        }
         let first = tokio::select! {
             biased;
-            _ = closing.cancelled() => break,
             next = rx.recv() => match next {
                 Some(frame) => frame,
                 None => break,
             },
+            _ = &mut cancelled => break,
         };
+        // Let the rest of this scheduler round run first (the broadcast that woke us is still
+        // queuing to other members, and more may follow), then write all of it at once.
+        tokio::task::yield_now().await;
         if sink.feed(Message::Text(first)).await.is_err() {
             conn.begin_close(super::conn::CloseReason {
                 code: 1006,

@@ -1,0 +1,488 @@
+//! The report: results (one JSON object per line) -> one Markdown table per benchmark, with
+//! every peer's figure beside ours and the ratio, then the targets, met or missed.
+//!
+//! Ratios always read "how many times better ours is": throughput is ours / theirs, latency
+//! and memory are theirs / ours. Ours is the row labelled `switchboard` in the same benchmark.
+//! The report states facts; it never fails on a missed target (CI runs it on tiny sizes).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+const OURS: &str = "switchboard";
+const OURS_REC: &str = "switchboard+rec";
+
+struct Row {
+    bench: String,
+    server: String,
+    kind: String,
+    v: Value,
+}
+
+impl Row {
+    fn num(&self, path: &[&str]) -> Option<f64> {
+        let mut v = &self.v;
+        for p in path {
+            v = v.get(p)?;
+        }
+        v.as_f64()
+    }
+    fn n(&self, path: &[&str]) -> f64 {
+        self.num(path).unwrap_or(f64::NAN)
+    }
+}
+
+fn parse(text: &str) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(line).with_context(|| format!("results line {}", k + 1))?;
+        let s = |key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+        rows.push(Row {
+            bench: s("bench"),
+            server: s("server"),
+            kind: s("kind"),
+            v: v.clone(),
+        });
+    }
+    Ok(rows)
+}
+
+fn fmt_rate(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x >= 10_000.0 {
+        format!("{:.0}k", x / 1000.0)
+    } else if x >= 1000.0 {
+        format!("{:.1}k", x / 1000.0)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+fn fmt_ms(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        "-".into()
+    } else if x < 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn fmt_ratio(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}x")
+    } else {
+        "-".into()
+    }
+}
+
+fn lost(r: &Row) -> String {
+    let lost = r.n(&["lost"]);
+    let expected = r.n(&["expected"]);
+    if lost == 0.0 {
+        "0".into()
+    } else {
+        format!("{lost:.0} of {expected:.0}")
+    }
+}
+
+fn is_saturation(r: &Row) -> bool {
+    r.kind == "fanout" && r.v.get("mode").and_then(Value::as_str) == Some("saturate")
+}
+
+/// One row per (bench, server), benches in first-seen order: for saturation runs the window
+/// that delivered most (that server's saturation point), otherwise the latest run.
+fn latest(rows: &[Row]) -> Vec<(String, Vec<&Row>)> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by: BTreeMap<(String, String), &Row> = BTreeMap::new();
+    let mut servers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.kind != "recstats") {
+        if !order.contains(&r.bench) {
+            order.push(r.bench.clone());
+        }
+        let list = servers.entry(r.bench.clone()).or_default();
+        if !list.contains(&r.server) {
+            list.push(r.server.clone());
+        }
+        let key = (r.bench.clone(), r.server.clone());
+        let better = match by.get(&key) {
+            Some(prev) if is_saturation(r) => {
+                r.n(&["deliveries_per_s"]) > prev.n(&["deliveries_per_s"])
+            }
+            _ => true,
+        };
+        if better {
+            by.insert(key, r);
+        }
+    }
+    order
+        .into_iter()
+        .map(|b| {
+            let rows = servers[&b]
+                .iter()
+                .filter_map(|s| by.get(&(b.clone(), s.clone())).copied())
+                .collect();
+            (b, rows)
+        })
+        .collect()
+}
+
+/// Deliveries/s of every saturation run per window, when more than one window was tried.
+fn sweep_table(out: &mut String, bench: &str, all: &[Row]) {
+    let runs: Vec<&Row> = all
+        .iter()
+        .filter(|r| r.bench == bench && is_saturation(r))
+        .collect();
+    let mut windows: Vec<u64> = runs.iter().map(|r| r.n(&["window"]) as u64).collect();
+    windows.sort_unstable();
+    windows.dedup();
+    if windows.len() < 2 {
+        return;
+    }
+    let mut servers: Vec<&str> = Vec::new();
+    for r in &runs {
+        if !servers.contains(&r.server.as_str()) {
+            servers.push(&r.server);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nDeliveries/s by window (broadcasts per publisher not yet received by every member):\n"
+    );
+    let head: Vec<String> = windows.iter().map(|w| format!("window {w}")).collect();
+    let _ = writeln!(out, "| server | {} |", head.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---:|".repeat(windows.len()));
+    for s in servers {
+        let cells: Vec<String> = windows
+            .iter()
+            .map(|&w| {
+                runs.iter()
+                    .rfind(|r| r.server == s && r.n(&["window"]) as u64 == w)
+                    .map_or("-".into(), |r| fmt_rate(r.n(&["deliveries_per_s"])))
+            })
+            .collect();
+        let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
+    }
+}
+
+fn ours<'a>(rows: &[&'a Row]) -> Option<&'a Row> {
+    rows.iter().find(|r| r.server == OURS).copied()
+}
+
+pub fn render(text: &str) -> Result<String> {
+    let all = parse(text)?;
+    let groups = latest(&all);
+    let mut out = String::new();
+    for (bench, rows) in &groups {
+        let title = rows
+            .first()
+            .and_then(|r| r.v.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or(bench);
+        let _ = writeln!(out, "### {title}\n");
+        let base = ours(rows);
+        match rows.first().map(|r| r.kind.as_str()) {
+            Some("fanout") if rows[0].v.get("mode").and_then(Value::as_str) == Some("rate") => {
+                latency_table(&mut out, rows, base)
+            }
+            Some("fanout") => {
+                fanout_table(&mut out, rows, base);
+                sweep_table(&mut out, bench, &all);
+            }
+            Some("idle") => idle_table(&mut out, rows, base),
+            Some("churn") => churn_table(&mut out, rows, base),
+            Some("recorder") => recorder_table(&mut out, rows),
+            _ => {}
+        }
+        out.push('\n');
+    }
+    recording(&mut out, &groups, &all);
+    targets(&mut out, &groups);
+    Ok(out)
+}
+
+fn fanout_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
+    let _ = writeln!(out, "| server | members | window | deliveries/s | ours ÷ this | p50 ms | p99 ms | lost | server µs/delivery | generator µs/delivery |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let b = base.map(|r| r.n(&["deliveries_per_s"]));
+    for r in rows {
+        let d = r.n(&["deliveries_per_s"]);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
+            r.server,
+            r.n(&["members"]),
+            r.n(&["window"]),
+            fmt_rate(d),
+            fmt_ratio(b.map_or(f64::NAN, |b| b / d)),
+            fmt_ms(r.n(&["latency", "p50_ms"])),
+            fmt_ms(r.n(&["latency", "p99_ms"])),
+            lost(r),
+            r.n(&["server_us_per_delivery"]),
+            r.n(&["generator_us_per_delivery"]),
+        );
+    }
+}
+
+fn latency_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
+    let _ = writeln!(out, "| server | offered/s | delivered/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | this p99 ÷ ours |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let b = base.map(|r| r.n(&["latency", "p99_ms"]));
+    for r in rows {
+        let p99 = r.n(&["latency", "p99_ms"]);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.server,
+            fmt_rate(r.n(&["offered_per_s"])),
+            fmt_rate(r.n(&["deliveries_per_s"])),
+            fmt_ms(r.n(&["latency", "p50_ms"])),
+            fmt_ms(p99),
+            fmt_ms(r.n(&["latency", "p999_ms"])),
+            fmt_ms(r.n(&["latency", "max_ms"])),
+            lost(r),
+            fmt_ratio(b.map_or(f64::NAN, |b| p99 / b)),
+        );
+    }
+}
+
+fn idle_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
+    let _ = writeln!(
+        out,
+        "| server | connections | RSS before MiB | RSS after MiB | KiB per connection | this ÷ ours |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let b = base.map(|r| r.n(&["kib_per_conn"]));
+    let mib = |x: f64| x / (1024.0 * 1024.0);
+    for r in rows {
+        let k = r.n(&["kib_per_conn"]);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            r.server,
+            r.n(&["connections"]),
+            mib(r.n(&["rss_before"])),
+            mib(r.n(&["rss_after"])),
+            k,
+            fmt_ratio(b.map_or(f64::NAN, |b| k / b)),
+        );
+    }
+}
+
+fn churn_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
+    let _ = writeln!(out, "| server | concurrency | cycles/s | ours ÷ this | p50 ms | p99 ms | errors | server CPU s |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let b = base.map(|r| r.n(&["cycles_per_s"]));
+    for r in rows {
+        let c = r.n(&["cycles_per_s"]);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {} | {} | {} | {} | {:.0} | {:.1} |",
+            r.server,
+            r.n(&["concurrency"]),
+            fmt_rate(c),
+            fmt_ratio(b.map_or(f64::NAN, |b| b / c)),
+            fmt_ms(r.n(&["latency", "p50_ms"])),
+            fmt_ms(r.n(&["latency", "p99_ms"])),
+            r.n(&["errors"]),
+            r.n(&["cpu", "server_s"]),
+        );
+    }
+}
+
+fn recorder_table(out: &mut String, rows: &[&Row]) {
+    let _ = writeln!(
+        out,
+        "| recorder | events | rows written | dropped | seconds | rows/s |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} | {} |",
+            r.server,
+            r.n(&["events"]),
+            r.n(&["rows_written"]),
+            r.n(&["dropped"]),
+            r.n(&["seconds"]),
+            fmt_rate(r.n(&["rows_per_s"])),
+        );
+    }
+}
+
+/// Benchmark 3: the same runs with and without the recorder, side by side.
+fn recording(out: &mut String, groups: &[(String, Vec<&Row>)], all: &[Row]) {
+    let pairs: Vec<(&str, &Row, &Row)> = groups
+        .iter()
+        .filter_map(|(b, rows)| {
+            let off = rows.iter().find(|r| r.server == OURS)?;
+            let on = rows.iter().find(|r| r.server == OURS_REC)?;
+            Some((b.as_str(), *off, *on))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### 3. Recording on vs off\n");
+    let _ = writeln!(out, "| benchmark | deliveries/s off | on | change | p99 ms off | on | change | rows written | rows dropped |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (bench, off, on) in pairs {
+        let stats = all
+            .iter()
+            .rfind(|r| r.kind == "recstats" && r.bench == bench && r.server == OURS_REC);
+        let stat = |k: &str| stats.map_or("-".into(), |s| format!("{:.0}", s.n(&["stats", k])));
+        let (d0, d1) = (off.n(&["deliveries_per_s"]), on.n(&["deliveries_per_s"]));
+        let (p0, p1) = (off.n(&["latency", "p99_ms"]), on.n(&["latency", "p99_ms"]));
+        let _ = writeln!(
+            out,
+            "| {bench} | {} | {} | {:+.1}% | {} | {} | {:+.2} ms | {} | {} |",
+            fmt_rate(d0),
+            fmt_rate(d1),
+            (d1 / d0 - 1.0) * 100.0,
+            fmt_ms(p0),
+            fmt_ms(p1),
+            p1 - p0,
+            stat("rows_written"),
+            stat("dropped"),
+        );
+    }
+    out.push('\n');
+}
+
+fn find<'a>(groups: &'a [(String, Vec<&'a Row>)], bench: &str, server: &str) -> Option<&'a Row> {
+    groups
+        .iter()
+        .find(|(b, _)| b == bench)
+        .and_then(|(_, rows)| rows.iter().find(|r| r.server == server).copied())
+}
+
+fn targets(out: &mut String, groups: &[(String, Vec<&Row>)]) {
+    let mut lines: Vec<(String, String, Option<bool>)> = Vec::new();
+    let mut check = |what: &str, figure: Option<(String, bool)>| match figure {
+        Some((f, ok)) => lines.push((what.into(), f, Some(ok))),
+        None => lines.push((what.into(), "not measured".into(), None)),
+    };
+    let d = |r: &Row| r.n(&["deliveries_per_s"]);
+    let p99 = |r: &Row| r.n(&["latency", "p99_ms"]);
+
+    check(
+        "fan-out to 1,000 members >= 5x Socket.IO's deliveries/s",
+        find(groups, "fanout-1k", OURS)
+            .zip(find(groups, "fanout-1k", "socketio"))
+            .map(|(o, s)| {
+                let r = d(o) / d(s);
+                (format!("{r:.2}x"), r >= 5.0)
+            }),
+    );
+    check(
+        "p99 at 20k deliveries/s <= 1/3 of Socket.IO's, zero loss",
+        find(groups, "latency-20k", OURS)
+            .zip(find(groups, "latency-20k", "socketio"))
+            .map(|(o, s)| {
+                let r = p99(s) / p99(o);
+                let lost = o.n(&["lost"]);
+                (
+                    format!(
+                        "{:.2} ms vs {:.2} ms ({r:.2}x), lost {lost:.0}",
+                        p99(o),
+                        p99(s)
+                    ),
+                    r >= 3.0 && lost == 0.0,
+                )
+            }),
+    );
+    for bench in ["fanout-1k", "fanout-10k"] {
+        check(
+            &format!("recording costs <= 10% throughput ({bench})"),
+            find(groups, bench, OURS)
+                .zip(find(groups, bench, OURS_REC))
+                .map(|(off, on)| {
+                    let cost = 1.0 - d(on) / d(off);
+                    (format!("{:.1}%", cost * 100.0), cost <= 0.10)
+                }),
+        );
+    }
+    for bench in ["latency-20k", "latency-100k"] {
+        check(
+            &format!("recording adds < 1 ms p99 ({bench})"),
+            find(groups, bench, OURS)
+                .zip(find(groups, bench, OURS_REC))
+                .map(|(off, on)| {
+                    let delta = p99(on) - p99(off);
+                    (format!("{delta:+.2} ms"), delta < 1.0)
+                }),
+        );
+    }
+    check(
+        "<= 16 KiB RSS per idle connection",
+        find(groups, "idle-10k", OURS).map(|o| {
+            let k = o.n(&["kib_per_conn"]);
+            (format!("{k:.1} KiB"), k <= 16.0)
+        }),
+    );
+    check(
+        "recorder >= 200k rows/s",
+        groups
+            .iter()
+            .find(|(b, _)| b == "recorder")
+            .and_then(|(_, rows)| rows.first())
+            .map(|r| {
+                let x = r.n(&["rows_per_s"]);
+                (fmt_rate(x), x >= 200_000.0)
+            }),
+    );
+    let _ = writeln!(out, "### Targets\n");
+    let _ = writeln!(out, "| target | measured | met |");
+    let _ = writeln!(out, "|---|---|---|");
+    for (what, figure, ok) in lines {
+        let mark = match ok {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "-",
+        };
+        let _ = writeln!(out, "| {what} | {figure} | {mark} |");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_and_targets_from_results() {
+        let lines = [
+            r#"{"bench":"fanout-1k","server":"switchboard","kind":"fanout","mode":"saturate","members":1000,"window":8,"deliveries_per_s":300000,"latency":{"p50_ms":1.0,"p99_ms":2.0},"lost":0,"expected":10}"#,
+            r#"{"bench":"fanout-1k","server":"switchboard","kind":"fanout","mode":"saturate","members":1000,"window":32,"deliveries_per_s":600000,"latency":{"p50_ms":1.0,"p99_ms":2.0},"lost":0,"expected":10}"#,
+            r#"{"bench":"fanout-1k","server":"socketio","kind":"fanout","mode":"saturate","members":1000,"window":8,"deliveries_per_s":100000,"latency":{"p50_ms":5.0,"p99_ms":20.0},"lost":0,"expected":10}"#,
+            r#"{"bench":"idle-10k","server":"switchboard","kind":"idle","connections":10000,"rss_before":1,"rss_after":2,"kib_per_conn":9.5}"#,
+        ];
+        let md = render(&lines.join("\n")).unwrap();
+        assert!(
+            md.contains("| socketio | 1000 | 8 | 100k | 6.00x |"),
+            "{md}"
+        );
+        assert!(md.contains("| switchboard | 300k | 600k |"), "{md}");
+        assert!(
+            md.contains(
+                "| fan-out to 1,000 members >= 5x Socket.IO's deliveries/s | 6.00x | yes |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| <= 16 KiB RSS per idle connection | 9.5 KiB | yes |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| recorder >= 200k rows/s | not measured | - |"),
+            "{md}"
+        );
+    }
+}
