@@ -53,5 +53,15 @@ ensure_ui() {
 # System packages the project needs: the desktop window (WebKitGTK), Redis for cluster
 # tests, Chromium for browser tests, Xvfb to run the window without a display.
 ensure_system() {
-  ensure_apt ca-certificates pkg-config redis-server
+  ensure_apt ca-certificates pkg-config redis-server \
+    libwebkit2gtk-4.1-dev xvfb xauth chromium webkit2gtk-driver imagemagick
+}
+
+# tauri-driver (WebDriver for the desktop window), built from crates.io once.
+ensure_tauri_driver() {
+  [ -x "$HOME/.cargo/bin/tauri-driver" ] && export PATH="$HOME/.cargo/bin:$PATH"
+  command -v tauri-driver >/dev/null && return 0
+  say "installing tauri-driver (cargo install, about a minute)"
+  cargo install tauri-driver --locked --quiet || die "cargo install tauri-driver failed"
+  export PATH="$HOME/.cargo/bin:$PATH"
 }

@@ -17,6 +17,7 @@ use crate::wire::Encoded;
 
 /// What kind of thing happened. The string forms (`as_str`) are what the capture file stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TapKind {
     // Lifecycle
@@ -128,6 +129,7 @@ impl TapKind {
 
 /// Who caused a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// A connected client (its frames, and what the server does while handling them).

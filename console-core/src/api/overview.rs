@@ -1,0 +1,74 @@
+//! `GET /api/overview`: nodes, connections per role, rooms, topics, counters, the recorder and
+//! the last ten minutes of message rates. The live stream keeps it current afterwards.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::live::aggregator::{counters, role_counts};
+use crate::state::AppState;
+use crate::types::{NodeRow, Overview, TopicRow};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/api/overview", get(overview))
+}
+
+async fn overview(
+    State(st): State<Arc<AppState>>,
+) -> Result<Json<Overview>, super::error::ApiError> {
+    let st2 = st.clone();
+    // Listing every connection walks the registry: keep it off the async workers.
+    let conns = tokio::task::spawn_blocking(move || st2.server.local()).await?;
+    let roles = role_counts(conns.iter().map(|c| c.role.as_str()));
+    let topics = st
+        .server
+        .topics_info()
+        .into_iter()
+        .map(|t| TopicRow {
+            role: t.role,
+            topic: t.topic,
+            subscribers: t.subscribers as u32,
+            listeners: t.listeners as u32,
+        })
+        .collect();
+    let (nodes, cluster_error) = match st.server.cluster().topology().await {
+        Ok(nodes) if !nodes.is_empty() => (
+            nodes
+                .into_iter()
+                .map(|n| NodeRow {
+                    id: n.id,
+                    connections: n.connections as u32,
+                    rooms: n.rooms as u32,
+                    alive: n.alive,
+                    local: n.is_self,
+                })
+                .collect(),
+            None,
+        ),
+        other => (
+            vec![NodeRow {
+                id: st.server.node_id().to_owned(),
+                connections: conns.len() as u32,
+                rooms: st.server.rooms_info().len() as u32,
+                alive: true,
+                local: true,
+            }],
+            other.err().map(|e| e.to_string()),
+        ),
+    };
+    Ok(Json(Overview {
+        nodes,
+        transport: st.server.cluster_transport().to_owned(),
+        cluster_error,
+        connections: conns.len() as u32,
+        roles,
+        rooms: st.server.rooms_info().len() as u32,
+        topics,
+        counters: counters(&st.server),
+        recorder: st.recorder.as_ref().map(|r| r.status()).unwrap_or_default(),
+        live: st.hub.status(),
+        rates: st.hub.rate_history(),
+    }))
+}

@@ -1,0 +1,146 @@
+//! Pushes fired by hand. The payload is checked against the contract here, whatever the
+//! server's own `validate_pushes` setting, so a release build refuses a bad payload too; the
+//! push itself goes through the `manual` handle, so the recorder stores it with origin `manual`.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::Value;
+use switchboard_server::contract::CompiledMessage;
+use switchboard_server::server::PushError;
+use switchboard_server::tap::now_us;
+
+use super::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::types::{PushHistory, PushRecord, PushRequest, PushTarget};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/push", post(push))
+        .route("/api/push/history", get(history))
+}
+
+fn check(msg: &CompiledMessage, payload: &Value) -> Result<(), ApiError> {
+    msg.validate(payload)
+        .map_err(|issues| ApiError::validation(msg.name(), issues))
+}
+
+fn push_error(e: PushError) -> ApiError {
+    match e {
+        PushError::Validation { name, issues } => ApiError::validation(&name, issues),
+        other => ApiError::bad_request(other.to_string()),
+    }
+}
+
+/// Validate and send; returns how many connections received it.
+fn send(st: &AppState, req: &PushRequest) -> Result<usize, ApiError> {
+    let contract = st.server.contract();
+    let name = req.name.as_str();
+    let shared_event = || {
+        contract.shared_event(name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`{name}` is not a shared event: rooms and everyone receive shared events only"
+            ))
+        })
+    };
+    match &req.target {
+        PushTarget::Conn { id } => {
+            let conn = st
+                .server
+                .conn(id)
+                .ok_or_else(|| ApiError::not_found(format!("no connection `{id}` on this node")))?;
+            let msg = contract.event_for_role(conn.role(), name).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "role `{}` has no event `{name}` (nor is it a shared event)",
+                    conn.role()
+                ))
+            })?;
+            check(msg, &req.payload)?;
+            st.manual
+                .to_conn(id)
+                .emit(name, &req.payload)
+                .map_err(push_error)
+        }
+        PushTarget::User { user } => {
+            let conns = st.server.to_user(user).connections();
+            if conns.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "user `{user}` has no connection on this node"
+                )));
+            }
+            let msg = conns
+                .iter()
+                .find_map(|c| contract.event_for_role(c.role(), name))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "no connection of `{user}` has a role that receives `{name}`"
+                    ))
+                })?;
+            check(msg, &req.payload)?;
+            st.manual
+                .to_user(user)
+                .emit(name, &req.payload)
+                .map_err(push_error)
+        }
+        PushTarget::Rooms { rooms, except } => {
+            if rooms.is_empty() {
+                return Err(ApiError::bad_request("pick at least one room"));
+            }
+            check(shared_event()?, &req.payload)?;
+            let mut target = st.manual.rooms(rooms.iter().cloned());
+            if let Some(id) = except.as_deref().filter(|s| !s.is_empty()) {
+                target = target.except(id);
+            }
+            target.broadcast(name, &req.payload).map_err(push_error)
+        }
+        PushTarget::RoleTopic { role } => {
+            let msg = contract.role_topic(role, name).ok_or_else(|| {
+                ApiError::bad_request(format!("role `{role}` has no topic `{name}`"))
+            })?;
+            check(msg, &req.payload)?;
+            st.manual
+                .for_role(role)
+                .publish(name, &req.payload)
+                .map_err(push_error)
+        }
+        PushTarget::SharedTopic => {
+            let msg = contract
+                .shared_topic(name)
+                .ok_or_else(|| ApiError::bad_request(format!("`{name}` is not a shared topic")))?;
+            check(msg, &req.payload)?;
+            st.manual.publish(name, &req.payload).map_err(push_error)
+        }
+        PushTarget::Everyone => {
+            check(shared_event()?, &req.payload)?;
+            st.manual.broadcast(name, &req.payload).map_err(push_error)
+        }
+    }
+}
+
+async fn push(
+    State(st): State<Arc<AppState>>,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> ApiResult<PushRecord> {
+    let Json(req) = body?;
+    let at_us = now_us();
+    let result = send(&st, &req);
+    let mut log = st.pushes.lock().unwrap_or_else(|p| p.into_inner());
+    let record = PushRecord {
+        id: log.next_id(),
+        at_us,
+        request: req,
+        delivered: result.as_ref().ok().map(|n| *n as u32),
+        error: result.as_ref().err().map(|e| e.message.clone()),
+    };
+    log.add(record.clone());
+    drop(log);
+    result.map(|_| Json(record))
+}
+
+async fn history(State(st): State<Arc<AppState>>) -> Json<PushHistory> {
+    let log = st.pushes.lock().unwrap_or_else(|p| p.into_inner());
+    Json(PushHistory { pushes: log.list() })
+}

@@ -1,0 +1,325 @@
+//! Replay: the console's capture (or a part of it) runs again against the embedded server or
+//! a `ws://` URL, in a background task. One replay at a time; the last one's progress and
+//! report stay readable until the next starts.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use switchboard_server::replay::{
+    IgnoreSet, MessageReport, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress,
+    ReplayReport, ReplayTarget, Replayer, RunState, Selection, Status, Stream,
+};
+use tokio::sync::watch;
+
+use super::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::types::{
+    ReplayConnection, ReplayDiff, ReplayKind, ReplayMessage, ReplayRequest, ReplayResult,
+    ReplaySession, ReplaySessions, ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind,
+    ReplaySummary,
+};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/replay", get(status).post(start))
+        .route("/api/replay/sessions", get(sessions))
+        .route("/api/replay/pause", post(pause))
+        .route("/api/replay/resume", post(resume))
+        .route("/api/replay/stop", post(stop))
+}
+
+/// The current or last replay.
+pub struct ReplayRun {
+    pub id: String,
+    pub request: ReplayRequest,
+    pub control: ReplayControl,
+    pub progress: watch::Receiver<ReplayProgress>,
+    /// Set when the task ends: the report, or why the replay could not run.
+    pub outcome: Arc<Mutex<Option<Result<ReplayResult, String>>>>,
+}
+
+impl ReplayRun {
+    fn outcome(&self) -> Option<Result<ReplayResult, String>> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn status(&self) -> ReplayStatus {
+        let p = self.progress.borrow().clone();
+        let outcome = self.outcome();
+        // The control handle is authoritative (a pause shows at once, the progress only at
+        // the next action); `finished` waits until the report is stored.
+        let state = match &outcome {
+            Some(Err(_)) => ReplayState::Failed,
+            Some(Ok(_)) => state(p.state),
+            None => match self.control.state() {
+                RunState::Finished => ReplayState::Running,
+                s => state(s),
+            },
+        };
+        let (report, error) = match outcome {
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        ReplayStatus {
+            id: Some(self.id.clone()),
+            state,
+            sent: p.sent,
+            total: p.total,
+            diffs: report.as_ref().map_or(p.diffs, |r| r.summary.differences),
+            request: Some(self.request.clone()),
+            error,
+            report,
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+}
+
+fn state(s: RunState) -> ReplayState {
+    match s {
+        RunState::Ready => ReplayState::Ready,
+        RunState::Running => ReplayState::Running,
+        RunState::Paused => ReplayState::Paused,
+        RunState::Stopped => ReplayState::Stopped,
+        RunState::Finished => ReplayState::Finished,
+    }
+}
+
+fn status_kind(s: Status) -> ReplayStatusKind {
+    match s {
+        Status::Same => ReplayStatusKind::Same,
+        Status::Differs => ReplayStatusKind::Differs,
+        Status::Missing => ReplayStatusKind::Missing,
+        Status::Extra => ReplayStatusKind::Extra,
+        Status::Skipped => ReplayStatusKind::Skipped,
+    }
+}
+
+fn message(m: MessageReport) -> ReplayMessage {
+    ReplayMessage {
+        stream: match m.stream {
+            Stream::Reply => "reply",
+            Stream::Push => "push",
+            Stream::Fired => "fired",
+        }
+        .into(),
+        index: m.index as u32,
+        name: m.name,
+        status: status_kind(m.status),
+        recorded_seq: m.recorded_seq,
+        recorded: m.recorded,
+        replayed: m.replayed,
+        diffs: m
+            .diffs
+            .into_iter()
+            .map(|d| ReplayDiff {
+                path: d.path,
+                recorded: d.recorded,
+                replayed: d.replayed,
+            })
+            .collect(),
+        note: m.note,
+    }
+}
+
+fn result(r: ReplayReport) -> ReplayResult {
+    let s = r.summary;
+    ReplayResult {
+        target: r.target,
+        started_us: r.started_us,
+        finished_us: r.finished_us,
+        summary: ReplaySummary {
+            messages: s.messages,
+            same: s.same,
+            differs: s.differs,
+            missing: s.missing,
+            extra: s.extra,
+            skipped: s.skipped,
+            differences: s.differences(),
+        },
+        skipped_rows: r.skipped_rows.len() as u32,
+        connections: r
+            .connections
+            .into_iter()
+            .map(|c| ReplayConnection {
+                session_id: c.session_id,
+                conn: c.conn,
+                role: c.role,
+                user: c.user,
+                error: c.error,
+                notes: c.notes,
+                messages: c.messages.into_iter().map(message).collect(),
+            })
+            .collect(),
+        pushes: r.pushes.into_iter().map(message).collect(),
+    }
+}
+
+fn lock(st: &AppState) -> std::sync::MutexGuard<'_, Option<ReplayRun>> {
+    st.replay.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn start(
+    State(st): State<Arc<AppState>>,
+    body: Result<Json<ReplayRequest>, JsonRejection>,
+) -> ApiResult<ReplayStarted> {
+    let Json(req) = body?;
+    let path = st
+        .capture_path()
+        .ok_or_else(|| ApiError::unavailable("this console runs without a capture file"))?;
+    if lock(&st).as_ref().is_some_and(ReplayRun::active) {
+        return Err(ApiError::bad_request(
+            "a replay is already running: stop it first",
+        ));
+    }
+    let target = match req.target.trim() {
+        "" | "embedded" => ReplayTarget::server(&st.server, Some(st.info.app_url.clone())),
+        url if req.mode == ReplayKind::Pushes => {
+            return Err(ApiError::bad_request(format!(
+                "push replay fires through the embedded server, not over a URL (`{url}`)"
+            )))
+        }
+        url => ReplayTarget::url(url),
+    };
+    let options = ReplayOptions {
+        mode: match req.mode {
+            ReplayKind::Clients => ReplayMode::Clients,
+            ReplayKind::Pushes => ReplayMode::Pushes,
+        },
+        speed: req.speed,
+        ignore: req
+            .ignore
+            .iter()
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        ..ReplayOptions::default()
+    };
+    let bad = |e: switchboard_server::replay::ReplayError| ApiError::bad_request(e.to_string());
+    options.validate().map_err(bad)?;
+    IgnoreSet::parse(&options.ignore).map_err(bad)?;
+    let s = &req.selection;
+    let selection = Selection {
+        session: s.session,
+        since_us: s.since_us,
+        until_us: s.until_us,
+        conns: s.conns.clone(),
+        seqs: s.seqs.clone(),
+    };
+    let plan = tokio::task::spawn_blocking(move || ReplayPlan::load(&path, &selection))
+        .await?
+        .map_err(bad)?;
+
+    let replayer = Replayer::new(options);
+    let id = replayer.id().to_owned();
+    let run = ReplayRun {
+        id: id.clone(),
+        request: req,
+        control: replayer.control(),
+        progress: replayer.progress(),
+        outcome: Arc::new(Mutex::new(None)),
+    };
+    let outcome = run.outcome.clone();
+    let control = run.control.clone();
+    {
+        let mut slot = lock(&st);
+        if slot.as_ref().is_some_and(ReplayRun::active) {
+            return Err(ApiError::bad_request(
+                "a replay is already running: stop it first",
+            ));
+        }
+        *slot = Some(run);
+    }
+    let shutdown = st.stop.clone();
+    tokio::spawn(async move {
+        let run = replayer.run(&plan, &target);
+        tokio::pin!(run);
+        let res = tokio::select! {
+            r = &mut run => r,
+            _ = shutdown.cancelled() => {
+                control.stop();
+                run.await
+            }
+        };
+        let res = res.map(result).map_err(|e| e.to_string());
+        if let Err(e) = &res {
+            tracing::warn!("replay failed: {e}");
+        }
+        *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(res);
+    });
+    Ok(Json(ReplayStarted { id }))
+}
+
+async fn status(State(st): State<Arc<AppState>>) -> Json<ReplayStatus> {
+    Json(match lock(&st).as_ref() {
+        Some(run) => run.status(),
+        None => ReplayStatus {
+            id: None,
+            state: ReplayState::Ready,
+            sent: 0,
+            total: 0,
+            diffs: 0,
+            request: None,
+            error: None,
+            report: None,
+        },
+    })
+}
+
+fn steer(st: &AppState, f: impl FnOnce(&ReplayControl)) -> ApiResult<ReplayStatus> {
+    let slot = lock(st);
+    let run = slot
+        .as_ref()
+        .filter(|r| r.active())
+        .ok_or_else(|| ApiError::not_found("no replay is running"))?;
+    f(&run.control);
+    Ok(Json(run.status()))
+}
+
+async fn pause(State(st): State<Arc<AppState>>) -> ApiResult<ReplayStatus> {
+    steer(&st, ReplayControl::pause)
+}
+
+async fn resume(State(st): State<Arc<AppState>>) -> ApiResult<ReplayStatus> {
+    steer(&st, ReplayControl::resume)
+}
+
+async fn stop(State(st): State<Arc<AppState>>) -> ApiResult<ReplayStatus> {
+    steer(&st, ReplayControl::stop)
+}
+
+async fn sessions(State(st): State<Arc<AppState>>) -> ApiResult<ReplaySessions> {
+    let current = st
+        .recorder
+        .as_ref()
+        .and_then(|r| r.stats())
+        .map(|s| s.session_id);
+    let st2 = st.clone();
+    let list =
+        tokio::task::spawn_blocking(move || st2.reader()?.sessions().map_err(ApiError::from))
+            .await??;
+    let mut sessions: Vec<ReplaySession> = list
+        .into_iter()
+        .map(|s| ReplaySession {
+            current: Some(s.id) == current,
+            id: s.id,
+            started_us: s.started_us,
+            node_id: s.node_id,
+            imported_from: s.imported_from,
+        })
+        .collect();
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(Json(ReplaySessions { sessions }))
+}

@@ -1,0 +1,205 @@
+//! Rooms: the searchable list, one room's members, the membership graph, and adding or
+//! removing a connection by hand (recorded as `manual`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::Deserialize;
+use switchboard_server::{Conn, Server};
+
+use super::error::{ApiError, ApiResult};
+use crate::live::aggregator::{role_counts, sorted_counts};
+use crate::state::AppState;
+use crate::types::{
+    GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
+    RoomDetail, RoomList, RoomRow,
+};
+
+/// Up to this many distinct room members the graph draws each connection; past it, one node
+/// per room and role.
+pub const GRAPH_CONN_LIMIT: usize = 300;
+const DEFAULT_MEMBER_LIMIT: usize = 2_000;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/rooms", get(list))
+        .route("/api/rooms/{room}", get(detail))
+        .route("/api/rooms/{room}/members", axum::routing::post(add))
+        .route("/api/rooms/{room}/members/{conn}", delete(remove))
+        .route("/api/graph", get(graph))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ListQuery {
+    q: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DetailQuery {
+    limit: Option<usize>,
+}
+
+fn member(c: &Conn) -> MemberRow {
+    MemberRow {
+        id: c.id().to_owned(),
+        role: c.role().to_owned(),
+        user: c.user().to_owned(),
+    }
+}
+
+fn room_row(server: &Server, name: &str) -> RoomRow {
+    let members = server.room(name).connections();
+    RoomRow {
+        name: name.to_owned(),
+        size: members.len() as u32,
+        roles: role_counts(members.iter().map(Conn::role)),
+    }
+}
+
+async fn list(
+    State(st): State<Arc<AppState>>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<RoomList> {
+    let Query(query) = query?;
+    let needle = query.q.unwrap_or_default().to_lowercase();
+    let all = st.server.rooms_info();
+    let rooms = all
+        .iter()
+        .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+        .map(|r| room_row(&st.server, &r.name))
+        .collect();
+    Ok(Json(RoomList {
+        rooms,
+        total: all.len() as u32,
+    }))
+}
+
+async fn detail(
+    State(st): State<Arc<AppState>>,
+    Path(room): Path<String>,
+    query: Result<Query<DetailQuery>, QueryRejection>,
+) -> ApiResult<RoomDetail> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(DEFAULT_MEMBER_LIMIT).clamp(1, 20_000);
+    let mut members: Vec<MemberRow> = st
+        .server
+        .room(&room)
+        .connections()
+        .iter()
+        .map(member)
+        .collect();
+    if members.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "no room `{room}` on this node (rooms exist while they have members)"
+        )));
+    }
+    members.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
+    let size = members.len() as u32;
+    let truncated = members.len() > limit;
+    members.truncate(limit);
+    Ok(Json(RoomDetail {
+        name: room,
+        size,
+        members,
+        truncated,
+    }))
+}
+
+fn known_conn(server: &Server, id: &str) -> Result<(), ApiError> {
+    match server.conn(id) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::not_found(format!(
+            "no connection `{id}` on this node (it may have disconnected)"
+        ))),
+    }
+}
+
+async fn add(
+    State(st): State<Arc<AppState>>,
+    Path(room): Path<String>,
+    body: Result<Json<MemberChange>, JsonRejection>,
+) -> ApiResult<MemberChangeResult> {
+    let Json(body) = body?;
+    if room.trim().is_empty() {
+        return Err(ApiError::bad_request("a room name cannot be empty"));
+    }
+    known_conn(&st.server, &body.conn)?;
+    let changed = st.manual.room(&room).add_id(&body.conn);
+    Ok(Json(MemberChangeResult { changed }))
+}
+
+async fn remove(
+    State(st): State<Arc<AppState>>,
+    Path((room, conn)): Path<(String, String)>,
+) -> ApiResult<MemberChangeResult> {
+    known_conn(&st.server, &conn)?;
+    let changed = st.manual.room(&room).remove_id(&conn);
+    Ok(Json(MemberChangeResult { changed }))
+}
+
+async fn graph(State(st): State<Arc<AppState>>) -> Result<Json<MembershipGraph>, ApiError> {
+    let server = st.server.clone();
+    let graph = tokio::task::spawn_blocking(move || build_graph(&server)).await?;
+    Ok(Json(graph))
+}
+
+fn build_graph(server: &Server) -> MembershipGraph {
+    let names: Vec<String> = server.rooms_info().into_iter().map(|r| r.name).collect();
+    let mut rooms = Vec::with_capacity(names.len());
+    let mut conns: BTreeMap<String, GraphConn> = BTreeMap::new();
+    let mut groups: HashMap<(String, String), u32> = HashMap::new();
+    for name in &names {
+        let members = server.room(name).connections();
+        let mut per_role: HashMap<&str, u32> = HashMap::new();
+        for c in &members {
+            *per_role.entry(c.role()).or_default() += 1;
+            *groups
+                .entry((name.clone(), c.role().to_owned()))
+                .or_default() += 1;
+            if conns.len() <= GRAPH_CONN_LIMIT || conns.contains_key(c.id()) {
+                conns
+                    .entry(c.id().to_owned())
+                    .or_insert_with(|| GraphConn {
+                        id: c.id().to_owned(),
+                        role: c.role().to_owned(),
+                        user: c.user().to_owned(),
+                        rooms: Vec::new(),
+                    })
+                    .rooms
+                    .push(name.clone());
+            }
+        }
+        rooms.push(RoomRow {
+            name: name.clone(),
+            size: members.len() as u32,
+            roles: sorted_counts(per_role.into_iter().map(|(r, n)| (r.to_owned(), n))),
+        });
+    }
+    let grouped = conns.len() > GRAPH_CONN_LIMIT;
+    if grouped {
+        let mut groups: Vec<GraphGroup> = groups
+            .into_iter()
+            .map(|((room, role), count)| GraphGroup { room, role, count })
+            .collect();
+        groups.sort_by(|a, b| a.room.cmp(&b.room).then(a.role.cmp(&b.role)));
+        MembershipGraph {
+            rooms,
+            grouped,
+            conns: Vec::new(),
+            groups,
+        }
+    } else {
+        MembershipGraph {
+            rooms,
+            grouped,
+            conns: conns.into_values().collect(),
+            groups: Vec::new(),
+        }
+    }
+}

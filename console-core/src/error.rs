@@ -1,0 +1,34 @@
+//! The errors of starting and stopping the console backend.
+
+use std::path::PathBuf;
+
+use switchboard_server::capture::CaptureError;
+use switchboard_server::server::ServeError;
+
+/// Why the console backend could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// The application's WebSocket endpoint could not be started.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// The console's own HTTP listener could not be bound.
+    #[error("cannot listen for the console UI on {addr}: {source}")]
+    UiBind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The capture file could not be opened for recording.
+    #[error("cannot record traffic: {0}")]
+    Capture(#[from] CaptureError),
+    /// The folder holding the capture file could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The temporary folder for exports could not be created.
+    #[error("cannot create a temporary folder for exports: {0}")]
+    TempDir(#[source] std::io::Error),
+}

@@ -1,0 +1,30 @@
+//! The Switchboard console's backend, with no desktop dependency: the desktop window
+//! (`src-tauri`) and headless mode both run exactly this, and the UI talks to it over HTTP in
+//! both, so the window and a browser share one code path.
+//!
+//! Layout:
+//! - [`core`]: [`ConsoleCore`], which owns the server handle, the recorder, the live pipeline
+//!   and the console's HTTP listener.
+//! - [`api`]: the HTTP routes, one file per resource (overview, rooms, connections, contract,
+//!   traffic, push, export, host, live).
+//! - [`live`]: the tap and the aggregator that batch changes into one WebSocket message every
+//!   250 ms, through bounded queues whose drops are counted and shown.
+//! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
+//! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
+//! - [`recording`]: the recorder as a tap that can be closed at shutdown.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod core;
+pub mod error;
+pub mod host;
+pub mod live;
+pub mod recording;
+pub mod state;
+pub mod types;
+
+pub use crate::core::{ConsoleCore, ConsoleOptions};
+pub use error::ConsoleError;
+pub use host::{BrowserHost, Host};
+pub use types::HostMode;

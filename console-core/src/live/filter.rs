@@ -1,0 +1,128 @@
+//! One [`TrafficFilter`], two uses: matching live rows here, and selecting recorded rows in the
+//! capture file ([`to_capture`]), so the tail and the history agree on what a filter means.
+
+use switchboard_server::capture::Filter;
+
+use crate::types::{TrafficFilter, TrafficRow};
+
+fn any_or<T: PartialEq>(wanted: &[T], value: Option<&T>) -> bool {
+    wanted.is_empty() || value.is_some_and(|v| wanted.contains(v))
+}
+
+fn any_str(wanted: &[String], value: Option<&str>) -> bool {
+    wanted.is_empty() || value.is_some_and(|v| wanted.iter().any(|w| w == v))
+}
+
+/// ASCII case-insensitive substring test without allocating per row.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+pub fn matches(f: &TrafficFilter, row: &TrafficRow) -> bool {
+    if f.since_us.is_some_and(|t| row.at_us < t) || f.until_us.is_some_and(|t| row.at_us >= t) {
+        return false;
+    }
+    if !any_or(&f.kinds, Some(&row.kind)) || !any_or(&f.origins, Some(&row.origin)) {
+        return false;
+    }
+    if !any_str(&f.names, row.name.as_deref())
+        || !any_str(&f.roles, row.role.as_deref())
+        || !any_str(&f.topics, row.topic.as_deref())
+        || !any_str(&f.conns, row.conn.as_deref())
+        || !any_str(&f.users, row.user.as_deref())
+    {
+        return false;
+    }
+    if !f.rooms.is_empty() && !row.rooms.iter().any(|r| f.rooms.contains(r)) {
+        return false;
+    }
+    match f.text.as_deref().filter(|t| !t.is_empty()) {
+        None => true,
+        Some(text) => {
+            let payload = row
+                .payload
+                .as_deref()
+                .map(|p| p.get())
+                .or(row.payload_text.as_deref())
+                .unwrap_or("");
+            contains_ignore_case(payload, text)
+        }
+    }
+}
+
+/// The same selection for the capture file.
+pub fn to_capture(f: &TrafficFilter) -> Filter {
+    Filter {
+        since_us: f.since_us,
+        until_us: f.until_us,
+        kinds: f.kinds.clone(),
+        names: f.names.clone(),
+        roles: f.roles.clone(),
+        rooms: f.rooms.clone(),
+        topics: f.topics.clone(),
+        conns: f.conns.clone(),
+        users: f.users.clone(),
+        origins: f.origins.clone(),
+        sessions: Vec::new(),
+        text: f.text.clone().filter(|t| !t.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_server::tap::{Origin, TapKind};
+
+    fn row() -> TrafficRow {
+        TrafficRow {
+            seq: None,
+            at_us: 1_000,
+            kind: TapKind::RoomBroadcast,
+            name: Some("message".into()),
+            conn: None,
+            role: None,
+            user: None,
+            rooms: vec!["lobby".into(), "ops".into()],
+            topic: None,
+            payload: serde_json::value::RawValue::from_string(r#"{"text":"Hello"}"#.into()).ok(),
+            payload_text: None,
+            size: 10,
+            recipients: Some(3),
+            origin: Origin::Client,
+            meta: None,
+        }
+    }
+
+    #[test]
+    fn every_given_field_must_match() {
+        let mut f = TrafficFilter::default();
+        assert!(matches(&f, &row()));
+        f.rooms = vec!["ops".into()];
+        f.text = Some("hello".into());
+        assert!(matches(&f, &row()));
+        f.users = vec!["alice".into()];
+        assert!(
+            !matches(&f, &row()),
+            "a row without a user fails a user filter"
+        );
+    }
+
+    #[test]
+    fn time_range_is_half_open() {
+        let f = TrafficFilter {
+            since_us: Some(1_000),
+            until_us: Some(1_001),
+            ..TrafficFilter::default()
+        };
+        assert!(matches(&f, &row()));
+        let f = TrafficFilter {
+            until_us: Some(1_000),
+            ..TrafficFilter::default()
+        };
+        assert!(!matches(&f, &row()));
+    }
+}

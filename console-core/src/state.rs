@@ -1,0 +1,149 @@
+//! What every API handler shares. Locks here are std mutexes around small in-memory lists,
+//! held for a push or a copy and never across `.await`.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use switchboard_server::capture::CaptureReader;
+use switchboard_server::tap::Origin;
+use switchboard_server::Server;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::error::ApiError;
+use crate::auth::Token;
+use crate::host::Host;
+use crate::live::hub::LiveHub;
+use crate::recording::RecorderSlot;
+use crate::types::{HostInfo, PushRecord};
+
+/// Manual pushes kept for the history list.
+pub const PUSH_HISTORY: usize = 200;
+/// Finished downloads kept for `GET /api/exports/{id}`.
+pub const EXPORTS_KEPT: usize = 8;
+
+pub struct AppState {
+    pub server: Server,
+    /// The same server, recording what it does as `manual`.
+    pub manual: Server,
+    pub token: Token,
+    pub host: Arc<dyn Host>,
+    pub info: HostInfo,
+    pub recorder: Option<Arc<RecorderSlot>>,
+    pub hub: Arc<LiveHub>,
+    pub pushes: Mutex<PushLog>,
+    pub exports: ExportStore,
+    /// The current or last replay.
+    pub replay: Mutex<Option<crate::api::replay::ReplayRun>>,
+    /// Cancelled at shutdown: long-lived handlers (live sockets) end on it.
+    pub stop: CancellationToken,
+}
+
+impl AppState {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        server: Server,
+        token: Token,
+        host: Arc<dyn Host>,
+        info: HostInfo,
+        recorder: Option<Arc<RecorderSlot>>,
+        hub: Arc<LiveHub>,
+        exports: ExportStore,
+        stop: CancellationToken,
+    ) -> AppState {
+        AppState {
+            manual: server.with_origin(Origin::Manual),
+            server,
+            token,
+            host,
+            info,
+            recorder,
+            hub,
+            pushes: Mutex::new(PushLog::default()),
+            exports,
+            replay: Mutex::new(None),
+            stop,
+        }
+    }
+
+    pub fn capture_path(&self) -> Option<PathBuf> {
+        self.recorder.as_ref().map(|r| r.path().to_path_buf())
+    }
+
+    /// A fresh read-only reader of the capture file (cheap; one per request, in a blocking
+    /// task, because SQLite calls block).
+    pub fn reader(&self) -> Result<CaptureReader, ApiError> {
+        let path = self
+            .capture_path()
+            .ok_or_else(|| ApiError::unavailable("this console runs without a capture file"))?;
+        CaptureReader::open(&path).map_err(ApiError::from)
+    }
+}
+
+#[derive(Default)]
+pub struct PushLog {
+    next_id: u32,
+    records: VecDeque<PushRecord>,
+}
+
+impl PushLog {
+    pub fn next_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn add(&mut self, record: PushRecord) {
+        if self.records.len() == PUSH_HISTORY {
+            self.records.pop_back();
+        }
+        self.records.push_front(record);
+    }
+
+    pub fn list(&self) -> Vec<PushRecord> {
+        self.records.iter().cloned().collect()
+    }
+}
+
+/// Export files waiting to be downloaded, in a temporary folder removed at shutdown.
+pub struct ExportStore {
+    pub dir: tempfile::TempDir,
+    pub files: Mutex<VecDeque<StoredExport>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredExport {
+    pub id: String,
+    pub path: PathBuf,
+    pub file_name: String,
+    pub content_type: &'static str,
+}
+
+impl ExportStore {
+    pub fn new(dir: tempfile::TempDir) -> ExportStore {
+        ExportStore {
+            dir,
+            files: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Keep a finished export; the oldest beyond [`EXPORTS_KEPT`] is deleted.
+    pub fn keep(&self, export: StoredExport) {
+        let evicted = {
+            let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+            files.push_back(export);
+            if files.len() > EXPORTS_KEPT {
+                files.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some(old) = evicted {
+            let _ = std::fs::remove_file(old.path);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<StoredExport> {
+        let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.iter().find(|f| f.id == id).cloned()
+    }
+}

@@ -1,0 +1,58 @@
+//! `/api/contract`: the vocabulary, shared and per role, with schemas and samples.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Client to server, answered.
+    Request,
+    /// Server to client, recipients chosen by the server.
+    Event,
+    /// Server to client, to subscribers.
+    Topic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+/// One message of the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MessageView {
+    pub name: String,
+    pub kind: MessageKind,
+    pub direction: Direction,
+    pub description: Option<String>,
+    /// The payload's schema (a request's input).
+    #[ts(type = "unknown")]
+    pub schema: serde_json::Value,
+    /// A request's output schema.
+    #[ts(type = "unknown")]
+    pub output: Option<serde_json::Value>,
+    /// A value valid against `schema`: where the push editor starts.
+    #[ts(type = "unknown")]
+    pub sample: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoleView {
+    pub role: String,
+    pub requests: Vec<MessageView>,
+    /// Events and topics only this role receives.
+    pub events: Vec<MessageView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ContractView {
+    /// Shared events (room and server-wide broadcasts) and shared topics (the bus).
+    pub shared: Vec<MessageView>,
+    pub roles: Vec<RoleView>,
+    /// The contract as a contract file would hold it.
+    #[ts(type = "unknown")]
+    pub spec: serde_json::Value,
+}

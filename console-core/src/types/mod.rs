@@ -1,0 +1,133 @@
+//! The API's request and response types, declared once here. The UI's TypeScript declarations
+//! (`ui/src/api/generated/api.ts`) are generated from them by [`typescript`]; a test fails when
+//! the committed file differs from what these types generate.
+
+pub mod common;
+pub mod connections;
+pub mod contract;
+pub mod export;
+pub mod host;
+pub mod live;
+pub mod overview;
+pub mod push;
+pub mod replay;
+pub mod rooms;
+pub mod traffic;
+
+pub use common::{ApiErrorBody, ApiIssue, RoleCount};
+pub use connections::{ConnDetail, ConnPage, ConnQuery, ConnRow, DisconnectRequest};
+pub use contract::{ContractView, Direction, MessageKind, MessageView, RoleView};
+pub use export::{ExportFormatName, ExportRequest, ExportResult, RedactionOptions, SaveMode};
+pub use host::{HostInfo, HostMode};
+pub use live::{Change, LiveBatch, LiveCommand, LiveSummary};
+pub use overview::{
+    LiveStatus, NodeRow, Overview, RateSample, RecorderStatus, ServerCounters, TopicRow,
+};
+pub use push::{PushHistory, PushRecord, PushRequest, PushTarget};
+pub use replay::{
+    ReplayConnection, ReplayDiff, ReplayKind, ReplayMessage, ReplayRequest, ReplayResult,
+    ReplaySelection, ReplaySession, ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
+    ReplayStatusKind, ReplaySummary,
+};
+pub use rooms::{
+    GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
+    RoomDetail, RoomList, RoomRow,
+};
+pub use traffic::{TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRow};
+
+/// Where the generated declarations live, relative to the workspace root.
+pub const TYPESCRIPT_PATH: &str = "ui/src/api/generated/api.ts";
+
+/// The whole generated TypeScript file: every API type, in a stable order, each with its doc
+/// comment. One file (rather than one per type) keeps imports trivial for the UI and the drift
+/// check a single comparison.
+pub fn typescript() -> String {
+    use switchboard_server::tap::{Origin, TapKind};
+    use ts_rs::{Config, TS};
+
+    let cfg = Config::default();
+    let mut out = String::from(
+        "// Generated from the Rust types in console-core/src/types by\n\
+         // `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types`.\n\
+         // Do not edit by hand: the test fails when this file and the Rust types differ.\n",
+    );
+    macro_rules! emit {
+        ($($t:ty),* $(,)?) => {$(
+            out.push('\n');
+            if let Some(docs) = <$t as TS>::docs() {
+                out.push_str(&docs);
+            }
+            out.push_str("export ");
+            out.push_str(&<$t as TS>::decl(&cfg));
+            out.push('\n');
+        )*};
+    }
+    emit!(
+        TapKind,
+        Origin,
+        RoleCount,
+        ApiIssue,
+        ApiErrorBody,
+        HostMode,
+        HostInfo,
+        NodeRow,
+        TopicRow,
+        ServerCounters,
+        RecorderStatus,
+        RateSample,
+        LiveStatus,
+        Overview,
+        RoomRow,
+        RoomList,
+        MemberRow,
+        RoomDetail,
+        MemberChange,
+        MemberChangeResult,
+        GraphConn,
+        GraphGroup,
+        MembershipGraph,
+        ConnRow,
+        ConnQuery,
+        ConnPage,
+        ConnDetail,
+        DisconnectRequest,
+        MessageKind,
+        Direction,
+        MessageView,
+        RoleView,
+        ContractView,
+        TrafficRow,
+        TrafficFilter,
+        TrafficCursor,
+        TrafficQuery,
+        TrafficPage,
+        PushTarget,
+        PushRequest,
+        PushRecord,
+        PushHistory,
+        ExportFormatName,
+        RedactionOptions,
+        SaveMode,
+        ExportRequest,
+        ExportResult,
+        ReplayKind,
+        ReplaySelection,
+        ReplayRequest,
+        ReplayState,
+        ReplayStatusKind,
+        ReplayDiff,
+        ReplayMessage,
+        ReplayConnection,
+        ReplaySummary,
+        ReplayResult,
+        ReplayStatus,
+        ReplayStarted,
+        ReplaySession,
+        ReplaySessions,
+        Change,
+        LiveSummary,
+        LiveBatch,
+        LiveCommand,
+    );
+    out
+}

@@ -1,0 +1,80 @@
+//! `/api/rooms` and `/api/graph`: rooms, their members, and the membership graph.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::common::RoleCount;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoomRow {
+    pub name: String,
+    pub size: u32,
+    /// Members per role, largest first.
+    pub roles: Vec<RoleCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoomList {
+    /// Rooms whose name contains the query, by name.
+    pub rooms: Vec<RoomRow>,
+    /// All rooms on the node, whatever the query.
+    pub total: u32,
+}
+
+/// A connection as a member of something.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MemberRow {
+    pub id: String,
+    pub role: String,
+    pub user: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoomDetail {
+    pub name: String,
+    pub size: u32,
+    /// Members, by role then id; at most `limit` of them.
+    pub members: Vec<MemberRow>,
+    pub truncated: bool,
+}
+
+/// Body of `POST /api/rooms/{room}/members`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MemberChange {
+    pub conn: String,
+}
+
+/// What a membership change did: `false` when the connection already was (or was not) a member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MemberChangeResult {
+    pub changed: bool,
+}
+
+/// A connection node of the graph, with the rooms it belongs to (its edges).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GraphConn {
+    pub id: String,
+    pub role: String,
+    pub user: String,
+    pub rooms: Vec<String>,
+}
+
+/// Members of one room with one role, drawn as one node when there are too many connections
+/// to draw each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GraphGroup {
+    pub room: String,
+    pub role: String,
+    pub count: u32,
+}
+
+/// The membership graph. Up to [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT)
+/// room members it lists every connection (`conns`); past it, it switches to `groups` so the
+/// graph stays readable and fast at ten thousand connections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MembershipGraph {
+    pub rooms: Vec<RoomRow>,
+    pub grouped: bool,
+    pub conns: Vec<GraphConn>,
+    pub groups: Vec<GraphGroup>,
+}

@@ -1,0 +1,127 @@
+//! A console backend over the demo on free ports, a capture file in a temporary folder, an
+//! HTTP client that carries the token, and real demo clients over WebSocket.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions};
+use switchboard_server::client::{Client, ClientOptions};
+use switchboard_server::demo;
+
+pub struct Harness {
+    pub core: ConsoleCore,
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start() -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = demo::builder()
+        .expect("demo contract")
+        .build()
+        .expect("demo server");
+    let mut opts = ConsoleOptions::new();
+    opts.app_listen = "127.0.0.1:0".into();
+    opts.ui_listen = "127.0.0.1:0".into();
+    opts.capture = Some(dir.path().join("capture.db"));
+    opts.source = "demo".into();
+    let core = ConsoleCore::start(server, opts, Arc::new(BrowserHost))
+        .await
+        .expect("console starts");
+    let base = format!("http://{}", core.ui_addr());
+    let token = core.token().to_owned();
+    Harness {
+        core,
+        http: reqwest::Client::new(),
+        base,
+        token,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> T {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        assert!(res.status().is_success(), "GET {path}: {}", res.status());
+        res.json().await.expect("json body")
+    }
+
+    /// POST with the token; returns the status and the JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A demo client connected to the application endpoint.
+    pub async fn client(&self, role: &str, name: &str) -> Client {
+        let client =
+            Client::connect(ClientOptions::new(self.core.app_url(), role).param("name", name));
+        client
+            .wait_connected(Duration::from_secs(10))
+            .await
+            .expect("client connects");
+        client
+    }
+
+    /// The id of `user`'s connection.
+    pub async fn conn_id(&self, user: &str) -> String {
+        for _ in 0..100 {
+            let page: Value = self.get(&format!("/api/connections?q={user}")).await;
+            if let Some(id) = page["rows"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|r| r["user"] == user))
+                .and_then(|r| r["id"].as_str())
+            {
+                return id.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no connection for {user}");
+    }
+}
+
+/// Poll `f` until it returns `Some`, for up to ten seconds.
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

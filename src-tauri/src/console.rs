@@ -1,0 +1,148 @@
+//! [`Console`]: start a server with the console around it, in a window or headless.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions, Host};
+use switchboard_server::Server;
+
+use crate::error::RunError;
+use crate::{display, paths, window};
+
+/// The multi-threaded runtime everything runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("switchboard")
+        .build()
+        .map_err(RunError::Runtime)
+}
+
+type OnStart = Box<dyn FnOnce(&ConsoleCore) + Send + 'static>;
+
+/// The console around one server. Defaults: the application endpoint on `127.0.0.1:7070`, the
+/// console UI on a free loopback port, recording into [`paths::default_capture`], a window when
+/// there is a display.
+pub struct Console {
+    server: Server,
+    opts: ConsoleOptions,
+    headless: bool,
+    on_start: Vec<OnStart>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Console {
+    pub fn new(server: Server) -> Console {
+        let mut opts = ConsoleOptions::new();
+        opts.capture = Some(paths::default_capture());
+        Console {
+            server,
+            opts,
+            headless: false,
+            on_start: Vec::new(),
+            runtime: None,
+        }
+    }
+
+    /// Where applications connect (`ws://ADDR/`).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.opts.app_listen = addr.into();
+        self
+    }
+
+    /// Where the console UI and API listen (loopback by default; port 0 picks a free one).
+    pub fn ui_listen(mut self, addr: impl Into<String>) -> Self {
+        self.opts.ui_listen = addr.into();
+        self
+    }
+
+    /// Record into this capture file instead of the default.
+    pub fn capture(mut self, path: impl Into<PathBuf>) -> Self {
+        self.opts.capture = Some(path.into());
+        self
+    }
+
+    /// Do not record (history and exports are then unavailable).
+    pub fn without_capture(mut self) -> Self {
+        self.opts.capture = None;
+        self
+    }
+
+    /// No window: serve the UI to a browser. Also chosen when there is no display.
+    pub fn headless(mut self, on: bool) -> Self {
+        self.headless = on;
+        self
+    }
+
+    /// What the UI says the server runs (`demo`, a contract file, ...).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.opts.source = source.into();
+        self
+    }
+
+    /// Run `f` once everything listens, inside the async runtime (start timers, simulated
+    /// clients, anything that needs `tokio::spawn`).
+    pub fn on_start(mut self, f: impl FnOnce(&ConsoleCore) + Send + 'static) -> Self {
+        self.on_start.push(Box::new(f));
+        self
+    }
+
+    /// Run on this runtime (one the server's cluster adapter was created on, for instance)
+    /// instead of a new one.
+    pub fn runtime(mut self, rt: tokio::runtime::Runtime) -> Self {
+        self.runtime = Some(rt);
+        self
+    }
+
+    /// Start everything and block until the window is closed, or until Ctrl-C when headless;
+    /// then shut down in order (the recorder last, so the capture is complete).
+    pub fn run(self) -> Result<(), RunError> {
+        let has_display = display::available();
+        let headless = self.headless || !has_display;
+        if !self.headless && !has_display {
+            eprintln!(
+                "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running headless. \
+                 Open the console URL below in a browser."
+            );
+        }
+        if !headless {
+            window::fix_locale();
+        }
+        let rt = match self.runtime {
+            Some(rt) => rt,
+            None => runtime()?,
+        };
+        let window_host = Arc::new(window::WindowHost::default());
+        let host: Arc<dyn Host> = if headless {
+            Arc::new(BrowserHost)
+        } else {
+            window_host.clone()
+        };
+        let core = rt.block_on(ConsoleCore::start(self.server, self.opts, host))?;
+        {
+            let _entered = rt.enter();
+            for f in self.on_start {
+                f(&core);
+            }
+        }
+        println!("Switchboard is running.");
+        println!("  applications connect to  {}", core.app_url());
+        println!("  console                  {}", core.ui_url());
+        if let Some(path) = core.capture_path() {
+            println!("  recording into           {}", path.display());
+        }
+        if headless {
+            println!("Press Ctrl-C to stop.");
+            rt.block_on(async {
+                if let Err(e) = tokio::signal::ctrl_c().await {
+                    tracing::warn!("cannot wait for Ctrl-C ({e}); stopping");
+                }
+            });
+        } else {
+            window::run(&rt, &core.ui_url(), window_host)?;
+        }
+        eprintln!("shutting down...");
+        rt.block_on(core.shutdown())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,278 @@
+// End-to-end: the real `switchboard` binary in headless mode with the demo and simulated
+// clients, driven in Debian's Chromium. Every panel must show real data; a push by hand reaches
+// a real WebSocket client; adding a connection to a room by hand shows in the graph and in that
+// client's next broadcasts; an export downloads a file that parses; a client replay of the
+// session runs against the embedded server and reports. Screenshots of every panel
+// go to artifacts/e2e/.
+//
+// Usage: node e2e/run.mjs [path/to/switchboard]   (default: $SWITCHBOARD_BIN or target/debug)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.argv[2] ?? process.env.SWITCHBOARD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'switchboard');
+const shots = join(root, 'artifacts', 'e2e');
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+
+const results = [];
+async function check(name, f) {
+  const started = Date.now();
+  try {
+    await f();
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+  }
+}
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+async function until(what, f, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+// 1. The backend, headless, with the demo and simulated clients.
+const proc = spawn(bin, ['--headless', '--listen', '127.0.0.1:0', '--ui-listen', '127.0.0.1:0', '--simulate', '40', '--db', join(work, 'capture.db')], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+});
+let out = '';
+proc.stdout.on('data', (d) => (out += d));
+proc.stderr.on('data', (d) => (out += d));
+const consoleUrl = await until('the console URL', () => out.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)?.[0], 30000);
+const appUrl = out.match(/ws:\/\/127\.0\.0\.1:\d+\//)[0];
+const base = consoleUrl.split('/?')[0];
+const token = consoleUrl.split('token=')[1];
+const api = async (path, init = {}) => {
+  const res = await fetch(base + path, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return res.json();
+};
+console.log(`console ${base}, app ${appUrl}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+const page = await context.newPage();
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+const go = async (hash) => {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.waitForTimeout(300);
+};
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
+
+// Two real application clients over WebSocket, in their own page (the browser's WebSocket).
+const clients = await context.newPage();
+// An http page (a WebSocket from about:blank is refused by Chromium).
+await clients.goto(`${base}/client-page`);
+async function connectClient(name) {
+  await clients.evaluate(
+    ({ url, name }) =>
+      new Promise((ok, fail) => {
+        window.frames_ ??= {};
+        window.sockets_ ??= {};
+        const ws = new WebSocket(`${url}?role=user&name=${name}`);
+        window.frames_[name] = [];
+        window.sockets_[name] = ws;
+        ws.onmessage = (m) => {
+          const f = JSON.parse(m.data);
+          if (f.t === 'ping') ws.send('{"t":"pong"}');
+          window.frames_[name].push(f);
+        };
+        ws.onopen = () => ok();
+        ws.onerror = () => fail(new Error('websocket error'));
+      }),
+    { url: appUrl, name },
+  );
+}
+const framesOf = (name) => clients.evaluate((n) => window.frames_[n], name);
+const sendFrame = (name, frame) => clients.evaluate(({ n, f }) => window.sockets_[n].send(JSON.stringify(f)), { n: name, f: frame });
+const connId = async (user) =>
+  until(`connection of ${user}`, async () => (await api(`/api/connections?q=${user}`)).rows.find((r) => r.user === user)?.id);
+
+try {
+  await page.goto(consoleUrl);
+  await connectClient('e2e-alice');
+  await connectClient('e2e-bob');
+  const alice = await connId('e2e-alice');
+  const bob = await connId('e2e-bob');
+  await sendFrame('e2e-bob', { t: 'req', i: 1, m: 'join', d: { room: 'e2e-room' } });
+
+  await check('overview shows live connections, roles, rates and the recorder', async () => {
+    await go('#/overview');
+    await until('40+ connections', async () => Number((await page.textContent('[data-testid=stat-connections] .stat-value')).replace(/,/g, '')) >= 42);
+    const roles = await page.textContent('[data-testid=roles]');
+    assert(roles.includes('user') && roles.includes('agent'), `roles: ${roles}`);
+    await until('rows recorded', async () => Number((await page.textContent('[data-testid=recorder-rows]')).replace(/,/g, '')) > 0);
+    await until('chart points', () => page.evaluate(() => document.querySelectorAll('[data-testid=rate-chart] canvas').length > 0));
+    await until('a rate', async () => Number((await page.textContent('[data-testid=stat-rate] .stat-value')).replace(/,/g, '')) > 0);
+    await page.waitForTimeout(1500);
+    await shot('1-overview');
+  });
+
+  await check('rooms: list, graph, members; adding a connection by hand shows in the graph and its broadcasts', async () => {
+    await go('#/rooms?room=e2e-room');
+    await until('the room in the list', () => page.isVisible('[data-testid=room-list] li[data-room=lobby]'));
+    await until('members listed', async () => (await page.textContent('[data-testid=room-members]')).includes(bob));
+    const graphHas = (id) => page.evaluate((id) => {
+      const cy = document.querySelector('[data-testid=membership-graph]').__cy;
+      return cy.getElementById(id).length > 0;
+    }, id);
+    await until('the room in the graph', () => graphHas('room:lobby'));
+    await page.fill('[data-testid=room-add-input]', alice);
+    await page.click('[data-testid=room-add]');
+    await until('alice listed as a member', async () => (await page.textContent('[data-testid=room-members]')).includes(alice));
+    await until('alice in the graph', async () => {
+      const grouped = await page.evaluate(() => document.querySelector('[data-testid=membership-graph]').__cy.nodes('[kind = "group"]').length > 0);
+      return grouped ? graphHas('group:e2e-room:user') : graphHas(`conn:${alice}`);
+    });
+    await sendFrame('e2e-bob', { t: 'req', i: 2, m: 'say', d: { room: 'e2e-room', text: 'hello from bob' } });
+    await until('alice receives the room broadcast', async () =>
+      (await framesOf('e2e-alice')).some((f) => f.t === 'evt' && f.e === 'message' && f.d.text === 'hello from bob'));
+    await page.waitForTimeout(1200);
+    await shot('2-rooms');
+  });
+
+  await check('connections: grouped by role, searchable, detail with context and traffic', async () => {
+    await go('#/connections');
+    await until('rows', async () => (await page.$$('[data-testid=conn-rows] [data-conn]')).length > 10);
+    const chips = await page.textContent('[data-testid=role-chips]');
+    assert(chips.includes('user') && chips.includes('agent'), chips);
+    await page.fill('[data-testid=conn-search]', 'e2e-alice');
+    await until('one match', async () => (await page.$$('[data-testid=conn-rows] [data-conn]')).length === 1);
+    await page.click(`[data-conn="${alice}"]`);
+    await until('the detail', async () => (await page.textContent('.drawer')).includes('e2e-room'));
+    await page.waitForTimeout(500);
+    await shot('3-connections');
+  });
+
+  await check('contract: shared and per-role messages with schemas', async () => {
+    await go('#/contract');
+    await until('messages', () => page.isVisible('[data-testid=msg-shared-message]'));
+    await page.click('[data-testid=msg-user-say] .message-head');
+    await until('the schema', async () => (await page.textContent('[data-testid=msg-user-say]')).includes('minLength'));
+    await shot('4-contract');
+  });
+
+  await check('traffic: live tail, history, inspector and jumps', async () => {
+    await go('#/traffic');
+    await until('live rows', async () => (await page.$$('[data-testid=traffic-rows] .trow')).length > 5);
+    // Pause while a request row is in view; if it scrolled away in between, resume and retry.
+    const requestRow = '[data-testid=traffic-rows] .trow[data-kind=request_in]';
+    await until('a request row, paused', async () => {
+      if (!(await page.$(requestRow))) return false;
+      await page.click('[data-testid=tail-pause]');
+      if (await page.$(requestRow)) return true;
+      await page.click('[data-testid=tail-pause]');
+      return false;
+    });
+    await page.click(requestRow);
+    await until('the inspector', () => page.isVisible('[data-testid=inspector]'));
+    await shot('5-traffic-live');
+    await page.click('[data-testid=mode-history]');
+    await until('history rows', async () => (await page.$$('[data-testid=history-rows] .trow')).length > 5);
+    await page.fill('[data-testid=filter-user]', 'e2e-bob');
+    await until('only bob', async () => {
+      const rows = await page.$$eval('[data-testid=history-rows] .trow', (els) => els.map((e) => e.textContent));
+      return rows.length > 0 && rows.every((t) => t.includes('e2e-bob'));
+    });
+    await page.click('[data-testid=history-rows] .trow');
+    await page.click('[data-testid=jump-conn]');
+    await until('the connection panel', async () => (await page.evaluate(() => location.hash)).startsWith('#/connections?id='));
+    await go('#/traffic?mode=history&kind=room_broadcast');
+    await until('broadcast rows', async () => (await page.$$('[data-testid=history-rows] .trow[data-kind=room_broadcast]')).length > 0);
+    await shot('5-traffic-history');
+  });
+
+  await check('push: validated by hand, reaches a real client, listed in history', async () => {
+    await go(`#/push?target=conn&id=${alice}`);
+    await page.selectOption('[data-testid=push-name]', 'alert');
+    await page.fill('[data-testid=push-payload]', '{"level":"loud"}');
+    await until('schema issues', () => page.isVisible('[data-testid=push-issues]'));
+    assert(await page.isDisabled('[data-testid=push-send]'), 'send is disabled for an invalid payload');
+    await page.fill('[data-testid=push-payload]', '{"level":"info","text":"pushed by hand"}');
+    await until('send enabled', () => page.isEnabled('[data-testid=push-send]'));
+    await page.click('[data-testid=push-send]');
+    await until('the result', async () => (await page.getAttribute('[data-testid=push-result]', 'data-delivered')) === '1');
+    await until('alice receives the alert', async () =>
+      (await framesOf('e2e-alice')).some((f) => f.t === 'evt' && f.e === 'alert' && f.d.text === 'pushed by hand'));
+    await until('history', async () => (await page.textContent('[data-testid=push-history]')).includes('alert'));
+    await shot('6-push');
+  });
+
+  await check('export: a JSONL download that parses', async () => {
+    await go('#/export?user=e2e-bob');
+    await page.check('[data-testid=format-jsonl]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-run]')]);
+    const path = join(work, download.suggestedFilename());
+    await download.saveAs(path);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert(lines[0].format === 'switchboard-capture', 'a header line');
+    assert(lines.length > 2 && lines.slice(1).every((r) => r.user === 'e2e-bob' || !r.user), 'bob’s rows');
+    await until('the results table', () => page.isVisible('[data-testid=export-results]'));
+    await shot('7-export');
+  });
+
+  await check('replay: a client replay of the current session against the embedded server', async () => {
+    await go('#/replay');
+    await until('the empty state or a previous replay', () => page.isVisible('[data-testid=panel-replay]'));
+    await until('the current session picked', async () => (await page.inputValue('[data-testid=replay-session]')) !== '');
+    await page.click('[data-testid=replay-mode-clients]');
+    await page.click('[data-testid=replay-target-embedded]');
+    await page.selectOption('[data-testid=replay-speed]', '0');
+    await page.click('[data-testid=replay-start]');
+    await until('the replay running', () => page.isVisible('[data-testid=replay-progress]'));
+    const state = await until(
+      'the replay finished',
+      async () => {
+        const s = await page.getAttribute('[data-testid=replay-progress]', 'data-state');
+        return s === 'finished' || s === 'failed' || s === 'stopped' ? s : null;
+      },
+      120000,
+    );
+    assert(state === 'finished', `the replay ended ${state}: ${await page.textContent('[data-testid=replay-progress]')}`);
+    await until('the report', () => page.isVisible('[data-testid=replay-report]'));
+    const diffs = Number(await page.getAttribute('[data-testid=replay-report]', 'data-differences'));
+    if (diffs > 0) await until('the differences listed', async () => (await page.$$('[data-testid=replay-diff]')).length > 0);
+    else await until('the no-differences note', () => page.isVisible('[data-testid=replay-no-diffs]'));
+    await shot('8-replay');
+    if (diffs > 0) {
+      const first = await page.$('[data-testid=replay-diff]');
+      await first.scrollIntoViewIfNeeded();
+      await shot('8-replay-diff');
+    }
+  });
+
+  await check('no page errors', async () => assert(pageErrors.length === 0, pageErrors.join('\n')));
+} finally {
+  await browser.close();
+  proc.kill('SIGINT');
+  await new Promise((r) => proc.once('exit', r));
+  rmSync(work, { recursive: true, force: true });
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,128 @@
+// The desktop window, for real: the `switchboard` binary under Xvfb, driven through
+// tauri-driver and WebKitWebDriver. It must open, load the console's loopback URL, say it runs
+// in a window, and show the overview with live connections. Screenshots go to
+// artifacts/window/ (the WebDriver view and the whole X screen).
+//
+// Usage: node e2e/window.mjs [path/to/switchboard]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = resolve(process.argv[2] ?? process.env.SWITCHBOARD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'switchboard'));
+const shots = join(root, 'artifacts', 'window');
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'switchboard-window-'));
+const display = process.env.WINDOW_TEST_DISPLAY ?? ':97';
+const port = 4444 + Math.floor(Math.random() * 500) * 2;
+const children = [];
+const results = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function start(cmd, args, env = {}) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  p.stdout.on('data', (d) => (log += d));
+  p.stderr.on('data', (d) => (log += d));
+  p.log = () => log;
+  children.push(p);
+  return p;
+}
+async function until(what, f, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(300);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+async function wd(method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+async function check(name, f) {
+  try {
+    await f();
+    results.push(true);
+    console.log(`  ok   ${name}`);
+  } catch (e) {
+    results.push(false);
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+  }
+}
+
+let session = null;
+try {
+  const xvfb = start('Xvfb', [display, '-screen', '0', '1440x900x24', '-nolisten', 'tcp']);
+  await sleep(800);
+  if (xvfb.exitCode !== null) throw new Error(`Xvfb did not start: ${xvfb.log()}`);
+  const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], { DISPLAY: display });
+  await until('tauri-driver', async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, 20000).catch((e) => {
+    throw new Error(`${e.message}\n${driver.log()}`);
+  });
+  const created = await wd('POST', '/session', {
+    capabilities: {
+      alwaysMatch: {
+        browserName: 'wry',
+        'tauri:options': {
+          application: bin,
+          args: ['--listen', '127.0.0.1:0', '--simulate', '25', '--db', join(work, 'capture.db')],
+        },
+      },
+    },
+  });
+  session = created.sessionId;
+  const s = `/session/${session}`;
+  const text = async (css) => {
+    const el = await wd('POST', `${s}/element`, { using: 'css selector', value: css });
+    return wd('GET', `${s}/element/${Object.values(el)[0]}/text`);
+  };
+
+  await check('the window loads the console from its loopback URL', async () => {
+    const url = await until('the console page', async () => {
+      const u = await wd('GET', `${s}/url`);
+      return /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.test(u) && u;
+    });
+    console.log(`       ${url.replace(/token=.*/, 'token=…')}`);
+  });
+  await check('the overview shows live connections', async () => {
+    await until('20+ connections', async () => Number((await text('[data-testid=stat-connections] .stat-value')).replace(/,/g, '')) >= 20, 40000);
+    const roles = await text('[data-testid=roles]');
+    if (!roles.includes('user') || !roles.includes('agent')) throw new Error(`roles: ${roles}`);
+  });
+  await check('the UI knows it runs in a window', async () => {
+    await until('window mode in the status bar', async () => (await text('.statusbar')).includes('desktop window'));
+  });
+  await check('screenshots are saved', async () => {
+    await sleep(2500);
+    const png = await wd('GET', `${s}/screenshot`);
+    writeFileSync(join(shots, 'overview.png'), Buffer.from(png, 'base64'));
+    const shot = spawnSync('import', ['-window', 'root', join(shots, 'desktop.png')], { env: { ...process.env, DISPLAY: display } });
+    if (shot.status !== 0) console.log(`       (no desktop screenshot: ${shot.stderr})`);
+  });
+} catch (e) {
+  results.push(false);
+  console.log(`  FAIL window test setup: ${e?.stack ?? e}`);
+} finally {
+  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
+  for (const p of children.reverse()) p.kill('SIGTERM');
+  await sleep(500);
+  rmSync(work, { recursive: true, force: true });
+}
+const passed = results.filter(Boolean).length;
+console.log(`window: ${passed} passed, ${results.length - passed} failed`);
+process.exit(results.length - passed ? 1 : 0);

@@ -1,0 +1,580 @@
+// Generated from the Rust types in console-core/src/types by
+// `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types`.
+// Do not edit by hand: the test fails when this file and the Rust types differ.
+
+/**
+ * What kind of thing happened. The string forms (`as_str`) are what the capture file stores.
+ */
+export type TapKind = "connect" | "disconnect" | "heartbeat_reap" | "slow_consumer" | "auth_refused" | "request_in" | "response_out" | "error_out" | "server_request" | "server_reply" | "server_reply_error" | "emit" | "to_conn" | "to_user" | "room_broadcast" | "broadcast" | "role_publish" | "shared_publish" | "bus_local" | "bus_out" | "bus_in" | "bus_in_rejected" | "room_add" | "room_remove" | "subscribe" | "unsubscribe" | "subscribe_denied" | "frame_error";
+
+/**
+ * Who caused a message.
+ */
+export type Origin = "client" | "server" | "manual" | "replay";
+
+/**
+ * How many connections of one role.
+ */
+export type RoleCount = { role: string, connections: number, };
+
+/**
+ * One problem with a payload, as the server's validators report it: `path` holds object keys
+ * (strings) and array indexes (numbers) from the root of the payload.
+ */
+export type ApiIssue = { path: Array<string | number>, message: string, };
+
+/**
+ * The body of every failed API call: a sentence for people, a stable code for code, and the
+ * schema issues when a payload was refused.
+ */
+export type ApiErrorBody = { error: string, 
+/**
+ * `unauthorized`, `forbidden`, `not_found`, `bad_request`, `validation`, `conflict`,
+ * `unavailable` or `internal`.
+ */
+code: string, issues: Array<ApiIssue>, };
+
+/**
+ * Where the UI is shown. The same UI runs in both; only saving an export differs.
+ */
+export type HostMode = "window" | "browser";
+
+export type HostInfo = { mode: HostMode, 
+/**
+ * The console's version.
+ */
+version: string, node_id: string, 
+/**
+ * Where applications connect: `ws://ADDR/`.
+ */
+app_url: string, 
+/**
+ * What the server runs: `demo`, a contract file's path, or `application`.
+ */
+source: string, 
+/**
+ * The capture file traffic is recorded into (`null` when recording is off).
+ */
+capture_path: string | null, };
+
+/**
+ * One server node, from the cluster's presence registry (a single node without a cluster).
+ */
+export type NodeRow = { id: string, connections: number, rooms: number, 
+/**
+ * Whether the node refreshed its presence record recently.
+ */
+alive: boolean, 
+/**
+ * Whether this is the node the console runs on.
+ */
+local: boolean, };
+
+export type TopicRow = { 
+/**
+ * `null` for a shared topic (the bus).
+ */
+role: string | null, topic: string, subscribers: number, 
+/**
+ * In-process bus listeners (shared topics only).
+ */
+listeners: number, };
+
+/**
+ * Totals since the server started.
+ */
+export type ServerCounters = { connections_total: number, refused_upgrades: number, slow_consumers: number, reaped: number, frame_errors: number, handler_panics: number, listener_faults: number, };
+
+/**
+ * The recorder's status row.
+ */
+export type RecorderStatus = { 
+/**
+ * False when the console runs without a capture file.
+ */
+active: boolean, path: string | null, rows_written: number, 
+/**
+ * Events dropped because the recorder's queue was full.
+ */
+dropped: number, write_errors: number, rows_lost: number, queue_depth: number, file_bytes: number, last_error: string | null, };
+
+/**
+ * Messages in one second, by category. Categories group tap kinds:
+ * requests = `request_in`; responses = `response_out`; errors = `error_out`, `frame_error`,
+ * `server_reply_error`, `bus_in_rejected`, `subscribe_denied`, `auth_refused`; pushes = `emit`,
+ * `to_conn`, `to_user`, `server_request`, `server_reply`; broadcasts = `room_broadcast`,
+ * `broadcast`; publishes = `role_publish`, `shared_publish`, `bus_local`, `bus_out`, `bus_in`;
+ * membership = `room_add`, `room_remove`, `subscribe`, `unsubscribe`; lifecycle = `connect`,
+ * `disconnect`, `heartbeat_reap`, `slow_consumer`.
+ */
+export type RateSample = { 
+/**
+ * The second, as Unix seconds.
+ */
+t: number, requests: number, responses: number, errors: number, pushes: number, broadcasts: number, publishes: number, membership: number, lifecycle: number, };
+
+/**
+ * The console's own live pipeline: what it could not keep up with.
+ */
+export type LiveStatus = { 
+/**
+ * Tapped events the live view dropped because its queue was full.
+ */
+dropped: number, 
+/**
+ * Console clients connected to the live stream.
+ */
+clients: number, };
+
+export type Overview = { nodes: Array<NodeRow>, 
+/**
+ * `memory` (one node) or `redis`.
+ */
+transport: string, 
+/**
+ * The cluster could not be asked (the local node is shown alone).
+ */
+cluster_error: string | null, connections: number, roles: Array<RoleCount>, rooms: number, topics: Array<TopicRow>, counters: ServerCounters, recorder: RecorderStatus, live: LiveStatus, 
+/**
+ * Up to the last ten minutes, oldest first, one sample per second.
+ */
+rates: Array<RateSample>, };
+
+export type RoomRow = { name: string, size: number, 
+/**
+ * Members per role, largest first.
+ */
+roles: Array<RoleCount>, };
+
+export type RoomList = { 
+/**
+ * Rooms whose name contains the query, by name.
+ */
+rooms: Array<RoomRow>, 
+/**
+ * All rooms on the node, whatever the query.
+ */
+total: number, };
+
+/**
+ * A connection as a member of something.
+ */
+export type MemberRow = { id: string, role: string, user: string, };
+
+export type RoomDetail = { name: string, size: number, 
+/**
+ * Members, by role then id; at most `limit` of them.
+ */
+members: Array<MemberRow>, truncated: boolean, };
+
+/**
+ * Body of `POST /api/rooms/{room}/members`.
+ */
+export type MemberChange = { conn: string, };
+
+/**
+ * What a membership change did: `false` when the connection already was (or was not) a member.
+ */
+export type MemberChangeResult = { changed: boolean, };
+
+/**
+ * A connection node of the graph, with the rooms it belongs to (its edges).
+ */
+export type GraphConn = { id: string, role: string, user: string, rooms: Array<string>, };
+
+/**
+ * Members of one room with one role, drawn as one node when there are too many connections
+ * to draw each.
+ */
+export type GraphGroup = { room: string, role: string, count: number, };
+
+/**
+ * The membership graph. Up to [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT)
+ * room members it lists every connection (`conns`); past it, it switches to `groups` so the
+ * graph stays readable and fast at ten thousand connections.
+ */
+export type MembershipGraph = { rooms: Array<RoomRow>, grouped: boolean, conns: Array<GraphConn>, groups: Array<GraphGroup>, };
+
+/**
+ * One connection as the list shows it.
+ */
+export type ConnRow = { id: string, role: string, user: string, node: string, 
+/**
+ * `client` for ordinary connections, `replay` for the replayer's.
+ */
+origin: string, connected_at_us: number, last_pong_us: number | null, missed_pongs: number, rooms: Array<string>, topics: Array<string>, msgs_in: number, msgs_out: number, bytes_in: number, bytes_out: number, queue_depth: number, };
+
+/**
+ * Query of `GET /api/connections`.
+ */
+export type ConnQuery = { 
+/**
+ * Only this role.
+ */
+role: string | null, 
+/**
+ * Text that the id, user, or one of the rooms or topics contains.
+ */
+q: string | null, offset: number | null, 
+/**
+ * At most 1000; default 200.
+ */
+limit: number | null, };
+
+/**
+ * A window of the connection list, ordered by role then connection time.
+ */
+export type ConnPage = { 
+/**
+ * Connections matching the query.
+ */
+total: number, offset: number, rows: Array<ConnRow>, 
+/**
+ * All connections per role, whatever the query.
+ */
+roles: Array<RoleCount>, };
+
+/**
+ * One connection in depth.
+ */
+export type ConnDetail = { info: ConnRow, 
+/**
+ * Upgrade query parameters, secrets masked.
+ */
+params: { [key in string]: string }, 
+/**
+ * The server-side context from `authenticate`, secrets masked.
+ */
+ctx: unknown, 
+/**
+ * The client-visible state last sent in `env`, secrets masked.
+ */
+env: unknown, 
+/**
+ * Its most recent recorded traffic, oldest first.
+ */
+recent: Array<TrafficRow>, };
+
+/**
+ * Body of `POST /api/connections/{id}/disconnect`.
+ */
+export type DisconnectRequest = { 
+/**
+ * Sent with close code 4000. Default: "closed from the console".
+ */
+reason: string | null, };
+
+export type MessageKind = "request" | "event" | "topic";
+
+export type Direction = "client_to_server" | "server_to_client";
+
+/**
+ * One message of the contract.
+ */
+export type MessageView = { name: string, kind: MessageKind, direction: Direction, description: string | null, 
+/**
+ * The payload's schema (a request's input).
+ */
+schema: unknown, 
+/**
+ * A request's output schema.
+ */
+output: unknown, 
+/**
+ * A value valid against `schema`: where the push editor starts.
+ */
+sample: unknown, };
+
+export type RoleView = { role: string, requests: Array<MessageView>, 
+/**
+ * Events and topics only this role receives.
+ */
+events: Array<MessageView>, };
+
+export type ContractView = { 
+/**
+ * Shared events (room and server-wide broadcasts) and shared topics (the bus).
+ */
+shared: Array<MessageView>, roles: Array<RoleView>, 
+/**
+ * The contract as a contract file would hold it.
+ */
+spec: unknown, };
+
+/**
+ * One message or change. Recorded rows carry their `seq` in the capture file; live rows have
+ * none yet (`null`).
+ */
+export type TrafficRow = { seq: number | null, at_us: number, kind: TapKind, 
+/**
+ * Request, event or topic name.
+ */
+name: string | null, conn: string | null, role: string | null, user: string | null, rooms: Array<string>, topic: string | null, 
+/**
+ * The payload JSON as it went on the wire.
+ */
+payload: unknown, 
+/**
+ * A payload that is not JSON (the start of a frame that could not be parsed).
+ */
+payload_text: string | null, size: number, recipients: number | null, origin: Origin, 
+/**
+ * Close codes, durations, error codes, filters.
+ */
+meta: unknown, };
+
+/**
+ * A selection of traffic. Empty lists and `null` do not restrict; a list matches any of its
+ * values; every given field must match. The same filter drives the live tail, the history
+ * and exports, so what is shown is what gets exported.
+ */
+export type TrafficFilter = { 
+/**
+ * At or after (microseconds since the Unix epoch).
+ */
+since_us: number | null, 
+/**
+ * Strictly before.
+ */
+until_us: number | null, kinds: Array<TapKind>, names: Array<string>, roles: Array<string>, rooms: Array<string>, topics: Array<string>, conns: Array<string>, users: Array<string>, origins: Array<Origin>, 
+/**
+ * Text the payload contains, ignoring ASCII case.
+ */
+text: string | null, };
+
+/**
+ * Where a history page starts.
+ */
+export type TrafficCursor = { "at": "start" } | { "at": "end" } | { "at": "after", seq: number, } | { "at": "before", seq: number, };
+
+/**
+ * Body of `POST /api/traffic/query`.
+ */
+export type TrafficQuery = { filter: TrafficFilter, cursor: TrafficCursor, 
+/**
+ * 1 to 5000.
+ */
+limit: number, };
+
+/**
+ * Rows in ascending `seq` order, whichever way they were fetched.
+ */
+export type TrafficPage = { rows: Array<TrafficRow>, has_older: boolean, has_newer: boolean, };
+
+/**
+ * Who a manual push goes to.
+ */
+export type PushTarget = { "kind": "conn", id: string, } | { "kind": "user", user: string, } | { "kind": "rooms", rooms: Array<string>, except: string | null, } | { "kind": "role_topic", role: string, } | { "kind": "shared_topic" } | { "kind": "everyone" };
+
+export type PushRequest = { target: PushTarget, 
+/**
+ * The event's name, or the topic's for the topic targets.
+ */
+name: string, payload: unknown, };
+
+/**
+ * One manual push and what came of it.
+ */
+export type PushRecord = { id: number, at_us: number, request: PushRequest, 
+/**
+ * Connections that received it (`null` when it failed).
+ */
+delivered: number | null, error: string | null, };
+
+/**
+ * Newest first, at most the last 200 pushes of this run.
+ */
+export type PushHistory = { pushes: Array<PushRecord>, };
+
+export type ExportFormatName = "jsonl" | "csv" | "har" | "sqlite";
+
+/**
+ * Which secrets to mask.
+ */
+export type RedactionOptions = { 
+/**
+ * Mask values under keys that look secret (token, password, secret, cookie, api key...).
+ */
+default_keys: boolean, 
+/**
+ * More keys to mask, matched whole.
+ */
+keys: Array<string>, 
+/**
+ * JSON paths to mask, such as `$.auth.token` or `$.items[*].card`.
+ */
+paths: Array<string>, };
+
+export type SaveMode = "download" | "native";
+
+export type ExportRequest = { filter: TrafficFilter, format: ExportFormatName, redaction: RedactionOptions, save: SaveMode, };
+
+export type ExportResult = { 
+/**
+ * For `GET /api/exports/{id}` (downloads only).
+ */
+id: string | null, file_name: string, rows: number, bytes: number, 
+/**
+ * Where the native dialog saved it.
+ */
+saved_to: string | null, 
+/**
+ * The user closed the save dialog without choosing a file.
+ */
+cancelled: boolean, };
+
+/**
+ * What a replay re-creates.
+ */
+export type ReplayKind = "clients" | "pushes";
+
+/**
+ * Which recorded rows to replay. Every field is optional: `{}` is the whole capture.
+ */
+export type ReplaySelection = { session: number | null, since_us: number | null, until_us: number | null, conns: Array<string>, seqs: number[], };
+
+/**
+ * `POST /api/replay`.
+ */
+export type ReplayRequest = { selection: ReplaySelection, mode: ReplayKind, 
+/**
+ * `embedded` (this console's server) or a `ws://` URL (client replay only).
+ */
+target: string, 
+/**
+ * 1 = recorded timing, 2 = twice as fast, 0 = no waiting.
+ */
+speed: number, 
+/**
+ * JSON paths left out of comparisons (`$..ts`, `$.d.id`).
+ */
+ignore: Array<string>, };
+
+/**
+ * Where a replay stands. `failed`: it could not start (the error says why).
+ */
+export type ReplayState = "ready" | "running" | "paused" | "stopped" | "finished" | "failed";
+
+/**
+ * How a replayed message compares with the recorded one.
+ */
+export type ReplayStatusKind = "same" | "differs" | "missing" | "extra" | "skipped";
+
+/**
+ * One place where the recorded and the replayed frame disagree.
+ */
+export type ReplayDiff = { 
+/**
+ * JSON path from the frame's root (`$.d.text`).
+ */
+path: string, recorded: unknown, replayed: unknown, };
+
+/**
+ * One compared message.
+ */
+export type ReplayMessage = { 
+/**
+ * `reply`, `push` or `fired`.
+ */
+stream: string, index: number, name: string, status: ReplayStatusKind, recorded_seq: number | null, recorded: unknown, replayed: unknown, diffs: Array<ReplayDiff>, note: string | null, };
+
+/**
+ * One recorded connection and what its replay did.
+ */
+export type ReplayConnection = { session_id: number, conn: string, role: string, user: string | null, 
+/**
+ * Why the connection could not be opened, if it could not.
+ */
+error: string | null, notes: Array<string>, messages: Array<ReplayMessage>, };
+
+/**
+ * Counts of each status over every message.
+ */
+export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, 
+/**
+ * `differs + missing + extra`.
+ */
+differences: number, };
+
+/**
+ * A finished (or stopped) replay's report.
+ */
+export type ReplayResult = { 
+/**
+ * The URL (or `embedded server <node>`) replayed against.
+ */
+target: string, started_us: number, finished_us: number, summary: ReplaySummary, 
+/**
+ * Rows of the selection that could not be replayed.
+ */
+skipped_rows: number, connections: Array<ReplayConnection>, 
+/**
+ * Push replay: one entry per recorded push.
+ */
+pushes: Array<ReplayMessage>, };
+
+/**
+ * `GET /api/replay`: the current or last replay (`id: null` before the first one).
+ */
+export type ReplayStatus = { id: string | null, state: ReplayState, sent: number, total: number, diffs: number, request: ReplayRequest | null, error: string | null, report: ReplayResult | null, };
+
+/**
+ * `POST /api/replay`'s answer.
+ */
+export type ReplayStarted = { id: string, };
+
+/**
+ * A capture session a replay can pick.
+ */
+export type ReplaySession = { id: number, started_us: number, node_id: string, imported_from: string | null, 
+/**
+ * The session this console is recording now.
+ */
+current: boolean, };
+
+/**
+ * `GET /api/replay/sessions`, newest first.
+ */
+export type ReplaySessions = { sessions: Array<ReplaySession>, };
+
+/**
+ * A change to who is connected and who is where.
+ */
+export type Change = { "type": "connect", conn: MemberRow, } | { "type": "disconnect", conn: MemberRow, } | { "type": "join", room: string, conn: MemberRow, } | { "type": "leave", room: string, conn: MemberRow, } | { "type": "subscribe", topic: string, conn: MemberRow, } | { "type": "unsubscribe", topic: string, conn: MemberRow, };
+
+/**
+ * Counts as of the end of the batch.
+ */
+export type LiveSummary = { connections: number, roles: Array<RoleCount>, rooms: number, topics: number, counters: ServerCounters, recorder: RecorderStatus, live: LiveStatus, };
+
+/**
+ * Everything that happened in one window (about 250 ms), sent as one message.
+ */
+export type LiveBatch = { 
+/**
+ * Increases by one per batch; a gap means this client missed batches (and should reload
+ * its snapshots).
+ */
+seq: number, at_us: number, summary: LiveSummary, 
+/**
+ * Seconds completed since the previous batch.
+ */
+rates: Array<RateSample>, changes: Array<Change>, 
+/**
+ * Rows matching this client's tail filter; empty unless it asked for a tail.
+ */
+traffic: Array<TrafficRow>, 
+/**
+ * Matching rows left out of this batch because it was full.
+ */
+traffic_skipped: number, 
+/**
+ * The console fell behind (events dropped, or this client skipped batches): membership
+ * in `changes` is incomplete, so reload the snapshots.
+ */
+resync: boolean, };
+
+/**
+ * What a console client sends on the live stream.
+ */
+export type LiveCommand = { "type": "tail", filter: TrafficFilter, } | { "type": "untail" };

@@ -1,0 +1,141 @@
+// 3 Connections: every connection grouped by role (filter chips, ordered by role), searchable,
+// in a virtualised list that fetches only the rows in view and refreshes them every 2 s.
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+import type { ConnPage, ConnRow, RoleCount } from '../../api/generated/api';
+import { query } from '../../api/client';
+import { useConsole } from '../../app/context';
+import { navigate } from '../../app/router';
+import { Card, Empty, ErrorBox, Panel, RoleBadge, roleColor } from '../../components/common';
+import { VirtualList } from '../../components/VirtualList';
+import { ago, bytes, count } from '../../state/format';
+import { ConnectionDetail } from './ConnectionDetail';
+
+const PAGE = 200;
+const ROW = 32;
+
+export function ConnectionsPanel({ params }: { params: Record<string, string> }) {
+  const c = useConsole();
+  const role = params.role ?? '';
+  const selected = params.id ?? null;
+  const [q, setQ] = useState(params.q ?? '');
+  const [total, setTotal] = useState(0);
+  const [roles, setRoles] = useState<RoleCount[]>([]);
+  const [rows, setRows] = useState<Map<number, ConnRow>>(new Map());
+  const [error, setError] = useState<unknown>(null);
+  const [loaded, setLoaded] = useState(false);
+  const range = useRef<[number, number]>([0, 50]);
+
+  const fetchWindow = async () => {
+    const [start, end] = range.current;
+    const offset = Math.max(0, Math.floor(start / PAGE) * PAGE);
+    const limit = Math.min(1000, Math.ceil((end - offset) / PAGE) * PAGE || PAGE);
+    try {
+      const page = await c.api.get<ConnPage>(`/api/connections${query({ role, q, offset, limit })}`);
+      setTotal(page.total);
+      setRoles(page.roles);
+      setRows((old) => {
+        const next = new Map(old.size > 5000 ? [] : old);
+        page.rows.forEach((r, i) => next.set(page.offset + i, r));
+        return next;
+      });
+      setError(null);
+      setLoaded(true);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  useEffect(() => {
+    setRows(new Map());
+    range.current = [0, 50];
+    fetchWindow();
+    const t = setInterval(() => {
+      if (document.visibilityState !== 'hidden') fetchWindow();
+    }, 2000);
+    return () => clearInterval(t);
+  }, [role, q]);
+
+  const setRole = (r: string) => navigate('connections', { role: r, q, id: selected ?? undefined });
+  const all = roles.reduce((n, r) => n + r.connections, 0);
+
+  return (
+    <Panel title="Connections" testId="panel-connections">
+      <div class={`conn-layout ${selected ? 'with-drawer' : ''}`}>
+        <Card className="conn-list">
+          <div class="row wrap">
+            <div class="chips" data-testid="role-chips">
+              <button type="button" class={`chip btn ${role === '' ? 'on' : ''}`} onClick={() => setRole('')}>
+                all <b>{count(all)}</b>
+              </button>
+              {roles.map((r) => (
+                <button
+                  type="button"
+                  key={r.role}
+                  class={`chip btn ${role === r.role ? 'on' : ''}`}
+                  style={{ borderColor: roleColor(r.role) }}
+                  onClick={() => setRole(r.role)}
+                >
+                  {r.role} <b>{count(r.connections)}</b>
+                </button>
+              ))}
+            </div>
+            <input
+              class="grow"
+              placeholder="Search id, user, room or topic"
+              value={q}
+              onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+              data-testid="conn-search"
+            />
+          </div>
+          <ErrorBox error={error} onRetry={fetchWindow} />
+          <div class="thead conn-grid">
+            <span>role</span><span>id</span><span>user</span><span>rooms</span><span>topics</span>
+            <span>connected</span><span>last pong</span><span class="num">in</span><span class="num">out</span><span class="num">queue</span>
+          </div>
+          {loaded && total === 0 ? (
+            <Empty title={q || role ? 'No connection matches' : 'No connections'}>
+              {q || role ? 'Clear the search or pick another role.' : 'Clients connect to the app endpoint shown in the status bar.'}
+            </Empty>
+          ) : (
+            <VirtualList
+              count={total}
+              rowHeight={ROW}
+              testId="conn-rows"
+              onRange={(s, e) => {
+                const [ps, pe] = range.current;
+                range.current = [s, e];
+                const missing = rows.get(s) === undefined || rows.get(Math.max(s, e - 1)) === undefined;
+                if (missing || Math.abs(s - ps) > PAGE || Math.abs(e - pe) > PAGE) fetchWindow();
+              }}
+              renderRow={(i) => {
+                const r = rows.get(i);
+                if (!r) return <div class="conn-grid row-loading">…</div>;
+                return (
+                  <div
+                    class={`conn-grid trow ${r.id === selected ? 'active' : ''}`}
+                    style={{ borderLeft: `3px solid ${roleColor(r.role)}` }}
+                    onClick={() => navigate('connections', { role, q, id: r.id })}
+                    data-conn={r.id}
+                  >
+                    <span><RoleBadge role={r.role} /></span>
+                    <span class="mono ellipsis">{r.id}</span>
+                    <span class="ellipsis">{r.user}</span>
+                    <span class="ellipsis">{r.rooms.join(', ')}</span>
+                    <span class="ellipsis">{r.topics.join(', ')}</span>
+                    <span>{ago(r.connected_at_us)}</span>
+                    <span>{ago(r.last_pong_us)}</span>
+                    <span class="num" title={bytes(r.bytes_in)}>{count(r.msgs_in)}</span>
+                    <span class="num" title={bytes(r.bytes_out)}>{count(r.msgs_out)}</span>
+                    <span class={`num ${r.queue_depth > 100 ? 'warn' : ''}`}>{count(r.queue_depth)}</span>
+                  </div>
+                );
+              }}
+            />
+          )}
+        </Card>
+        {selected && <ConnectionDetail id={selected} onClose={() => navigate('connections', { role, q })} />}
+      </div>
+    </Panel>
+  );
+}

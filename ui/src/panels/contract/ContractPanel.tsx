@@ -1,0 +1,101 @@
+// 4 Contract: shared and per-role messages by direction, each with its kind, description,
+// JSON Schema and a valid sample.
+import { useState } from 'preact/hooks';
+
+import type { ContractView, MessageView } from '../../api/generated/api';
+import { useConsole } from '../../app/context';
+import { useLoad } from '../../app/hooks';
+import { navigate } from '../../app/router';
+import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common';
+import { JsonView } from '../../components/JsonView';
+
+function Message({ m, role }: { m: MessageView; role: string | null }) {
+  const [open, setOpen] = useState(false);
+  const pushParams = (): Record<string, string> | null => {
+    if (m.kind === 'request') return null;
+    if (m.kind === 'topic') return role ? { target: 'role_topic', role, name: m.name } : { target: 'shared_topic', name: m.name };
+    return role ? { target: 'conn', name: m.name } : { target: 'everyone', name: m.name };
+  };
+  const push = pushParams();
+  return (
+    <div class={`message ${open ? 'open' : ''}`} data-testid={`msg-${role ?? 'shared'}-${m.name}`}>
+      <div class="message-head" onClick={() => setOpen(!open)}>
+        <span class={`badge kind-${m.kind}`}>{m.kind}</span>
+        <span class="mono name">{m.name}</span>
+        <span class="muted grow">{m.description ?? ''}</span>
+        {push && (
+          <button class="btn small" type="button" onClick={(e) => { e.stopPropagation(); navigate('push', push); }}>
+            Push…
+          </button>
+        )}
+        <span class="caret">{open ? '▾' : '▸'}</span>
+      </div>
+      {open && (
+        <div class="message-body grid2">
+          <div>
+            <h4>{m.kind === 'request' ? 'Input schema' : 'Payload schema'}</h4>
+            <JsonView value={m.schema} />
+            {m.output !== null && m.output !== undefined && (
+              <>
+                <h4>Output schema</h4>
+                <JsonView value={m.output} />
+              </>
+            )}
+          </div>
+          <div>
+            <h4>Sample</h4>
+            <JsonView value={m.sample} />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Section({ title, items, role }: { title: string; items: MessageView[]; role: string | null }) {
+  if (items.length === 0) return null;
+  return (
+    <div class="contract-section">
+      <h3>{title}</h3>
+      {items.map((m) => <Message key={m.name} m={m} role={role} />)}
+    </div>
+  );
+}
+
+export function ContractPanel() {
+  const c = useConsole();
+  const { data, error, reload } = useLoad(() => c.api.get<ContractView>('/api/contract'), []);
+  const [q, setQ] = useState('');
+  const match = (m: MessageView) =>
+    !q || m.name.toLowerCase().includes(q.toLowerCase()) || (m.description ?? '').toLowerCase().includes(q.toLowerCase());
+  return (
+    <Panel
+      title="Contract"
+      testId="panel-contract"
+      actions={<input placeholder="Filter messages" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />}
+    >
+      <ErrorBox error={error} onRetry={reload} />
+      {data && (
+        <>
+          <Card title="Shared (every role)">
+            {data.shared.length === 0 ? (
+              <Empty title="Nothing shared">Shared events can be broadcast to mixed-role rooms; shared topics form the bus.</Empty>
+            ) : (
+              <Section title="Server → client" items={data.shared.filter(match)} role={null} />
+            )}
+          </Card>
+          {data.roles.map((r) => (
+            <Card key={r.role} title={`Role ${r.role}`} actions={<RoleBadge role={r.role} />}>
+              <Section title="Client → server" items={r.requests.filter(match)} role={r.role} />
+              <Section title="Server → client" items={r.events.filter(match)} role={r.role} />
+              {r.requests.length === 0 && r.events.length === 0 && <div class="muted">This role declares nothing.</div>}
+            </Card>
+          ))}
+          <Card title="As a contract file">
+            <JsonView value={data.spec} maxHeight="400px" />
+          </Card>
+        </>
+      )}
+    </Panel>
+  );
+}

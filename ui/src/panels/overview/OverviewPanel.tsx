@@ -1,0 +1,166 @@
+// 1 Overview: nodes, connections per role, rooms, topics, message rates, the recorder.
+import { useEffect, useState } from 'preact/hooks';
+
+import type { Overview } from '../../api/generated/api';
+import { useConsole } from '../../app/context';
+import { usePoll } from '../../app/hooks';
+import { navigate } from '../../app/router';
+import { Card, Empty, ErrorBox, Panel, RoleBadge, Stat, roleColor } from '../../components/common';
+import { bytes, count } from '../../state/format';
+import { mergeRates, total } from '../../state/rates';
+import { useStore } from '../../state/store';
+import { RateChart } from './RateChart';
+
+const RANGES = [1, 5, 10];
+
+export function OverviewPanel() {
+  const c = useConsole();
+  const summary = useStore(c.summary);
+  const rates = useStore(c.rates);
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [minutes, setMinutes] = useState(5);
+
+  const load = () =>
+    c.api.get<Overview>('/api/overview').then(
+      (o) => {
+        setOverview(o);
+        setError(null);
+        c.rates.set(mergeRates(o.rates, c.rates.get()));
+      },
+      setError,
+    );
+  usePoll(load, 5000);
+  const resyncs = useStore(c.resyncs);
+  useEffect(() => {
+    if (resyncs) load();
+  }, [resyncs]);
+
+  const connections = summary?.connections ?? overview?.connections ?? 0;
+  const roles = summary?.roles ?? overview?.roles ?? [];
+  const recorder = summary?.recorder ?? overview?.recorder;
+  const counters = summary?.counters ?? overview?.counters;
+  const lastRate = rates.length ? total(rates[rates.length - 1]) : 0;
+
+  return (
+    <Panel title="Overview" testId="panel-overview">
+      <ErrorBox error={error} onRetry={load} />
+      <div class="stats">
+        <Stat label="connections" value={count(connections)} testId="stat-connections" />
+        <Stat label="rooms" value={count(summary?.rooms ?? overview?.rooms ?? 0)} testId="stat-rooms" />
+        <Stat label="topics" value={count(summary?.topics ?? overview?.topics.length ?? 0)} />
+        <Stat label="nodes" value={count(overview?.nodes.length ?? 1)} hint={overview?.transport} />
+        <Stat label="messages / s" value={count(lastRate)} testId="stat-rate" />
+      </div>
+
+      <Card
+        title="Messages per second"
+        actions={RANGES.map((m) => (
+          <button key={m} type="button" class={`btn small ${m === minutes ? 'on' : ''}`} onClick={() => setMinutes(m)}>
+            {m} min
+          </button>
+        ))}
+      >
+        <RateChart samples={rates} minutes={minutes} />
+        {rates.length === 0 && <div class="muted">The chart fills in as seconds pass.</div>}
+      </Card>
+
+      <div class="grid2">
+        <Card title="Connections per role">
+          {roles.length === 0 ? (
+            <Empty title="No connections yet">
+              Connect a client to <code>{c.host.get()?.app_url ?? 'the app endpoint'}</code>, e.g.{' '}
+              <code>?role=user&amp;name=alice</code>, or start the demo with <code>--simulate 20</code>.
+            </Empty>
+          ) : (
+            <div class="bars" data-testid="roles">
+              {roles.map((r) => (
+                <a class="bar-row" key={r.role} href={`#/connections?role=${encodeURIComponent(r.role)}`}>
+                  <RoleBadge role={r.role} />
+                  <div class="bar">
+                    <div
+                      class="bar-fill"
+                      style={{ width: `${(100 * r.connections) / Math.max(1, connections)}%`, background: roleColor(r.role) }}
+                    />
+                  </div>
+                  <span class="num">{count(r.connections)}</span>
+                </a>
+              ))}
+            </div>
+          )}
+        </Card>
+
+        <Card title="Recorder">
+          {!recorder || !recorder.active ? (
+            <Empty title="Not recording">Start switchboard with <code>--db FILE</code> to record traffic.</Empty>
+          ) : (
+            <table class="kv" data-testid="recorder">
+              <tbody>
+                <tr><th>file</th><td class="mono">{recorder.path}</td></tr>
+                <tr><th>rows written</th><td data-testid="recorder-rows">{count(recorder.rows_written)}</td></tr>
+                <tr><th>file size</th><td>{bytes(recorder.file_bytes)}</td></tr>
+                <tr><th>queued</th><td>{count(recorder.queue_depth)}</td></tr>
+                <tr class={recorder.dropped ? 'warn' : ''}><th>dropped</th><td>{count(recorder.dropped)}</td></tr>
+                <tr class={recorder.write_errors ? 'warn' : ''}><th>write errors</th><td>{count(recorder.write_errors)} ({count(recorder.rows_lost)} rows lost)</td></tr>
+                {recorder.last_error && <tr class="warn"><th>last error</th><td>{recorder.last_error}</td></tr>}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
+
+      <div class="grid2">
+        <Card title="Nodes">
+          {overview?.cluster_error && <ErrorBox error={`cluster: ${overview.cluster_error}`} />}
+          <table class="table" data-testid="nodes">
+            <thead><tr><th>node</th><th class="num">connections</th><th class="num">rooms</th><th>state</th></tr></thead>
+            <tbody>
+              {(overview?.nodes ?? []).map((n) => (
+                <tr key={n.id}>
+                  <td class="mono">{n.id}{n.local && <span class="badge">this node</span>}</td>
+                  <td class="num">{count(n.local ? connections : n.connections)}</td>
+                  <td class="num">{count(n.rooms)}</td>
+                  <td>{n.alive ? <span class="ok">alive</span> : <span class="warn">stale</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+
+        <Card title="Topics">
+          {overview && overview.topics.length === 0 ? (
+            <Empty title="No subscriptions">Topics appear here once a client subscribes (a <code>sub</code> frame).</Empty>
+          ) : (
+            <table class="table" data-testid="topics">
+              <thead><tr><th>topic</th><th>scope</th><th class="num">subscribers</th><th class="num">bus listeners</th></tr></thead>
+              <tbody>
+                {(overview?.topics ?? []).map((t) => (
+                  <tr key={`${t.role}/${t.topic}`} class="link" onClick={() => navigate('traffic', { topic: t.topic })}>
+                    <td class="mono">{t.topic}</td>
+                    <td>{t.role ? <RoleBadge role={t.role} /> : <span class="badge">shared (bus)</span>}</td>
+                    <td class="num">{count(t.subscribers)}</td>
+                    <td class="num">{count(t.listeners)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
+
+      {counters && (
+        <Card title="Since start">
+          <div class="stats small">
+            <Stat label="connections accepted" value={count(counters.connections_total)} />
+            <Stat label="upgrades refused" value={count(counters.refused_upgrades)} />
+            <Stat label="slow consumers closed" value={count(counters.slow_consumers)} />
+            <Stat label="heartbeat reaped" value={count(counters.reaped)} />
+            <Stat label="bad frames" value={count(counters.frame_errors)} />
+            <Stat label="handler panics" value={count(counters.handler_panics)} />
+            <Stat label="listener faults" value={count(counters.listener_faults)} />
+          </div>
+        </Card>
+      )}
+    </Panel>
+  );
+}

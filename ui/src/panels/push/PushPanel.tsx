@@ -1,0 +1,306 @@
+// 6 Push: fire an event or publish by hand to a connection, a user, rooms (minus one
+// connection), a role topic, a shared topic, or everyone. The payload editor starts from a
+// schema-valid sample and checks the schema as you type; the backend checks again, sends it as
+// `manual`, and says how many connections received it. Past pushes can be resent.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+
+import type { ConnDetail, ContractView, MessageView, PushHistory, PushRecord, PushRequest, PushTarget, RoomList } from '../../api/generated/api';
+import { ApiError } from '../../api/client';
+import { useConsole } from '../../app/context';
+import { useLoad, usePoll } from '../../app/hooks';
+import { Card, Empty, ErrorBox, Panel } from '../../components/common';
+import { pretty } from '../../components/JsonView';
+import { clock, count } from '../../state/format';
+import { checkPayload } from './schema';
+
+type Kind = PushTarget['kind'];
+const KINDS: { kind: Kind; label: string }[] = [
+  { kind: 'conn', label: 'Connection' },
+  { kind: 'user', label: 'User' },
+  { kind: 'rooms', label: 'Rooms' },
+  { kind: 'role_topic', label: 'Role topic' },
+  { kind: 'shared_topic', label: 'Shared topic (bus)' },
+  { kind: 'everyone', label: 'Everyone' },
+];
+
+/** The messages a target can carry, from the contract. */
+export function messagesFor(contract: ContractView, kind: Kind, role: string | null): MessageView[] {
+  const sharedEvents = contract.shared.filter((m) => m.kind === 'event');
+  switch (kind) {
+    case 'rooms':
+    case 'everyone':
+      return sharedEvents;
+    case 'shared_topic':
+      return contract.shared.filter((m) => m.kind === 'topic');
+    case 'role_topic':
+      return contract.roles.find((r) => r.role === role)?.events.filter((m) => m.kind === 'topic') ?? [];
+    case 'conn':
+    case 'user': {
+      const roles = role ? contract.roles.filter((r) => r.role === role) : contract.roles;
+      const seen = new Set<string>();
+      const out: MessageView[] = [];
+      for (const m of [...roles.flatMap((r) => r.events.filter((e) => e.kind === 'event')), ...sharedEvents]) {
+        if (!seen.has(m.name)) {
+          seen.add(m.name);
+          out.push(m);
+        }
+      }
+      return out;
+    }
+  }
+}
+
+function describeTarget(t: PushTarget): string {
+  switch (t.kind) {
+    case 'conn':
+      return `connection ${t.id}`;
+    case 'user':
+      return `user ${t.user}`;
+    case 'rooms':
+      return `rooms ${t.rooms.join(', ')}${t.except ? ` except ${t.except}` : ''}`;
+    case 'role_topic':
+      return `${t.role} topic`;
+    case 'shared_topic':
+      return 'shared topic';
+    case 'everyone':
+      return 'everyone';
+  }
+}
+
+export function PushPanel({ params }: { params: Record<string, string> }) {
+  const c = useConsole();
+  const contract = useLoad(() => c.api.get<ContractView>('/api/contract'), []);
+  const [kind, setKind] = useState<Kind>((params.target as Kind) || 'conn');
+  const [connId, setConnId] = useState(params.id ?? '');
+  const [user, setUser] = useState(params.user ?? '');
+  const [rooms, setRooms] = useState<string[]>(params.room ? params.room.split(',') : []);
+  const [except, setExcept] = useState('');
+  const [role, setRole] = useState(params.role ?? '');
+  const [name, setName] = useState(params.name ?? '');
+  const [text, setText] = useState(params.payload ? pretty(JSON.parse(params.payload)) : '');
+  const [connRole, setConnRole] = useState<string | null>(null);
+  const [roomList, setRoomList] = useState<string[]>([]);
+  const [result, setResult] = useState<PushRecord | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [sending, setSending] = useState(false);
+  const [history, setHistory] = useState<PushRecord[]>([]);
+
+  usePoll(() => c.api.get<RoomList>('/api/rooms').then((l) => setRoomList(l.rooms.map((r) => r.name)), () => {}), 5000);
+  const loadHistory = () => c.api.get<PushHistory>('/api/push/history').then((h) => setHistory(h.pushes), () => {});
+  usePoll(loadHistory, 5000);
+
+  useEffect(() => {
+    if (kind !== 'conn' || !connId.trim()) {
+      setConnRole(null);
+      return;
+    }
+    const t = setTimeout(() => {
+      c.api.get<ConnDetail>(`/api/connections/${encodeURIComponent(connId.trim())}`).then(
+        (d) => setConnRole(d.info.role),
+        () => setConnRole(null),
+      );
+    }, 250);
+    return () => clearTimeout(t);
+  }, [kind, connId]);
+
+  const roles = contract.data?.roles.map((r) => r.role) ?? [];
+  useEffect(() => {
+    if (!role && roles.length) setRole(roles[0]);
+  }, [roles.join(',')]);
+
+  const options = useMemo(
+    () => (contract.data ? messagesFor(contract.data, kind, kind === 'role_topic' ? role : connRole) : []),
+    [contract.data, kind, role, connRole],
+  );
+  const message = options.find((m) => m.name === name) ?? null;
+
+  // Pick a message the target can carry, and start its payload from the sample.
+  useEffect(() => {
+    if (!contract.data) return;
+    if (!options.some((m) => m.name === name)) {
+      const first = options[0];
+      setName(first?.name ?? '');
+      setText(first ? pretty(first.sample) : '');
+    }
+  }, [options]);
+  const pick = (n: string) => {
+    setName(n);
+    const m = options.find((o) => o.name === n);
+    if (m) setText(pretty(m.sample));
+  };
+
+  const check = useMemo(() => (message ? checkPayload(text, message.schema) : null), [text, message]);
+
+  const target = (): PushTarget => {
+    switch (kind) {
+      case 'conn':
+        return { kind, id: connId.trim() };
+      case 'user':
+        return { kind, user: user.trim() };
+      case 'rooms':
+        return { kind, rooms, except: except.trim() || null };
+      case 'role_topic':
+        return { kind, role };
+      case 'shared_topic':
+        return { kind };
+      case 'everyone':
+        return { kind };
+    }
+  };
+  const targetReady =
+    (kind === 'conn' && connId.trim()) || (kind === 'user' && user.trim()) || (kind === 'rooms' && rooms.length > 0) || kind === 'role_topic' || kind === 'shared_topic' || kind === 'everyone';
+
+  const send = async (req: PushRequest) => {
+    setSending(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await c.api.post<PushRecord>('/api/push', req));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSending(false);
+      loadHistory();
+    }
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!check?.ok || !message) return;
+    send({ target: target(), name, payload: check.value });
+  };
+  const edit = (r: PushRecord) => {
+    const t = r.request.target;
+    setKind(t.kind);
+    if (t.kind === 'conn') setConnId(t.id);
+    if (t.kind === 'user') setUser(t.user);
+    if (t.kind === 'rooms') {
+      setRooms(t.rooms);
+      setExcept(t.except ?? '');
+    }
+    if (t.kind === 'role_topic') setRole(t.role);
+    setName(r.request.name);
+    setText(pretty(r.request.payload));
+  };
+
+  return (
+    <Panel title="Push" testId="panel-push">
+      <ErrorBox error={contract.error} onRetry={contract.reload} />
+      <div class="grid2 push-layout">
+        <Card title="Fire by hand">
+          <form onSubmit={submit} class="form">
+            <label>Target</label>
+            <div class="seg wrap" data-testid="push-kinds">
+              {KINDS.map((k) => (
+                <button type="button" key={k.kind} class={kind === k.kind ? 'on' : ''} onClick={() => setKind(k.kind)} data-testid={`push-kind-${k.kind}`}>
+                  {k.label}
+                </button>
+              ))}
+            </div>
+            {kind === 'conn' && (
+              <>
+                <label>Connection id</label>
+                <input value={connId} onInput={(e) => setConnId((e.target as HTMLInputElement).value)} placeholder="e.g. 1a2b3c-7 (copy it from Connections)" data-testid="push-conn" />
+                {connRole && <div class="muted">role {connRole}: its events and the shared events</div>}
+              </>
+            )}
+            {kind === 'user' && (
+              <>
+                <label>User</label>
+                <input value={user} onInput={(e) => setUser((e.target as HTMLInputElement).value)} placeholder="every session of this user" data-testid="push-user" />
+              </>
+            )}
+            {kind === 'rooms' && (
+              <>
+                <label>Rooms</label>
+                {roomList.length === 0 ? (
+                  <div class="muted">No rooms right now.</div>
+                ) : (
+                  <div class="chips" data-testid="push-rooms">
+                    {[...new Set([...roomList, ...rooms])].map((r) => (
+                      <label key={r} class={`chip ${rooms.includes(r) ? 'on' : ''}`}>
+                        <input type="checkbox" checked={rooms.includes(r)} onChange={() => setRooms(rooms.includes(r) ? rooms.filter((x) => x !== r) : [...rooms, r])} />
+                        {r}
+                      </label>
+                    ))}
+                  </div>
+                )}
+                <label>Except connection (optional)</label>
+                <input value={except} onInput={(e) => setExcept((e.target as HTMLInputElement).value)} placeholder="leave this connection out" />
+              </>
+            )}
+            {kind === 'role_topic' && (
+              <>
+                <label>Role</label>
+                <select value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value)}>
+                  {roles.map((r) => <option key={r} value={r}>{r}</option>)}
+                </select>
+              </>
+            )}
+            <label>{kind === 'role_topic' || kind === 'shared_topic' ? 'Topic' : 'Event'}</label>
+            {options.length === 0 ? (
+              <div class="muted">The contract has nothing this target can carry.</div>
+            ) : (
+              <select value={name} onChange={(e) => pick((e.target as HTMLSelectElement).value)} data-testid="push-name">
+                {options.map((m) => (
+                  <option key={m.name} value={m.name}>{m.name}{m.description ? ` — ${m.description}` : ''}</option>
+                ))}
+              </select>
+            )}
+            <label>
+              Payload{' '}
+              {message && (
+                <button type="button" class="btn small" onClick={() => setText(pretty(message.sample))}>Reset to sample</button>
+              )}
+            </label>
+            <textarea class="mono editor" rows={10} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} spellcheck={false} data-testid="push-payload" />
+            {check && !check.ok && (
+              <div class="error" data-testid="push-issues">
+                {check.parseError ?? 'Does not match the schema:'}
+                <ul>{check.issues.map((i) => <li key={i}>{i}</li>)}</ul>
+              </div>
+            )}
+            {check?.ok && <div class="ok">Matches the schema.</div>}
+            <div class="row">
+              <button class="btn primary" type="submit" disabled={!check?.ok || !targetReady || sending} data-testid="push-send">
+                {sending ? 'Sending…' : 'Send'}
+              </button>
+            </div>
+            {error instanceof ApiError && error.issues.length > 0 ? (
+              <div class="error">{error.message}<ul>{error.issues.map((i, n) => <li key={n}>{i.path.join('.')}: {i.message}</li>)}</ul></div>
+            ) : (
+              <ErrorBox error={error} />
+            )}
+            {result && (
+              <div class="result" data-testid="push-result" data-delivered={result.delivered ?? 0}>
+                Delivered to <b>{count(result.delivered ?? 0)}</b> connection{result.delivered === 1 ? '' : 's'}.
+              </div>
+            )}
+          </form>
+        </Card>
+        <Card title="History">
+          {history.length === 0 ? (
+            <Empty title="No pushes yet">Pushes you send appear here (recorded as origin manual); resend one with a click.</Empty>
+          ) : (
+            <table class="table" data-testid="push-history">
+              <thead><tr><th>time</th><th>target</th><th>name</th><th class="num">delivered</th><th /></tr></thead>
+              <tbody>
+                {history.map((h) => (
+                  <tr key={h.id}>
+                    <td class="mono">{clock(h.at_us)}</td>
+                    <td class="ellipsis">{describeTarget(h.request.target)}</td>
+                    <td class="mono">{h.request.name}</td>
+                    <td class="num">{h.error ? <span class="warn" title={h.error}>failed</span> : count(h.delivered ?? 0)}</td>
+                    <td class="actions">
+                      <button class="btn small" type="button" onClick={() => edit(h)}>Edit</button>
+                      <button class="btn small" type="button" onClick={() => send(h.request)}>Resend</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
+    </Panel>
+  );
+}

@@ -1,0 +1,293 @@
+// 8 Replay: run recorded traffic again and see what came back different. Client replay
+// re-creates the recorded connections as real WebSocket clients (against this console's server
+// or any ws:// URL) and compares every reply and push with the recording; push replay fires the
+// recorded pushes again at the embedded server's current connections. One replay at a time,
+// steered with pause/resume/stop; the report lists the differences side by side.
+import { useEffect, useState } from 'preact/hooks';
+
+import type {
+  ReplayConnection,
+  ReplayKind,
+  ReplayMessage,
+  ReplayRequest,
+  ReplaySessions,
+  ReplayStarted,
+  ReplayStatus,
+} from '../../api/generated/api';
+import { useConsole } from '../../app/context';
+import { useLoad, usePoll } from '../../app/hooks';
+import { Card, Empty, ErrorBox, Panel, Stat } from '../../components/common';
+import { clock, count, fromLocalInput } from '../../state/format';
+import { DiffJson } from './jsonDiff';
+
+const SPEEDS: { value: number; label: string }[] = [
+  { value: 0, label: 'As fast as possible' },
+  { value: 1, label: 'Recorded timing (1×)' },
+  { value: 2, label: '2×' },
+  { value: 10, label: '10×' },
+];
+
+const ACTIVE = new Set(['running', 'paused']);
+/** Differences shown at once; a report of a busy session can hold thousands. */
+const SHOWN = 100;
+
+interface Difference {
+  conn: ReplayConnection | null;
+  message: ReplayMessage;
+}
+
+function differences(status: ReplayStatus): Difference[] {
+  const r = status.report;
+  if (!r) return [];
+  const bad = (m: ReplayMessage) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra';
+  return [
+    ...r.connections.flatMap((c) => c.messages.filter(bad).map((message) => ({ conn: c, message }))),
+    ...r.pushes.filter(bad).map((message) => ({ conn: null, message })),
+  ];
+}
+
+function DifferenceCard({ d }: { d: Difference }) {
+  const m = d.message;
+  const paths = m.diffs.map((x) => x.path);
+  return (
+    <div class="replay-diff" data-testid="replay-diff">
+      <div class="row replay-diff-head">
+        <span class={`badge status-${m.status}`}>{m.status}</span>
+        <span class="mono">{m.stream} #{m.index + 1}</span>
+        <b class="mono">{m.name}</b>
+        {d.conn && (
+          <span class="muted">
+            {d.conn.user ?? 'anonymous'} ({d.conn.role}) · recorded conn <span class="mono">{d.conn.conn}</span>
+          </span>
+        )}
+        {m.recorded_seq !== null && <span class="muted">row #{m.recorded_seq}</span>}
+      </div>
+      {m.note && <div class="muted">{m.note}</div>}
+      {paths.length > 0 && (
+        <ul class="diff-paths mono">
+          {m.diffs.map((x) => (
+            <li key={x.path}>
+              <mark class="diff-hit">{x.path}</mark>: {x.recorded === undefined || x.recorded === null ? '—' : JSON.stringify(x.recorded)} →{' '}
+              {x.replayed === undefined || x.replayed === null ? '—' : JSON.stringify(x.replayed)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="grid2">
+        <div>
+          <div class="muted">recorded</div>
+          <DiffJson value={m.recorded} paths={paths} />
+        </div>
+        <div>
+          <div class="muted">replayed</div>
+          <DiffJson value={m.replayed} paths={paths} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function ReplayPanel({ params }: { params: Record<string, string> }) {
+  const c = useConsole();
+  const sessions = useLoad(() => c.api.get<ReplaySessions>('/api/replay/sessions'), []);
+  const [session, setSession] = useState<string>(params.session ?? '');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const [mode, setMode] = useState<ReplayKind>(params.mode === 'pushes' ? 'pushes' : 'clients');
+  const [targetKind, setTargetKind] = useState<'embedded' | 'url'>('embedded');
+  const [url, setUrl] = useState('ws://127.0.0.1:7070/');
+  const [speed, setSpeed] = useState(0);
+  const [ignore, setIgnore] = useState('');
+  const [status, setStatus] = useState<ReplayStatus | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  // Default to the session being recorded now.
+  useEffect(() => {
+    const list = sessions.data?.sessions ?? [];
+    if (!session && list.length) setSession(String((list.find((s) => s.current) ?? list[0]).id));
+  }, [sessions.data]);
+
+  const active = status ? ACTIVE.has(status.state) : false;
+  const load = () => c.api.get<ReplayStatus>('/api/replay').then(setStatus, setError);
+  // Poll while a replay runs; a finished report (possibly large) is fetched once, not again.
+  usePoll(() => {
+    if (!status || active) load();
+  }, active ? 400 : 3000, [active]);
+
+  const seqs = params.seqs ? params.seqs.split(',').map(Number).filter((n) => Number.isFinite(n)) : [];
+  const start = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const req: ReplayRequest = {
+      selection: {
+        session: session ? Number(session) : null,
+        since_us: since ? fromLocalInput(since) : null,
+        until_us: until ? fromLocalInput(until) : null,
+        conns: [],
+        seqs,
+      },
+      mode,
+      target: targetKind === 'embedded' ? 'embedded' : url.trim(),
+      speed,
+      ignore: ignore.split(',').map((s) => s.trim()).filter(Boolean),
+    };
+    try {
+      await c.api.post<ReplayStarted>('/api/replay', req);
+      await load();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const steer = async (what: 'pause' | 'resume' | 'stop') => {
+    setError(null);
+    try {
+      setStatus(await c.api.post<ReplayStatus>(`/api/replay/${what}`));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  const pct = status && status.total > 0 ? Math.min(100, (100 * status.sent) / status.total) : 0;
+  const diffs = status ? differences(status) : [];
+  const report = status?.report ?? null;
+
+  return (
+    <Panel title="Replay" testId="panel-replay">
+      <div class="grid2">
+        <Card title="Run recorded traffic again">
+          <form class="form" onSubmit={start}>
+            <label>Session</label>
+            <select value={session} onChange={(e) => setSession((e.target as HTMLSelectElement).value)} data-testid="replay-session">
+              <option value="">every session in the capture</option>
+              {(sessions.data?.sessions ?? []).map((s) => (
+                <option key={s.id} value={String(s.id)}>
+                  #{s.id} · started {clock(s.started_us)}
+                  {s.current ? ' (recording now)' : ''}
+                  {s.imported_from ? ` · imported from ${s.imported_from}` : ''}
+                </option>
+              ))}
+            </select>
+            <ErrorBox error={sessions.error} onRetry={sessions.reload} />
+            <label>Time range (optional)</label>
+            <div class="row">
+              <input type="datetime-local" step="1" value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} title="from" />
+              <input type="datetime-local" step="1" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} title="until" />
+            </div>
+            {seqs.length > 0 && <div class="muted">Only the {count(seqs.length)} rows selected in Traffic.</div>}
+            <label>Kind</label>
+            <div class="seg" data-testid="replay-mode">
+              <button type="button" class={mode === 'clients' ? 'on' : ''} onClick={() => setMode('clients')} data-testid="replay-mode-clients">
+                Clients (reproduce)
+              </button>
+              <button type="button" class={mode === 'pushes' ? 'on' : ''} onClick={() => { setMode('pushes'); setTargetKind('embedded'); }} data-testid="replay-mode-pushes">
+                Pushes (re-fire)
+              </button>
+            </div>
+            <label>Target</label>
+            <div class="seg">
+              <button type="button" class={targetKind === 'embedded' ? 'on' : ''} onClick={() => setTargetKind('embedded')} data-testid="replay-target-embedded">
+                Embedded server
+              </button>
+              <button type="button" class={targetKind === 'url' ? 'on' : ''} disabled={mode === 'pushes'} onClick={() => setTargetKind('url')} data-testid="replay-target-url">
+                WebSocket URL
+              </button>
+            </div>
+            {targetKind === 'url' && <input value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} placeholder="ws://host:port/" data-testid="replay-url" />}
+            <label>Speed</label>
+            <select value={String(speed)} onChange={(e) => setSpeed(Number((e.target as HTMLSelectElement).value))} data-testid="replay-speed">
+              {SPEEDS.map((s) => <option key={s.value} value={String(s.value)}>{s.label}</option>)}
+            </select>
+            <label>Ignore paths (comma-separated)</label>
+            <input class="mono" value={ignore} onInput={(e) => setIgnore((e.target as HTMLInputElement).value)} placeholder="$..ts, $.d.id" data-testid="replay-ignore" />
+            <div class="row">
+              <button class="btn primary" type="submit" disabled={busy || active} data-testid="replay-start">{busy ? 'Starting…' : 'Start'}</button>
+              <button class="btn" type="button" disabled={status?.state !== 'running'} onClick={() => steer('pause')} data-testid="replay-pause">Pause</button>
+              <button class="btn" type="button" disabled={status?.state !== 'paused'} onClick={() => steer('resume')} data-testid="replay-resume">Resume</button>
+              <button class="btn" type="button" disabled={!active} onClick={() => steer('stop')} data-testid="replay-stop">Stop</button>
+            </div>
+            <ErrorBox error={error} />
+          </form>
+        </Card>
+        <Card title="Progress">
+          {!status || status.id === null ? (
+            <Empty title="No replay yet">
+              Replay runs captured traffic again. <b>Clients</b> re-creates the recorded connections as real WebSocket clients with their roles and parameters, re-sends their requests and
+              subscriptions, and compares every reply and push with the recording. <b>Pushes</b> fires the recorded pushes again at the connections the embedded server has now. Replayed traffic is
+              recorded with origin <span class="mono">replay</span>, and later replays leave it out.
+            </Empty>
+          ) : (
+            <div data-testid="replay-progress" data-state={status.state}>
+              <div class="row">
+                <span class={`badge state-${status.state}`} data-testid="replay-state">{status.state}</span>
+                <span class="mono muted">{status.id}</span>
+                <span class="muted">{status.request?.mode} → {status.request?.target}</span>
+              </div>
+              <div class="bar replay-bar"><div class="bar-fill" style={{ width: `${pct}%`, background: 'var(--accent)' }} /></div>
+              <div class="muted">
+                {count(status.sent)} / {count(status.total)} actions · {count(status.diffs)} difference{status.diffs === 1 ? '' : 's'}
+              </div>
+              {status.error && <div class="error" data-testid="replay-error">{status.error}</div>}
+              {report && (
+                <div class="stats small replay-summary" data-testid="replay-report" data-differences={report.summary.differences}>
+                  <Stat label="messages" value={count(report.summary.messages)} />
+                  <Stat label="same" value={count(report.summary.same)} />
+                  <Stat label="differ" value={count(report.summary.differs)} />
+                  <Stat label="missing" value={count(report.summary.missing)} />
+                  <Stat label="extra" value={count(report.summary.extra)} />
+                  <Stat label="skipped" value={count(report.summary.skipped)} hint={report.skipped_rows ? `${report.skipped_rows} rows could not be replayed` : undefined} />
+                </div>
+              )}
+              {report && (
+                <table class="table">
+                  <thead><tr><th>connection</th><th>role</th><th class="num">messages</th><th class="num">differences</th><th /></tr></thead>
+                  <tbody>
+                    {report.connections.map((conn) => (
+                      <tr key={`${conn.session_id}-${conn.conn}`}>
+                        <td class="ellipsis">{conn.user ?? 'anonymous'} <span class="mono muted">{conn.conn}</span></td>
+                        <td>{conn.role}</td>
+                        <td class="num">{count(conn.messages.length)}</td>
+                        <td class="num">{count(conn.messages.filter((m) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra').length)}</td>
+                        <td class="warn">{conn.error ?? ''}</td>
+                      </tr>
+                    ))}
+                    {report.pushes.length > 0 && (
+                      <tr>
+                        <td>fired pushes</td>
+                        <td />
+                        <td class="num">{count(report.pushes.length)}</td>
+                        <td class="num">{count(report.pushes.filter((m) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra').length)}</td>
+                        <td />
+                      </tr>
+                    )}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          )}
+        </Card>
+      </div>
+      {report && (
+        <Card title={`Differences (${count(diffs.length)})`}>
+          {diffs.length === 0 ? (
+            <div class="result" data-testid="replay-no-diffs">
+              Everything replayed the same as recorded ({count(report.summary.same)} messages compared{report.summary.skipped ? `, ${count(report.summary.skipped)} skipped` : ''}).
+            </div>
+          ) : (
+            <>
+              {diffs.slice(0, SHOWN).map((d, i) => <DifferenceCard key={i} d={d} />)}
+              {diffs.length > SHOWN && (
+                <div class="muted">
+                  The first {count(SHOWN)} of {count(diffs.length)} are shown; narrow the selection (a time range, or rows picked in Traffic) or ignore volatile paths to see the rest.
+                </div>
+              )}
+            </>
+          )}
+        </Card>
+      )}
+    </Panel>
+  );
+}

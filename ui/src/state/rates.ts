@@ -1,0 +1,36 @@
+// Messages per second by category, the last ten minutes, for the overview chart.
+import type { RateSample } from '../api/generated/api';
+
+export const RATE_SERIES = [
+  'requests',
+  'responses',
+  'pushes',
+  'broadcasts',
+  'publishes',
+  'membership',
+  'lifecycle',
+  'errors',
+] as const;
+export type RateSeries = (typeof RATE_SERIES)[number];
+
+export const HISTORY_SECS = 600;
+
+/** Merge `incoming` into `samples` by second (a second seen again is replaced), oldest first,
+ * keeping the last `HISTORY_SECS`. */
+export function mergeRates(samples: RateSample[], incoming: RateSample[]): RateSample[] {
+  if (incoming.length === 0) return samples;
+  const byT = new Map<number, RateSample>();
+  for (const s of samples) byT.set(s.t, s);
+  for (const s of incoming) byT.set(s.t, s);
+  const all = [...byT.values()].sort((a, b) => a.t - b.t);
+  return all.slice(Math.max(0, all.length - HISTORY_SECS));
+}
+
+export function total(s: RateSample): number {
+  return RATE_SERIES.reduce((n, k) => n + s[k], 0);
+}
+
+/** Columns for uPlot: times, then one array per series. */
+export function toColumns(samples: RateSample[]): number[][] {
+  return [samples.map((s) => s.t), ...RATE_SERIES.map((k) => samples.map((s) => s[k]))];
+}
