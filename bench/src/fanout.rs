@@ -388,10 +388,19 @@ async fn publish_loop(
 ) -> Result<()> {
     // Request ids: the join used 1.
     let mut i = 1u64;
-    let mut k = 0u64;
+    let mut ticks = match o.load {
+        Load::Rate { deliveries_per_s } => Some(Clock::start(
+            deliveries_per_s / o.members as f64,
+            o.publishers as u64,
+            p as u64,
+            start,
+            t_end,
+        )),
+        Load::Saturate { .. } => None,
+    };
     loop {
-        let (seq, at) = match (o.load, &run.window) {
-            (Load::Saturate { .. }, Some(window)) => {
+        let (seq, at) = match (o.load, &run.window, ticks.as_mut()) {
+            (Load::Saturate { .. }, Some(window), _) => {
                 match tokio::time::timeout_at(t_end.into(), window.acquire()).await {
                     Ok(Ok(permit)) => permit.forget(),
                     // Past the end, or the window is stuck on lost messages: stop.
@@ -403,18 +412,11 @@ async fn publish_loop(
                 }
                 (next_seq.fetch_add(1, Ordering::Relaxed), now)
             }
-            (Load::Rate { deliveries_per_s }, _) => {
-                let per_s = deliveries_per_s / o.members as f64;
-                let seq = k * o.publishers as u64 + p as u64;
-                let at = start + Duration::from_secs_f64(seq as f64 / per_s);
-                if at >= t_end {
-                    break;
-                }
-                tokio::time::sleep_until(at.into()).await;
-                k += 1;
-                (seq, at)
-            }
-            (Load::Saturate { .. }, None) => bail!("closed loop without a window"),
+            (Load::Rate { .. }, _, Some(clock)) => match clock.rx.recv().await {
+                Some(tick) => tick,
+                None => break,
+            },
+            _ => bail!("publisher without a window or a clock"),
         };
         let Some(flag) = run.published.get(seq as usize) else {
             break;
@@ -430,4 +432,45 @@ async fn publish_loop(
         sink.lock().await.send(Message::text(frame)).await?;
     }
     Ok(())
+}
+
+/// The open-loop schedule, kept by an OS thread: tokio's timer has a 1 ms granularity, which
+/// would add up to a millisecond to every measured latency (stamps carry the intended time),
+/// while a sleeping thread wakes within tens of microseconds. Each tick is handed to the async
+/// publisher, which sends at once.
+struct Clock {
+    rx: tokio::sync::mpsc::Receiver<(u64, Instant)>,
+}
+
+impl Clock {
+    /// Publisher `p` of `publishers` sends sequence numbers p, p + publishers, ... at
+    /// `start + seq / per_s` until `end`.
+    fn start(per_s: f64, publishers: u64, p: u64, start: Instant, end: Instant) -> Clock {
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        let spawned = std::thread::Builder::new()
+            .name(format!("bench-clock-{p}"))
+            .spawn(move || {
+                let mut k = 0u64;
+                loop {
+                    let seq = k * publishers + p;
+                    let at = start + Duration::from_secs_f64(seq as f64 / per_s);
+                    if at >= end {
+                        return;
+                    }
+                    let now = Instant::now();
+                    if at > now {
+                        std::thread::sleep(at - now);
+                    }
+                    if tx.blocking_send((seq, at)).is_err() {
+                        return;
+                    }
+                    k += 1;
+                }
+            });
+        if let Err(e) = spawned {
+            // Without the thread the channel closes at once and the publisher stops; say why.
+            eprintln!("cannot start the publisher's clock thread: {e}");
+        }
+        Clock { rx }
+    }
 }
