@@ -7,7 +7,7 @@
 #   bench/run.sh --only fanout-1k,churn    a subset (ids below)
 #
 # Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k latency-20k-small idle-10k
-#   churn cluster cluster-latency recorder
+#   churn record-fanout record-latency cluster cluster-latency recorder
 # Output: bench/results/<time>/results.jsonl and report.md (bench/results/latest links to it).
 # Needs: cargo, node + npm (installed through apt when missing), redis-server for `cluster`.
 set -euo pipefail
@@ -64,12 +64,13 @@ WORK="$(mktemp -d)"
 # --- sizes --------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; WINDOWS_10K="8"; RATE_MEMBERS=20; SMALL=5
+  REC_REPEAT=1; REC_WINDOW=8
   R20=2000; R100=4000
   IDLE=100; CHURN_C=4; CHURN_D=0.7; CLUSTER_M=20; REC_EVENTS=20000
 else
   # Windows: broadcasts in flight per publisher. 10,000 members need fewer for the same backlog.
   M1K=1000; M10K=10000; WARM=2; DUR=6; WINDOWS="8 32 128"; WINDOWS_10K="2 8 32"; RATE_MEMBERS=1000
-  SMALL=100; R20=20000; R100=100000
+  SMALL=100; R20=20000; R100=100000; REC_REPEAT=3; REC_WINDOW=32
   IDLE=10000; CHURN_C=32; CHURN_D=8; CLUSTER_M=1000; REC_EVENTS=1000000
 fi
 
@@ -177,7 +178,7 @@ measure() {
 SWEEP=("")
 NODES=1
 
-ALL="switchboard switchboard+rec socketio ws"
+ALL="switchboard socketio ws"
 # Saturation: closed loop at several windows (broadcasts not yet received by every member);
 # each server's best window is its saturation figure, and the whole curve is kept.
 sweep() { SWEEP=(); for w in "$@"; do SWEEP+=("--window $w"); done; }
@@ -202,6 +203,16 @@ measure idle-10k "4. Memory per idle connection ($IDLE connections, each joined 
   "switchboard socketio ws" -- idle --conns "$IDLE" --connect-concurrency 128
 measure churn "6. Connection churn: connect, join, disconnect ($CHURN_C clients looping)" \
   "switchboard socketio ws" -- churn --concurrency "$CHURN_C" --duration "$CHURN_D"
+
+# 3. Recording on vs off: the same server alternately without and with the recorder, several
+# times, at saturation and at a fixed load; the report compares medians (single runs of
+# separate processes differ by +-15% on a shared machine, more than the effect measured).
+PAIRS="switchboard switchboard+rec"
+for _ in $(seq 2 "$REC_REPEAT"); do PAIRS="$PAIRS switchboard switchboard+rec"; done
+measure record-fanout "3. Recording on vs off: saturation, $M1K members, window $REC_WINDOW" "$PAIRS" -- \
+  "${FANOUT[@]}" --members "$M1K" --window "$REC_WINDOW"
+measure record-latency "3. Recording on vs off: $R20 deliveries/s offered, $RATE_MEMBERS members" "$PAIRS" -- \
+  fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 
 # 5. Two nodes and a Redis: members alternate between the nodes, the publisher is on the first.
 if wanted cluster && ! command -v redis-server >/dev/null; then
