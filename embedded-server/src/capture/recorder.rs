@@ -210,18 +210,24 @@ impl Recorder {
     /// For tests and shutdown; never call it from the server's hot path.
     pub fn flush(&self) -> Result<(), CaptureError> {
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
-        self.tx
-            .send(Msg::Flush(ack_tx))
-            .map_err(|_| CaptureError::WriterGone)?;
+        self.control(Msg::Flush(ack_tx))?;
         ack_rx.recv().map_err(|_| CaptureError::WriterGone)
+    }
+
+    /// Sends a control message and wakes the writer for it: events never wake the writer (it
+    /// collects them on a timer tick), control messages should not wait for that tick.
+    fn control(&self, msg: Msg) -> Result<(), CaptureError> {
+        let sent = self.tx.send(msg).map_err(|_| CaptureError::WriterGone);
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
+        sent
     }
 
     /// Runs retention now instead of at the next check (tests, a console "prune" button).
     pub fn prune_now(&self) -> Result<(), CaptureError> {
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
-        self.tx
-            .send(Msg::Maintain(ack_tx))
-            .map_err(|_| CaptureError::WriterGone)?;
+        self.control(Msg::Maintain(ack_tx))?;
         ack_rx.recv().map_err(|_| CaptureError::WriterGone)
     }
 
@@ -246,6 +252,7 @@ impl Recorder {
         };
         // A blocking send: shutdown may wait for the writer to drain a full queue.
         let sent = self.tx.send(Msg::Stop);
+        thread.thread().unpark();
         let joined = thread.join();
         match (sent, joined) {
             (Ok(()), Ok(())) => Ok(()),

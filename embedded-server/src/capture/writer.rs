@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,10 @@ use super::retention::{self, Retention};
 use super::row::SessionInfo;
 use super::schema;
 use crate::tap::{now_us, TapEvent, TapPayload};
+
+/// How long the writer sleeps when its queue is empty: events wait at most this long before
+/// joining a batch (the batch window, 200 ms by default, bounds the commit itself).
+pub(crate) const TICK: Duration = Duration::from_millis(10);
 
 /// What the recorder sends to its writer.
 // Events travel inline: boxing them would put an allocation on the server's hot path, and the
@@ -111,36 +115,26 @@ impl Writer {
         let mut next_check = Instant::now() + check_every;
         self.update_file_bytes();
         loop {
-            let now = Instant::now();
-            let wake = deadline.map_or(next_check, |d| d.min(next_check));
-            match rx.recv_timeout(wake.saturating_duration_since(now)) {
-                Ok(msg) => {
-                    if let Flow::Stop = self.handle(msg, &mut deadline) {
-                        return;
-                    }
-                    // Drain what is already queued without looking at the clock per event.
-                    for _ in 0..self.batch_rows {
-                        match rx.try_recv() {
-                            Ok(msg) => {
-                                if let Flow::Stop = self.handle(msg, &mut deadline) {
-                                    return;
-                                }
-                            }
-                            Err(TryRecvError::Empty) => break,
-                            Err(TryRecvError::Disconnected) => {
-                                self.stop();
-                                return;
-                            }
+            // Take what is queued, at most a batch before looking at the clock again.
+            let mut emptied = false;
+            for _ in 0..self.batch_rows {
+                match rx.try_recv() {
+                    Ok(msg) => {
+                        if let Flow::Stop = self.handle(msg, &mut deadline) {
+                            return;
                         }
                     }
-                    self.shared.dequeued.store(self.taken, Ordering::Relaxed);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.stop();
-                    return;
+                    Err(TryRecvError::Empty) => {
+                        emptied = true;
+                        break;
+                    }
+                    Err(TryRecvError::Disconnected) => {
+                        self.stop();
+                        return;
+                    }
                 }
             }
+            self.shared.dequeued.store(self.taken, Ordering::Relaxed);
             let now = Instant::now();
             if deadline.is_some_and(|d| now >= d) {
                 self.commit();
@@ -149,6 +143,13 @@ impl Writer {
             if now >= next_check {
                 self.maintain();
                 next_check = Instant::now() + check_every;
+            }
+            if emptied {
+                // Events never wake this thread: waking it would cost the server's thread a
+                // futex call, and this one a context switch, per event. It looks again after
+                // a tick; control messages unpark it at once (see `Recorder`).
+                let wake = deadline.map_or(next_check, |d| d.min(next_check));
+                std::thread::park_timeout(TICK.min(wake.saturating_duration_since(now)));
             }
         }
     }
