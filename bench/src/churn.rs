@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use futures_util::StreamExt;
 use tokio::task::JoinSet;
 
 use crate::hist::{Percentiles, Shards};
@@ -63,13 +62,9 @@ pub async fn run(o: &ChurnOpts) -> Result<ChurnResult> {
                 n += 1;
                 let t = Instant::now();
                 match connect_member(o.dialect, addr, &name, &o.room).await {
-                    Ok(mut ws) => {
-                        let _ = ws.close(None).await;
-                        // Wait for the server's side of the close (bounded).
-                        let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                            while ws.next().await.is_some() {}
-                        })
-                        .await;
+                    Ok(ws) => {
+                        // Closes and waits (bounded) for the server's side of the close.
+                        ws.close().await;
                         local.record(t.elapsed().as_micros() as u64);
                         cycles.fetch_add(1, Ordering::Relaxed);
                     }

@@ -19,15 +19,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::hist::{Local, Percentiles, Shards};
 use crate::procstat::{CpuMeter, CpuUse};
 use crate::proto::{connect_member, Dialect, Socket, Stamp};
+use crate::rawws::{FrameReader, FrameWriter, OP_CLOSE, OP_PING, OP_TEXT};
 
 /// How the publishers load the server.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +86,7 @@ pub struct FanoutResult {
     pub connect_s: f64,
 }
 
-type Sink = Arc<Mutex<SplitSink<Socket, Message>>>;
+type Sink = Arc<Mutex<FrameWriter>>;
 
 /// State every member and publisher task shares.
 struct Run {
@@ -239,12 +237,12 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
     let mut members = JoinSet::new();
     let mut sinks: Vec<Sink> = Vec::with_capacity(o.publishers);
     for (id, socket) in sockets.into_iter().enumerate() {
-        let (sink, stream) = socket.split();
-        let sink = Arc::new(Mutex::new(sink));
+        let Socket { reader, writer } = socket;
+        let sink = Arc::new(Mutex::new(writer));
         if id < o.publishers {
             sinks.push(sink.clone());
         }
-        members.spawn(member_loop(id, run.clone(), stream, sink));
+        members.spawn(member_loop(id, run.clone(), reader, sink));
     }
 
     let start = Instant::now();
@@ -340,39 +338,50 @@ pub async fn run(o: &FanoutOpts) -> Result<FanoutResult> {
 }
 
 /// One member: count and time every stamped message, answer heartbeats. Runs until aborted;
-/// its latency buffer is flushed when the task is dropped.
-async fn member_loop(
-    id: usize,
-    run: Arc<Run>,
-    mut stream: SplitStream<Socket>,
-    sink: Sink,
-) -> Result<()> {
+/// its latency buffer is flushed when the task is dropped. Each wake reads what the kernel
+/// has and handles every complete frame in it before reading again.
+async fn member_loop(id: usize, run: Arc<Run>, mut reader: FrameReader, sink: Sink) -> Result<()> {
     let mut local = run.hist.local(id);
     let dialect = run.dialect;
-    while let Some(msg) = stream.next().await {
-        match msg {
-            Ok(Message::Text(text)) => {
-                if let Some(stamp) = Stamp::find(&text) {
-                    run.receipt(stamp, &mut local);
-                    if run.verify && dialect.verify(&text).is_err() {
+    'read: loop {
+        while let Some((opcode, payload)) = reader.next_buffered()? {
+            match opcode {
+                OP_TEXT => {
+                    if let Some(stamp) = Stamp::find_bytes(payload) {
+                        run.receipt(stamp, &mut local);
+                        if run.verify && !verified(dialect, payload) {
+                            run.errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    } else if let Some(reply) = dialect.heartbeat_reply(payload) {
+                        sink.lock().await.text(&reply).await?;
+                    } else if (run.verify && !verified(dialect, payload))
+                        || payload.starts_with(br#"{"t":"err""#)
+                    {
                         run.errors.fetch_add(1, Ordering::Relaxed);
                     }
-                } else if let Some(reply) = dialect.heartbeat_reply(&text) {
-                    sink.lock().await.send(Message::text(reply)).await?;
-                } else if (run.verify && dialect.verify(&text).is_err())
-                    || text.starts_with(r#"{"t":"err""#)
-                {
-                    run.errors.fetch_add(1, Ordering::Relaxed);
                 }
+                OP_PING => {
+                    let payload = payload.to_vec();
+                    sink.lock().await.pong(&payload).await?;
+                }
+                OP_CLOSE => break 'read,
+                _ => {}
             }
-            Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => {}
+        }
+        match reader.fill().await {
+            Ok(true) => {}
+            Ok(false) | Err(_) => break,
         }
     }
     run.disconnects.fetch_add(1, Ordering::Relaxed);
     // Stay parked until aborted, so the latency buffer is flushed only once, on drop.
     std::future::pending::<()>().await;
     Ok(())
+}
+
+/// `--verify`: the full parse of a received frame.
+fn verified(dialect: Dialect, payload: &[u8]) -> bool {
+    std::str::from_utf8(payload).is_ok_and(|text| dialect.verify(text).is_ok())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -429,7 +438,7 @@ async fn publish_loop(
         };
         i += 1;
         let frame = o.dialect.publish_frame(i, &o.room, &stamp.text(o.size));
-        sink.lock().await.send(Message::text(frame)).await?;
+        sink.lock().await.text(&frame).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - `proto`: the client dialects (super-line v1, Socket.IO over Engine.IO v4, plain `ws`).
+//! - `rawws`: the lean WebSocket client under every generator socket.
 //! - `fanout`: N members in a room, publishers at saturation or at a fixed rate.
 //! - `idle`: memory per idle connection.
 //! - `churn`: connect, join, disconnect, as fast as possible.
@@ -19,6 +20,7 @@ mod hist;
 mod idle;
 mod procstat;
 mod proto;
+mod rawws;
 mod recorder;
 mod report;
 mod serve;
@@ -212,7 +214,14 @@ fn secs(s: f64) -> Duration {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = std::env::var("SB_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder.worker_threads(n);
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("starting the runtime")?;

@@ -15,16 +15,11 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
-use futures_util::{SinkExt, StreamExt};
+use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
 use switchboard_server::wire::{encode_client, parse_server_frame, ServerFrame};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
 
-pub type Socket = WebSocketStream<TcpStream>;
+use crate::rawws::{self, FrameReader, FrameWriter};
 
 /// Which server protocol to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -44,11 +39,12 @@ impl Dialect {
         }
     }
 
-    fn url(self, addr: &str, name: &str) -> String {
+    /// Where the upgrade goes (path and query).
+    fn path(self, name: &str) -> String {
         match self {
-            Dialect::Switchboard => format!("ws://{addr}/?role=user&name={name}"),
-            Dialect::Socketio => format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
-            Dialect::Ws => format!("ws://{addr}/"),
+            Dialect::Switchboard => format!("/?role=user&name={name}"),
+            Dialect::Socketio => "/socket.io/?EIO=4&transport=websocket".to_owned(),
+            Dialect::Ws => "/".to_owned(),
         }
     }
 
@@ -67,10 +63,10 @@ impl Dialect {
     }
 
     /// The answer to a server heartbeat, if `text` is one.
-    pub fn heartbeat_reply(self, text: &str) -> Option<String> {
+    pub fn heartbeat_reply(self, text: &[u8]) -> Option<String> {
         match self {
-            Dialect::Switchboard if text == r#"{"t":"ping"}"# => Some(encode_client::pong()),
-            Dialect::Socketio if text == "2" => Some("3".to_owned()),
+            Dialect::Switchboard if text == br#"{"t":"ping"}"# => Some(encode_client::pong()),
+            Dialect::Socketio if text == b"2" => Some("3".to_owned()),
             _ => None,
         }
     }
@@ -141,7 +137,11 @@ impl Stamp {
 
     /// Find the stamp in any frame of any dialect: the first `@`, three numbers, an `@`.
     pub fn find(text: &str) -> Option<Stamp> {
-        let b = text.as_bytes();
+        Stamp::find_bytes(text.as_bytes())
+    }
+
+    /// [`Stamp::find`] on raw frame bytes (the generator does not validate UTF-8 per receipt).
+    pub fn find_bytes(b: &[u8]) -> Option<Stamp> {
         let start = b.iter().position(|&c| c == b'@')? + 1;
         let mut nums = [0u64; 3];
         let mut k = 0;
@@ -170,12 +170,21 @@ impl Stamp {
     }
 }
 
-/// Small read buffers: the generator holds up to tens of thousands of sockets, and tungstenite
-/// zero-fills its whole read buffer (128 KiB by default) before every read.
-pub fn client_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(0)
+/// A member's socket after its handshake: the two halves of [`crate::rawws`]'s client.
+pub struct Socket {
+    pub reader: FrameReader,
+    pub writer: FrameWriter,
+}
+
+impl Socket {
+    /// Closes normally and waits (bounded) for the server's side of the close.
+    pub async fn close(mut self) {
+        let _ = self.writer.close().await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Ok(Some(_)) = self.reader.next_text().await {}
+        })
+        .await;
+    }
 }
 
 /// Open a socket to `addr` and complete the dialect's handshake, ending as a member of `room`.
@@ -185,15 +194,9 @@ pub async fn connect_member(
     name: &str,
     room: &str,
 ) -> Result<Socket> {
-    let tcp = TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("connecting to {addr}"))?;
-    tcp.set_nodelay(true)?;
-    let url = dialect.url(addr, name);
-    let (mut ws, _) =
-        tokio_tungstenite::client_async_with_config(url.as_str(), tcp, Some(client_config()))
-            .await
-            .with_context(|| format!("WebSocket upgrade at {url}"))?;
+    let path = dialect.path(name);
+    let (reader, writer) = rawws::connect(addr, &path).await?;
+    let mut ws = Socket { reader, writer };
     tokio::time::timeout(Duration::from_secs(30), join(dialect, &mut ws, room))
         .await
         .map_err(|_| anyhow!("{} handshake timed out", dialect.as_str()))??;
@@ -201,25 +204,21 @@ pub async fn connect_member(
 }
 
 async fn send(ws: &mut Socket, text: String) -> Result<()> {
-    ws.send(Message::text(text)).await?;
-    Ok(())
+    ws.writer.text(&text).await
 }
 
 /// Next text frame, answering heartbeats on the way.
 async fn next_text(dialect: Dialect, ws: &mut Socket) -> Result<String> {
     loop {
-        match ws.next().await {
+        match ws.reader.next_text().await? {
             None => bail!("connection closed during the handshake"),
-            Some(Err(e)) => return Err(e.into()),
-            Some(Ok(Message::Text(t))) => {
-                if let Some(reply) = dialect.heartbeat_reply(&t) {
+            Some(t) => {
+                if let Some(reply) = dialect.heartbeat_reply(t.as_bytes()) {
                     send(ws, reply).await?;
                     continue;
                 }
-                return Ok(t.as_str().to_owned());
+                return Ok(t);
             }
-            Some(Ok(Message::Close(f))) => bail!("closed during the handshake: {f:?}"),
-            Some(Ok(_)) => {}
         }
     }
 }
