@@ -4,7 +4,7 @@
 // traffic rows, membership changes per batch, batches per second) with and without a tail.
 // Not a test: it prints numbers. Loopback only; it stops by itself.
 //
-// Usage: node e2e/measure.mjs path/to/switchboard [clients=10000] [rate=5000] [seconds=20]
+// Usage: node tests/e2e/measure.mjs path/to/switchboard [clients=10000] [rate=5000] [seconds=20]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
 // in a window, and show the overview with live connections. Screenshots go to
 // artifacts/window/ (the WebDriver view and the whole X screen).
 //
-// Usage: node e2e/window.mjs [path/to/switchboard]
+// Usage: node tests/e2e/window.mjs [path/to/switchboard]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

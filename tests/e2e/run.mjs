@@ -5,15 +5,17 @@
 // session runs against the embedded server and reports. Screenshots of every panel
 // go to artifacts/e2e/.
 //
-// Usage: node e2e/run.mjs [path/to/switchboard]   (default: $SWITCHBOARD_BIN or target/debug)
+// Usage: node tests/e2e/run.mjs [path/to/switchboard]   (default: $SWITCHBOARD_BIN or target/debug)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// playwright-core is one of the UI's dev dependencies: resolve it from ui/node_modules.
+const { chromium } = createRequire(join(root, 'ui', 'package.json'))('playwright-core');
 const bin = process.argv[2] ?? process.env.SWITCHBOARD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'switchboard');
 const shots = join(root, 'artifacts', 'e2e');
 mkdirSync(shots, { recursive: true });
