@@ -434,7 +434,7 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)], all_rows: &[Row]) {
                 )
             }),
     );
-    let rec = recording_medians(&all_rows, "record-fanout");
+    let rec = recording_medians(all_rows, "record-fanout");
     check(
         "recording costs <= 10% throughput (saturation, medians)",
         rec.map(|(off, on, ..)| {
@@ -442,7 +442,7 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)], all_rows: &[Row]) {
             (format!("{:.1}%", cost * 100.0), cost <= 0.10)
         }),
     );
-    let rec = recording_medians(&all_rows, "record-latency");
+    let rec = recording_medians(all_rows, "record-latency");
     check(
         "recording adds < 1 ms p99 (20k deliveries/s, medians)",
         rec.map(|(_, _, off, on, _)| {
