@@ -81,7 +81,6 @@ impl Filter {
         any_of("name", texts(&self.names));
         any_of("role", texts(&self.roles));
         any_of("topic", texts(&self.topics));
-        any_of("conn", texts(&self.conns));
         any_of("user", texts(&self.users));
         any_of(
             "origin",
@@ -97,13 +96,20 @@ impl Filter {
                 .map(|s| SqlValue::Integer(*s))
                 .collect(),
         );
-        if !self.rooms.is_empty() {
-            let marks = vec!["?"; self.rooms.len()].join(", ");
+        // Rooms and connections are found through their keyed side tables (`event_rooms`,
+        // `event_conns`): an index range per value, even for a row that names several rooms.
+        let mut keyed = |table: &str, column: &str, values: &[String]| {
+            if values.is_empty() {
+                return;
+            }
+            let marks = vec!["?"; values.len()].join(", ");
             conds.push(format!(
-                "seq IN (SELECT seq FROM event_rooms WHERE room IN ({marks}))"
+                "seq IN (SELECT seq FROM {table} WHERE {column} IN ({marks}))"
             ));
-            params.extend(texts(&self.rooms));
-        }
+            params.extend(texts(values));
+        };
+        keyed("event_rooms", "room", &self.rooms);
+        keyed("event_conns", "conn", &self.conns);
         if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", escape_like(text));
             conds.push("(payload LIKE ? ESCAPE '\\' OR payload_text LIKE ? ESCAPE '\\')".into());

@@ -18,11 +18,17 @@ use super::row::SessionInfo;
 pub const APPLICATION_ID: i32 = 0x5357_4243;
 
 /// The migrations, in order. A version is never edited once released; changes are new files.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_init", include_str!("migrations/0001_init.sql")),
+    (
+        2,
+        "0002_keyed_side_tables",
+        include_str!("migrations/0002_keyed_side_tables.sql"),
+    ),
+];
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Column list of `events` in the order [`super::row::Row::from_sql`] reads it.
 pub(crate) const ROW_COLUMNS: &str = "seq, at_us, node_id, session_id, kind, name, conn, role, \
@@ -40,6 +46,22 @@ pub(crate) const INSERT_EVENT_WITH_SEQ: &str = "INSERT INTO events (at_us, node_
 
 pub(crate) const INSERT_ROOM: &str =
     "INSERT OR IGNORE INTO event_rooms (room, seq) VALUES (?1, ?2)";
+
+/// The row of a connection (recorder, import, snapshot export); see migration 0002.
+pub(crate) const INSERT_CONN: &str =
+    "INSERT OR IGNORE INTO event_conns (conn, seq) VALUES (?1, ?2)";
+
+/// Parameters per row of [`INSERT_EVENT`].
+pub(crate) const EVENT_PARAMS: usize = 16;
+
+/// `single`, an insert of one row of `columns` numbered parameters, rewritten to insert `rows`
+/// rows in one statement (the recorder's batches): the parameters of row `i` are
+/// `i * columns + 1 ..= (i + 1) * columns`, in the order of `single`.
+pub(crate) fn insert_many_sql(single: &str, columns: usize, rows: usize) -> String {
+    let head = single.split_once("VALUES").map_or(single, |(head, _)| head);
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    format!("{head}VALUES {}", vec![row; rows.max(1)].join(", "))
+}
 
 const SESSION_COLUMNS: &str = "id, started_us, node_id, tool_version, contract, imported_from, \
      source_session, ended_us, rows_written, dropped, write_errors, rows_lost";
@@ -140,9 +162,10 @@ fn configure_rw(conn: &Connection) -> rusqlite::Result<()> {
             "capture file is not in WAL mode; readers may block the recorder"
         );
     }
-    // A 64 MiB page cache and a checkpoint every ~40 MiB of WAL: the connection index takes
-    // inserts all over its B-tree, and fewer, larger checkpoints write each hot page once
-    // instead of many times (measured in docs/benchmarks.md).
+    // A 64 MiB page cache and a checkpoint every ~40 MiB of WAL: fewer, larger checkpoints
+    // write each hot page once instead of many times (measured in docs/benchmarks.md). The
+    // recorder turns the automatic checkpoint off and runs its own on another thread
+    // (`checkpoint.rs`); imports keep this one.
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL;
          PRAGMA temp_store = MEMORY;
