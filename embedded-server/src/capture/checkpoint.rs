@@ -3,12 +3,16 @@
 //!
 //! The writer's connection has `wal_autocheckpoint = 0`; after each commit it signals this
 //! thread, which runs a PASSIVE checkpoint (never blocks the writer, never waits for readers).
-//! When a checkpoint has copied every frame before the writer's next commit, SQLite starts the
-//! WAL over from its beginning and `journal_size_limit` trims the file, so under a steady load
-//! the WAL stays about one batch long. Two bounds keep it from growing without limit when that
-//! race is lost for a long time: after a second with no commit this thread runs a TRUNCATE
-//! checkpoint (the writer is idle, so it waits for nobody), and the writer itself runs a
-//! blocking RESTART checkpoint if the WAL ever exceeds [`WAL_HARD_LIMIT`].
+//! When a checkpoint has copied every frame before the writer's next transaction, SQLite starts
+//! the WAL over from its beginning, so under a light load the WAL stays about one batch long.
+//! Under a sustained full-speed load the PASSIVE checkpoints rarely finish between two commits,
+//! so three bounds keep the WAL from growing: once it is past [`WAL_RESTART_AT`]
+//! (`journal_size_limit`), this thread runs a RESTART instead, which takes the write lock
+//! between two of the writer's batches, copies the few frames the last PASSIVE left, and makes
+//! the next commit start the WAL over, where `journal_size_limit` trims the file; after a second
+//! with no commit it runs a TRUNCATE (the writer is idle, so it waits for nobody); and should
+//! this thread fall far behind or be gone, the writer runs a RESTART itself past
+//! [`WAL_HARD_LIMIT`].
 //!
 //! Durability is unchanged: a commit is durable once it is in the WAL (`synchronous = NORMAL`),
 //! whoever checkpoints it later.
@@ -25,9 +29,13 @@ use super::writer::FileIdentity;
 /// How long the writer must be idle before the WAL is truncated to zero bytes.
 const IDLE: Duration = Duration::from_secs(1);
 
-/// WAL size past which the writer checkpoints itself (RESTART) instead of waiting for this
-/// thread: four times `journal_size_limit`, well above one batch.
-pub(crate) const WAL_HARD_LIMIT: u64 = 256 * 1024 * 1024;
+/// WAL size past which this thread runs RESTART rather than PASSIVE checkpoints: the writer's
+/// `journal_size_limit` (schema.rs), a few batches.
+const WAL_RESTART_AT: u64 = 64 * 1024 * 1024;
+
+/// WAL size past which the writer checkpoints itself (RESTART) instead of relying on this
+/// thread: four times [`WAL_RESTART_AT`], reached only if this thread cannot keep up.
+pub(crate) const WAL_HARD_LIMIT: u64 = 4 * WAL_RESTART_AT;
 
 /// How long a TRUNCATE checkpoint waits for a reader or the writer before it gives up until the
 /// next idle period. Short, because while it waits it holds the write lock.
@@ -111,7 +119,12 @@ impl Worker {
             match rx.recv_timeout(IDLE) {
                 Ok(()) => {
                     self.dirty = true;
-                    self.checkpoint("PASSIVE");
+                    let mode = if wal_bytes(&self.path) > WAL_RESTART_AT {
+                        "RESTART"
+                    } else {
+                        "PASSIVE"
+                    };
+                    self.checkpoint(mode);
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.dirty && self.checkpoint("TRUNCATE") {
@@ -152,6 +165,13 @@ impl Worker {
         }
         self.conn.as_ref().map(|(c, _)| c)
     }
+}
+
+/// Length of the WAL file next to `path` (0 if there is none).
+fn wal_bytes(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(Path::new(&wal)).map_or(0, |m| m.len())
 }
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
