@@ -51,7 +51,8 @@ impl Filter {
     }
 
     /// The SQL condition (over `events`, no leading `WHERE`) and its parameters, in order.
-    pub(crate) fn to_sql(&self) -> (String, Vec<SqlValue>) {
+    /// `schema` is the file's schema version: version 1 has no `event_conns`.
+    pub(crate) fn to_sql(&self, schema: i64) -> (String, Vec<SqlValue>) {
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<SqlValue> = Vec::new();
         if let Some(t) = self.since_us {
@@ -71,6 +72,10 @@ impl Filter {
             params.extend(values);
         };
         let texts = |v: &[String]| v.iter().map(|s| SqlValue::Text(s.clone())).collect();
+        if schema < 2 {
+            // Version 1 files have an index on `events(conn)` instead of `event_conns`.
+            any_of("conn", texts(&self.conns));
+        }
         any_of(
             "kind",
             self.kinds
@@ -109,7 +114,9 @@ impl Filter {
             params.extend(texts(values));
         };
         keyed("event_rooms", "room", &self.rooms);
-        keyed("event_conns", "conn", &self.conns);
+        if schema >= 2 {
+            keyed("event_conns", "conn", &self.conns);
+        }
         if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", escape_like(text));
             conds.push("(payload LIKE ? ESCAPE '\\' OR payload_text LIKE ? ESCAPE '\\')".into());

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The newest schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 2;
 
+/// The oldest schema version this build reads without upgrading the file: version 1 differs
+/// only in how rows are found by connection (see [`super::filter::Filter`]), so a v1 file (an
+/// old capture or snapshot) opens read-only as it is, and can be imported.
+pub const OLDEST_READABLE_VERSION: i64 = 1;
+
 /// Column list of `events` in the order [`super::row::Row::from_sql`] reads it.
 pub(crate) const ROW_COLUMNS: &str = "seq, at_us, node_id, session_id, kind, name, conn, role, \
      user, rooms, topic, payload, payload_text, size, recipients, origin, meta";
@@ -106,7 +111,7 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
         CaptureError::Sqlite(e) => not_writable(e.to_string()),
         other => other,
     })?;
-    check_version(&conn, path)?;
+    check_version(&conn, path, SCHEMA_VERSION)?;
     Ok(conn)
 }
 
@@ -129,8 +134,9 @@ pub(crate) fn has_sqlite_header(path: &Path) -> bool {
         .is_ok_and(|()| &magic == b"SQLite format 3\0")
 }
 
-/// Opens an existing capture file for reading only.
-pub(crate) fn open_ro(path: &Path) -> Result<Connection, CaptureError> {
+/// Opens an existing capture file for reading only. Returns the connection and the file's
+/// schema version (at least [`OLDEST_READABLE_VERSION`]).
+pub(crate) fn open_ro(path: &Path) -> Result<(Connection, i64), CaptureError> {
     let open_err = |reason: String| CaptureError::Open {
         path: path.to_path_buf(),
         reason,
@@ -146,8 +152,8 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection, CaptureError> {
     conn.execute_batch("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
         .map_err(|e| open_err(e.to_string()))?;
     check_application_id(&conn, path, false)?;
-    check_version(&conn, path)?;
-    Ok(conn)
+    let version = check_version(&conn, path, OLDEST_READABLE_VERSION)?;
+    Ok((conn, version))
 }
 
 /// WAL lets readers (the console, an export) run while the recorder writes; `synchronous =
@@ -227,7 +233,8 @@ fn migrate(conn: &mut Connection) -> Result<(), CaptureError> {
     Ok(())
 }
 
-fn check_version(conn: &Connection, path: &Path) -> Result<(), CaptureError> {
+/// The file's schema version, if this build can use it: from `oldest` to [`SCHEMA_VERSION`].
+fn check_version(conn: &Connection, path: &Path, oldest: i64) -> Result<i64, CaptureError> {
     let found: Option<i64> = conn
         .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
             r.get(0)
@@ -242,11 +249,11 @@ fn check_version(conn: &Connection, path: &Path) -> Result<(), CaptureError> {
             found: v,
             supported: SCHEMA_VERSION,
         }),
-        Some(v) if v == SCHEMA_VERSION => Ok(()),
+        Some(v) if v >= oldest => Ok(v),
         other => Err(CaptureError::Open {
             path: path.to_path_buf(),
             reason: format!(
-                "schema version {} is older than {SCHEMA_VERSION}; open it once with the recorder \
+                "schema version {} is older than {oldest}; open it once with the recorder \
                  or `capture import` to upgrade it",
                 other.unwrap_or(0)
             ),
