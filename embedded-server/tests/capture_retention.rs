@@ -53,6 +53,16 @@ fn size_limit_prunes_oldest_rows_first() {
         )
         .expect("orphans");
     assert_eq!(orphans, 0);
+    // So does event_conns: exactly one entry per remaining row with a connection.
+    let keyed = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        keyed("SELECT count(*) FROM event_conns WHERE seq NOT IN (SELECT seq FROM events)"),
+        0
+    );
+    assert_eq!(
+        keyed("SELECT count(*) FROM event_conns"),
+        keyed("SELECT count(*) FROM events WHERE conn IS NOT NULL")
+    );
 
     // New rows continue the sequence.
     rec.observe(&synthetic(0));

@@ -51,7 +51,8 @@ impl Filter {
     }
 
     /// The SQL condition (over `events`, no leading `WHERE`) and its parameters, in order.
-    pub(crate) fn to_sql(&self) -> (String, Vec<SqlValue>) {
+    /// `schema` is the file's schema version: version 1 has no `event_conns`.
+    pub(crate) fn to_sql(&self, schema: i64) -> (String, Vec<SqlValue>) {
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<SqlValue> = Vec::new();
         if let Some(t) = self.since_us {
@@ -71,6 +72,10 @@ impl Filter {
             params.extend(values);
         };
         let texts = |v: &[String]| v.iter().map(|s| SqlValue::Text(s.clone())).collect();
+        if schema < 2 {
+            // Version 1 files have an index on `events(conn)` instead of `event_conns`.
+            any_of("conn", texts(&self.conns));
+        }
         any_of(
             "kind",
             self.kinds
@@ -81,7 +86,6 @@ impl Filter {
         any_of("name", texts(&self.names));
         any_of("role", texts(&self.roles));
         any_of("topic", texts(&self.topics));
-        any_of("conn", texts(&self.conns));
         any_of("user", texts(&self.users));
         any_of(
             "origin",
@@ -97,12 +101,21 @@ impl Filter {
                 .map(|s| SqlValue::Integer(*s))
                 .collect(),
         );
-        if !self.rooms.is_empty() {
-            let marks = vec!["?"; self.rooms.len()].join(", ");
+        // Rooms and connections are found through their keyed side tables (`event_rooms`,
+        // `event_conns`): an index range per value, even for a row that names several rooms.
+        let mut keyed = |table: &str, column: &str, values: &[String]| {
+            if values.is_empty() {
+                return;
+            }
+            let marks = vec!["?"; values.len()].join(", ");
             conds.push(format!(
-                "seq IN (SELECT seq FROM event_rooms WHERE room IN ({marks}))"
+                "seq IN (SELECT seq FROM {table} WHERE {column} IN ({marks}))"
             ));
-            params.extend(texts(&self.rooms));
+            params.extend(texts(values));
+        };
+        keyed("event_rooms", "room", &self.rooms);
+        if schema >= 2 {
+            keyed("event_conns", "conn", &self.conns);
         }
         if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", escape_like(text));

@@ -9,6 +9,7 @@
 //! Layout (one concern per file):
 //! - [`recorder`]: [`Recorder`], its config and counters; the hot-path side.
 //! - `writer`: the `switchboard-recorder` thread that owns the connection and commits batches.
+//! - `checkpoint`: the `switchboard-checkpoint` thread that copies the WAL into the database.
 //! - [`retention`]: pruning by size and age.
 //! - [`schema`]: embedded migrations (`migrations/*.sql`) and connection settings.
 //! - [`row`]: [`Row`], the stored form of one event, and [`SessionInfo`].
@@ -23,6 +24,7 @@
 //! The file format, the durability guarantee, retention and redaction are described in
 //! `docs/capture.md`.
 
+mod checkpoint;
 pub mod cli;
 pub mod error;
 pub mod export;

@@ -53,6 +53,8 @@ pub struct CaptureStats {
 pub struct CaptureReader {
     conn: Connection,
     path: PathBuf,
+    /// The file's schema version: filters are written for it (see [`Filter`]).
+    schema: i64,
 }
 
 impl CaptureReader {
@@ -60,8 +62,8 @@ impl CaptureReader {
     /// written by a newer schema.
     pub fn open(path: impl AsRef<Path>) -> Result<CaptureReader, CaptureError> {
         let path = path.as_ref().to_path_buf();
-        let conn = schema::open_ro(&path)?;
-        Ok(CaptureReader { conn, path })
+        let (conn, schema) = schema::open_ro(&path)?;
+        Ok(CaptureReader { conn, path, schema })
     }
 
     pub fn path(&self) -> &Path {
@@ -77,7 +79,7 @@ impl CaptureReader {
         limit: usize,
     ) -> Result<Page, CaptureError> {
         let limit = limit.clamp(1, 10_000);
-        let (cond, mut params) = filter.to_sql();
+        let (cond, mut params) = filter.to_sql(self.schema);
         let (bound, order) = match cursor {
             Cursor::Start => (String::new(), "ASC"),
             Cursor::End => (String::new(), "DESC"),
@@ -129,7 +131,7 @@ impl CaptureReader {
 
     /// How many rows match.
     pub fn count(&self, filter: &Filter) -> Result<u64, CaptureError> {
-        let (cond, params) = filter.to_sql();
+        let (cond, params) = filter.to_sql(self.schema);
         let sql = format!("SELECT count(*) FROM events WHERE {cond}");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let n: i64 = stmt.query_row(params_from_iter(params.iter()), |r| r.get(0))?;
@@ -138,7 +140,7 @@ impl CaptureReader {
 
     /// Rows per kind, most frequent first.
     pub fn counts_by_kind(&self, filter: &Filter) -> Result<Vec<KindCount>, CaptureError> {
-        let (cond, params) = filter.to_sql();
+        let (cond, params) = filter.to_sql(self.schema);
         let sql = format!(
             "SELECT kind, count(*) AS n FROM events WHERE {cond} GROUP BY kind ORDER BY n DESC, kind"
         );
@@ -161,7 +163,7 @@ impl CaptureReader {
     /// Rows per time bucket (e.g. one second) for rate plots, oldest first.
     pub fn rate(&self, filter: &Filter, bucket: Duration) -> Result<Vec<RateBucket>, CaptureError> {
         let width = (bucket.as_micros().clamp(1, i64::MAX as u128)) as i64;
-        let (cond, mut params) = filter.to_sql();
+        let (cond, mut params) = filter.to_sql(self.schema);
         let sql = format!(
             "SELECT (at_us / ?) AS b, count(*) FROM events WHERE {cond} GROUP BY b ORDER BY b"
         );
@@ -222,7 +224,7 @@ impl CaptureReader {
         filter: &Filter,
         mut f: impl FnMut(Row) -> Result<(), CaptureError>,
     ) -> Result<u64, CaptureError> {
-        let (cond, params) = filter.to_sql();
+        let (cond, params) = filter.to_sql(self.schema);
         let sql = format!("SELECT {ROW_COLUMNS} FROM events WHERE {cond} ORDER BY seq ASC");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(params.iter()))?;
@@ -236,7 +238,7 @@ impl CaptureReader {
 
     /// The ids of the sessions that the selection's rows belong to.
     pub fn session_ids(&self, filter: &Filter) -> Result<Vec<i64>, CaptureError> {
-        let (cond, params) = filter.to_sql();
+        let (cond, params) = filter.to_sql(self.schema);
         let sql =
             format!("SELECT DISTINCT session_id FROM events WHERE {cond} ORDER BY session_id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -261,7 +263,7 @@ impl CaptureReader {
     }
 
     fn exists(&self, filter: &Filter, bound: &str, seq: i64) -> Result<bool, CaptureError> {
-        let (cond, mut params) = filter.to_sql();
+        let (cond, mut params) = filter.to_sql(self.schema);
         params.push(seq.into());
         let sql = format!("SELECT EXISTS (SELECT 1 FROM events WHERE {cond} AND {bound})");
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -118,7 +118,8 @@ impl Row {
     }
 
     /// Binds this row to [`super::schema::INSERT_EVENT`] (`keep_seq: false`) or
-    /// [`super::schema::INSERT_EVENT_WITH_SEQ`] (`keep_seq: true`) and runs it. Returns the seq.
+    /// [`super::schema::INSERT_EVENT_WITH_SEQ`] (`keep_seq: true`) and runs it, with the row's
+    /// `event_rooms` and `event_conns` rows. Returns the seq.
     pub(crate) fn insert(
         &self,
         conn: &rusqlite::Connection,
@@ -169,6 +170,10 @@ impl Row {
             for room in &self.rooms {
                 room_stmt.execute(rusqlite::params![room, seq])?;
             }
+        }
+        if let Some(c) = &self.conn {
+            conn.prepare_cached(super::schema::INSERT_CONN)?
+                .execute(rusqlite::params![c, seq])?;
         }
         Ok(seq)
     }

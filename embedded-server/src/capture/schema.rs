@@ -18,11 +18,22 @@ use super::row::SessionInfo;
 pub const APPLICATION_ID: i32 = 0x5357_4243;
 
 /// The migrations, in order. A version is never edited once released; changes are new files.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_init", include_str!("migrations/0001_init.sql")),
+    (
+        2,
+        "0002_keyed_side_tables",
+        include_str!("migrations/0002_keyed_side_tables.sql"),
+    ),
+];
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The oldest schema version this build reads without upgrading the file: version 1 differs
+/// only in how rows are found by connection (see [`super::filter::Filter`]), so a v1 file (an
+/// old capture or snapshot) opens read-only as it is, and can be imported.
+pub const OLDEST_READABLE_VERSION: i64 = 1;
 
 /// Column list of `events` in the order [`super::row::Row::from_sql`] reads it.
 pub(crate) const ROW_COLUMNS: &str = "seq, at_us, node_id, session_id, kind, name, conn, role, \
@@ -40,6 +51,22 @@ pub(crate) const INSERT_EVENT_WITH_SEQ: &str = "INSERT INTO events (at_us, node_
 
 pub(crate) const INSERT_ROOM: &str =
     "INSERT OR IGNORE INTO event_rooms (room, seq) VALUES (?1, ?2)";
+
+/// The row of a connection (recorder, import, snapshot export); see migration 0002.
+pub(crate) const INSERT_CONN: &str =
+    "INSERT OR IGNORE INTO event_conns (conn, seq) VALUES (?1, ?2)";
+
+/// Parameters per row of [`INSERT_EVENT`].
+pub(crate) const EVENT_PARAMS: usize = 16;
+
+/// `single`, an insert of one row of `columns` numbered parameters, rewritten to insert `rows`
+/// rows in one statement (the recorder's batches): the parameters of row `i` are
+/// `i * columns + 1 ..= (i + 1) * columns`, in the order of `single`.
+pub(crate) fn insert_many_sql(single: &str, columns: usize, rows: usize) -> String {
+    let head = single.split_once("VALUES").map_or(single, |(head, _)| head);
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    format!("{head}VALUES {}", vec![row; rows.max(1)].join(", "))
+}
 
 const SESSION_COLUMNS: &str = "id, started_us, node_id, tool_version, contract, imported_from, \
      source_session, ended_us, rows_written, dropped, write_errors, rows_lost";
@@ -84,7 +111,7 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
         CaptureError::Sqlite(e) => not_writable(e.to_string()),
         other => other,
     })?;
-    check_version(&conn, path)?;
+    check_version(&conn, path, SCHEMA_VERSION)?;
     Ok(conn)
 }
 
@@ -107,8 +134,9 @@ pub(crate) fn has_sqlite_header(path: &Path) -> bool {
         .is_ok_and(|()| &magic == b"SQLite format 3\0")
 }
 
-/// Opens an existing capture file for reading only.
-pub(crate) fn open_ro(path: &Path) -> Result<Connection, CaptureError> {
+/// Opens an existing capture file for reading only. Returns the connection and the file's
+/// schema version (at least [`OLDEST_READABLE_VERSION`]).
+pub(crate) fn open_ro(path: &Path) -> Result<(Connection, i64), CaptureError> {
     let open_err = |reason: String| CaptureError::Open {
         path: path.to_path_buf(),
         reason,
@@ -124,8 +152,8 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection, CaptureError> {
     conn.execute_batch("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
         .map_err(|e| open_err(e.to_string()))?;
     check_application_id(&conn, path, false)?;
-    check_version(&conn, path)?;
-    Ok(conn)
+    let version = check_version(&conn, path, OLDEST_READABLE_VERSION)?;
+    Ok((conn, version))
 }
 
 /// WAL lets readers (the console, an export) run while the recorder writes; `synchronous =
@@ -140,9 +168,10 @@ fn configure_rw(conn: &Connection) -> rusqlite::Result<()> {
             "capture file is not in WAL mode; readers may block the recorder"
         );
     }
-    // A 64 MiB page cache and a checkpoint every ~40 MiB of WAL: the connection index takes
-    // inserts all over its B-tree, and fewer, larger checkpoints write each hot page once
-    // instead of many times (measured in docs/benchmarks.md).
+    // A 64 MiB page cache and a checkpoint every ~40 MiB of WAL: fewer, larger checkpoints
+    // write each hot page once instead of many times (measured in docs/benchmarks.md). The
+    // recorder turns the automatic checkpoint off and runs its own on another thread
+    // (`checkpoint.rs`); imports keep this one.
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL;
          PRAGMA temp_store = MEMORY;
@@ -204,7 +233,8 @@ fn migrate(conn: &mut Connection) -> Result<(), CaptureError> {
     Ok(())
 }
 
-fn check_version(conn: &Connection, path: &Path) -> Result<(), CaptureError> {
+/// The file's schema version, if this build can use it: from `oldest` to [`SCHEMA_VERSION`].
+fn check_version(conn: &Connection, path: &Path, oldest: i64) -> Result<i64, CaptureError> {
     let found: Option<i64> = conn
         .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
             r.get(0)
@@ -219,11 +249,11 @@ fn check_version(conn: &Connection, path: &Path) -> Result<(), CaptureError> {
             found: v,
             supported: SCHEMA_VERSION,
         }),
-        Some(v) if v == SCHEMA_VERSION => Ok(()),
+        Some(v) if v >= oldest => Ok(v),
         other => Err(CaptureError::Open {
             path: path.to_path_buf(),
             reason: format!(
-                "schema version {} is older than {SCHEMA_VERSION}; open it once with the recorder \
+                "schema version {} is older than {oldest}; open it once with the recorder \
                  or `capture import` to upgrade it",
                 other.unwrap_or(0)
             ),

@@ -16,8 +16,10 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, CachedStatement, Connection, TransactionBehavior};
 
+use super::checkpoint::{self, Checkpointer, WAL_HARD_LIMIT};
 use super::error::CaptureError;
 use super::recorder::{RecorderConfig, Shared};
 use super::retention::{self, Retention};
@@ -78,6 +80,10 @@ pub(crate) struct Writer {
     logged_errors: u64,
     /// Events taken from the queue so far (published to `shared.dequeued` per burst).
     taken: u64,
+    /// Copies the WAL into the database on its own thread (see `checkpoint.rs`).
+    checkpointer: Checkpointer,
+    /// Buffers for the JSON columns, reused by every row of every batch.
+    scratch: Scratch,
 }
 
 enum Flow {
@@ -93,6 +99,7 @@ impl Writer {
         identity: FileIdentity,
         shared: Arc<Shared>,
     ) -> Writer {
+        let checkpointer = Checkpointer::start(&cfg.path);
         Writer {
             conn: Some(conn),
             path: cfg.path,
@@ -106,6 +113,8 @@ impl Writer {
             batch: Vec::with_capacity(cfg.batch_rows.clamp(1, 65_536)),
             logged_errors: 0,
             taken: 0,
+            checkpointer,
+            scratch: Scratch::default(),
         }
     }
 
@@ -200,7 +209,13 @@ impl Writer {
         let n = self.batch.len() as u64;
         self.ensure_file();
         let result = match self.conn.as_mut() {
-            Some(conn) => write_batch(conn, &self.session, &self.batch, &self.shared),
+            Some(conn) => write_batch(
+                conn,
+                &self.session,
+                &self.batch,
+                &self.shared,
+                &mut self.scratch,
+            ),
             None => Err(CaptureError::NotWritable {
                 path: self.path.clone(),
                 reason: "the capture file is gone and could not be re-created".into(),
@@ -210,6 +225,7 @@ impl Writer {
         match result {
             Ok(()) => {
                 self.shared.rows_written.fetch_add(n, Ordering::Relaxed);
+                self.checkpointer.committed();
             }
             Err(e) => {
                 self.shared.write_errors.fetch_add(1, Ordering::Relaxed);
@@ -217,7 +233,23 @@ impl Writer {
                 self.report(format!("lost a batch of {n} rows: {e}"));
             }
         }
-        self.update_file_bytes();
+        let wal_bytes = self.update_file_bytes();
+        self.bound_wal(wal_bytes);
+    }
+
+    /// Checkpoints on this thread when the checkpoint thread has fallen far behind (it lost the
+    /// race with the next commit for a long time, or it is not running): RESTART waits for
+    /// readers and makes the next commit start the WAL over, where `journal_size_limit` trims it.
+    fn bound_wal(&mut self, wal_bytes: u64) {
+        if wal_bytes <= WAL_HARD_LIMIT {
+            return;
+        }
+        let Some(conn) = self.conn.as_ref() else {
+            return;
+        };
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+            self.report(format!("could not checkpoint a {wal_bytes}-byte WAL: {e}"));
+        }
     }
 
     /// Re-creates the file if it was removed or replaced since it was opened.
@@ -245,6 +277,7 @@ impl Writer {
     fn reopen(&self) -> Result<Connection, CaptureError> {
         let conn = schema::open_rw(&self.path)?;
         schema::set_hard_max(&conn, self.hard_max_bytes)?;
+        checkpoint::disable_auto(&conn)?;
         // Same session id as before, so rows keep pointing at this run's session.
         schema::insert_session(&conn, Some(self.session.id), &self.session)?;
         Ok(conn)
@@ -262,6 +295,7 @@ impl Writer {
                 }
                 Err(e) => self.report(format!("retention failed: {e}")),
             }
+            self.checkpointer.committed();
         }
         self.update_file_bytes();
     }
@@ -269,6 +303,7 @@ impl Writer {
     /// Marks the session ended with its final counters (drops after the last batch included)
     /// and checkpoints, so a cleanly stopped file needs no WAL.
     fn finish(&mut self) {
+        self.checkpointer.stop();
         self.ensure_file();
         let Some(conn) = self.conn.as_ref() else {
             return;
@@ -293,12 +328,15 @@ impl Writer {
         }
     }
 
-    fn update_file_bytes(&self) {
+    /// Publishes the size of the database and its WAL; returns the WAL's size.
+    fn update_file_bytes(&self) -> u64 {
         let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let mut wal = self.path.as_os_str().to_owned();
         wal.push("-wal");
-        let bytes = len(&self.path) + len(Path::new(&wal));
+        let wal_bytes = len(Path::new(&wal));
+        let bytes = len(&self.path) + wal_bytes;
         self.shared.file_bytes.store(bytes, Ordering::Relaxed);
+        wal_bytes
     }
 
     fn report(&mut self, message: String) {
@@ -311,76 +349,27 @@ impl Writer {
     }
 }
 
+/// Rows per multi-row `INSERT INTO events`: the statement's cursors on the table and its
+/// indexes stay open across its rows, and its AUTOINCREMENT bookkeeping runs once, where a
+/// statement per row pays both for every row. 64 rows are 1,024 parameters.
+const EVENTS_PER_INSERT: usize = 64;
+
+/// `event_rooms` / `event_conns` rows per multi-row insert (2 parameters each).
+const KEYS_PER_INSERT: usize = 128;
+
 /// Inserts one batch and the session's counters in one transaction.
 fn write_batch(
     conn: &mut Connection,
     session: &SessionInfo,
     batch: &[TapEvent],
     shared: &Shared,
+    scratch: &mut Scratch,
 ) -> Result<(), CaptureError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
-        let mut insert = tx.prepare_cached(schema::INSERT_EVENT)?;
-        let mut insert_room = tx.prepare_cached(schema::INSERT_ROOM)?;
-        for e in batch {
-            let (payload, payload_text): (Option<std::borrow::Cow<'_, str>>, Option<&str>) =
-                match &e.payload {
-                    Some(TapPayload::Frame(f)) => {
-                        let text = f.payload_str();
-                        (
-                            if text.is_empty() {
-                                None
-                            } else {
-                                Some(text.into())
-                            },
-                            None,
-                        )
-                    }
-                    Some(TapPayload::Json(v)) => (Some(v.to_string().into()), None),
-                    Some(TapPayload::Text(t)) => (None, Some(t.as_str())),
-                    None => (None, None),
-                };
-            let rooms = if e.rooms.is_empty() {
-                None
-            } else {
-                Some(serde_json::to_string(&e.rooms)?)
-            };
-            let meta = match &e.meta {
-                Some(m) => Some(serde_json::to_string(m)?),
-                None => None,
-            };
-            // One recorder may observe several nodes (an in-process cluster); each row keeps
-            // the node it happened on, falling back to the session's node.
-            let node: &str = if e.node.is_empty() {
-                &session.node_id
-            } else {
-                &e.node
-            };
-            insert.execute(params![
-                e.at_us,
-                node,
-                session.id,
-                e.kind.as_str(),
-                e.name.as_deref(),
-                e.conn.as_deref(),
-                e.role.as_deref(),
-                e.user.as_deref(),
-                rooms,
-                e.topic.as_deref(),
-                payload.as_deref(),
-                payload_text,
-                e.size.min(i64::MAX as usize) as i64,
-                e.recipients,
-                e.origin.as_str(),
-                meta,
-            ])?;
-            if !e.rooms.is_empty() {
-                let seq = tx.last_insert_rowid();
-                for room in &e.rooms {
-                    insert_room.execute(params![room.as_ref(), seq])?;
-                }
-            }
-        }
+        let mut keys = insert_events(&tx, session, batch, scratch)?;
+        insert_keys(&tx, schema::INSERT_ROOM, &mut keys.rooms)?;
+        insert_keys(&tx, schema::INSERT_CONN, &mut keys.conns)?;
         let written = shared.rows_written.load(Ordering::Relaxed) + batch.len() as u64;
         tx.prepare_cached(
             "UPDATE sessions SET rows_written = ?1, dropped = ?2, write_errors = ?3, rows_lost = ?4
@@ -396,4 +385,171 @@ fn write_batch(
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The `(key, seq)` rows of the keyed side tables for the rows of one batch.
+#[derive(Default)]
+struct Keys<'a> {
+    rooms: Vec<(&'a str, i64)>,
+    conns: Vec<(&'a str, i64)>,
+}
+
+impl<'a> Keys<'a> {
+    /// Adds the keys of rows just inserted by one statement. Their `seq`s are consecutive and
+    /// end at `last_seq`: AUTOINCREMENT gives each new row the largest `seq` so far plus one,
+    /// and this transaction is the only writer.
+    fn add(&mut self, rows: &'a [TapEvent], last_seq: i64) {
+        let first = last_seq - rows.len() as i64 + 1;
+        for (seq, e) in (first..).zip(rows) {
+            self.rooms
+                .extend(e.rooms.iter().map(|room| (room.as_ref(), seq)));
+            if let Some(conn) = e.conn.as_deref() {
+                self.conns.push((conn, seq));
+            }
+        }
+    }
+}
+
+/// Inserts the `events` rows of a batch, [`EVENTS_PER_INSERT`] per statement, and returns the
+/// side-table keys of its rows.
+fn insert_events<'a>(
+    conn: &Connection,
+    session: &SessionInfo,
+    batch: &'a [TapEvent],
+    scratch: &mut Scratch,
+) -> Result<Keys<'a>, CaptureError> {
+    let mut keys = Keys::default();
+    let sql = schema::insert_many_sql(
+        schema::INSERT_EVENT,
+        schema::EVENT_PARAMS,
+        EVENTS_PER_INSERT,
+    );
+    let mut many = conn.prepare_cached(&sql)?;
+    let mut chunks = batch.chunks_exact(EVENTS_PER_INSERT);
+    for chunk in &mut chunks {
+        for (i, e) in chunk.iter().enumerate() {
+            bind_event(&mut many, i * schema::EVENT_PARAMS, session, e, scratch)?;
+        }
+        many.raw_execute()?;
+        keys.add(chunk, conn.last_insert_rowid());
+    }
+    let mut one = conn.prepare_cached(schema::INSERT_EVENT)?;
+    for e in chunks.remainder() {
+        bind_event(&mut one, 0, session, e, scratch)?;
+        one.raw_execute()?;
+        keys.add(std::slice::from_ref(e), conn.last_insert_rowid());
+    }
+    Ok(keys)
+}
+
+/// Inserts `(key, seq)` rows with `single` ([`schema::INSERT_ROOM`] or [`schema::INSERT_CONN`])
+/// in key order. This is what makes the side tables cheap: inserted in arrival order, a batch's
+/// keys would land on one page per distinct key (per live connection), in key order they land on
+/// consecutive pages that stay hot in the cache.
+fn insert_keys(
+    conn: &Connection,
+    single: &str,
+    keys: &mut [(&str, i64)],
+) -> Result<(), CaptureError> {
+    keys.sort_unstable();
+    let mut many = conn.prepare_cached(&schema::insert_many_sql(single, 2, KEYS_PER_INSERT))?;
+    let mut chunks = keys.chunks_exact(KEYS_PER_INSERT);
+    for chunk in &mut chunks {
+        for (i, (key, seq)) in chunk.iter().enumerate() {
+            many.raw_bind_parameter(2 * i + 1, key)?;
+            many.raw_bind_parameter(2 * i + 2, seq)?;
+        }
+        many.raw_execute()?;
+    }
+    let mut one = conn.prepare_cached(single)?;
+    for (key, seq) in chunks.remainder() {
+        one.execute(params![key, seq])?;
+    }
+    Ok(())
+}
+
+/// Reusable buffers for the JSON a row stores (its rooms, its meta, a payload given as a value):
+/// encoding into them allocates nothing once they have grown. SQLite copies a bound value, so a
+/// buffer is free again as soon as it is bound.
+#[derive(Default)]
+struct Scratch {
+    rooms: Vec<u8>,
+    meta: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+/// Binds one event to parameters `base + 1 ..= base + EVENT_PARAMS` of an insert built by
+/// [`schema::insert_events_sql`] (columns in the order of [`schema::INSERT_EVENT`]).
+fn bind_event(
+    stmt: &mut CachedStatement<'_>,
+    base: usize,
+    session: &SessionInfo,
+    e: &TapEvent,
+    scratch: &mut Scratch,
+) -> Result<(), CaptureError> {
+    let Scratch {
+        rooms,
+        meta,
+        payload: json_payload,
+    } = scratch;
+    let (payload, payload_text): (Option<ToSqlOutput<'_>>, Option<&str>) = match &e.payload {
+        Some(TapPayload::Frame(f)) => {
+            let text = f.payload_str();
+            (
+                (!text.is_empty()).then(|| text_param(text.as_bytes())),
+                None,
+            )
+        }
+        Some(TapPayload::Json(v)) => (Some(json_param(json_payload, v)?), None),
+        Some(TapPayload::Text(t)) => (None, Some(t.as_str())),
+        None => (None, None),
+    };
+    let rooms = if e.rooms.is_empty() {
+        None
+    } else {
+        Some(json_param(rooms, &e.rooms)?)
+    };
+    let meta = match &e.meta {
+        Some(m) => Some(json_param(meta, m)?),
+        None => None,
+    };
+    // One recorder may observe several nodes (an in-process cluster); each row keeps the node
+    // it happened on, falling back to the session's node.
+    let node: &str = if e.node.is_empty() {
+        &session.node_id
+    } else {
+        &e.node
+    };
+    stmt.raw_bind_parameter(base + 1, e.at_us)?;
+    stmt.raw_bind_parameter(base + 2, node)?;
+    stmt.raw_bind_parameter(base + 3, session.id)?;
+    stmt.raw_bind_parameter(base + 4, e.kind.as_str())?;
+    stmt.raw_bind_parameter(base + 5, e.name.as_deref())?;
+    stmt.raw_bind_parameter(base + 6, e.conn.as_deref())?;
+    stmt.raw_bind_parameter(base + 7, e.role.as_deref())?;
+    stmt.raw_bind_parameter(base + 8, e.user.as_deref())?;
+    stmt.raw_bind_parameter(base + 9, rooms)?;
+    stmt.raw_bind_parameter(base + 10, e.topic.as_deref())?;
+    stmt.raw_bind_parameter(base + 11, payload)?;
+    stmt.raw_bind_parameter(base + 12, payload_text)?;
+    stmt.raw_bind_parameter(base + 13, e.size.min(i64::MAX as usize) as i64)?;
+    stmt.raw_bind_parameter(base + 14, e.recipients)?;
+    stmt.raw_bind_parameter(base + 15, e.origin.as_str())?;
+    stmt.raw_bind_parameter(base + 16, meta)?;
+    Ok(())
+}
+
+/// `value` encoded as JSON into `buf` (cleared first), as a text parameter borrowing it.
+fn json_param<'b>(
+    buf: &'b mut Vec<u8>,
+    value: &impl serde::Serialize,
+) -> Result<ToSqlOutput<'b>, CaptureError> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, value)?;
+    Ok(text_param(buf))
+}
+
+/// UTF-8 bytes bound as TEXT (not BLOB) without copying them into a `String` first.
+fn text_param(bytes: &[u8]) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(ValueRef::Text(bytes))
 }

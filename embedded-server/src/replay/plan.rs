@@ -252,7 +252,7 @@ impl ReplayPlan {
     /// [`ReplayPlan::skipped`] instead of failing the load.
     pub fn load(path: impl AsRef<Path>, selection: &Selection) -> Result<ReplayPlan, ReplayError> {
         let path = path.as_ref();
-        let conn = schema::open_ro(path)?;
+        let (conn, _version) = schema::open_ro(path)?;
         let sessions = schema::sessions(&conn)?;
         if let Some(id) = selection.session {
             if !sessions.iter().any(|s| s.id == id) {
