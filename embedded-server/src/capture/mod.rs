@@ -10,6 +10,7 @@
 //! - [`recorder`]: [`Recorder`], its config and counters; the hot-path side.
 //! - `writer`: the `switchboard-recorder` thread that owns the connection and commits batches.
 //! - `checkpoint`: the `switchboard-checkpoint` thread that copies the WAL into the database.
+//! - `reclaim`: the `switchboard-free` thread that frees committed batches.
 //! - [`retention`]: pruning by size and age.
 //! - [`schema`]: embedded migrations (`migrations/*.sql`) and connection settings.
 //! - [`row`]: [`Row`], the stored form of one event, and [`SessionInfo`].
@@ -31,6 +32,7 @@ pub mod export;
 pub mod filter;
 pub mod import;
 pub mod query;
+mod reclaim;
 pub mod recorder;
 pub mod redact;
 pub mod retention;

@@ -21,6 +21,7 @@ use rusqlite::{params, CachedStatement, Connection, TransactionBehavior};
 
 use super::checkpoint::{self, Checkpointer, WAL_HARD_LIMIT};
 use super::error::CaptureError;
+use super::reclaim::Reclaimer;
 use super::recorder::{RecorderConfig, Shared};
 use super::retention::{self, Retention};
 use super::row::SessionInfo;
@@ -84,6 +85,8 @@ pub(crate) struct Writer {
     checkpointer: Checkpointer,
     /// Buffers for the JSON columns, reused by every row of every batch.
     scratch: Scratch,
+    /// Frees committed batches on its own thread (see `reclaim.rs`).
+    reclaim: Reclaimer,
 }
 
 enum Flow {
@@ -115,6 +118,7 @@ impl Writer {
             taken: 0,
             checkpointer,
             scratch: Scratch::default(),
+            reclaim: Reclaimer::start(),
         }
     }
 
@@ -221,7 +225,7 @@ impl Writer {
                 reason: "the capture file is gone and could not be re-created".into(),
             }),
         };
-        self.batch.clear();
+        self.reclaim.recycle(&mut self.batch);
         match result {
             Ok(()) => {
                 self.shared.rows_written.fetch_add(n, Ordering::Relaxed);
