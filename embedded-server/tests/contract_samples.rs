@@ -178,7 +178,7 @@ impl Gen {
             defs: Map::new(),
         };
         // Half the roots are objects, the shape of most payloads.
-        let mut schema = if seed % 2 == 0 {
+        let mut schema = if seed.is_multiple_of(2) {
             generator.object(0)
         } else {
             generator.schema(0)

@@ -203,7 +203,7 @@ fn import_jsonl(
         let row: Row = serde_json::from_str(&line).map_err(|e| bad(number, e.to_string()))?;
         target.insert(&row, &header.tool_version)?;
         rows += 1;
-        if rows % BATCH == 0 {
+        if rows.is_multiple_of(BATCH) {
             progress(done, total);
         }
     }
@@ -227,7 +227,7 @@ fn import_sqlite(
     source.scan(&all, |row| {
         target.insert(&row, tool_version)?;
         rows += 1;
-        if rows % BATCH == 0 {
+        if rows.is_multiple_of(BATCH) {
             progress(rows, total);
         }
         Ok(())

@@ -345,7 +345,7 @@ impl Writer {
 
     fn report(&mut self, message: String) {
         // Log the first few errors and then one in a thousand; the counters carry the rest.
-        if self.logged_errors < 10 || self.logged_errors % 1000 == 0 {
+        if self.logged_errors < 10 || self.logged_errors.is_multiple_of(1000) {
             tracing::warn!(path = %self.path.display(), "{message}");
         }
         self.logged_errors += 1;

@@ -93,16 +93,16 @@ async fn run_one(
         return;
     }
     let mut rooms: Vec<&str> = vec![ROOMS[k % ROOMS.len()]];
-    if k % 4 == 0 {
+    if k.is_multiple_of(4) {
         rooms.push(ROOMS[(k + 2) % ROOMS.len()]);
     }
     for room in &rooms {
         let _ = client.request("join", json!({ "room": room })).await;
     }
-    if role == "user" && k % 2 == 0 {
+    if role == "user" && k.is_multiple_of(2) {
         let _ = client.subscribe("ticker", |_| {}).await;
     }
-    if k % 5 == 0 {
+    if k.is_multiple_of(5) {
         let _ = client.subscribe("announce", |_| {}).await;
     }
     // Spread the first actions over one period.

@@ -70,7 +70,7 @@ pub(crate) fn export(
             meta,
         ])?;
         n += 1;
-        if n % PROGRESS_EVERY == 0 {
+        if n.is_multiple_of(PROGRESS_EVERY) {
             progress(n);
         }
         Ok(())

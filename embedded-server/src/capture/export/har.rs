@@ -273,7 +273,7 @@ pub(crate) fn export(
         opts.redaction.redact_row(&mut row)?;
         state.apply(&row);
         n += 1;
-        if n % PROGRESS_EVERY == 0 {
+        if n.is_multiple_of(PROGRESS_EVERY) {
             progress(n);
         }
         Ok(())

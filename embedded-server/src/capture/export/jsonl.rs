@@ -25,7 +25,7 @@ pub(crate) fn export(
         serde_json::to_writer(&mut w, &row)?;
         w.write_all(b"\n").map_err(io)?;
         n += 1;
-        if n % PROGRESS_EVERY == 0 {
+        if n.is_multiple_of(PROGRESS_EVERY) {
             progress(n);
         }
         Ok(())
