@@ -168,7 +168,7 @@ impl Worker {
 }
 
 /// Length of the WAL file next to `path` (0 if there is none).
-fn wal_bytes(path: &Path) -> u64 {
+pub(crate) fn wal_bytes(path: &Path) -> u64 {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     std::fs::metadata(Path::new(&wal)).map_or(0, |m| m.len())

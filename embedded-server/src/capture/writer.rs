@@ -334,11 +334,9 @@ impl Writer {
 
     /// Publishes the size of the database and its WAL; returns the WAL's size.
     fn update_file_bytes(&self) -> u64 {
-        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let mut wal = self.path.as_os_str().to_owned();
-        wal.push("-wal");
-        let wal_bytes = len(Path::new(&wal));
-        let bytes = len(&self.path) + wal_bytes;
+        let db_bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        let wal_bytes = checkpoint::wal_bytes(&self.path);
+        let bytes = db_bytes + wal_bytes;
         self.shared.file_bytes.store(bytes, Ordering::Relaxed);
         wal_bytes
     }
@@ -483,7 +481,7 @@ struct Scratch {
 }
 
 /// Binds one event to parameters `base + 1 ..= base + EVENT_PARAMS` of an insert built by
-/// [`schema::insert_events_sql`] (columns in the order of [`schema::INSERT_EVENT`]).
+/// [`schema::insert_many_sql`] (columns in the order of [`schema::INSERT_EVENT`]).
 fn bind_event(
     stmt: &mut CachedStatement<'_>,
     base: usize,
