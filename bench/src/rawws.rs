@@ -57,8 +57,10 @@ pub struct FrameReader {
     /// Bytes `start..end` of `buf` are unread.
     start: usize,
     end: usize,
-    /// Payload of a fragmented message collected so far, and its opcode.
-    partial: Option<(u8, Vec<u8>)>,
+    /// Opcode of a fragmented message being collected, while one is.
+    partial: Option<u8>,
+    /// The fragments' payloads joined; handed out from here when the final one arrives.
+    joined: Vec<u8>,
 }
 
 /// Where a complete frame sits in the buffer.
@@ -120,6 +122,7 @@ impl FrameReader {
             start: 0,
             end: 0,
             partial: None,
+            joined: Vec::new(),
         }
     }
 
@@ -177,36 +180,21 @@ impl FrameReader {
             if h.fin && h.opcode != OP_CONT && (control || self.partial.is_none()) {
                 return Ok(Some((h.opcode, &self.buf[at..at + h.len])));
             }
-            // Fragments of a data message: collect until the final one.
-            match (h.opcode, &mut self.partial) {
-                (OP_CONT, Some((_, data))) => data.extend_from_slice(&self.buf[at..at + h.len]),
+            // Fragments of a data message (rare: servers do not fragment small messages):
+            // collect them, and hand the whole message out when the final one arrives.
+            match (h.opcode, self.partial) {
+                (OP_CONT, Some(_)) => {}
                 (OP_CONT, None) => bail!("continuation frame without a message to continue"),
                 (op, None) if !control => {
-                    self.partial = Some((op, self.buf[at..at + h.len].to_vec()));
+                    self.partial = Some(op);
+                    self.joined.clear();
                 }
                 _ => bail!("new message started inside a fragmented one"),
             }
+            self.joined.extend_from_slice(&self.buf[at..at + h.len]);
             if h.fin {
-                if let Some((op, data)) = self.partial.take() {
-                    // Rare (servers do not fragment small messages): park the joined message
-                    // in front of the unread bytes so it can be handed out as a slice.
-                    let rest = self.buf[self.start..self.end].to_vec();
-                    let mut joined = Vec::with_capacity(10 + data.len() + rest.len());
-                    joined.push(0x80 | op);
-                    if data.len() < 126 {
-                        joined.push(data.len() as u8);
-                    } else {
-                        joined.push(127);
-                        joined.extend_from_slice(&(data.len() as u64).to_be_bytes());
-                    }
-                    joined.extend_from_slice(&data);
-                    joined.extend_from_slice(&rest);
-                    self.end = joined.len();
-                    self.start = 0;
-                    if joined.len() > self.buf.len() {
-                        self.buf.resize(joined.len(), 0);
-                    }
-                    self.buf[..joined.len()].copy_from_slice(&joined);
+                if let Some(op) = self.partial.take() {
+                    return Ok(Some((op, &self.joined)));
                 }
             }
         }
@@ -324,5 +312,55 @@ mod tests {
             parse_header(&[0x81, 127, 0xff, 0, 0, 0, 0, 0, 0, 0]).is_err(),
             "huge"
         );
+    }
+
+    /// A reader over a real loopback socket whose peer sends `bytes`.
+    async fn reader_fed(bytes: &'static [u8]) -> FrameReader {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut peer, _) = listener.accept().await.unwrap();
+            peer.write_all(bytes).await.unwrap();
+        });
+        let (rd, _wr) = TcpStream::connect(addr).await.unwrap().into_split();
+        FrameReader::new(rd)
+    }
+
+    #[tokio::test]
+    async fn fragments_are_joined_and_pings_between_them_come_out_first() {
+        // "hel" (text, not final), a ping, "lo" (continuation, final), then "x" (text, final).
+        let mut r = reader_fed(b"\x01\x03hel\x89\x00\x80\x02lo\x81\x01x").await;
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            while let Some((op, payload)) = r.next_buffered().unwrap() {
+                got.push((op, payload.to_vec()));
+            }
+            if got.len() < 3 {
+                assert!(r.fill().await.unwrap(), "the peer closed early");
+            }
+        }
+        assert_eq!(
+            got,
+            vec![
+                (OP_PING, vec![]),
+                (OP_TEXT, b"hello".to_vec()),
+                (OP_TEXT, b"x".to_vec())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_continuation_without_a_message_is_an_error() {
+        let mut r = reader_fed(b"\x80\x02lo").await;
+        loop {
+            match r.next_buffered() {
+                Ok(None) => assert!(r.fill().await.unwrap(), "the peer closed early"),
+                Ok(Some(_)) => panic!("a stray continuation was handed out"),
+                Err(e) => {
+                    assert!(e.to_string().contains("continuation"), "{e}");
+                    break;
+                }
+            }
+        }
     }
 }
