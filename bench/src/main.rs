@@ -16,6 +16,7 @@
 
 mod churn;
 mod fanout;
+mod floor;
 mod hist;
 mod idle;
 mod procstat;
@@ -81,6 +82,8 @@ struct Target {
 enum Command {
     /// Run our server (the demo contract) for the benchmarks.
     Serve(serve::ServeOpts),
+    /// The floor: a bare `ws`-dialect server, one blocking write per member from every core.
+    Floor(floor::FloorOpts),
     /// Fan-out to one room, at saturation (`--window`) or at a fixed rate (`--rate`).
     Fanout {
         #[command(flatten)]
@@ -224,6 +227,8 @@ fn main() -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(o) => serve::run(&o).await,
+        // Plain threads and blocking sockets: nothing of the runtime is used.
+        Command::Floor(o) => tokio::task::spawn_blocking(move || floor::run(&o)).await?,
         Command::Fanout {
             target,
             members,

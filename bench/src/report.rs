@@ -13,6 +13,8 @@ use serde_json::Value;
 
 const OURS: &str = "switchboard";
 const OURS_REC: &str = "switchboard+rec";
+/// The bare reference server (`switchboard-bench floor`): the least latency this machine allows.
+const FLOOR: &str = "floor";
 
 struct Row {
     bench: String,
@@ -252,6 +254,36 @@ fn latency_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
             fmt_ratio(b.map_or(f64::NAN, |b| p99 / b)),
         );
     }
+    floor_note(out, rows);
+}
+
+/// Under a latency table with a floor row: how far the floor's p99 is below Socket.IO's,
+/// which is the largest ratio any server could show in this run, and where ours stands.
+fn floor_note(out: &mut String, rows: &[&Row]) {
+    let p99 = |server: &str| {
+        rows.iter()
+            .find(|r| r.server == server)
+            .map(|r| r.n(&["latency", "p99_ms"]))
+    };
+    let (Some(floor), Some(sio)) = (p99(FLOOR), p99("socketio")) else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "\n`floor` does nothing but one blocking `write()` of a pre-encoded frame per member, \
+         from every core: Socket.IO's p99 is {} its p99, the largest ratio any server could \
+         reach in this run.",
+        fmt_ratio(sio / floor)
+    );
+    if let Some(o) = p99(OURS) {
+        let _ = write!(
+            out,
+            " Ours is {} Socket.IO's and {:+.0}% from the floor.",
+            fmt_ratio(sio / o),
+            (o / floor - 1.0) * 100.0
+        );
+    }
+    out.push('\n');
 }
 
 fn idle_table(out: &mut String, rows: &[&Row], base: Option<&Row>) {
@@ -424,14 +456,20 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)], all_rows: &[Row]) {
             .map(|(o, s)| {
                 let r = p99(s) / p99(o);
                 let lost = o.n(&["lost"]);
-                (
-                    format!(
-                        "{:.2} ms vs {:.2} ms ({r:.2}x), lost {lost:.0}",
-                        p99(o),
-                        p99(s)
-                    ),
-                    r >= 3.0 && lost == 0.0,
-                )
+                let mut figure = format!(
+                    "{:.2} ms vs {:.2} ms ({r:.2}x), lost {lost:.0}",
+                    p99(o),
+                    p99(s)
+                );
+                if let Some(f) = find(groups, "latency-20k", FLOOR) {
+                    let _ = write!(
+                        figure,
+                        "; floor {:.2} ms, at most {:.2}x reachable here",
+                        p99(f),
+                        p99(s) / p99(f)
+                    );
+                }
+                (figure, r >= 3.0 && lost == 0.0)
             }),
     );
     let rec = recording_medians(all_rows, "record-fanout");
@@ -511,6 +549,31 @@ mod tests {
         );
         assert!(
             md.contains("| recorder >= 200k rows/s | not measured | - |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_floor_bounds_the_latency_ratio() {
+        let row = |server: &str, p99: f64| {
+            format!(
+                r#"{{"bench":"latency-20k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":20000,"deliveries_per_s":20000,"latency":{{"p50_ms":1.0,"p99_ms":{p99}}},"lost":0,"expected":10}}"#
+            )
+        };
+        let lines = [
+            row("switchboard", 12.0),
+            row("socketio", 24.0),
+            row("floor", 10.0),
+        ];
+        let md = render(&lines.join("\n")).unwrap();
+        assert!(md.contains("| floor | 20k | 20k | 1.00 | 10.0 |"), "{md}");
+        assert!(
+            md.contains("Socket.IO's p99 is 2.40x its p99")
+                && md.contains("Ours is 2.00x Socket.IO's and +20% from the floor."),
+            "{md}"
+        );
+        assert!(
+            md.contains("12.00 ms vs 24.00 ms (2.00x), lost 0; floor 10.00 ms, at most 2.40x reachable here | **no** |"),
             "{md}"
         );
     }
