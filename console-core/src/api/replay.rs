@@ -104,6 +104,7 @@ fn status_kind(s: Status) -> ReplayStatusKind {
         Status::Missing => ReplayStatusKind::Missing,
         Status::Extra => ReplayStatusKind::Extra,
         Status::Skipped => ReplayStatusKind::Skipped,
+        Status::Moved => ReplayStatusKind::Moved,
     }
 }
 
@@ -147,6 +148,7 @@ fn result(r: ReplayReport) -> ReplayResult {
             missing: s.missing,
             extra: s.extra,
             skipped: s.skipped,
+            moved: s.moved,
             differences: s.differences(),
         },
         skipped_rows: r.skipped_rows.len() as u32,
@@ -205,6 +207,7 @@ async fn start(
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())
             .collect(),
+        strict_order: req.strict_order,
         ..ReplayOptions::default()
     };
     let bad = |e: switchboard_server::replay::ReplayError| ApiError::bad_request(e.to_string());

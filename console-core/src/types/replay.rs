@@ -44,6 +44,9 @@ pub struct ReplayRequest {
     pub speed: f64,
     /// JSON paths left out of comparisons (`$..ts`, `$.d.id`).
     pub ignore: Vec<String>,
+    /// Count a push received at another position than recorded as missing plus extra instead
+    /// of as moved (which is not a difference).
+    pub strict_order: bool,
 }
 
 impl Default for ReplayRequest {
@@ -54,6 +57,7 @@ impl Default for ReplayRequest {
             target: "embedded".into(),
             speed: 1.0,
             ignore: Vec::new(),
+            strict_order: false,
         }
     }
 }
@@ -79,6 +83,9 @@ pub enum ReplayStatusKind {
     Missing,
     Extra,
     Skipped,
+    /// Arrived unchanged at another position among the connection's pushes (not a
+    /// difference).
+    Moved,
 }
 
 /// One place where the recorded and the replayed frame disagree.
@@ -139,6 +146,8 @@ pub struct ReplaySummary {
     pub extra: u64,
     #[ts(type = "number")]
     pub skipped: u64,
+    #[ts(type = "number")]
+    pub moved: u64,
     /// `differs + missing + extra`.
     #[ts(type = "number")]
     pub differences: u64,

@@ -73,6 +73,10 @@ pub struct ReplayArgs {
     /// Compare replies only, not the pushes connections received.
     #[arg(long)]
     pub no_pushes: bool,
+    /// Count a push received at another position than recorded as a difference (by default
+    /// it is reported as moved, which `--check` accepts).
+    #[arg(long)]
+    pub strict_order: bool,
     /// Write the full report as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
@@ -127,6 +131,7 @@ impl ReplayArgs {
             params: ParamMap::parse_args(&self.params)?,
             timeout: Duration::from_millis(self.timeout_ms),
             compare_pushes: !self.no_pushes,
+            strict_order: self.strict_order,
         };
         options.validate()?;
         Ok(options)

@@ -368,6 +368,9 @@ pub(crate) enum Aligned {
     Left(usize),
     /// Replayed, not recorded.
     Right(usize),
+    /// Recorded `.0` arrived unchanged as replayed `.1`, but at another position relative to
+    /// the other frames (listed at its recorded position).
+    Moved(usize, usize),
 }
 
 /// Above this many cells the alignment falls back to pairing by position, keeping memory and
@@ -377,9 +380,18 @@ const MAX_ALIGN_CELLS: usize = 4_000_000;
 /// Aligns recorded and replayed pushes of one connection, keeping both orders.
 ///
 /// Equal frames are matched by a longest common subsequence, so one missing push does not turn
-/// every later one into a difference. In each gap between matches, frames of the same identity
-/// (type and name) are paired as "changed"; the rest are missing or extra.
-pub(crate) fn align(left: &[Value], right: &[Value], ignore: &IgnoreSet) -> Vec<Aligned> {
+/// every later one into a difference. With `moves`, a frame left out of that subsequence that
+/// has an equal counterpart elsewhere on the other side is reported once as moved rather than
+/// as one missing and one extra: pushes caused by connections running side by side interleave
+/// differently from run to run, and that is not a change of the application. In each gap
+/// between matches, the frames left of the same identity (type and name) are paired as
+/// "changed"; the rest are missing or extra.
+pub(crate) fn align(
+    left: &[Value],
+    right: &[Value],
+    ignore: &IgnoreSet,
+    moves: bool,
+) -> Vec<Aligned> {
     let eq = |i: usize, j: usize| ignore.equal(&left[i], &right[j]);
     // Common prefix and suffix first: the usual case (everything equal) costs O(n).
     let mut start = 0;
@@ -420,9 +432,14 @@ pub(crate) fn align(left: &[Value], right: &[Value], ignore: &IgnoreSet) -> Vec<
             }
         }
     }
+    let moved = if moves {
+        find_moves(&matches, start..end_l, start..end_r, &eq)
+    } else {
+        Vec::new()
+    };
     let (mut li, mut rj) = (start, start);
     for (a, b) in matches.into_iter().chain(std::iter::once((end_l, end_r))) {
-        gap(left, right, li..a, rj..b, &mut out);
+        gap(left, right, li..a, rj..b, &moved, &mut out);
         if a < end_l {
             out.push(Aligned::Pair(a, b));
         }
@@ -437,16 +454,53 @@ pub(crate) fn align(left: &[Value], right: &[Value], ignore: &IgnoreSet) -> Vec<
     out
 }
 
-/// Pairs frames of the same identity inside one unmatched gap.
+/// Equal frames among those the common subsequence left out, as (recorded, replayed) pairs in
+/// recorded order, each side used once. Inside one gap no two frames are equal (the
+/// subsequence would have taken them), so every pair found spans two gaps: a move.
+fn find_moves(
+    matches: &[(usize, usize)],
+    ls: std::ops::Range<usize>,
+    rs: std::ops::Range<usize>,
+    eq: &impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let matched_l: std::collections::HashSet<usize> = matches.iter().map(|m| m.0).collect();
+    let matched_r: std::collections::HashSet<usize> = matches.iter().map(|m| m.1).collect();
+    let lefts: Vec<usize> = ls.filter(|i| !matched_l.contains(i)).collect();
+    let rights: Vec<usize> = rs.filter(|j| !matched_r.contains(j)).collect();
+    // The search compares every pair once at most; past the alignment's own bound it is
+    // skipped and the frames stay missing and extra.
+    if lefts.len().saturating_mul(rights.len()) > MAX_ALIGN_CELLS {
+        return Vec::new();
+    }
+    let mut used = vec![false; rights.len()];
+    let mut moved = Vec::new();
+    for &i in &lefts {
+        if let Some(k) = (0..rights.len()).find(|&k| !used[k] && eq(i, rights[k])) {
+            used[k] = true;
+            moved.push((i, rights[k]));
+        }
+    }
+    moved
+}
+
+/// Lists one unmatched gap: moved frames at their recorded place, then frames of the same
+/// identity paired as changed, the rest missing or extra.
 fn gap(
     left: &[Value],
     right: &[Value],
     ls: std::ops::Range<usize>,
     rs: std::ops::Range<usize>,
+    moved: &[(usize, usize)],
     out: &mut Vec<Aligned>,
 ) {
-    let mut used = vec![false; rs.len()];
+    let moved_to = |i: usize| moved.iter().find(|m| m.0 == i).map(|m| m.1);
+    let moved_here = |j: usize| moved.iter().any(|m| m.1 == j);
+    let mut used: Vec<bool> = rs.clone().map(moved_here).collect();
     for i in ls {
+        if let Some(j) = moved_to(i) {
+            out.push(Aligned::Moved(i, j));
+            continue;
+        }
         let found = rs
             .clone()
             .enumerate()
@@ -532,17 +586,70 @@ mod tests {
         let evt = |e: &str, n: i64| json!({"t": "evt", "e": e, "d": {"n": n}});
         let left = vec![evt("a", 1), evt("b", 2), evt("c", 3), evt("d", 4)];
         let right = vec![evt("a", 1), evt("c", 3), evt("d", 40), evt("x", 5)];
-        let got = align(&left, &right, &set(&[]));
+        for moves in [false, true] {
+            let got = align(&left, &right, &set(&[]), moves);
+            assert_eq!(
+                got,
+                [
+                    Aligned::Pair(0, 0),
+                    Aligned::Left(1),
+                    Aligned::Pair(2, 1),
+                    Aligned::Pair(3, 2),
+                    Aligned::Right(3),
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_reordered_push_is_one_move_not_a_missing_and_an_extra() {
+        let say = |n: i64| json!({"t": "evt", "e": "said", "d": {"n": n}});
+        // 2 came after 3 and 4 this time; 6 changed in place; 7 never came; 8 is new.
+        let left = vec![say(1), say(2), say(3), say(4), say(5), say(6), say(7)];
+        let right = vec![say(1), say(3), say(4), say(2), say(5), say(60), say(8)];
+        let got = align(&left, &right, &set(&[]), true);
         assert_eq!(
             got,
             [
                 Aligned::Pair(0, 0),
-                Aligned::Left(1),
+                Aligned::Moved(1, 3),
                 Aligned::Pair(2, 1),
                 Aligned::Pair(3, 2),
-                Aligned::Right(3),
+                Aligned::Pair(4, 4),
+                Aligned::Pair(5, 5),
+                Aligned::Pair(6, 6),
+            ],
+            "the gap after 5 pairs by identity: 6 -> 60 and 7 -> 8 are changes"
+        );
+        // Strict order: the same streams give a missing and an extra for the move.
+        let strict = align(&left, &right, &set(&[]), false);
+        assert!(strict.contains(&Aligned::Left(1)) || strict.contains(&Aligned::Right(3)));
+        assert!(!strict.iter().any(|a| matches!(a, Aligned::Moved(..))));
+    }
+
+    #[test]
+    fn moves_prefer_an_equal_frame_to_a_same_named_one() {
+        let evt = |e: &str, n: i64| json!({"t": "evt", "e": e, "d": {"n": n}});
+        // The outer two swapped: the subsequence keeps `a2` (one of several of length 1), and
+        // `a1` must then be found equal to the replayed `a1`, not paired as a change with a
+        // same-named frame; `b0` moved relative to `a2` too.
+        let left = vec![evt("a", 1), evt("b", 0), evt("a", 2)];
+        let right = vec![evt("a", 2), evt("b", 0), evt("a", 1)];
+        let got = align(&left, &right, &set(&[]), true);
+        assert_eq!(
+            got,
+            [
+                Aligned::Moved(0, 2),
+                Aligned::Moved(1, 1),
+                Aligned::Pair(2, 0),
             ]
         );
+        // Every frame is accounted for once on each side, and every pair is equal.
+        for a in &got {
+            if let Aligned::Pair(l, r) = a {
+                assert_eq!(left[*l], right[*r]);
+            }
+        }
     }
 
     #[test]

@@ -152,7 +152,9 @@ pub(crate) fn report(
             .into_iter()
             .filter(|f| !skip_event(f))
             .collect();
-        for a in align(&expected, &received, ignore) {
+        let moves = !ctx.options.strict_order;
+        for a in align(&expected, &received, ignore, moves) {
+            let mut note = None;
             let (status, rec, rep, row, diffs) = match a {
                 Aligned::Pair(l, r) => {
                     let diffs = ignore.diff(&expected[l], &received[r]);
@@ -171,6 +173,14 @@ pub(crate) fn report(
                     vec![],
                 ),
                 Aligned::Right(r) => (Status::Extra, None, Some(r), None, vec![]),
+                Aligned::Moved(l, r) => {
+                    note = Some(format!(
+                        "recorded as push #{} of this connection, received as #{}",
+                        l + 1,
+                        r + 1
+                    ));
+                    (Status::Moved, Some(l), Some(r), Some(expected_rows[l]), vec![])
+                }
             };
             let name = row
                 .map(|p| p.name.clone())
@@ -186,7 +196,7 @@ pub(crate) fn report(
                 recorded: rec.map(|l| expected[l].clone()),
                 replayed: rep.map(|r| received[r].clone()),
                 diffs,
-                note: None,
+                note,
             });
             index += 1;
         }

@@ -117,6 +117,10 @@ pub struct ReplayOptions {
     /// Compare the pushes each connection received (default). Off: only replies are
     /// compared, for selections that leave out the connections causing the pushes.
     pub compare_pushes: bool,
+    /// Count a push that arrived at another position among a connection's pushes as missing
+    /// plus extra (a difference). Off (default): it is reported once as moved, which is not a
+    /// difference, because connections replayed side by side interleave differently each run.
+    pub strict_order: bool,
 }
 
 impl Default for ReplayOptions {
@@ -130,6 +134,7 @@ impl Default for ReplayOptions {
             params: ParamMap::default(),
             timeout: Duration::from_secs(5),
             compare_pushes: true,
+            strict_order: false,
         }
     }
 }

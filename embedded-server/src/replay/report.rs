@@ -32,6 +32,12 @@ pub enum Status {
     Extra,
     /// Not replayed or not compared; [`MessageReport::note`] says why.
     Skipped,
+    /// A push that arrived unchanged but at another position among the connection's pushes
+    /// ([`MessageReport::note`] says where). Pushes caused by connections running side by side
+    /// interleave differently from run to run, so this is not a difference; with
+    /// [`super::ReplayOptions::strict_order`] moves are not looked for, and a reordered push
+    /// shows as missing plus extra.
+    Moved,
 }
 
 impl Status {
@@ -115,6 +121,9 @@ pub struct Summary {
     pub missing: u64,
     pub extra: u64,
     pub skipped: u64,
+    /// Reports written before moves were recognised have no such field.
+    #[serde(default)]
+    pub moved: u64,
 }
 
 impl Summary {
@@ -126,6 +135,7 @@ impl Summary {
             Status::Missing => self.missing += 1,
             Status::Extra => self.extra += 1,
             Status::Skipped => self.skipped += 1,
+            Status::Moved => self.moved += 1,
         }
     }
 
@@ -217,7 +227,7 @@ impl ReplayReport {
         let s = &self.summary;
         writeln!(
             out,
-            "replay {} ({}) against {}: {} messages: {} same, {} differ, {} missing, {} extra, {} skipped{}",
+            "replay {} ({}) against {}: {} messages: {} same, {} differ, {} missing, {} extra, {} moved, {} skipped{}",
             self.replay_id,
             match self.mode {
                 ReplayMode::Clients => "clients",
@@ -229,6 +239,7 @@ impl ReplayReport {
             s.differs,
             s.missing,
             s.extra,
+            s.moved,
             s.skipped,
             if self.state == RunState::Stopped { " (stopped)" } else { "" },
         )?;
@@ -269,6 +280,7 @@ impl ReplayReport {
                 Status::Extra => "extra",
                 Status::Same => "same",
                 Status::Skipped => "skipped",
+                Status::Moved => "moved",
             };
             let seq = m
                 .recorded_seq
@@ -296,6 +308,19 @@ impl ReplayReport {
             }
             if let Some(note) = &m.note {
                 writeln!(out, "      {note}")?;
+            }
+        }
+        for c in &self.connections {
+            for m in c.messages.iter().filter(|m| m.status == Status::Moved) {
+                writeln!(
+                    out,
+                    "  conn {} ({}) push #{} {}: moved ({})",
+                    c.conn,
+                    who(c),
+                    m.index,
+                    m.name,
+                    m.note.as_deref().unwrap_or("another position")
+                )?;
             }
         }
         Ok(())

@@ -8,6 +8,8 @@
 //! - `control`: pause, resume and stop.
 //! - `selection`: replaying one connection or a few selected rows.
 //! - `plan`: what each connection is expected to receive, rebuilt from membership rows.
+//! - `moves`: a push received at another position is reported once as moved, not as a
+//!   difference, unless the order is strict.
 
 mod scenarios;
 mod support;
@@ -16,6 +18,7 @@ mod bad_input;
 mod changed_handler;
 mod cli;
 mod control;
+mod moves;
 mod plan;
 mod push_replay;
 mod selection;

@@ -103,9 +103,18 @@ where
     F: FnOnce(String, Server) -> Fut,
     Fut: Future<Output = ()>,
 {
+    record_on(demo_builder(), script).await
+}
+
+/// [`record`] against a server built from `builder` (the demo contract with other handlers).
+pub async fn record_on<F, Fut>(builder: ServerBuilder, script: F) -> Capture
+where
+    F: FnOnce(String, Server) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let capture = temp_capture();
     let rec = recorder(&capture.path);
-    let running = start(demo_builder().tap(rec.clone())).await;
+    let running = start(builder.tap(rec.clone())).await;
     tokio::time::timeout(WAIT, script(running.url(), running.server.clone()))
         .await
         .expect("script finishes");
@@ -189,6 +198,7 @@ pub fn line(conn: Option<&ConnectionReport>, m: &MessageReport) -> String {
         Status::Missing => "missing",
         Status::Extra => "extra",
         Status::Skipped => "skipped",
+        Status::Moved => "moved",
     };
     // Sorted: the order of keys inside a JSON object is not part of what is compared.
     let mut paths: Vec<&str> = m.diffs.iter().map(|d| d.path.as_str()).collect();

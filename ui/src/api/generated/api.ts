@@ -448,7 +448,12 @@ speed: number,
 /**
  * JSON paths left out of comparisons (`$..ts`, `$.d.id`).
  */
-ignore: Array<string>, };
+ignore: Array<string>, 
+/**
+ * Count a push received at another position than recorded as missing plus extra instead
+ * of as moved (which is not a difference).
+ */
+strict_order: boolean, };
 
 /**
  * Where a replay stands. `failed`: it could not start (the error says why).
@@ -458,7 +463,7 @@ export type ReplayState = "ready" | "running" | "paused" | "stopped" | "finished
 /**
  * How a replayed message compares with the recorded one.
  */
-export type ReplayStatusKind = "same" | "differs" | "missing" | "extra" | "skipped";
+export type ReplayStatusKind = "same" | "differs" | "missing" | "extra" | "skipped" | "moved";
 
 /**
  * One place where the recorded and the replayed frame disagree.
@@ -490,7 +495,7 @@ error: string | null, notes: Array<string>, messages: Array<ReplayMessage>, };
 /**
  * Counts of each status over every message.
  */
-export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, 
+export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, moved: number, 
 /**
  * `differs + missing + extra`.
  */
