@@ -179,7 +179,13 @@ pub(crate) fn report(
                         l + 1,
                         r + 1
                     ));
-                    (Status::Moved, Some(l), Some(r), Some(expected_rows[l]), vec![])
+                    (
+                        Status::Moved,
+                        Some(l),
+                        Some(r),
+                        Some(expected_rows[l]),
+                        vec![],
+                    )
                 }
             };
             let name = row

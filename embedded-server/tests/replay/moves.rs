@@ -18,12 +18,16 @@ fn message(text: &str) -> Value {
 
 /// The demo whose `notify` emits `texts` to the caller, in that order.
 fn notifying(texts: [&'static str; 2]) -> ServerBuilder {
-    demo_builder().handle("user", "notify", move |_: Value, _: Ctx, conn: Conn| async move {
-        for t in texts {
-            conn.emit("message", &message(t))?;
-        }
-        Ok::<_, HandlerError>(json!({ "ok": true }))
-    })
+    demo_builder().handle(
+        "user",
+        "notify",
+        move |_: Value, _: Ctx, conn: Conn| async move {
+            for t in texts {
+                conn.emit("message", &message(t))?;
+            }
+            Ok::<_, HandlerError>(json!({ "ok": true }))
+        },
+    )
 }
 
 async fn replay(strict_order: bool) -> ReplayReport {
@@ -54,7 +58,9 @@ fn pushes(report: &ReplayReport) -> Vec<(Status, Option<String>)> {
         .filter(|m| m.name == "message")
         .map(|m| {
             let text = m.recorded.as_ref().or(m.replayed.as_ref());
-            let text = text.and_then(|f| f["d"]["text"].as_str()).map(str::to_owned);
+            let text = text
+                .and_then(|f| f["d"]["text"].as_str())
+                .map(str::to_owned);
             (m.status, text)
         })
         .collect()
@@ -71,7 +77,8 @@ async fn swapped_pushes_are_moves_and_pass_a_check() {
     assert_eq!(moved.len(), 1, "{}", explain(&report));
     assert_eq!(report.summary.moved, 1);
     assert!(
-        got.iter().all(|(s, _)| matches!(s, Status::Same | Status::Moved)),
+        got.iter()
+            .all(|(s, _)| matches!(s, Status::Same | Status::Moved)),
         "{}",
         explain(&report)
     );
