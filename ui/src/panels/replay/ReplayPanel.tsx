@@ -243,7 +243,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
                   <Stat label="differ" value={count(report.summary.differs)} />
                   <Stat label="missing" value={count(report.summary.missing)} />
                   <Stat label="extra" value={count(report.summary.extra)} />
-                  <Stat label="moved" value={count(report.summary.moved)} hint="arrived unchanged at another position among the connection's pushes (not a difference)" />
+                  <Stat label="moved" value={count(report.summary.moved)} hint="same push, another position: not a difference" />
                   <Stat label="skipped" value={count(report.summary.skipped)} hint={report.skipped_rows ? `${report.skipped_rows} rows could not be replayed` : undefined} />
                 </div>
               )}
