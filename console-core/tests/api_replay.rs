@@ -68,19 +68,43 @@ async fn a_client_replay_of_the_current_session_reproduces_the_recording() {
     let conns = report["connections"].as_array().unwrap();
     assert_eq!(conns.len(), 1, "{report}");
     assert_eq!(conns[0]["user"], "alice");
-    let names: Vec<&str> = conns[0]["messages"]
+    assert_eq!(conns[0]["difference_count"], 0, "{report}");
+    assert_eq!(report["summary"]["differences"], 0, "{report:#}");
+    assert!(report["summary"]["same"].as_u64().unwrap() >= 2, "{report}");
+
+    // The messages themselves are read a window at a time.
+    let all: Value = h.get("/api/replay/messages?filter=all").await;
+    let total = all["total"].as_u64().unwrap();
+    assert_eq!(total, conns[0]["message_count"].as_u64().unwrap(), "{all}");
+    assert_eq!(total, report["summary"]["messages"].as_u64().unwrap());
+    let names: Vec<&str> = all["items"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["stream"] == "reply")
-        .map(|m| m["name"].as_str().unwrap())
+        .inspect(|e| assert_eq!(e["user"], "alice", "{e}"))
+        .filter(|e| e["message"]["stream"] == "reply")
+        .map(|e| e["message"]["name"].as_str().unwrap())
         .collect();
-    assert!(
-        names.contains(&"join") && names.contains(&"say"),
-        "{report}"
+    assert!(names.contains(&"join") && names.contains(&"say"), "{all}");
+    let conn = conns[0]["conn"].as_str().unwrap();
+    let second: Value = h
+        .get(&format!(
+            "/api/replay/messages?filter=all&conn={conn}&offset=1&limit=1"
+        ))
+        .await;
+    assert_eq!(second["total"].as_u64(), Some(total), "{second}");
+    assert_eq!(second["offset"], 1);
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert_eq!(
+        second["items"][0], all["items"][1],
+        "the window is the same list"
     );
-    assert_eq!(report["summary"]["differences"], 0, "{report:#}");
-    assert!(report["summary"]["same"].as_u64().unwrap() >= 2, "{report}");
+    let diffs: Value = h.get("/api/replay/messages").await;
+    assert_eq!(diffs["total"], 0, "differences by default: {diffs}");
+    let elsewhere: Value = h.get("/api/replay/messages?filter=all&conn=nobody").await;
+    assert_eq!(elsewhere["total"], 0, "{elsewhere}");
+    let (status, body) = h.get_status("/api/replay/messages?filter=bogus").await;
+    assert_eq!(status, 400, "{body}");
     drop(alice);
 }
 
@@ -102,6 +126,8 @@ async fn bad_requests_are_refused_and_steering_needs_a_running_replay() {
     assert_eq!(status, 400, "negative speed");
     let (status, _) = h.post("/api/replay/pause", &json!({})).await;
     assert_eq!(status, 404);
+    let (status, body) = h.get_status("/api/replay/messages").await;
+    assert_eq!(status, 404, "no report yet: {body}");
 }
 
 #[tokio::test]

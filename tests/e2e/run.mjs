@@ -264,6 +264,20 @@ try {
       await first.scrollIntoViewIfNeeded();
       await shot('8-replay-diff');
     }
+    // The report is read a page at a time: more differences than one page load on demand.
+    const listed = (await page.$$('[data-testid=replay-diff]')).length;
+    if (diffs > listed) {
+      await page.click('[data-testid=replay-more]');
+      await until('the next page of differences', async () => (await page.$$('[data-testid=replay-diff]')).length > listed);
+    }
+    // Pushes that only arrived in another order are listed apart, as moved.
+    const moved = Number(await page.getAttribute('[data-testid=replay-report]', 'data-moved'));
+    if (moved > 0) {
+      await page.click('[data-testid=replay-filter-moved]');
+      await until('the moved pushes listed', async () => (await page.$$('[data-testid=replay-diff] .status-moved')).length > 0);
+      await page.$eval('[data-testid=replay-filter]', (el) => el.scrollIntoView());
+      await shot('8-replay-moved');
+    }
   });
 
   await check('no page errors', async () => assert(pageErrors.length === 0, pageErrors.join('\n')));

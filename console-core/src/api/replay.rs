@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use switchboard_server::replay::{
@@ -17,15 +17,16 @@ use tokio::sync::watch;
 use super::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::types::{
-    ReplayConnection, ReplayDiff, ReplayKind, ReplayMessage, ReplayRequest, ReplayResult,
-    ReplaySession, ReplaySessions, ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind,
-    ReplaySummary,
+    ReplayConnection, ReplayDiff, ReplayEntry, ReplayKind, ReplayMessage, ReplayMessageFilter,
+    ReplayMessageQuery, ReplayPage, ReplayRequest, ReplayResult, ReplaySession, ReplaySessions,
+    ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind, ReplaySummary,
 };
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/replay", get(status).post(start))
         .route("/api/replay/sessions", get(sessions))
+        .route("/api/replay/messages", get(messages))
         .route("/api/replay/pause", post(pause))
         .route("/api/replay/resume", post(resume))
         .route("/api/replay/stop", post(stop))
@@ -38,11 +39,21 @@ pub struct ReplayRun {
     pub control: ReplayControl,
     pub progress: watch::Receiver<ReplayProgress>,
     /// Set when the task ends: the report, or why the replay could not run.
-    pub outcome: Arc<Mutex<Option<Result<ReplayResult, String>>>>,
+    pub outcome: Arc<Mutex<Option<Outcome>>>,
+}
+
+/// How a replay ended: its report, or why it could not run.
+pub type Outcome = Result<Arc<Finished>, String>;
+
+/// A finished replay's report: the counts sent with every status, and every message, read a
+/// window at a time.
+pub struct Finished {
+    result: ReplayResult,
+    entries: Vec<ReplayEntry>,
 }
 
 impl ReplayRun {
-    fn outcome(&self) -> Option<Result<ReplayResult, String>> {
+    fn outcome(&self) -> Option<Outcome> {
         self.outcome
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -63,7 +74,7 @@ impl ReplayRun {
             },
         };
         let (report, error) = match outcome {
-            Some(Ok(r)) => (Some(r), None),
+            Some(Ok(f)) => (Some(f.result.clone()), None),
             Some(Err(e)) => (None, Some(e)),
             None => (None, None),
         };
@@ -135,37 +146,60 @@ fn message(m: MessageReport) -> ReplayMessage {
     }
 }
 
-fn result(r: ReplayReport) -> ReplayResult {
+fn result(r: ReplayReport) -> Finished {
     let s = r.summary;
-    ReplayResult {
-        target: r.target,
-        started_us: r.started_us,
-        finished_us: r.finished_us,
-        summary: ReplaySummary {
-            messages: s.messages,
-            same: s.same,
-            differs: s.differs,
-            missing: s.missing,
-            extra: s.extra,
-            skipped: s.skipped,
-            moved: s.moved,
-            differences: s.differences(),
+    let mut entries = Vec::new();
+    let mut connections = Vec::new();
+    for c in r.connections {
+        let count =
+            |f: fn(Status) -> bool| c.messages.iter().filter(|m| f(m.status)).count() as u32;
+        connections.push(ReplayConnection {
+            session_id: c.session_id,
+            conn: c.conn.clone(),
+            role: c.role.clone(),
+            user: c.user.clone(),
+            error: c.error,
+            notes: c.notes,
+            message_count: c.messages.len() as u32,
+            difference_count: count(Status::is_difference),
+            moved_count: count(|s| s == Status::Moved),
+        });
+        entries.extend(c.messages.into_iter().map(|m| ReplayEntry {
+            conn: Some(c.conn.clone()),
+            role: Some(c.role.clone()),
+            user: c.user.clone(),
+            message: message(m),
+        }));
+    }
+    let push_count = r.pushes.len() as u32;
+    let push_difference_count = r.pushes.iter().filter(|m| m.status.is_difference()).count() as u32;
+    entries.extend(r.pushes.into_iter().map(|m| ReplayEntry {
+        conn: None,
+        role: None,
+        user: None,
+        message: message(m),
+    }));
+    Finished {
+        result: ReplayResult {
+            target: r.target,
+            started_us: r.started_us,
+            finished_us: r.finished_us,
+            summary: ReplaySummary {
+                messages: s.messages,
+                same: s.same,
+                differs: s.differs,
+                missing: s.missing,
+                extra: s.extra,
+                skipped: s.skipped,
+                moved: s.moved,
+                differences: s.differences(),
+            },
+            skipped_rows: r.skipped_rows.len() as u32,
+            connections,
+            push_count,
+            push_difference_count,
         },
-        skipped_rows: r.skipped_rows.len() as u32,
-        connections: r
-            .connections
-            .into_iter()
-            .map(|c| ReplayConnection {
-                session_id: c.session_id,
-                conn: c.conn,
-                role: c.role,
-                user: c.user,
-                error: c.error,
-                notes: c.notes,
-                messages: c.messages.into_iter().map(message).collect(),
-            })
-            .collect(),
-        pushes: r.pushes.into_iter().map(message).collect(),
+        entries,
     }
 }
 
@@ -256,7 +290,7 @@ async fn start(
                 run.await
             }
         };
-        let res = res.map(result).map_err(|e| e.to_string());
+        let res = res.map(|r| Arc::new(result(r))).map_err(|e| e.to_string());
         if let Err(e) = &res {
             tracing::warn!("replay failed: {e}");
         }
@@ -301,6 +335,56 @@ async fn resume(State(st): State<Arc<AppState>>) -> ApiResult<ReplayStatus> {
 
 async fn stop(State(st): State<Arc<AppState>>) -> ApiResult<ReplayStatus> {
     steer(&st, ReplayControl::stop)
+}
+
+/// Most messages one page returns.
+const MAX_PAGE: u32 = 500;
+
+async fn messages(
+    State(st): State<Arc<AppState>>,
+    query: Result<Query<ReplayMessageQuery>, QueryRejection>,
+) -> ApiResult<ReplayPage> {
+    let Query(q) = query?;
+    let finished = match lock(&st).as_ref().and_then(ReplayRun::outcome) {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            return Err(ApiError::bad_request(format!(
+                "the last replay failed: {e}"
+            )))
+        }
+        None => return Err(ApiError::not_found("no finished replay yet")),
+    };
+    let wanted = |e: &&ReplayEntry| {
+        let status = match q.filter {
+            ReplayMessageFilter::All => true,
+            ReplayMessageFilter::Moved => e.message.status == ReplayStatusKind::Moved,
+            ReplayMessageFilter::Differences => matches!(
+                e.message.status,
+                ReplayStatusKind::Differs | ReplayStatusKind::Missing | ReplayStatusKind::Extra
+            ),
+        };
+        let conn = match q.conn.as_deref() {
+            None | Some("") => true,
+            Some("fired") => e.conn.is_none(),
+            Some(id) => e.conn.as_deref() == Some(id),
+        };
+        status && conn
+    };
+    let offset = q.offset.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
+    let mut total = 0u32;
+    let mut items = Vec::new();
+    for e in finished.entries.iter().filter(wanted) {
+        if total >= offset && items.len() < limit as usize {
+            items.push(e.clone());
+        }
+        total += 1;
+    }
+    Ok(Json(ReplayPage {
+        total,
+        offset,
+        items,
+    }))
 }
 
 async fn sessions(State(st): State<Arc<AppState>>) -> ApiResult<ReplaySessions> {

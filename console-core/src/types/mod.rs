@@ -25,9 +25,9 @@ pub use overview::{
 };
 pub use push::{PushHistory, PushRecord, PushRequest, PushTarget};
 pub use replay::{
-    ReplayConnection, ReplayDiff, ReplayKind, ReplayMessage, ReplayRequest, ReplayResult,
-    ReplaySelection, ReplaySession, ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
-    ReplayStatusKind, ReplaySummary,
+    ReplayConnection, ReplayDiff, ReplayEntry, ReplayKind, ReplayMessage, ReplayMessageFilter,
+    ReplayMessageQuery, ReplayPage, ReplayRequest, ReplayResult, ReplaySelection, ReplaySession,
+    ReplaySessions, ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind, ReplaySummary,
 };
 pub use rooms::{
     GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
@@ -118,6 +118,10 @@ pub fn typescript() -> String {
         ReplayDiff,
         ReplayMessage,
         ReplayConnection,
+        ReplayMessageFilter,
+        ReplayMessageQuery,
+        ReplayEntry,
+        ReplayPage,
         ReplaySummary,
         ReplayResult,
         ReplayStatus,

@@ -128,7 +128,11 @@ pub struct ReplayConnection {
     /// Why the connection could not be opened, if it could not.
     pub error: Option<String>,
     pub notes: Vec<String>,
-    pub messages: Vec<ReplayMessage>,
+    /// Messages compared on this connection (read them with `GET /api/replay/messages`).
+    pub message_count: u32,
+    /// Of those, how many differ, are missing or are extra.
+    pub difference_count: u32,
+    pub moved_count: u32,
 }
 
 /// Counts of each status over every message.
@@ -166,8 +170,53 @@ pub struct ReplayResult {
     /// Rows of the selection that could not be replayed.
     pub skipped_rows: u32,
     pub connections: Vec<ReplayConnection>,
-    /// Push replay: one entry per recorded push.
-    pub pushes: Vec<ReplayMessage>,
+    /// Push replay: recorded pushes fired again (read them with `GET /api/replay/messages`).
+    pub push_count: u32,
+    pub push_difference_count: u32,
+}
+
+/// Which messages of the last report `GET /api/replay/messages` lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayMessageFilter {
+    /// `differs`, `missing` and `extra`: what fails a check.
+    #[default]
+    Differences,
+    Moved,
+    All,
+}
+
+/// Query of `GET /api/replay/messages`: a window of the last report's messages, so a report of
+/// a busy session (hundreds of thousands of messages) is never sent whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ReplayMessageQuery {
+    pub filter: ReplayMessageFilter,
+    /// Only this recorded connection (`fired` for push replay's pushes).
+    pub conn: Option<String>,
+    pub offset: Option<u32>,
+    /// At most 500; default 100.
+    pub limit: Option<u32>,
+}
+
+/// One message of the report with the connection it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReplayEntry {
+    /// The recorded connection id; `null` for a push fired by push replay.
+    pub conn: Option<String>,
+    pub role: Option<String>,
+    pub user: Option<String>,
+    pub message: ReplayMessage,
+}
+
+/// `GET /api/replay/messages`: connections in report order, each connection's replies then
+/// pushes, then the fired pushes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReplayPage {
+    /// Messages matching the query.
+    pub total: u32,
+    pub offset: u32,
+    pub items: Vec<ReplayEntry>,
 }
 
 /// `GET /api/replay`: the current or last replay (`id: null` before the first one).

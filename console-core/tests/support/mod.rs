@@ -57,6 +57,19 @@ impl Harness {
         res.json().await.expect("json body")
     }
 
+    /// GET with the token; returns the status and the JSON body (for refusals).
+    pub async fn get_status(&self, path: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// POST with the token; returns the status and the JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let res = self

@@ -490,7 +490,53 @@ export type ReplayConnection = { session_id: number, conn: string, role: string,
 /**
  * Why the connection could not be opened, if it could not.
  */
-error: string | null, notes: Array<string>, messages: Array<ReplayMessage>, };
+error: string | null, notes: Array<string>, 
+/**
+ * Messages compared on this connection (read them with `GET /api/replay/messages`).
+ */
+message_count: number, 
+/**
+ * Of those, how many differ, are missing or are extra.
+ */
+difference_count: number, moved_count: number, };
+
+/**
+ * Which messages of the last report `GET /api/replay/messages` lists.
+ */
+export type ReplayMessageFilter = "differences" | "moved" | "all";
+
+/**
+ * Query of `GET /api/replay/messages`: a window of the last report's messages, so a report of
+ * a busy session (hundreds of thousands of messages) is never sent whole.
+ */
+export type ReplayMessageQuery = { filter: ReplayMessageFilter, 
+/**
+ * Only this recorded connection (`fired` for push replay's pushes).
+ */
+conn: string | null, offset: number | null, 
+/**
+ * At most 500; default 100.
+ */
+limit: number | null, };
+
+/**
+ * One message of the report with the connection it belongs to.
+ */
+export type ReplayEntry = { 
+/**
+ * The recorded connection id; `null` for a push fired by push replay.
+ */
+conn: string | null, role: string | null, user: string | null, message: ReplayMessage, };
+
+/**
+ * `GET /api/replay/messages`: connections in report order, each connection's replies then
+ * pushes, then the fired pushes.
+ */
+export type ReplayPage = { 
+/**
+ * Messages matching the query.
+ */
+total: number, offset: number, items: Array<ReplayEntry>, };
 
 /**
  * Counts of each status over every message.
@@ -514,9 +560,9 @@ target: string, started_us: number, finished_us: number, summary: ReplaySummary,
  */
 skipped_rows: number, connections: Array<ReplayConnection>, 
 /**
- * Push replay: one entry per recorded push.
+ * Push replay: recorded pushes fired again (read them with `GET /api/replay/messages`).
  */
-pushes: Array<ReplayMessage>, };
+push_count: number, push_difference_count: number, };
 
 /**
  * `GET /api/replay`: the current or last replay (`id: null` before the first one).

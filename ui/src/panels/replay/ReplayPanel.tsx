@@ -6,9 +6,10 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import type {
-  ReplayConnection,
+  ReplayEntry,
   ReplayKind,
-  ReplayMessage,
+  ReplayMessageFilter,
+  ReplayPage,
   ReplayRequest,
   ReplaySessions,
   ReplayStarted,
@@ -28,25 +29,10 @@ const SPEEDS: { value: number; label: string }[] = [
 ];
 
 const ACTIVE = new Set(['running', 'paused']);
-/** Differences shown at once; a report of a busy session can hold thousands. */
-const SHOWN = 100;
+/** Messages fetched per page: a report of a busy session can hold hundreds of thousands. */
+const PAGE = 100;
 
-interface Difference {
-  conn: ReplayConnection | null;
-  message: ReplayMessage;
-}
-
-function differences(status: ReplayStatus): Difference[] {
-  const r = status.report;
-  if (!r) return [];
-  const bad = (m: ReplayMessage) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra';
-  return [
-    ...r.connections.flatMap((c) => c.messages.filter(bad).map((message) => ({ conn: c, message }))),
-    ...r.pushes.filter(bad).map((message) => ({ conn: null, message })),
-  ];
-}
-
-function DifferenceCard({ d }: { d: Difference }) {
+function DifferenceCard({ d }: { d: ReplayEntry }) {
   const m = d.message;
   const paths = m.diffs.map((x) => x.path);
   return (
@@ -57,7 +43,7 @@ function DifferenceCard({ d }: { d: Difference }) {
         <b class="mono">{m.name}</b>
         {d.conn && (
           <span class="muted">
-            {d.conn.user ?? 'anonymous'} ({d.conn.role}) · recorded conn <span class="mono">{d.conn.conn}</span>
+            {d.user ?? 'anonymous'} ({d.role}) · recorded conn <span class="mono">{d.conn}</span>
           </span>
         )}
         {m.recorded_seq !== null && <span class="muted">row #{m.recorded_seq}</span>}
@@ -102,6 +88,11 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const [status, setStatus] = useState<ReplayStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // The listed messages of the finished report, fetched a page at a time.
+  const [filter, setFilter] = useState<ReplayMessageFilter>('differences');
+  const [page, setPage] = useState<ReplayPage | null>(null);
+  const [pageError, setPageError] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
 
   // Default to the session being recorded now.
   useEffect(() => {
@@ -154,8 +145,27 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   };
 
   const pct = status && status.total > 0 ? Math.min(100, (100 * status.sent) / status.total) : 0;
-  const diffs = status ? differences(status) : [];
   const report = status?.report ?? null;
+  const fetchPage = (offset: number) =>
+    c.api.get<ReplayPage>(`/api/replay/messages?filter=${filter}&offset=${offset}&limit=${PAGE}`);
+  // A new report (or another filter): its first page.
+  useEffect(() => {
+    setPage(null);
+    setPageError(null);
+    if (report) fetchPage(0).then(setPage, setPageError);
+  }, [status?.id, report !== null, filter]);
+  const more = async () => {
+    if (!page) return;
+    setLoadingMore(true);
+    try {
+      const next = await fetchPage(page.items.length);
+      setPage({ ...next, offset: 0, items: [...page.items, ...next.items] });
+    } catch (err) {
+      setPageError(err);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   return (
     <Panel title="Replay" testId="panel-replay">
@@ -237,7 +247,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               </div>
               {status.error && <div class="error" data-testid="replay-error">{status.error}</div>}
               {report && (
-                <div class="stats small replay-summary" data-testid="replay-report" data-differences={report.summary.differences}>
+                <div class="stats small replay-summary" data-testid="replay-report" data-differences={report.summary.differences} data-moved={report.summary.moved}>
                   <Stat label="messages" value={count(report.summary.messages)} />
                   <Stat label="same" value={count(report.summary.same)} />
                   <Stat label="differ" value={count(report.summary.differs)} />
@@ -255,17 +265,17 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
                       <tr key={`${conn.session_id}-${conn.conn}`}>
                         <td class="ellipsis">{conn.user ?? 'anonymous'} <span class="mono muted">{conn.conn}</span></td>
                         <td>{conn.role}</td>
-                        <td class="num">{count(conn.messages.length)}</td>
-                        <td class="num">{count(conn.messages.filter((m) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra').length)}</td>
+                        <td class="num">{count(conn.message_count)}</td>
+                        <td class="num">{count(conn.difference_count)}</td>
                         <td class="warn">{conn.error ?? ''}</td>
                       </tr>
                     ))}
-                    {report.pushes.length > 0 && (
+                    {report.push_count > 0 && (
                       <tr>
                         <td>fired pushes</td>
                         <td />
-                        <td class="num">{count(report.pushes.length)}</td>
-                        <td class="num">{count(report.pushes.filter((m) => m.status === 'differs' || m.status === 'missing' || m.status === 'extra').length)}</td>
+                        <td class="num">{count(report.push_count)}</td>
+                        <td class="num">{count(report.push_difference_count)}</td>
                         <td />
                       </tr>
                     )}
@@ -277,23 +287,43 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
         </Card>
       </div>
       {report && (
-        <Card title={`Differences (${count(diffs.length)})`}>
-          {report.summary.moved > 0 && (
+        <Card title={filter === 'moved' ? `Moved (${count(report.summary.moved)})` : `Differences (${count(report.summary.differences)})`}>
+          <div class="seg" data-testid="replay-filter">
+            <button type="button" class={filter === 'differences' ? 'on' : ''} onClick={() => setFilter('differences')}>
+              Differences
+            </button>
+            <button type="button" class={filter === 'moved' ? 'on' : ''} onClick={() => setFilter('moved')} data-testid="replay-filter-moved">
+              Moved
+            </button>
+          </div>
+          {filter === 'differences' && report.summary.moved > 0 && (
             <div class="muted" data-testid="replay-moved">
               {count(report.summary.moved)} push{report.summary.moved === 1 ? '' : 'es'} arrived unchanged but in another order than recorded: pushes caused by connections replayed side by side interleave
               differently each run, so they are not counted as differences (replay with <i>Strict order</i>, or in recorded order, to check the order too).
             </div>
           )}
-          {diffs.length === 0 ? (
-            <div class="result" data-testid="replay-no-diffs">
-              Everything replayed the same as recorded ({count(report.summary.same)} messages compared{report.summary.skipped ? `, ${count(report.summary.skipped)} skipped` : ''}).
-            </div>
+          <ErrorBox error={pageError} />
+          {!page ? (
+            !pageError && <div class="muted">Loading…</div>
+          ) : page.total === 0 ? (
+            filter === 'differences' ? (
+              <div class="result" data-testid="replay-no-diffs">
+                Everything replayed the same as recorded ({count(report.summary.same)} messages compared{report.summary.skipped ? `, ${count(report.summary.skipped)} skipped` : ''}).
+              </div>
+            ) : (
+              <div class="muted">No push arrived at another position.</div>
+            )
           ) : (
             <>
-              {diffs.slice(0, SHOWN).map((d, i) => <DifferenceCard key={i} d={d} />)}
-              {diffs.length > SHOWN && (
-                <div class="muted">
-                  The first {count(SHOWN)} of {count(diffs.length)} are shown; narrow the selection (a time range, or rows picked in Traffic) or ignore volatile paths to see the rest.
+              {page.items.map((d, i) => <DifferenceCard key={i} d={d} />)}
+              {page.items.length < page.total && (
+                <div class="row">
+                  <span class="muted">
+                    {count(page.items.length)} of {count(page.total)} shown.
+                  </span>
+                  <button class="btn" type="button" disabled={loadingMore} onClick={more} data-testid="replay-more">
+                    {loadingMore ? 'Loading…' : `Show ${count(Math.min(PAGE, page.total - page.items.length))} more`}
+                  </button>
                 </div>
               )}
             </>
