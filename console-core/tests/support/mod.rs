@@ -59,39 +59,24 @@ impl Harness {
 
     /// GET with the token; returns the status and the JSON body (for refusals).
     pub async fn get_status(&self, path: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
+        self.send(self.http.get(format!("{}{path}", self.base)))
             .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// POST with the token; returns the status and the JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body))
             .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn delete(&self, path: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .delete(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
+        self.send(self.http.delete(format!("{}{path}", self.base)))
             .await
-            .expect("request");
+    }
+
+    /// Sends `req` with the token; the status and the JSON body (`null` when there is none).
+    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let res = req.bearer_auth(&self.token).send().await.expect("request");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
