@@ -12,6 +12,7 @@
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
+//! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 
 pub mod api;
 pub mod assets;
@@ -20,6 +21,7 @@ pub mod core;
 pub mod error;
 pub mod host;
 pub mod live;
+pub mod push_log;
 pub mod recording;
 pub mod state;
 pub mod types;

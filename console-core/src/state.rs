@@ -14,11 +14,10 @@ use crate::api::error::ApiError;
 use crate::auth::Token;
 use crate::host::Host;
 use crate::live::hub::LiveHub;
+use crate::push_log::{history_path, PushLog};
 use crate::recording::RecorderSlot;
-use crate::types::{HostInfo, PushRecord};
+use crate::types::HostInfo;
 
-/// Manual pushes kept for the history list.
-pub const PUSH_HISTORY: usize = 200;
 /// Finished downloads kept for `GET /api/exports/{id}`.
 pub const EXPORTS_KEPT: usize = 8;
 
@@ -51,6 +50,8 @@ impl AppState {
         exports: ExportStore,
         stop: CancellationToken,
     ) -> AppState {
+        // The history of hand-fired pushes lives beside the capture file, when there is one.
+        let pushes = PushLog::open(recorder.as_ref().map(|r| history_path(r.path())));
         AppState {
             manual: server.with_origin(Origin::Manual),
             server,
@@ -59,7 +60,7 @@ impl AppState {
             info,
             recorder,
             hub,
-            pushes: Mutex::new(PushLog::default()),
+            pushes: Mutex::new(pushes),
             exports,
             replay: Mutex::new(None),
             stop,
@@ -77,30 +78,6 @@ impl AppState {
             .capture_path()
             .ok_or_else(|| ApiError::unavailable("this console runs without a capture file"))?;
         CaptureReader::open(&path).map_err(ApiError::from)
-    }
-}
-
-#[derive(Default)]
-pub struct PushLog {
-    next_id: u32,
-    records: VecDeque<PushRecord>,
-}
-
-impl PushLog {
-    pub fn next_id(&mut self) -> u32 {
-        self.next_id += 1;
-        self.next_id
-    }
-
-    pub fn add(&mut self, record: PushRecord) {
-        if self.records.len() == PUSH_HISTORY {
-            self.records.pop_back();
-        }
-        self.records.push_front(record);
-    }
-
-    pub fn list(&self) -> Vec<PushRecord> {
-        self.records.iter().cloned().collect()
     }
 }
 

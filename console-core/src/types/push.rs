@@ -46,7 +46,7 @@ pub struct PushRecord {
     pub error: Option<String>,
 }
 
-/// Newest first, at most the last 200 pushes of this run.
+/// Newest first, at most the last 200 pushes; kept across restarts beside the capture file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PushHistory {
     pub pushes: Vec<PushRecord>,

@@ -20,7 +20,11 @@ pub struct Harness {
 }
 
 pub async fn start() -> Harness {
-    let dir = tempfile::tempdir().expect("temp dir");
+    start_in(tempfile::tempdir().expect("temp dir")).await
+}
+
+/// A console recording into `dir`/capture.db (a folder a previous harness used, to restart).
+pub async fn start_in(dir: tempfile::TempDir) -> Harness {
     let server = demo::builder()
         .expect("demo contract")
         .build()
@@ -45,6 +49,12 @@ pub async fn start() -> Harness {
 }
 
 impl Harness {
+    /// Stops the console and hands back its folder (capture file and all).
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.core.shutdown().await.expect("console shuts down");
+        self._dir
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> T {
         let res = self
             .http

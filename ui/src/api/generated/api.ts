@@ -382,7 +382,7 @@ export type PushRecord = { id: number, at_us: number, request: PushRequest,
 delivered: number | null, error: string | null, };
 
 /**
- * Newest first, at most the last 200 pushes of this run.
+ * Newest first, at most the last 200 pushes; kept across restarts beside the capture file.
  */
 export type PushHistory = { pushes: Array<PushRecord>, };
 
