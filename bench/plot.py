@@ -37,14 +37,23 @@ def load(path):
 
 
 def pick(rows, bench):
-    """One row per server: the best window for saturation runs, else the last run."""
+    """One row per server, as the report picks it: the best window for saturation runs, the
+    median run by p99 for fixed-rate runs repeated in rotation, else the last run."""
     out = OrderedDict()
+    rate = OrderedDict()
     for r in rows:
         if r["bench"] != bench:
+            continue
+        if r.get("mode") == "rate":
+            rate.setdefault(r["server"], []).append(r)
+            out.setdefault(r["server"], r)
             continue
         prev = out.get(r["server"])
         if prev is None or r.get("mode") != "saturate" or r["deliveries_per_s"] > prev["deliveries_per_s"]:
             out[r["server"]] = r
+    for server, runs in rate.items():
+        runs = sorted(runs, key=lambda r: r["latency"]["p99_ms"])
+        out[server] = runs[(len(runs) - 1) // 2]
     return out
 
 

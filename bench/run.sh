@@ -64,13 +64,16 @@ WORK="$(mktemp -d)"
 # --- sizes --------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; WINDOWS_10K="8"; RATE_MEMBERS=20; SMALL=5
-  REC_REPEAT=1; REC_WINDOW=8
+  REC_REPEAT=1; REC_WINDOW=8; LAT_REPEAT=1
   R20=2000; R100=4000
   IDLE=100; CHURN_C=4; CHURN_D=0.7; CLUSTER_M=20; REC_EVENTS=20000
 else
   # Windows: broadcasts in flight per publisher. 10,000 members need fewer for the same backlog.
   M1K=1000; M10K=10000; WARM=2; DUR=6; WINDOWS="8 32 128"; WINDOWS_10K="2 8 32"; RATE_MEMBERS=1000
   SMALL=100; R20=20000; R100=100000; REC_REPEAT=3; REC_WINDOW=32
+  # Latency runs move by 10-20% from one run to the next: each server is measured this many
+  # times, in rotation, and the report shows each one's median run.
+  LAT_REPEAT=3
   IDLE=10000; CHURN_C=32; CHURN_D=8; CLUSTER_M=1000; REC_EVENTS=1000000
 fi
 
@@ -194,7 +197,8 @@ SWEEP=("")
 # Latency runs also measure the floor (`switchboard-bench floor`): a bare server that only
 # writes a pre-encoded frame to each member from every core. Its p99 is the least this machine
 # allows with the generator on the same cores, so it bounds every ratio below.
-LAT="$ALL floor"
+LAT=""
+for _ in $(seq 1 "$LAT_REPEAT"); do LAT="$LAT $ALL floor"; done
 measure latency-20k "2. Latency at $R20 deliveries/s offered ($RATE_MEMBERS members)" "$LAT" -- \
   fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 measure latency-100k "2. Latency at $R100 deliveries/s offered ($RATE_MEMBERS members)" "$LAT" -- \
