@@ -310,16 +310,20 @@ impl ReplayReport {
                 writeln!(out, "      {note}")?;
             }
         }
+        // Moves are not differences and can be many in a busy session: one line a connection.
         for c in &self.connections {
-            for m in c.messages.iter().filter(|m| m.status == Status::Moved) {
+            let moved = c
+                .messages
+                .iter()
+                .filter(|m| m.status == Status::Moved)
+                .count();
+            if moved > 0 {
                 writeln!(
                     out,
-                    "  conn {} ({}) push #{} {}: moved ({})",
+                    "  conn {} ({}): {moved} push{} arrived unchanged at another position (moved)",
                     c.conn,
                     who(c),
-                    m.index,
-                    m.name,
-                    m.note.as_deref().unwrap_or("another position")
+                    if moved == 1 { "" } else { "es" }
                 )?;
             }
         }

@@ -90,7 +90,12 @@ async fn swapped_pushes_are_moves_and_pass_a_check() {
         .and_then(|m| m.note.clone())
         .unwrap_or_default();
     assert!(note.contains("received as #"), "{note}");
-    assert!(explain(&report).contains("1 moved"), "{}", explain(&report));
+    let text = explain(&report);
+    assert!(text.contains("0 missing, 0 extra, 1 moved"), "{text}");
+    assert!(
+        text.contains("1 push arrived unchanged at another position (moved)"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
