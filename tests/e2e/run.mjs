@@ -270,6 +270,24 @@ try {
       await page.click('[data-testid=replay-more]');
       await until('the next page of differences', async () => (await page.$$('[data-testid=replay-diff]')).length > listed);
     }
+    // A connection picked in the table narrows the list to its own messages.
+    const rows = await page.$$('[data-testid=replay-conn]');
+    if (diffs > 0 && rows.length > 1) {
+      const withDiffs = await page.$$eval('[data-testid=replay-conn]', (trs) =>
+        trs.findIndex((tr) => Number(tr.children[3].textContent.replace(/[^0-9]/g, '')) > 0));
+      assert(withDiffs >= 0, 'a connection with differences in the table');
+      await rows[withDiffs].click();
+      await until('only that connection listed', () => page.isVisible('[data-testid=replay-only-conn]'));
+      const conn = (await page.textContent('[data-testid=replay-only-conn] .mono')).trim();
+      await until('its differences listed', async () => {
+        const cards = await page.$$eval('[data-testid=replay-diff]', (ds) => ds.map((d) => d.textContent));
+        return cards.length > 0 && cards.every((t) => t.includes(conn));
+      });
+      await page.$eval('[data-testid=replay-only-conn]', (el) => el.scrollIntoView({ block: 'center' }));
+      await shot('8-replay-conn');
+      await page.click('[data-testid=replay-only-conn] button');
+      await until('every connection listed again', async () => !(await page.isVisible('[data-testid=replay-only-conn]')));
+    }
     // Pushes that only arrived in another order are listed apart, as moved.
     const moved = Number(await page.getAttribute('[data-testid=replay-report]', 'data-moved'));
     if (moved > 0) {

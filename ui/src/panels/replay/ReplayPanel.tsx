@@ -90,6 +90,8 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const [busy, setBusy] = useState(false);
   // The listed messages of the finished report, fetched a page at a time.
   const [filter, setFilter] = useState<ReplayMessageFilter>('differences');
+  // One connection's messages only (its recorded id, `fired` for push replay), or all.
+  const [onlyConn, setOnlyConn] = useState<string | null>(null);
   const [page, setPage] = useState<ReplayPage | null>(null);
   const [pageError, setPageError] = useState<unknown>(null);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -147,13 +149,18 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const pct = status && status.total > 0 ? Math.min(100, (100 * status.sent) / status.total) : 0;
   const report = status?.report ?? null;
   const fetchPage = (offset: number) =>
-    c.api.get<ReplayPage>(`/api/replay/messages?filter=${filter}&offset=${offset}&limit=${PAGE}`);
+    c.api.get<ReplayPage>(
+      `/api/replay/messages?filter=${filter}&offset=${offset}&limit=${PAGE}${onlyConn ? `&conn=${encodeURIComponent(onlyConn)}` : ''}`,
+    );
+  // A new replay forgets the connection picked in the last one's report.
+  useEffect(() => setOnlyConn(null), [status?.id]);
   // A new report (or another filter): its first page.
   useEffect(() => {
     setPage(null);
     setPageError(null);
     if (report) fetchPage(0).then(setPage, setPageError);
-  }, [status?.id, report !== null, filter]);
+  }, [status?.id, report !== null, filter, onlyConn]);
+  const pick = (conn: string) => setOnlyConn(onlyConn === conn ? null : conn);
   const more = async () => {
     if (!page) return;
     setLoadingMore(true);
@@ -262,7 +269,13 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
                   <thead><tr><th>connection</th><th>role</th><th class="num">messages</th><th class="num">differences</th><th /></tr></thead>
                   <tbody>
                     {report.connections.map((conn) => (
-                      <tr key={`${conn.session_id}-${conn.conn}`}>
+                      <tr
+                        key={`${conn.session_id}-${conn.conn}`}
+                        class={`link${onlyConn === conn.conn ? ' picked' : ''}`}
+                        onClick={() => pick(conn.conn)}
+                        title="list this connection's messages only (click again for all)"
+                        data-testid="replay-conn"
+                      >
                         <td class="ellipsis">{conn.user ?? 'anonymous'} <span class="mono muted">{conn.conn}</span></td>
                         <td>{conn.role}</td>
                         <td class="num">{count(conn.message_count)}</td>
@@ -271,7 +284,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
                       </tr>
                     ))}
                     {report.push_count > 0 && (
-                      <tr>
+                      <tr class={`link${onlyConn === 'fired' ? ' picked' : ''}`} onClick={() => pick('fired')}>
                         <td>fired pushes</td>
                         <td />
                         <td class="num">{count(report.push_count)}</td>
@@ -287,7 +300,11 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
         </Card>
       </div>
       {report && (
-        <Card title={filter === 'moved' ? `Moved (${count(report.summary.moved)})` : `Differences (${count(report.summary.differences)})`}>
+        <Card
+          title={`${filter === 'moved' ? 'Moved' : 'Differences'} (${count(
+            onlyConn ? (page?.total ?? 0) : filter === 'moved' ? report.summary.moved : report.summary.differences,
+          )})`}
+        >
           <div class="seg" data-testid="replay-filter">
             <button type="button" class={filter === 'differences' ? 'on' : ''} onClick={() => setFilter('differences')}>
               Differences
@@ -296,6 +313,14 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               Moved
             </button>
           </div>
+          {onlyConn && (
+            <div class="row">
+              <span class="chip" data-testid="replay-only-conn">
+                only {onlyConn === 'fired' ? 'fired pushes' : <span class="mono">{onlyConn}</span>}
+                <button type="button" onClick={() => setOnlyConn(null)} title="all connections">×</button>
+              </span>
+            </div>
+          )}
           {filter === 'differences' && report.summary.moved > 0 && (
             <div class="muted" data-testid="replay-moved">
               {count(report.summary.moved)} push{report.summary.moved === 1 ? '' : 'es'} arrived unchanged but in another order than recorded: pushes caused by connections replayed side by side interleave
@@ -306,7 +331,9 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
           {!page ? (
             !pageError && <div class="muted">Loading…</div>
           ) : page.total === 0 ? (
-            filter === 'differences' ? (
+            onlyConn ? (
+              <div class="muted">Nothing of this kind on this connection.</div>
+            ) : filter === 'differences' ? (
               <div class="result" data-testid="replay-no-diffs">
                 Everything replayed the same as recorded ({count(report.summary.same)} messages compared{report.summary.skipped ? `, ${count(report.summary.skipped)} skipped` : ''}).
               </div>
