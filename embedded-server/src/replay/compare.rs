@@ -11,6 +11,7 @@
 //! `$.d.items[*].id`, `$.d.items[0]`, `$['odd key']`, `$.d.*`, and `$..ts` for "a key named `ts`
 //! at any depth".
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -435,7 +436,7 @@ pub(crate) fn align(
     let moved = if moves {
         find_moves(&matches, start..end_l, start..end_r, &eq)
     } else {
-        Vec::new()
+        Moves::default()
     };
     let (mut li, mut rj) = (start, start);
     for (a, b) in matches.into_iter().chain(std::iter::once((end_l, end_r))) {
@@ -454,30 +455,39 @@ pub(crate) fn align(
     out
 }
 
-/// Equal frames among those the common subsequence left out, as (recorded, replayed) pairs in
-/// recorded order, each side used once. Inside one gap no two frames are equal (the
-/// subsequence would have taken them), so every pair found spans two gaps: a move.
+/// Moved frames: recorded index -> replayed index, and the replayed indexes taken.
+#[derive(Default)]
+struct Moves {
+    to: HashMap<usize, usize>,
+    taken: HashSet<usize>,
+}
+
+/// Equal frames among those the common subsequence left out, paired in recorded order, each
+/// side used once. Inside one gap no two frames are equal (the subsequence would have taken
+/// them), so every pair found spans two gaps: a move.
 fn find_moves(
     matches: &[(usize, usize)],
     ls: std::ops::Range<usize>,
     rs: std::ops::Range<usize>,
     eq: &impl Fn(usize, usize) -> bool,
-) -> Vec<(usize, usize)> {
-    let matched_l: std::collections::HashSet<usize> = matches.iter().map(|m| m.0).collect();
-    let matched_r: std::collections::HashSet<usize> = matches.iter().map(|m| m.1).collect();
+) -> Moves {
+    let matched_l: HashSet<usize> = matches.iter().map(|m| m.0).collect();
+    let matched_r: HashSet<usize> = matches.iter().map(|m| m.1).collect();
     let lefts: Vec<usize> = ls.filter(|i| !matched_l.contains(i)).collect();
     let rights: Vec<usize> = rs.filter(|j| !matched_r.contains(j)).collect();
     // The search compares every pair once at most; past the alignment's own bound it is
     // skipped and the frames stay missing and extra.
+    let mut moved = Moves::default();
     if lefts.len().saturating_mul(rights.len()) > MAX_ALIGN_CELLS {
-        return Vec::new();
+        return moved;
     }
-    let mut used = vec![false; rights.len()];
-    let mut moved = Vec::new();
     for &i in &lefts {
-        if let Some(k) = (0..rights.len()).find(|&k| !used[k] && eq(i, rights[k])) {
-            used[k] = true;
-            moved.push((i, rights[k]));
+        if let Some(&j) = rights
+            .iter()
+            .find(|j| !moved.taken.contains(j) && eq(i, **j))
+        {
+            moved.taken.insert(j);
+            moved.to.insert(i, j);
         }
     }
     moved
@@ -490,14 +500,12 @@ fn gap(
     right: &[Value],
     ls: std::ops::Range<usize>,
     rs: std::ops::Range<usize>,
-    moved: &[(usize, usize)],
+    moved: &Moves,
     out: &mut Vec<Aligned>,
 ) {
-    let moved_to = |i: usize| moved.iter().find(|m| m.0 == i).map(|m| m.1);
-    let moved_here = |j: usize| moved.iter().any(|m| m.1 == j);
-    let mut used: Vec<bool> = rs.clone().map(moved_here).collect();
+    let mut used: Vec<bool> = rs.clone().map(|j| moved.taken.contains(&j)).collect();
     for i in ls {
-        if let Some(j) = moved_to(i) {
+        if let Some(&j) = moved.to.get(&i) {
             out.push(Aligned::Moved(i, j));
             continue;
         }
