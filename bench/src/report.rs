@@ -122,7 +122,8 @@ fn latest(rows: &[Row]) -> Vec<(String, Vec<&Row>)> {
         }
         let key = (r.bench.clone(), r.server.clone());
         if is_rate(r) {
-            rate_runs.entry(key.clone()).or_default().push(r);
+            rate_runs.entry(key).or_default().push(r);
+            continue;
         }
         let better = match by.get(&key) {
             Some(prev) if is_saturation(r) => {
@@ -579,20 +580,22 @@ mod tests {
         );
     }
 
+    /// One fixed-rate run of `latency-20k` for `server` with this p99.
+    fn rate_row(server: &str, p99: f64) -> String {
+        format!(
+            r#"{{"bench":"latency-20k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":20000,"deliveries_per_s":20000,"latency":{{"p50_ms":1.0,"p99_ms":{p99}}},"lost":0,"expected":10}}"#
+        )
+    }
+
     #[test]
     fn repeated_latency_runs_report_the_median_run() {
-        let row = |server: &str, p99: f64| {
-            format!(
-                r#"{{"bench":"latency-20k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":20000,"deliveries_per_s":20000,"latency":{{"p50_ms":1.0,"p99_ms":{p99}}},"lost":0,"expected":10}}"#
-            )
-        };
         let lines = [
-            row("switchboard", 12.0),
-            row("socketio", 30.0),
-            row("switchboard", 9.0),
-            row("socketio", 20.0),
-            row("switchboard", 10.0),
-            row("socketio", 21.0),
+            rate_row("switchboard", 12.0),
+            rate_row("socketio", 30.0),
+            rate_row("switchboard", 9.0),
+            rate_row("socketio", 20.0),
+            rate_row("switchboard", 10.0),
+            rate_row("socketio", 21.0),
         ];
         let md = render(&lines.join("\n")).unwrap();
         assert!(
@@ -609,15 +612,10 @@ mod tests {
 
     #[test]
     fn the_floor_bounds_the_latency_ratio() {
-        let row = |server: &str, p99: f64| {
-            format!(
-                r#"{{"bench":"latency-20k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":20000,"deliveries_per_s":20000,"latency":{{"p50_ms":1.0,"p99_ms":{p99}}},"lost":0,"expected":10}}"#
-            )
-        };
         let lines = [
-            row("switchboard", 12.0),
-            row("socketio", 24.0),
-            row("floor", 10.0),
+            rate_row("switchboard", 12.0),
+            rate_row("socketio", 24.0),
+            rate_row("floor", 10.0),
         ];
         let md = render(&lines.join("\n")).unwrap();
         assert!(md.contains("| floor | 20k | 20k | 1.00 | 10.0 |"), "{md}");
