@@ -2,8 +2,9 @@
 //! console records, a JSON-lines file beside the capture file, so the list survives a restart
 //! of the console (failed pushes too, which the capture never sees).
 //!
-//! The file is appended one line per push. At start the last lines are read back and, when the
-//! file holds more than twice what is kept, it is rewritten with only those. A line that does not
+//! The file is opened once and appended one line per push (a small write under the history's
+//! lock, like the in-memory insert). At start the last lines are read back and, when the file
+//! holds more than twice what is kept, it is rewritten with only those. A line that does not
 //! parse is skipped (and counted in a warning); a write that fails is logged and the push itself
 //! is not affected.
 
@@ -21,7 +22,9 @@ pub const PUSH_HISTORY: usize = 200;
 pub struct PushLog {
     next_id: u32,
     records: VecDeque<PushRecord>,
-    file: Option<PathBuf>,
+    /// Where the history is kept, and the file open for appending (`None` when it could not
+    /// be opened: the history then lives in memory, and the failure was logged).
+    file: Option<(PathBuf, Option<File>)>,
 }
 
 /// Where the history of the console recording into `capture` is kept.
@@ -60,10 +63,14 @@ impl PushLog {
                 path.display()
             );
         }
-        log.file = Some(path);
         if lines > 2 * PUSH_HISTORY {
-            log.compact();
+            log.compact(&path);
         }
+        let appender = OpenOptions::new().create(true).append(true).open(&path);
+        if let Err(e) = &appender {
+            tracing::warn!("{}: push history not kept: {e}", path.display());
+        }
+        log.file = Some((path, appender.ok()));
         log
     }
 
@@ -73,8 +80,9 @@ impl PushLog {
     }
 
     pub fn add(&mut self, record: PushRecord) {
-        if let Some(path) = &self.file {
-            if let Err(e) = append(path, &record) {
+        if let Some((path, Some(file))) = &mut self.file {
+            let line = serde_json::to_string(&record).map_err(std::io::Error::from);
+            if let Err(e) = line.and_then(|l| writeln!(file, "{l}")) {
                 tracing::warn!("{}: push history not saved: {e}", path.display());
             }
         }
@@ -93,9 +101,8 @@ impl PushLog {
         self.records.push_front(record);
     }
 
-    /// Rewrites the file with the kept records only (through a temporary file and a rename).
-    fn compact(&self) {
-        let Some(path) = &self.file else { return };
+    /// Rewrites `path` with the kept records only (through a temporary file and a rename).
+    fn compact(&self, path: &Path) {
         let tmp = path.with_extension("jsonl.tmp");
         let write = || -> std::io::Result<()> {
             let mut f = File::create(&tmp)?;
@@ -109,12 +116,6 @@ impl PushLog {
             tracing::warn!("{}: push history not compacted: {e}", path.display());
         }
     }
-}
-
-fn append(path: &Path, record: &PushRecord) -> std::io::Result<()> {
-    let line = serde_json::to_string(record)?;
-    let mut f = OpenOptions::new().create(true).append(true).open(path)?;
-    writeln!(f, "{line}")
 }
 
 #[cfg(test)]
