@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::types::PushRecord;
@@ -66,7 +66,17 @@ impl PushLog {
         if lines > 2 * PUSH_HISTORY {
             log.compact(&path);
         }
-        let appender = OpenOptions::new().create(true).append(true).open(&path);
+        let appender = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| {
+                // A line torn by a crash would swallow the next record: start on a fresh line.
+                if !ends_with_newline(&path)? {
+                    writeln!(f)?;
+                }
+                Ok(f)
+            });
         if let Err(e) = &appender {
             tracing::warn!("{}: push history not kept: {e}", path.display());
         }
@@ -118,6 +128,18 @@ impl PushLog {
     }
 }
 
+/// Whether `path` is empty or ends with a newline.
+fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
+    let mut f = File::open(path)?;
+    if f.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,10 +176,20 @@ mod tests {
             .unwrap()
             .write_all(b"{\"id\":")
             .unwrap();
-        let mut again = PushLog::open(Some(path));
+        let mut again = PushLog::open(Some(path.clone()));
         let ids: Vec<u32> = again.list().iter().map(|r| r.id).collect();
         assert_eq!(ids, [3, 2, 1]);
-        assert_eq!(again.next_id(), 4);
+        let id = again.next_id();
+        assert_eq!(id, 4);
+        // The push after the torn line is not swallowed by it.
+        again.add(record(id));
+        drop(again);
+        let ids: Vec<u32> = PushLog::open(Some(path))
+            .list()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, [4, 3, 2, 1]);
     }
 
     #[test]
