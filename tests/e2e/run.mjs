@@ -13,6 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
+import { until as waitUntil } from './wait.mjs';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // playwright-core is one of the UI's dev dependencies: resolve it from ui/node_modules.
 const { chromium } = createRequire(join(root, 'ui', 'package.json'))('playwright-core');
@@ -36,20 +38,8 @@ async function check(name, f) {
 function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
-async function until(what, f, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
+// The browser's checks poll often: a page settles within a few hundred milliseconds.
+const until = (what, f, ms = 15000) => waitUntil(what, f, ms, 200);
 
 // 1. The backend, headless, with the demo and simulated clients.
 const proc = spawn(bin, ['--headless', '--listen', '127.0.0.1:0', '--ui-listen', '127.0.0.1:0', '--simulate', '40', '--db', join(work, 'capture.db')], {

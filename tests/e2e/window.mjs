@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { sleep, until as waitUntil } from './wait.mjs';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = resolve(process.argv[2] ?? process.env.SWITCHBOARD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'switchboard'));
 const shots = join(root, 'artifacts', 'window');
@@ -19,7 +21,6 @@ const display = process.env.WINDOW_TEST_DISPLAY ?? ':97';
 const port = 4444 + Math.floor(Math.random() * 500) * 2;
 const children = [];
 const results = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function start(cmd, args, env = {}) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -30,20 +31,9 @@ function start(cmd, args, env = {}) {
   children.push(p);
   return p;
 }
-async function until(what, f, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
+// The window and its driver start slowly: wait longer, poll less often.
+const until = (what, f, ms = 30000) => waitUntil(what, f, ms, 300);
+
 async function wd(method, path, body) {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
