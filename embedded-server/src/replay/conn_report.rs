@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::actor::{ConnOutcome, Outcome};
+use super::align::{align, Aligned};
 use super::client_replay::RunCtx;
-use super::compare::{align, Aligned};
 use super::plan::{ActionKind, PlannedConn};
 use super::report::{ConnectionReport, MessageReport, Status, Stream};
 

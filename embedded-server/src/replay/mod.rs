@@ -21,7 +21,8 @@
 //! - `client_replay`: the drivers that keep the schedule and hand actions to the connections;
 //!   `actor`: the task owning one replayed connection's socket; `conn_report`: its report.
 //! - `push_replay`: firing recorded pushes through a [`Server`] handle.
-//! - [`compare`]: the JSON diff with ignored (volatile) paths, and the alignment of pushes.
+//! - [`compare`]: the JSON diff with ignored (volatile) paths.
+//! - `align`: lining up received pushes with the recorded ones (missing, extra, changed, moved).
 //! - [`report`]: [`ReplayReport`], serialisable, per connection and per message.
 //! - [`options`], [`control`]: [`ReplayOptions`]; pause/resume/stop and progress.
 //! - [`cli`]: `switchboard-server replay ...`.
@@ -41,6 +42,7 @@
 //! The user guide is `docs/replay.md`.
 
 mod actor;
+mod align;
 pub mod cli;
 mod client_replay;
 pub mod compare;
