@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use switchboard_server::capture::{Recorder, RecorderConfig};
+use switchboard_capture::{Recorder, RecorderConfig};
 use switchboard_server::tap::{Origin, Tap, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::encode;
 

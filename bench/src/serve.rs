@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use switchboard_server::capture::{Recorder, RecorderConfig};
-use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
-use switchboard_server::{demo, ServerConfig};
+use switchboard_capture::{Recorder, RecorderConfig};
+use switchboard_demo as demo;
+use switchboard_redis::{RedisAdapter, RedisConfig};
+use switchboard_server::ServerConfig;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeOpts {

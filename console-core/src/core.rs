@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use switchboard_server::capture::{Recorder, RecorderConfig};
-use switchboard_server::server::RunningServer;
+use switchboard_capture::{Recorder, RecorderConfig};
+use switchboard_server::RunningServer;
 use switchboard_server::Server;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;

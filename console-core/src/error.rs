@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use switchboard_server::capture::CaptureError;
-use switchboard_server::server::ServeError;
+use switchboard_capture::CaptureError;
+use switchboard_server::ServeError;
 
 /// Why the console backend could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]

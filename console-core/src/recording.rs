@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-use switchboard_server::capture::{CaptureError, Recorder, RecorderStats};
+use switchboard_capture::{CaptureError, Recorder, RecorderStats};
 use switchboard_server::tap::{Tap, TapEvent};
 
 use crate::types::RecorderStatus;

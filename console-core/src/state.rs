@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use switchboard_server::capture::CaptureReader;
+use switchboard_capture::CaptureReader;
 use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 use tokio_util::sync::CancellationToken;

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use switchboard_server::client::ConnState;
+use switchboard_client::ConnState;
 
 #[tokio::test]
 async fn the_list_is_ordered_by_role_filtered_and_paged() {
@@ -37,10 +37,10 @@ async fn the_list_is_ordered_by_role_filtered_and_paged() {
 #[tokio::test]
 async fn the_detail_masks_secrets_and_shows_recent_traffic() {
     let h = support::start().await;
-    let opts = switchboard_server::client::ClientOptions::new(h.core.app_url(), "user")
+    let opts = switchboard_client::ClientOptions::new(h.core.app_url(), "user")
         .param("name", "carol")
         .param("api_key", "hunter2");
-    let carol = switchboard_server::client::Client::connect(opts);
+    let carol = switchboard_client::Client::connect(opts);
     carol.wait_connected(Duration::from_secs(10)).await.unwrap();
     carol
         .request("join", json!({ "room": "lobby" }))

@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::Value;
-use switchboard_server::demo;
+use switchboard_demo as demo;
 
 #[tokio::test]
 async fn the_contract_lists_every_message_with_a_schema_valid_sample() {

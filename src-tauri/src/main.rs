@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Parser;
 use switchboard_console::Console;
-use switchboard_server::cluster::redis::{RedisAdapter, RedisConfig};
+use switchboard_demo::{self as demo, simulate};
+use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::AdapterStatus;
 use switchboard_server::contract::Contract;
-use switchboard_server::demo::{self, simulate};
 use switchboard_server::{Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 

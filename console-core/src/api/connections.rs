@@ -7,8 +7,8 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use switchboard_server::capture::{Cursor, Redaction};
-use switchboard_server::server::{close_code, ConnInfo};
+use switchboard_capture::{Cursor, Redaction};
+use switchboard_server::{close_code, ConnInfo};
 
 use super::error::{ApiError, ApiResult};
 use crate::live::aggregator::role_counts;
@@ -122,7 +122,7 @@ async fn detail(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiR
         let id2 = id.clone();
         tokio::task::spawn_blocking(move || -> Result<Vec<TrafficRow>, ApiError> {
             let reader = st2.reader()?;
-            let filter = switchboard_server::capture::Filter {
+            let filter = switchboard_capture::Filter {
                 conns: vec![id2],
                 ..Default::default()
             };

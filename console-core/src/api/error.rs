@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use switchboard_server::capture::CaptureError;
+use switchboard_capture::CaptureError;
 use switchboard_server::wire::Issue;
 
 use crate::types::{ApiErrorBody, ApiIssue};

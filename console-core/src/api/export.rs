@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use switchboard_server::capture::{self, ExportFormat, ExportOptions, Redaction};
+use switchboard_capture::{ExportFormat, ExportOptions, Redaction};
 
 use super::error::{ApiError, ApiResult};
 use crate::live::filter;
@@ -49,7 +49,7 @@ fn redaction(opts: &RedactionOptions) -> Result<Redaction, ApiError> {
 
 /// `switchboard-20240501-120000.jsonl`, in UTC.
 fn file_name(ext: &str) -> String {
-    let stamp: String = capture::format_time(switchboard_server::tap::now_us())
+    let stamp: String = switchboard_capture::format_time(switchboard_server::tap::now_us())
         .chars()
         .take(19)
         .filter_map(|c| match c {
@@ -74,7 +74,7 @@ fn write(
         tool_version: format!("switchboard-console {}", env!("CARGO_PKG_VERSION")),
     };
     let (fmt, _, _) = format(req.format);
-    let rows = capture::export(&reader, fmt, out, &opts, &mut |_| {})?;
+    let rows = switchboard_capture::export(&reader, fmt, out, &opts, &mut |_| {})?;
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     Ok((rows, bytes))
 }

@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 use switchboard_server::contract::CompiledMessage;
-use switchboard_server::server::PushError;
 use switchboard_server::tap::now_us;
+use switchboard_server::PushError;
 
 use super::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use switchboard_server::replay::{
+use switchboard_capture::replay::{
     IgnoreSet, MessageReport, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress,
     ReplayReport, ReplayTarget, Replayer, RunState, Selection, Status, Stream,
 };
@@ -244,7 +244,7 @@ async fn start(
         strict_order: req.strict_order,
         ..ReplayOptions::default()
     };
-    let bad = |e: switchboard_server::replay::ReplayError| ApiError::bad_request(e.to_string());
+    let bad = |e: switchboard_capture::replay::ReplayError| ApiError::bad_request(e.to_string());
     options.validate().map_err(bad)?;
     IgnoreSet::parse(&options.ignore).map_err(bad)?;
     let s = &req.selection;

@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use switchboard_server::capture::Cursor;
+use switchboard_capture::Cursor;
 
 use super::error::{ApiError, ApiResult};
 use crate::live::{filter, rows};

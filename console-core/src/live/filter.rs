@@ -1,7 +1,7 @@
 //! One [`TrafficFilter`], two uses: matching live rows here, and selecting recorded rows in the
 //! capture file ([`to_capture`]), so the tail and the history agree on what a filter means.
 
-use switchboard_server::capture::Filter;
+use switchboard_capture::Filter;
 
 use crate::types::{TrafficFilter, TrafficRow};
 

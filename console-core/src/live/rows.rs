@@ -1,7 +1,7 @@
 //! Turning what the server tapped, or what the capture file holds, into [`TrafficRow`]s.
 
 use serde_json::value::RawValue;
-use switchboard_server::capture::Row;
+use switchboard_capture::Row;
 use switchboard_server::tap::{TapEvent, TapPayload};
 
 use crate::types::TrafficRow;

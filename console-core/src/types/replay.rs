@@ -1,5 +1,5 @@
 //! `/api/replay`: running captured traffic again (client or push replay) and the report of what
-//! came back different. The engine is `switchboard_server::replay`; these are the console's
+//! came back different. The engine is `switchboard_capture::replay`; these are the console's
 //! views of its request, progress and report.
 
 use serde::{Deserialize, Serialize};

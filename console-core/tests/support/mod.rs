@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use switchboard_client::{Client, ClientOptions};
 use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions};
-use switchboard_server::client::{Client, ClientOptions};
-use switchboard_server::demo;
+use switchboard_demo as demo;
 
 pub struct Harness {
     pub core: ConsoleCore,

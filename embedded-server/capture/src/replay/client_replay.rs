@@ -1,0 +1,207 @@
+//! Client replay: the recorded connections come back as real WebSocket clients.
+//!
+//! Each planned connection gets one task (its *actor*) that owns the socket: it sends what it is
+//! told, answers pings and server requests, and records everything it receives, in order. The
+//! actions are handed to the actors by *drivers* that keep the schedule: one driver per
+//! connection ([`ReplayOrder::PerConnection`]) or one for all of them
+//! ([`ReplayOrder::Recorded`]). A driver hands over one action, waits until the actor says it is
+//! done (its reply arrived, or the wait timed out), then moves on, so a connection never has
+//! more than one action in flight and replies line up with requests by construction.
+//!
+//! The raw socket is used rather than `switchboard_client::Client`: comparing needs every frame
+//! exactly as received and in order (pushes interleaved with replies), and a replay must not
+//! reconnect or re-subscribe behind the recording's back.
+//!
+//! When every driver is done, all connections are closed together. The server sends what it
+//! had queued for a connection before its close frame, so draining each socket up to that frame
+//! collects every push the replayed actions caused, without guessing a quiet period.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use url::Url;
+
+use super::actor::{Actor, Cmd, ConnOutcome, CMD_CAPACITY};
+use super::compare::IgnoreSet;
+use super::conn_report::report;
+use super::control::{Clock, ProgressTx, ReplayControl};
+use super::options::{ParamMap, ReplayOptions, ReplayOrder};
+use super::plan::{is_mask, PlannedConn, ReplayPlan};
+use super::report::ConnectionReport;
+use switchboard_server::REPLAY_PARAM;
+
+/// Shared by every task of one client replay.
+#[derive(Clone)]
+pub(crate) struct RunCtx {
+    pub replay_id: String,
+    pub options: ReplayOptions,
+    pub ignore: Arc<IgnoreSet>,
+    pub control: ReplayControl,
+    pub progress: ProgressTx,
+}
+
+/// Runs the client replay of `plan` against `url` and returns one report per connection.
+pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<ConnectionReport> {
+    let first_at = plan.first_at_us.unwrap_or(0);
+    let mut senders = Vec::with_capacity(plan.connections.len());
+    let mut actors = Vec::with_capacity(plan.connections.len());
+    let mut sent_params = Vec::with_capacity(plan.connections.len());
+    for conn in &plan.connections {
+        let (endpoint, shown, notes) = endpoint(url, conn, &ctx.options.params, &ctx.replay_id);
+        sent_params.push(shown);
+        let (tx, rx) = mpsc::channel(CMD_CAPACITY);
+        let actor = Actor::new(conn, endpoint, notes, ctx);
+        actors.push(tokio::spawn(actor.run(rx)));
+        senders.push(tx);
+    }
+
+    let clock = ctx.control.clock();
+    let outer = ctx.options.timeout * 2 + Duration::from_secs(1);
+    match ctx.options.order {
+        ReplayOrder::PerConnection => {
+            let drivers = plan.connections.iter().zip(&senders).map(|(conn, tx)| {
+                let mut clock = clock.clone();
+                let steps: Vec<(usize, i64)> = conn
+                    .actions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (i, a.at_us))
+                    .collect();
+                async move {
+                    for (i, at) in steps {
+                        if !step(&mut clock, tx, i, at - first_at, outer, ctx).await {
+                            break;
+                        }
+                    }
+                }
+            });
+            futures_util::future::join_all(drivers).await;
+        }
+        ReplayOrder::Recorded => {
+            let mut order: Vec<(i64, usize, usize, i64)> = plan
+                .connections
+                .iter()
+                .enumerate()
+                .flat_map(|(c, conn)| {
+                    conn.actions
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, a)| (a.seq, c, i, a.at_us))
+                })
+                .collect();
+            order.sort();
+            let mut clock = clock.clone();
+            for (_, c, i, at) in order {
+                if !step(&mut clock, &senders[c], i, at - first_at, outer, ctx).await {
+                    break;
+                }
+            }
+        }
+    }
+
+    // Close everything together: pushes caused by the last actions are flushed to each socket
+    // before the server's close frame.
+    for tx in &senders {
+        let _ = tx.send(Cmd::Finish).await;
+    }
+    drop(senders);
+    let mut reports = Vec::with_capacity(actors.len());
+    for ((conn, actor), params) in plan.connections.iter().zip(actors).zip(sent_params) {
+        let outcome = match tokio::time::timeout(outer + ctx.options.timeout, actor).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(e)) => ConnOutcome {
+                connect_error: Some(format!("the connection's task failed: {e}")),
+                ..ConnOutcome::default()
+            },
+            Err(_) => ConnOutcome {
+                connect_error: Some("the connection's task did not finish in time".into()),
+                ..ConnOutcome::default()
+            },
+        };
+        reports.push(report(conn, params, outcome, plan.compare_pushes, ctx));
+    }
+    reports
+}
+
+/// Waits for the action's time, hands it to the actor and waits until it is done. Returns
+/// false when the replay was stopped.
+async fn step(
+    clock: &mut Clock,
+    tx: &mpsc::Sender<Cmd>,
+    action: usize,
+    offset_us: i64,
+    outer: Duration,
+    ctx: &RunCtx,
+) -> bool {
+    if clock
+        .wait_until(ctx.options.scaled(offset_us))
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let (done, finished) = oneshot::channel();
+    if tx.send(Cmd::Do { action, done }).await.is_ok() {
+        // The actor bounds each of its own waits; this only guards against a bug there.
+        let _ = tokio::time::timeout(outer, finished).await;
+    }
+    ctx.progress.update(|p| p.sent += 1);
+    !clock.stopped()
+}
+
+/// The upgrade URL of a replayed connection, the parameters as shown in the report, and notes
+/// about parameters that could not be restored.
+fn endpoint(
+    base: &Url,
+    conn: &PlannedConn,
+    given: &ParamMap,
+    replay_id: &str,
+) -> (Url, BTreeMap<String, String>, Vec<String>) {
+    let user = conn.user.as_deref();
+    let mut params: BTreeMap<String, String> = conn
+        .params
+        .iter()
+        .filter(|(k, _)| k.as_str() != REPLAY_PARAM)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for key in given.keys_for(user) {
+        if let Some(v) = given.get(user, key) {
+            params.insert(key.to_owned(), v.to_owned());
+        }
+    }
+    params
+        .entry("role".to_owned())
+        .or_insert_with(|| conn.role.clone());
+    let mut notes = Vec::new();
+    for key in &conn.redacted {
+        if params.get(key).is_some_and(|v| is_mask(v)) {
+            notes.push(format!(
+                "parameter `{key}` was masked in the capture and no value was given \
+                 (--param {key}=VALUE or {}:{key}=VALUE): the mask was sent",
+                user.unwrap_or("USER")
+            ));
+        }
+    }
+    let mut url = base.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &params {
+            q.append_pair(k, v);
+        }
+        q.append_pair(REPLAY_PARAM, replay_id);
+    }
+    let shown = params
+        .into_iter()
+        .map(|(k, v)| {
+            let v = if crate::secrets::is_secret_key(&k) && !is_mask(&v) {
+                "********".to_owned()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect();
+    (url, shown, notes)
+}

@@ -1,0 +1,16 @@
+//! Capture tests over real SQLite files: one module per behaviour, one binary so the suite
+//! links once. `replay/` holds the replay tests (recorded demo sessions over real sockets).
+
+mod support;
+
+mod backpressure;
+mod export;
+mod failures;
+mod import;
+mod migration;
+mod query;
+mod redaction;
+mod replay;
+mod retention;
+mod rows;
+mod sigkill;

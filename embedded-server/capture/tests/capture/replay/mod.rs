@@ -1,0 +1,23 @@
+//! Replay tests: real sockets, real SQLite captures, one module per behaviour.
+//!
+//! - `zero_diff`: a recorded demo session replays against a fresh demo with no difference.
+//! - `changed_handler`: against a demo whose `say` changed, exactly the expected differences.
+//! - `push_replay`: recorded server pushes reach real clients of another server.
+//! - `bad_input`: unknown kinds, orphan replies, unknown requests are reported, not fatal.
+//! - `control`: pause, resume and stop.
+//! - `selection`: replaying one connection or a few selected rows.
+//! - `plan`: what each connection is expected to receive, rebuilt from membership rows.
+//! - `moves`: a push received at another position is reported once as moved, not as a
+//!   difference, unless the order is strict.
+
+mod scenarios;
+mod support;
+
+mod bad_input;
+mod changed_handler;
+mod control;
+mod moves;
+mod plan;
+mod push_replay;
+mod selection;
+mod zero_diff;

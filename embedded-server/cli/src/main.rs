@@ -1,0 +1,224 @@
+//! `switchboard-server`: run the demo or a contract file, record traffic, manage captures.
+//! `serve` (the default subcommand) lives here; the other subcommands are in the library
+//! (`switchboard_cli`), where their tests can reach them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use switchboard_capture::{Recorder, RecorderConfig};
+use switchboard_demo as demo;
+use switchboard_redis::{RedisAdapter, RedisConfig};
+use switchboard_server::cluster::{AdapterStatus, ClusterConfig};
+use switchboard_server::contract::Contract;
+use switchboard_server::{Server, ServerConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard realtime server (super-line v1 wire)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Run the embedded demo (the default when no --contract is given).
+    #[arg(long)]
+    demo: bool,
+    /// Run a contract file; requests answer schema-valid sample outputs.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    contract: Option<PathBuf>,
+    /// Address for the WebSocket endpoint.
+    #[arg(long, default_value = "127.0.0.1:7070", value_name = "ADDR")]
+    listen: String,
+    /// This node's id (random by default).
+    #[arg(long, value_name = "NAME")]
+    node_id: Option<String>,
+    /// Largest accepted frame in bytes; larger frames close the socket with 1009.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    max_frame_bytes: usize,
+    /// Seconds between server pings.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    heartbeat_secs: u64,
+    /// Close connections after this many unanswered pings (never by default).
+    #[arg(long, value_name = "N")]
+    max_missed_pongs: Option<u32>,
+    /// Also start N simulated demo clients (users and agents) for live traffic.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    simulate: usize,
+    /// Requests per second across all simulated clients (default: N / 2).
+    #[arg(long, value_name = "RATE")]
+    simulate_rate: Option<f64>,
+    /// Record every message into this SQLite capture file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Join a cluster through this Redis (e.g. redis://127.0.0.1:6379).
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// Milliseconds after which a silent node counts as dead (presence entries expire).
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    node_ttl_ms: u64,
+    /// Maximum simultaneous connections.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    max_connections: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Inspect, export and import capture files.
+    #[command(subcommand)]
+    Capture(Box<switchboard_cli::capture_cmd::CaptureCommand>),
+    /// Replay a capture against a server and report what differs (exit 1 with --check when
+    /// something does, 2 when the replay cannot run).
+    Replay(Box<switchboard_cli::replay_cmd::ReplayArgs>),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,switchboard_server=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
+            Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || (*cmd).run())
+                .await
+                .context("capture command")?
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from),
+            Some(Command::Replay(args)) => Ok(match args.run().await {
+                Ok(outcome) => ExitCode::from(outcome.exit_code()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.simulate > 0 && args.contract.is_some() {
+        anyhow::bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
+    }
+    let mut config = ServerConfig::default();
+    if let Some(id) = args.node_id {
+        config.node_id = id;
+    }
+    config.max_frame_bytes = args.max_frame_bytes;
+    config.heartbeat_interval = Duration::from_secs(args.heartbeat_secs);
+    config.max_missed_pongs = args.max_missed_pongs;
+    config.max_connections = args.max_connections;
+
+    let (contract, what) = match &args.contract {
+        Some(path) => (
+            Contract::from_file(path)?.compile()?,
+            format!("contract {}", path.display()),
+        ),
+        None => (demo::contract()?, "demo".to_owned()),
+    };
+    let contract_json = serde_json::to_value(contract.spec())?;
+    let builder = Server::builder(Arc::new(contract));
+    let builder = if args.contract.is_none() {
+        demo::register(builder)
+    } else {
+        builder
+    };
+    let node_id = config.node_id.clone();
+    let mut builder = builder.config(config);
+
+    let recorder = match &args.record {
+        Some(path) => {
+            let mut rc = RecorderConfig::new(path);
+            rc.node_id = node_id;
+            rc.tool_version = env!("CARGO_PKG_VERSION").to_owned();
+            rc.contract = contract_json;
+            let recorder = Arc::new(Recorder::open(rc)?);
+            builder = builder.tap(recorder.clone());
+            Some(recorder)
+        }
+        None => None,
+    };
+    if let Some(url) = &args.redis {
+        let adapter = RedisAdapter::connect(RedisConfig::new(url.clone())).await?;
+        if let AdapterStatus::Down(reason) = adapter.current_status() {
+            eprintln!("warning: Redis not reachable yet ({reason}); serving locally and retrying");
+        }
+        let ttl = args.node_ttl_ms.max(100);
+        builder = builder
+            .adapter(Arc::new(adapter))
+            .cluster_config(ClusterConfig {
+                node_ttl: Duration::from_millis(ttl),
+                heartbeat: Duration::from_millis((ttl / 5).clamp(20, 1000)),
+                ..ClusterConfig::default()
+            });
+    }
+    let server = builder.build()?;
+    let running = server.start(&args.listen).await?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    if args.contract.is_none() {
+        demo::spawn_ticker(&server, Duration::from_secs(1));
+        if args.simulate > 0 {
+            let mut opts = demo::simulate::SimulateOptions::new(running.url(), args.simulate);
+            if let Some(rate) = args.simulate_rate {
+                opts.rate_per_sec = rate;
+            }
+            demo::simulate::spawn(opts, stop.clone());
+        }
+    }
+    println!(
+        "Switchboard listening on {} ({what}, node {})",
+        running.url(),
+        server.node_id()
+    );
+    if let Some(path) = &args.record {
+        println!("recording into {}", path.display());
+    }
+    tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    eprintln!("shutting down...");
+    stop.cancel();
+    running.shutdown().await?;
+    if let Some(recorder) = recorder {
+        recorder.flush()?;
+        let stats = recorder.stats();
+        eprintln!(
+            "recorded {} rows into {} ({} dropped)",
+            stats.rows_written,
+            recorder.path().display(),
+            stats.dropped
+        );
+    }
+    Ok(())
+}

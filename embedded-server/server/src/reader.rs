@@ -1,0 +1,535 @@
+//! One task per connection: reads frames and dispatches them. Requests run their handler in
+//! place when it finishes at once (so a client's `join` then `say` are handled in order, as in
+//! the reference server) and move to their own task when it has to wait (so a handler that
+//! asks the client something cannot block the reader that will receive the answer).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Context;
+use std::time::Instant;
+
+use futures_util::stream::SplitStream;
+use futures_util::{FutureExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_util::sync::CancellationToken;
+
+use super::conn::{close_code, CloseReason, Conn, ConnInner, ConnStats};
+use super::error::HandlerError;
+use super::hooks::{panic_message, FaultKind, Identity};
+use super::outbound::write_loop;
+use super::shared::Shared;
+use super::upgrade::Socket;
+use crate::cluster::link::{room_key, topic_key as interest_key, user_key};
+use crate::contract::TopicLookup;
+use crate::tap::{now_us, Origin, TapKind, TapPayload};
+use crate::wire::{encode, parse_client_frame, ClientFrame, ErrorCode, Frame};
+
+/// Bytes of a bad frame kept in the record.
+const BAD_FRAME_PREFIX: usize = 256;
+
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    socket: Socket,
+    identity: Identity,
+    params: BTreeMap<String, String>,
+    origin: Origin,
+) {
+    let (sink, stream) = socket.split();
+    let capacity = shared.config.outbound_queue.max(1);
+    let (tx, rx) = mpsc::channel::<Frame>(capacity);
+    let conn = Conn {
+        inner: Arc::new(ConnInner {
+            id: shared.new_conn_id(),
+            role: identity.role.as_str().into(),
+            user: identity.user.as_str().into(),
+            ctx: Arc::new(identity.ctx),
+            params,
+            connected_at_us: now_us(),
+            origin,
+            out: tx,
+            queue_capacity: capacity,
+            closing: CancellationToken::new(),
+            close_reason: Mutex::new(None),
+            open: AtomicBool::new(true),
+            env: Mutex::new(identity.env.clone()),
+            rooms: Mutex::new(BTreeSet::new()),
+            topics: Mutex::new(BTreeSet::new()),
+            stats: ConnStats::default(),
+            pending: Mutex::new(HashMap::new()),
+            next_request: AtomicU64::new(0),
+            shared: Arc::downgrade(&shared),
+        }),
+    };
+    // `env` is always the first frame.
+    if let Ok(env) = encode::env(&identity.env) {
+        conn.deliver(&env.frame);
+    }
+    let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
+    shared.registry.insert(conn.clone());
+    shared.cluster.mark_dirty(conn.id());
+    shared.cluster.sync_interest(&shared, user_key(conn.user()));
+    shared.cluster.sync_interest(&shared, "conns".into());
+    shared
+        .counters
+        .connections_total
+        .fetch_add(1, Ordering::Relaxed);
+    shared.tap_conn(TapKind::Connect, &conn, |ev| {
+        ev.meta = Some(json!({
+            "node": &*shared.node_id,
+            "params": super::introspect::masked_params(conn.params()),
+        }));
+    });
+
+    read_loop(&shared, &conn, stream).await;
+    cleanup(&shared, &conn).await;
+    // The writer sends the close frame; give it a bounded time to finish.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+}
+
+async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<Socket>) {
+    let closing = conn.inner.closing.clone();
+    let max = shared.config.max_frame_bytes;
+    loop {
+        let msg = tokio::select! {
+            biased;
+            _ = closing.cancelled() => return,
+            _ = shared.shutdown.cancelled() => {
+                // Let requests already being handled answer, then say goodbye.
+                let _ = tokio::time::timeout(shared.config.shutdown_grace, shared.tracker.wait()).await;
+                conn.begin_close(CloseReason {
+                    code: close_code::GOING_AWAY,
+                    reason: "server shutting down".into(),
+                    by: "shutdown",
+                    drain: true,
+                });
+                return;
+            }
+            msg = stream.next() => msg,
+        };
+        let stats = &conn.inner.stats;
+        match msg {
+            None => {
+                conn.begin_close(CloseReason {
+                    code: 1006,
+                    reason: "connection lost".into(),
+                    by: "client",
+                    drain: false,
+                });
+                return;
+            }
+            Some(Err(e)) => {
+                if is_capacity_error(&e) {
+                    oversized(shared, conn, None, max);
+                } else {
+                    conn.begin_close(CloseReason {
+                        code: 1006,
+                        reason: format!("read error: {e}"),
+                        by: "client",
+                        drain: false,
+                    });
+                }
+                return;
+            }
+            Some(Ok(Message::Text(text))) => {
+                stats.msgs_in.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .bytes_in
+                    .fetch_add(text.len() as u64, Ordering::Relaxed);
+                if text.len() > max {
+                    oversized(shared, conn, Some(text.as_str()), max);
+                    return;
+                }
+                handle_text(shared, conn, text.as_str());
+            }
+            Some(Ok(Message::Binary(bytes))) => {
+                stats.msgs_in.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .bytes_in
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                if bytes.len() > max {
+                    oversized(shared, conn, None, max);
+                    return;
+                }
+                let prefix = String::from_utf8_lossy(&bytes[..bytes.len().min(BAD_FRAME_PREFIX)])
+                    .into_owned();
+                frame_error(
+                    shared,
+                    conn,
+                    prefix,
+                    "binary frames are not supported: send each frame as JSON text".into(),
+                );
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = match frame {
+                    Some(f) => (u16::from(f.code), f.reason.to_string()),
+                    None => (1005, String::new()),
+                };
+                conn.begin_close(CloseReason {
+                    code,
+                    reason,
+                    by: "client",
+                    drain: false,
+                });
+                return;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+        }
+    }
+}
+
+fn is_capacity_error(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Capacity(_))
+}
+
+fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {
+    shared.counters.frame_errors.fetch_add(1, Ordering::Relaxed);
+    let size = text.map(str::len);
+    let reason = match size {
+        Some(n) => format!("frame of {n} bytes exceeds the limit of {max} bytes"),
+        None => format!("frame exceeds the limit of {max} bytes"),
+    };
+    shared.tap_conn(TapKind::FrameError, conn, |ev| {
+        ev.payload = text.map(|t| TapPayload::Text(prefix(t).to_owned()));
+        ev.size = size.unwrap_or(0);
+        ev.meta = Some(json!({ "error": reason, "closed": true }));
+    });
+    conn.begin_close(CloseReason {
+        code: close_code::TOO_BIG,
+        reason,
+        by: "server",
+        drain: true,
+    });
+}
+
+fn prefix(text: &str) -> &str {
+    crate::wire::util::truncate_utf8(text, BAD_FRAME_PREFIX)
+}
+
+fn frame_error(shared: &Shared, conn: &Conn, bad: String, message: String) {
+    shared.counters.frame_errors.fetch_add(1, Ordering::Relaxed);
+    let encoded = encode::err(None, &ErrorCode::BAD_REQUEST, &message, None);
+    conn.deliver(&encoded.frame);
+    shared.tap_conn(TapKind::FrameError, conn, |ev| {
+        ev.size = bad.len();
+        ev.payload = Some(TapPayload::Text(bad));
+        ev.meta = Some(json!({ "error": message }));
+    });
+}
+
+fn handle_text(shared: &Arc<Shared>, conn: &Conn, text: &str) {
+    let frame = match parse_client_frame(text) {
+        Ok(f) => f,
+        Err(e) => return frame_error(shared, conn, prefix(text).to_owned(), e.message),
+    };
+    match frame {
+        ClientFrame::Req { i, m, d } => handle_request(shared, conn, i, m, d, text.len()),
+        ClientFrame::Sub { i, c } => handle_sub(shared, conn, i, c),
+        ClientFrame::Unsub { c } => handle_unsub(shared, conn, &c),
+        ClientFrame::Sres { i, d } => {
+            conn.resolve_request(i, Ok(d));
+        }
+        ClientFrame::Serr { i, code, m, d } => {
+            conn.resolve_request(
+                i,
+                Err(super::error::RequestError::Remote {
+                    code,
+                    message: m,
+                    data: d,
+                }),
+            );
+        }
+        ClientFrame::Ping => {
+            conn.deliver(&encode::pong().frame);
+        }
+        ClientFrame::Pong => conn.mark_pong(),
+    }
+}
+
+/// Poll `fut` once here; if it is not finished, hand it to a tracked task.
+fn run_inline_or_spawn(shared: &Shared, fut: impl Future<Output = ()> + Send + 'static) {
+    let mut fut = Box::pin(fut);
+    let waker = futures_util::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    if fut.as_mut().poll(&mut cx).is_pending() {
+        shared.tracker.spawn(fut);
+    }
+}
+
+fn reply_error(
+    shared: &Shared,
+    conn: &Conn,
+    i: u64,
+    name: &str,
+    err: &HandlerError,
+    started: Option<Instant>,
+) {
+    let encoded = encode::err(Some(i), &err.code, &err.message, err.data.as_ref());
+    conn.deliver(&encoded.frame);
+    shared.tap_conn(TapKind::ErrorOut, conn, |ev| {
+        ev.name = Some(name.into());
+        ev.size = encoded.len();
+        ev.payload = err.data.clone().map(TapPayload::Json);
+        ev.meta = Some(json!({
+            "i": i,
+            "code": err.code.as_str(),
+            "message": err.message,
+            "duration_us": started.map(|s| s.elapsed().as_micros() as u64),
+        }));
+    });
+}
+
+fn handle_request(
+    shared: &Arc<Shared>,
+    conn: &Conn,
+    i: u64,
+    name: String,
+    input: Value,
+    size: usize,
+) {
+    shared.tap_conn(TapKind::RequestIn, conn, |ev| {
+        ev.name = Some(name.as_str().into());
+        ev.size = size;
+        ev.payload = Some(TapPayload::Json(input.clone()));
+        ev.meta = Some(json!({ "i": i }));
+    });
+    let Some(request) = shared.contract.request(conn.role(), &name) else {
+        let err = HandlerError::not_found(format!("Unknown message: {name}"));
+        return reply_error(shared, conn, i, &name, &err, None);
+    };
+    if let Err(issues) = request.validate_input(&input) {
+        let err = HandlerError::new(ErrorCode::VALIDATION, "Validation failed")
+            .with_data(serde_json::to_value(&issues).unwrap_or(Value::Null));
+        return reply_error(shared, conn, i, &name, &err, None);
+    }
+    let handler = shared
+        .handlers
+        .get(conn.role())
+        .and_then(|h| h.get(&name))
+        .cloned();
+    let Some(handler) = handler else {
+        // No handler: a contract file alone gives a working development server.
+        let sample = request.sample_output();
+        return respond(shared, conn, i, &name, Ok(sample), Instant::now());
+    };
+    let started = Instant::now();
+    let fut = handler(input, conn.inner.ctx.clone(), conn.clone());
+    let shared2 = shared.clone();
+    let conn2 = conn.clone();
+    run_inline_or_spawn(shared, async move {
+        let outcome = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
+        let result = match outcome {
+            Ok(r) => r,
+            Err(panic) => {
+                shared2
+                    .counters
+                    .handler_panics
+                    .fetch_add(1, Ordering::Relaxed);
+                let msg = panic_message(panic.as_ref());
+                shared2.report(
+                    FaultKind::Request,
+                    Some(&name),
+                    format!("handler `{name}` {msg}"),
+                );
+                Err(HandlerError::internal("Internal error"))
+            }
+        };
+        respond(&shared2, &conn2, i, &name, result, started);
+    });
+}
+
+fn respond(
+    shared: &Shared,
+    conn: &Conn,
+    i: u64,
+    name: &str,
+    result: Result<Value, HandlerError>,
+    started: Instant,
+) {
+    let output = match result {
+        Ok(v) => v,
+        Err(e) => return reply_error(shared, conn, i, name, &e, Some(started)),
+    };
+    if shared.config.validate_output {
+        if let Some(req) = shared.contract.request(conn.role(), name) {
+            if let Err(issues) = req.validate_output(&output) {
+                let detail = super::error::describe_issues(&issues);
+                shared.report(
+                    FaultKind::Request,
+                    Some(name),
+                    format!(
+                        "handler `{name}` returned an output that breaks the contract: {detail}"
+                    ),
+                );
+                let err = HandlerError::internal("Handler output failed validation");
+                return reply_error(shared, conn, i, name, &err, Some(started));
+            }
+        }
+    }
+    match encode::res(i, &output) {
+        Ok(encoded) => {
+            conn.deliver(&encoded.frame);
+            shared.tap_conn(TapKind::ResponseOut, conn, |ev| {
+                ev.name = Some(name.into());
+                ev.size = encoded.len();
+                ev.payload = Some(TapPayload::Frame(encoded));
+                ev.meta =
+                    Some(json!({ "i": i, "duration_us": started.elapsed().as_micros() as u64 }));
+            });
+        }
+        Err(e) => {
+            let err = HandlerError::internal(format!("output could not be encoded: {e}"));
+            reply_error(shared, conn, i, name, &err, Some(started));
+        }
+    }
+}
+
+fn topic_key(shared: &Shared, conn: &Conn, topic: &str) -> Option<super::topics::TopicKey> {
+    match shared.contract.topic_for_role(conn.role(), topic) {
+        TopicLookup::Shared(_) => Some((None, topic.into())),
+        TopicLookup::Role(_) => Some((Some(conn.inner.role.clone()), topic.into())),
+        TopicLookup::NotATopic | TopicLookup::Unknown => None,
+    }
+}
+
+fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
+    let Some(key) = topic_key(shared, conn, &topic) else {
+        let err = HandlerError::not_found(format!("Unknown topic: {topic}"));
+        deny_sub(shared, conn, i, &topic, &err);
+        return;
+    };
+    let Some(authorize) = shared.authorize_subscribe.clone() else {
+        return accept_sub(shared, conn, i, &topic, key);
+    };
+    let fut = authorize(conn.clone(), topic.clone());
+    let shared2 = shared.clone();
+    let conn2 = conn.clone();
+    run_inline_or_spawn(shared, async move {
+        match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(true) => accept_sub(&shared2, &conn2, i, &topic, key),
+            Ok(false) => {
+                let err =
+                    HandlerError::forbidden(format!("Subscription to topic {topic} was denied"));
+                deny_sub(&shared2, &conn2, i, &topic, &err);
+            }
+            Err(panic) => {
+                let msg = panic_message(panic.as_ref());
+                shared2.report(
+                    FaultKind::Subscribe,
+                    Some(&topic),
+                    format!("authorize_subscribe {msg}"),
+                );
+                deny_sub(
+                    &shared2,
+                    &conn2,
+                    i,
+                    &topic,
+                    &HandlerError::internal("Internal error"),
+                );
+            }
+        }
+    });
+}
+
+fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::topics::TopicKey) {
+    shared.topics.subscribe(key.clone(), conn);
+    shared.cluster.sync_interest(shared, interest_key(&key));
+    if let Ok(encoded) = encode::res(i, &Value::Null) {
+        conn.deliver(&encoded.frame);
+    }
+    shared.tap_conn(TapKind::Subscribe, conn, |ev| {
+        ev.name = Some(topic.into());
+        ev.topic = Some(topic.into());
+        ev.meta = Some(json!({ "i": i }));
+    });
+}
+
+fn deny_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, err: &HandlerError) {
+    let encoded = encode::err(Some(i), &err.code, &err.message, None);
+    conn.deliver(&encoded.frame);
+    shared.tap_conn(TapKind::SubscribeDenied, conn, |ev| {
+        ev.name = Some(topic.into());
+        ev.topic = Some(topic.into());
+        ev.meta = Some(json!({ "i": i, "code": err.code.as_str(), "message": err.message }));
+    });
+}
+
+fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
+    let Some(key) = topic_key(shared, conn, topic) else {
+        return;
+    };
+    let removed = shared.topics.unsubscribe(&key, conn);
+    shared.cluster.sync_interest(shared, interest_key(&key));
+    if removed {
+        shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
+            ev.name = Some(topic.into());
+            ev.topic = Some(topic.into());
+        });
+    }
+}
+
+/// Forget a closed connection everywhere and record why it went.
+async fn cleanup(shared: &Shared, conn: &Conn) {
+    conn.begin_close(CloseReason {
+        code: 1006,
+        reason: "connection lost".into(),
+        by: "client",
+        drain: false,
+    });
+    shared.registry.remove(conn);
+    for room in shared.rooms.remove_all(conn) {
+        shared.cluster.sync_interest(shared, room_key(&room));
+        shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
+            ev.rooms = vec![room];
+            ev.meta = Some(json!({ "reason": "disconnect" }));
+        });
+    }
+    for key in shared.topics.remove_all(conn) {
+        shared.cluster.sync_interest(shared, interest_key(&key));
+        shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
+            ev.name = Some(key.1.clone());
+            ev.topic = Some(key.1);
+            ev.meta = Some(json!({ "reason": "disconnect" }));
+        });
+    }
+    shared.cluster.mark_dirty(conn.id());
+    shared.cluster.sync_interest(shared, user_key(conn.user()));
+    shared.cluster.sync_interest(shared, "conns".into());
+    conn.fail_pending_requests();
+    let reason = conn.close_reason();
+    if let Some(r) = &reason {
+        match r.by {
+            "slow_consumer" => {
+                shared
+                    .counters
+                    .slow_consumers
+                    .fetch_add(1, Ordering::Relaxed);
+                shared.tap_conn(TapKind::SlowConsumer, conn, |ev| {
+                    ev.meta = Some(json!({ "reason": r.reason }))
+                });
+                shared.report(
+                    FaultKind::Disconnect,
+                    None,
+                    format!("connection {} closed: {}", conn.id(), r.reason),
+                );
+            }
+            "heartbeat" => {
+                shared.tap_conn(TapKind::HeartbeatReap, conn, |ev| {
+                    ev.meta = Some(json!({ "reason": r.reason }))
+                });
+                shared.report(
+                    FaultKind::Heartbeat,
+                    None,
+                    format!("connection {} reaped: {}", conn.id(), r.reason),
+                );
+            }
+            _ => {}
+        }
+    }
+    shared.tap_conn(TapKind::Disconnect, conn, |ev| {
+        ev.meta = reason.map(|r| json!({ "code": r.code, "reason": r.reason, "by": r.by }));
+    });
+}

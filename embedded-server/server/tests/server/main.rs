@@ -1,0 +1,22 @@
+//! Server integration tests over real sockets. One module per behaviour; one binary so the
+//! suite links once.
+
+mod support;
+
+mod bad_frames;
+mod bus;
+mod connection_cap;
+mod emits;
+mod env;
+mod handshake;
+mod heartbeat;
+mod introspection;
+mod recording;
+mod requests;
+mod rooms;
+mod rust_client;
+mod server_requests;
+mod shutdown;
+mod slow_consumer;
+mod topics;
+mod typed;

@@ -1,0 +1,13 @@
+//! Contract tests: loading, rules, lookups, validation, samples, typed declarations. One
+//! module per behaviour, one binary so the suite links once.
+
+mod support;
+
+mod builder;
+mod docs;
+mod file_errors;
+mod lookup;
+mod rules;
+mod samples;
+mod serde_form;
+mod validation;
