@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use switchboard_server::wire::util::lock;
 
 use switchboard_capture::CaptureReader;
 use switchboard_server::tap::Origin;
@@ -106,7 +107,7 @@ impl ExportStore {
     /// Keep a finished export; the oldest beyond [`EXPORTS_KEPT`] is deleted.
     pub fn keep(&self, export: StoredExport) {
         let evicted = {
-            let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+            let mut files = lock(&self.files);
             files.push_back(export);
             if files.len() > EXPORTS_KEPT {
                 files.pop_front()
@@ -120,7 +121,7 @@ impl ExportStore {
     }
 
     pub fn get(&self, id: &str) -> Option<StoredExport> {
-        let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        let files = lock(&self.files);
         files.iter().find(|f| f.id == id).cloned()
     }
 }

@@ -3,6 +3,7 @@
 //! push itself goes through the `manual` handle, so the recorder stores it with origin `manual`.
 
 use std::sync::Arc;
+use switchboard_server::wire::util::lock;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -127,7 +128,7 @@ async fn push(
     let Json(req) = body?;
     let at_us = now_us();
     let result = send(&st, &req);
-    let mut log = st.pushes.lock().unwrap_or_else(|p| p.into_inner());
+    let mut log = lock(&st.pushes);
     let record = PushRecord {
         id: log.next_id(),
         at_us,
@@ -141,6 +142,6 @@ async fn push(
 }
 
 async fn history(State(st): State<Arc<AppState>>) -> Json<PushHistory> {
-    let log = st.pushes.lock().unwrap_or_else(|p| p.into_inner());
+    let log = lock(&st.pushes);
     Json(PushHistory { pushes: log.list() })
 }

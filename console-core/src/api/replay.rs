@@ -3,23 +3,23 @@
 //! report stay readable until the next starts.
 
 use std::sync::{Arc, Mutex};
+use switchboard_server::wire::util::lock;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use switchboard_capture::replay::{
-    IgnoreSet, MessageReport, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress,
-    ReplayReport, ReplayTarget, Replayer, RunState, Selection, Status, Stream,
+    IgnoreSet, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress, ReplayReport,
+    ReplayTarget, Replayer, ReportOverview, RunState, Status,
 };
 use tokio::sync::watch;
 
 use super::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::types::{
-    ReplayConnection, ReplayDiff, ReplayEntry, ReplayKind, ReplayMessage, ReplayMessageFilter,
-    ReplayMessageQuery, ReplayPage, ReplayRequest, ReplayResult, ReplaySession, ReplaySessions,
-    ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind, ReplaySummary,
+    ReplayEntry, ReplayMessageFilter, ReplayMessageQuery, ReplayPage, ReplayRequest, ReplaySession,
+    ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
 };
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -48,16 +48,13 @@ pub type Outcome = Result<Arc<Finished>, String>;
 /// A finished replay's report: the counts sent with every status, and every message, read a
 /// window at a time.
 pub struct Finished {
-    result: ReplayResult,
+    result: ReportOverview,
     entries: Vec<ReplayEntry>,
 }
 
 impl ReplayRun {
     fn outcome(&self) -> Option<Outcome> {
-        self.outcome
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.outcome).clone()
     }
 
     fn status(&self) -> ReplayStatus {
@@ -91,10 +88,7 @@ impl ReplayRun {
     }
 
     fn active(&self) -> bool {
-        self.outcome
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
+        lock(&self.outcome).is_none()
     }
 }
 
@@ -108,103 +102,29 @@ fn state(s: RunState) -> ReplayState {
     }
 }
 
-fn status_kind(s: Status) -> ReplayStatusKind {
-    match s {
-        Status::Same => ReplayStatusKind::Same,
-        Status::Differs => ReplayStatusKind::Differs,
-        Status::Missing => ReplayStatusKind::Missing,
-        Status::Extra => ReplayStatusKind::Extra,
-        Status::Skipped => ReplayStatusKind::Skipped,
-        Status::Moved => ReplayStatusKind::Moved,
-    }
-}
-
-fn message(m: MessageReport) -> ReplayMessage {
-    ReplayMessage {
-        stream: match m.stream {
-            Stream::Reply => "reply",
-            Stream::Push => "push",
-            Stream::Fired => "fired",
-        }
-        .into(),
-        index: m.index as u32,
-        name: m.name,
-        status: status_kind(m.status),
-        recorded_seq: m.recorded_seq,
-        recorded: m.recorded,
-        replayed: m.replayed,
-        diffs: m
-            .diffs
-            .into_iter()
-            .map(|d| ReplayDiff {
-                path: d.path,
-                recorded: d.recorded,
-                replayed: d.replayed,
-            })
-            .collect(),
-        note: m.note,
-    }
-}
-
 fn result(r: ReplayReport) -> Finished {
-    let s = r.summary;
+    let result = r.overview();
     let mut entries = Vec::new();
-    let mut connections = Vec::new();
     for c in r.connections {
-        let count =
-            |f: fn(Status) -> bool| c.messages.iter().filter(|m| f(m.status)).count() as u32;
-        connections.push(ReplayConnection {
-            session_id: c.session_id,
-            conn: c.conn.clone(),
-            role: c.role.clone(),
-            user: c.user.clone(),
-            error: c.error,
-            notes: c.notes,
-            message_count: c.messages.len() as u32,
-            difference_count: count(Status::is_difference),
-            moved_count: count(|s| s == Status::Moved),
-        });
-        entries.extend(c.messages.into_iter().map(|m| ReplayEntry {
+        entries.extend(c.messages.into_iter().map(|message| ReplayEntry {
             conn: Some(c.conn.clone()),
             role: Some(c.role.clone()),
             user: c.user.clone(),
-            message: message(m),
+            message,
         }));
     }
-    let push_count = r.pushes.len() as u32;
-    let push_difference_count = r.pushes.iter().filter(|m| m.status.is_difference()).count() as u32;
-    entries.extend(r.pushes.into_iter().map(|m| ReplayEntry {
+    entries.extend(r.pushes.into_iter().map(|message| ReplayEntry {
         conn: None,
         role: None,
         user: None,
-        message: message(m),
+        message,
     }));
-    Finished {
-        result: ReplayResult {
-            target: r.target,
-            started_us: r.started_us,
-            finished_us: r.finished_us,
-            summary: ReplaySummary {
-                messages: s.messages,
-                same: s.same,
-                differs: s.differs,
-                missing: s.missing,
-                extra: s.extra,
-                skipped: s.skipped,
-                moved: s.moved,
-                differences: s.differences(),
-            },
-            skipped_rows: r.skipped_rows.len() as u32,
-            connections,
-            push_count,
-            push_difference_count,
-        },
-        entries,
-    }
+    Finished { result, entries }
 }
 
-fn lock(st: &AppState) -> std::sync::MutexGuard<'_, Option<ReplayRun>> {
-    st.replay.lock().unwrap_or_else(|p| p.into_inner())
+/// The current or last replay, locked for a few field reads.
+fn current(st: &AppState) -> std::sync::MutexGuard<'_, Option<ReplayRun>> {
+    lock(&st.replay)
 }
 
 async fn start(
@@ -215,14 +135,14 @@ async fn start(
     let path = st
         .capture_path()
         .ok_or_else(|| ApiError::unavailable("this console runs without a capture file"))?;
-    if lock(&st).as_ref().is_some_and(ReplayRun::active) {
+    if current(&st).as_ref().is_some_and(ReplayRun::active) {
         return Err(ApiError::bad_request(
             "a replay is already running: stop it first",
         ));
     }
     let target = match req.target.trim() {
         "" | "embedded" => ReplayTarget::server(&st.server, Some(st.info.app_url.clone())),
-        url if req.mode == ReplayKind::Pushes => {
+        url if req.mode == ReplayMode::Pushes => {
             return Err(ApiError::bad_request(format!(
                 "push replay fires through the embedded server, not over a URL (`{url}`)"
             )))
@@ -230,10 +150,7 @@ async fn start(
         url => ReplayTarget::url(url),
     };
     let options = ReplayOptions {
-        mode: match req.mode {
-            ReplayKind::Clients => ReplayMode::Clients,
-            ReplayKind::Pushes => ReplayMode::Pushes,
-        },
+        mode: req.mode,
         speed: req.speed,
         ignore: req
             .ignore
@@ -247,14 +164,7 @@ async fn start(
     let bad = |e: switchboard_capture::replay::ReplayError| ApiError::bad_request(e.to_string());
     options.validate().map_err(bad)?;
     IgnoreSet::parse(&options.ignore).map_err(bad)?;
-    let s = &req.selection;
-    let selection = Selection {
-        session: s.session,
-        since_us: s.since_us,
-        until_us: s.until_us,
-        conns: s.conns.clone(),
-        seqs: s.seqs.clone(),
-    };
+    let selection = req.selection.clone();
     let plan = tokio::task::spawn_blocking(move || ReplayPlan::load(&path, &selection))
         .await?
         .map_err(bad)?;
@@ -271,7 +181,7 @@ async fn start(
     let outcome = run.outcome.clone();
     let control = run.control.clone();
     {
-        let mut slot = lock(&st);
+        let mut slot = current(&st);
         if slot.as_ref().is_some_and(ReplayRun::active) {
             return Err(ApiError::bad_request(
                 "a replay is already running: stop it first",
@@ -294,13 +204,13 @@ async fn start(
         if let Err(e) = &res {
             tracing::warn!("replay failed: {e}");
         }
-        *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(res);
+        *lock(&outcome) = Some(res);
     });
     Ok(Json(ReplayStarted { id }))
 }
 
 async fn status(State(st): State<Arc<AppState>>) -> Json<ReplayStatus> {
-    Json(match lock(&st).as_ref() {
+    Json(match current(&st).as_ref() {
         Some(run) => run.status(),
         None => ReplayStatus {
             id: None,
@@ -316,7 +226,7 @@ async fn status(State(st): State<Arc<AppState>>) -> Json<ReplayStatus> {
 }
 
 fn steer(st: &AppState, f: impl FnOnce(&ReplayControl)) -> ApiResult<ReplayStatus> {
-    let slot = lock(st);
+    let slot = current(st);
     let run = slot
         .as_ref()
         .filter(|r| r.active())
@@ -345,7 +255,7 @@ async fn messages(
     query: Result<Query<ReplayMessageQuery>, QueryRejection>,
 ) -> ApiResult<ReplayPage> {
     let Query(q) = query?;
-    let finished = match lock(&st).as_ref().and_then(ReplayRun::outcome) {
+    let finished = match current(&st).as_ref().and_then(ReplayRun::outcome) {
         Some(Ok(f)) => f,
         Some(Err(e)) => {
             return Err(ApiError::bad_request(format!(
@@ -357,10 +267,10 @@ async fn messages(
     let wanted = |e: &&ReplayEntry| {
         let status = match q.filter {
             ReplayMessageFilter::All => true,
-            ReplayMessageFilter::Moved => e.message.status == ReplayStatusKind::Moved,
+            ReplayMessageFilter::Moved => e.message.status == Status::Moved,
             ReplayMessageFilter::Differences => matches!(
                 e.message.status,
-                ReplayStatusKind::Differs | ReplayStatusKind::Missing | ReplayStatusKind::Extra
+                Status::Differs | Status::Missing | Status::Extra
             ),
         };
         let conn = match q.conn.as_deref() {

@@ -3,6 +3,7 @@
 use serde_json::value::RawValue;
 use switchboard_capture::Row;
 use switchboard_server::tap::{TapEvent, TapPayload};
+use switchboard_server::wire::util::truncate_utf8;
 
 use crate::types::TrafficRow;
 
@@ -10,11 +11,11 @@ use crate::types::TrafficRow;
 pub const LIVE_PAYLOAD_LIMIT: usize = 64 * 1024;
 
 fn cut(text: &str) -> String {
-    let mut end = LIVE_PAYLOAD_LIMIT.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… [cut: {} bytes in all]", &text[..end], text.len())
+    format!(
+        "{}… [cut: {} bytes in all]",
+        truncate_utf8(text, LIVE_PAYLOAD_LIMIT),
+        text.len()
+    )
 }
 
 /// A live row: no `seq` yet.

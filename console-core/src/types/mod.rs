@@ -25,9 +25,8 @@ pub use overview::{
 };
 pub use push::{PushHistory, PushRecord, PushRequest, PushTarget};
 pub use replay::{
-    ReplayConnection, ReplayDiff, ReplayEntry, ReplayKind, ReplayMessage, ReplayMessageFilter,
-    ReplayMessageQuery, ReplayPage, ReplayRequest, ReplayResult, ReplaySelection, ReplaySession,
-    ReplaySessions, ReplayStarted, ReplayState, ReplayStatus, ReplayStatusKind, ReplaySummary,
+    ReplayEntry, ReplayMessageFilter, ReplayMessageQuery, ReplayPage, ReplayRequest, ReplaySession,
+    ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
 };
 pub use rooms::{
     GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
@@ -42,13 +41,17 @@ pub const TYPESCRIPT_PATH: &str = "ui/src/api/generated/api.ts";
 /// comment. One file (rather than one per type) keeps imports trivial for the UI and the drift
 /// check a single comparison.
 pub fn typescript() -> String {
+    use switchboard_capture::replay::{
+        ConnectionOverview, Difference, MessageReport, ReplayMode, ReportOverview, Selection,
+        Status, Stream, Summary,
+    };
     use switchboard_server::tap::{Origin, TapKind};
     use ts_rs::{Config, TS};
 
     let cfg = Config::default();
     let mut out = String::from(
         "// Generated from the Rust types in console-core/src/types by\n\
-         // `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types`.\n\
+         // `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test console ts_types`.\n\
          // Do not edit by hand: the test fails when this file and the Rust types differ.\n",
     );
     macro_rules! emit {
@@ -110,20 +113,21 @@ pub fn typescript() -> String {
         SaveMode,
         ExportRequest,
         ExportResult,
-        ReplayKind,
-        ReplaySelection,
+        ReplayMode,
+        Selection,
         ReplayRequest,
         ReplayState,
-        ReplayStatusKind,
-        ReplayDiff,
-        ReplayMessage,
-        ReplayConnection,
+        Status,
+        Stream,
+        Difference,
+        MessageReport,
+        ConnectionOverview,
         ReplayMessageFilter,
         ReplayMessageQuery,
         ReplayEntry,
         ReplayPage,
-        ReplaySummary,
-        ReplayResult,
+        Summary,
+        ReportOverview,
         ReplayStatus,
         ReplayStarted,
         ReplaySession,

@@ -23,15 +23,18 @@ use super::error::ReplayError;
 pub const MAX_DIFFS_PER_MESSAGE: usize = 50;
 
 /// One place where the recorded and the replayed frame disagree.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayDiff"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     /// Where, as a JSON path from the frame's root (`$.d.text`).
     pub path: String,
     /// The recorded value there (`None`: the recorded frame has nothing at this path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub recorded: Option<Value>,
     /// The replayed value there (`None`: the replayed frame has nothing at this path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub replayed: Option<Value>,
 }
 

@@ -23,7 +23,8 @@
 //! - `push_replay`: firing recorded pushes through a [`Server`] handle.
 //! - [`compare`]: the JSON diff with ignored (volatile) paths.
 //! - `align`: lining up received pushes with the recorded ones (missing, extra, changed, moved).
-//! - [`report`]: [`ReplayReport`], serialisable, per connection and per message.
+//! - [`report`]: [`ReplayReport`], serialisable, per connection and per message;
+//!   [`overview`]: its counts without the messages (what the console sends).
 //! - [`options`], [`control`]: [`ReplayOptions`]; pause/resume/stop and progress.
 //! - [`error`]: [`ReplayError`], for what makes a replay impossible; everything else is reported.
 //!
@@ -49,6 +50,7 @@ pub mod control;
 pub mod error;
 mod membership;
 pub mod options;
+pub mod overview;
 pub mod plan;
 mod planner;
 mod push_replay;
@@ -63,6 +65,7 @@ pub use compare::{Difference, IgnorePath, IgnoreSet};
 pub use control::{ReplayControl, ReplayProgress, RunState};
 pub use error::ReplayError;
 pub use options::{ParamMap, ReplayMode, ReplayOptions, ReplayOrder};
+pub use overview::{ConnectionOverview, ReportOverview};
 pub use plan::{
     Action, ActionKind, Expected, ExpectedPush, PlannedConn, PlannedPush, ReplayPlan, Selection,
     SkippedRow, SreqAnswer,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ReplayError;
 
 /// What a replay re-creates.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayKind"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplayMode {

@@ -27,23 +27,28 @@ use crate::{CaptureError, Row};
 
 /// Which rows of a capture to replay. Empty fields do not restrict; given fields must all
 /// match.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplaySelection"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Selection {
     /// One capture session (default: every session in the file).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub session: Option<i64>,
     /// Rows at or after this time (µs since the Unix epoch).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub since_us: Option<i64>,
     /// Rows strictly before this time.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub until_us: Option<i64>,
     /// Only these recorded connections.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conns: Vec<String>,
     /// Exactly these rows (as selected in the console's Traffic view).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "number[]"))]
     pub seqs: Vec<i64>,
 }
 

@@ -19,6 +19,7 @@ use super::options::{ReplayMode, ReplayOptions};
 use super::plan::{Selection, SkippedRow};
 
 /// How a replayed message compares with the recorded one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayStatusKind"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -48,6 +49,7 @@ impl Status {
 }
 
 /// Which stream of a connection a message belongs to.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayStream"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stream {
@@ -61,23 +63,29 @@ pub enum Stream {
 }
 
 /// One compared message.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayMessage"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageReport {
     pub stream: Stream,
     /// Position in its stream on this connection (0-based).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub index: usize,
     /// Request, event, topic or action label.
     pub name: String,
     pub status: Status,
     /// The row that was re-sent (replies) or fired (push replay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub action_seq: Option<i64>,
     /// The row holding the recorded frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub recorded_seq: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub recorded: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub replayed: Option<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<Difference>,
@@ -113,17 +121,30 @@ pub struct ConnectionReport {
 }
 
 /// Counts of each status over every message of the report.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplaySummary"))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub messages: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub same: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub differs: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub missing: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub extra: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub skipped: u64,
     /// Reports written before moves were recognised have no such field.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub moved: u64,
+    /// `differs + missing + extra`: what fails a `--check` (kept by [`Summary::add`]; reports
+    /// written before the field have none, [`Summary::differences`] recomputes it).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub differences: u64,
 }
 
 impl Summary {
@@ -137,9 +158,10 @@ impl Summary {
             Status::Skipped => self.skipped += 1,
             Status::Moved => self.moved += 1,
         }
+        self.differences = self.differs + self.missing + self.extra;
     }
 
-    /// Messages that fail a `--check`.
+    /// Messages that fail a `--check` (recomputed, for reports written before the field).
     pub fn differences(&self) -> u64 {
         self.differs + self.missing + self.extra
     }
@@ -350,9 +372,5 @@ fn clip(s: &str) -> String {
     if s.len() <= MAX {
         return s.to_owned();
     }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
+    format!("{}...", crate::wire::util::truncate_utf8(s, MAX))
 }

@@ -1,5 +1,5 @@
 // Generated from the Rust types in console-core/src/types by
-// `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types`.
+// `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test console ts_types`.
 // Do not edit by hand: the test fails when this file and the Rust types differ.
 
 /**
@@ -429,9 +429,30 @@ cancelled: boolean, };
 export type ReplayKind = "clients" | "pushes";
 
 /**
- * Which recorded rows to replay. Every field is optional: `{}` is the whole capture.
+ * Which rows of a capture to replay. Empty fields do not restrict; given fields must all
+ * match.
  */
-export type ReplaySelection = { session: number | null, since_us: number | null, until_us: number | null, conns: Array<string>, seqs: number[], };
+export type ReplaySelection = { 
+/**
+ * One capture session (default: every session in the file).
+ */
+session?: number | null, 
+/**
+ * Rows at or after this time (µs since the Unix epoch).
+ */
+since_us?: number | null, 
+/**
+ * Rows strictly before this time.
+ */
+until_us?: number | null, 
+/**
+ * Only these recorded connections.
+ */
+conns?: Array<string>, 
+/**
+ * Exactly these rows (as selected in the console's Traffic view).
+ */
+seqs?: number[], };
 
 /**
  * `POST /api/replay`.
@@ -466,39 +487,72 @@ export type ReplayState = "ready" | "running" | "paused" | "stopped" | "finished
 export type ReplayStatusKind = "same" | "differs" | "missing" | "extra" | "skipped" | "moved";
 
 /**
+ * Which stream of a connection a message belongs to.
+ */
+export type ReplayStream = "reply" | "push" | "fired";
+
+/**
  * One place where the recorded and the replayed frame disagree.
  */
 export type ReplayDiff = { 
 /**
- * JSON path from the frame's root (`$.d.text`).
+ * Where, as a JSON path from the frame's root (`$.d.text`).
  */
-path: string, recorded: unknown, replayed: unknown, };
+path: string, 
+/**
+ * The recorded value there (`None`: the recorded frame has nothing at this path).
+ */
+recorded?: unknown, 
+/**
+ * The replayed value there (`None`: the replayed frame has nothing at this path).
+ */
+replayed?: unknown, };
 
 /**
  * One compared message.
  */
-export type ReplayMessage = { 
+export type ReplayMessage = { stream: ReplayStream, 
 /**
- * `reply`, `push` or `fired`.
+ * Position in its stream on this connection (0-based).
  */
-stream: string, index: number, name: string, status: ReplayStatusKind, recorded_seq: number | null, recorded: unknown, replayed: unknown, diffs: Array<ReplayDiff>, note: string | null, };
+index: number, 
+/**
+ * Request, event, topic or action label.
+ */
+name: string, status: ReplayStatusKind, 
+/**
+ * The row that was re-sent (replies) or fired (push replay).
+ */
+action_seq?: number | null, 
+/**
+ * The row holding the recorded frame.
+ */
+recorded_seq?: number | null, recorded?: unknown, replayed?: unknown, diffs?: Array<ReplayDiff>, note?: string | null, };
 
 /**
- * One recorded connection and what its replay did.
+ * One recorded connection and what its replay did, without its messages.
  */
-export type ReplayConnection = { session_id: number, conn: string, role: string, user: string | null, 
+export type ReplayConnection = { session_id: number, 
+/**
+ * The recorded connection id.
+ */
+conn: string, role: string, user: string | null, 
 /**
  * Why the connection could not be opened, if it could not.
  */
 error: string | null, notes: Array<string>, 
 /**
- * Messages compared on this connection (read them with `GET /api/replay/messages`).
+ * Messages compared on this connection.
  */
 message_count: number, 
 /**
  * Of those, how many differ, are missing or are extra.
  */
-difference_count: number, moved_count: number, };
+difference_count: number, 
+/**
+ * Of those, how many arrived unchanged at another position.
+ */
+moved_count: number, };
 
 /**
  * Which messages of the last report `GET /api/replay/messages` lists.
@@ -539,16 +593,21 @@ export type ReplayPage = {
 total: number, offset: number, items: Array<ReplayEntry>, };
 
 /**
- * Counts of each status over every message.
+ * Counts of each status over every message of the report.
  */
-export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, moved: number, 
+export type ReplaySummary = { messages: number, same: number, differs: number, missing: number, extra: number, skipped: number, 
 /**
- * `differs + missing + extra`.
+ * Reports written before moves were recognised have no such field.
+ */
+moved: number, 
+/**
+ * `differs + missing + extra`: what fails a `--check` (kept by [`Summary::add`]; reports
+ * written before the field have none, [`Summary::differences`] recomputes it).
  */
 differences: number, };
 
 /**
- * A finished (or stopped) replay's report.
+ * A finished (or stopped) replay's report, without its messages.
  */
 export type ReplayResult = { 
 /**
@@ -560,9 +619,13 @@ target: string, started_us: number, finished_us: number, summary: ReplaySummary,
  */
 skipped_rows: number, connections: Array<ReplayConnection>, 
 /**
- * Push replay: recorded pushes fired again (read them with `GET /api/replay/messages`).
+ * Push replay: recorded pushes fired again.
  */
-push_count: number, push_difference_count: number, };
+push_count: number, 
+/**
+ * Of those, how many came out different.
+ */
+push_difference_count: number, };
 
 /**
  * `GET /api/replay`: the current or last replay (`id: null` before the first one).

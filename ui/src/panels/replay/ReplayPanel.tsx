@@ -34,7 +34,9 @@ const PAGE = 100;
 
 function DifferenceCard({ d }: { d: ReplayEntry }) {
   const m = d.message;
-  const paths = m.diffs.map((x) => x.path);
+  // The report leaves empty lists and absent values out of its JSON.
+  const diffs = m.diffs ?? [];
+  const paths = diffs.map((x) => x.path);
   return (
     <div class="replay-diff" data-testid="replay-diff">
       <div class="row replay-diff-head">
@@ -46,12 +48,13 @@ function DifferenceCard({ d }: { d: ReplayEntry }) {
             {d.user ?? 'anonymous'} ({d.role}) · recorded conn <span class="mono">{d.conn}</span>
           </span>
         )}
-        {m.recorded_seq !== null && <span class="muted">row #{m.recorded_seq}</span>}
+        {m.recorded_seq != null && <span class="muted">row #{m.recorded_seq}</span>}
+        {m.recorded_seq == null && m.action_seq != null && <span class="muted">sent row #{m.action_seq}</span>}
       </div>
       {m.note && <div class="muted">{m.note}</div>}
       {paths.length > 0 && (
         <ul class="diff-paths mono">
-          {m.diffs.map((x) => (
+          {diffs.map((x) => (
             <li key={x.path}>
               <mark class="diff-hit">{x.path}</mark>: {x.recorded === undefined || x.recorded === null ? '—' : JSON.stringify(x.recorded)} →{' '}
               {x.replayed === undefined || x.replayed === null ? '—' : JSON.stringify(x.replayed)}

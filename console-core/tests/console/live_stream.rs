@@ -1,7 +1,7 @@
 //! The live stream: token required; batches carry membership changes and counts a few times a
 //! second; a tail gets only the rows its filter selects; many messages travel in few batches.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Recorded history: filtered, keyset-paged queries over the capture file, one row whole.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 

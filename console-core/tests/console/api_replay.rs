@@ -1,7 +1,7 @@
 //! Replay from the console: the recorded session runs again against the embedded server in a
 //! background task, and its report says what came back (here: the same as recorded).
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 

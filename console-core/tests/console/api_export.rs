@@ -1,6 +1,6 @@
 //! Exports write the filtered capture in each format, redacted, and download as attachments.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 

@@ -1,5 +1,5 @@
 //! The committed TypeScript declarations match the Rust types. Regenerate with
-//! `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types`.
+//! `SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test console ts_types`.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ fn generated_typescript_matches_the_rust_types() {
     assert!(
         committed == expected,
         "{} is out of date with the Rust types in console-core/src/types.\n\
-         Regenerate it with: SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test ts_types",
+         Regenerate it with: SWITCHBOARD_UPDATE_TYPES=1 cargo test -p switchboard-console-core --test console ts_types",
         path.display()
     );
 }

@@ -1,7 +1,7 @@
 //! Manual pushes reach real clients, are validated against the contract, are recorded with
 //! origin `manual`, and are listed in the history.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The overview counts real connections per role, rooms and topics, and reports the recorder.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 

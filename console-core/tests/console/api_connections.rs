@@ -1,7 +1,7 @@
 //! Connections: the list grouped by role and searchable, the detail with secrets masked and
 //! recent traffic, and disconnecting by hand.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The contract view: shared and per-role messages by direction, each with a valid sample.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use switchboard_demo as demo;

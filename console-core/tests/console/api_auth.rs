@@ -1,6 +1,6 @@
 //! Every API call needs the per-run token; other origins are refused; no CORS is offered.
 
-mod support;
+use crate::support;
 
 #[tokio::test]
 async fn calls_without_the_right_token_are_refused() {

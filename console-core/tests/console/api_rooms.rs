@@ -1,7 +1,7 @@
 //! Rooms by hand: adding a connection shows up in the graph and in that client's subsequent
 //! broadcasts; removing it stops them; unknown connections are 404.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The history of hand-fired pushes survives a restart of the console: it is kept in a file
 //! beside the capture, failed pushes included, and new pushes number on from the old ones.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 
