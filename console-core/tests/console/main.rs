@@ -1,0 +1,17 @@
+//! The console backend over real sockets, a real capture file and real demo clients: one module
+//! per behaviour, one binary so the suite links once.
+
+mod support;
+
+mod api_auth;
+mod api_connections;
+mod api_contract;
+mod api_export;
+mod api_overview;
+mod api_push;
+mod api_replay;
+mod api_rooms;
+mod api_traffic;
+mod live_stream;
+mod push_history;
+mod ts_types;
