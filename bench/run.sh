@@ -5,6 +5,9 @@
 #   bench/run.sh            full sizes (about 10 minutes; run when `uptime` shows a low load)
 #   bench/run.sh --quick    tiny sizes, debug build: proves every benchmark runs (CI)
 #   bench/run.sh --only fanout-1k,churn    a subset (ids below)
+#   bench/run.sh --baseline OLD/switchboard-bench --only fanout-1k,latency-20k
+#                           also measure another build of Switchboard (label `baseline`) in the
+#                           same run, beside this one: a change's before and after, side by side
 #
 # Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k latency-20k-small idle-10k
 #   churn record-fanout record-latency cluster cluster-latency recorder
@@ -15,11 +18,13 @@ source "$(dirname "$0")/../scripts/ensure.sh"
 
 QUICK=0
 ONLY=""
+BASELINE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --baseline) BASELINE="$2"; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
   shift
@@ -112,6 +117,7 @@ server_cmd() {
   local label="$1" port="$2" redis="${3:-}"
   case "$label" in
     switchboard) echo "$BIN serve --listen 127.0.0.1:$port ${redis:+--redis $redis}" ;;
+    baseline) echo "$BASELINE serve --listen 127.0.0.1:$port ${redis:+--redis $redis}" ;;
     switchboard+rec) echo "$BIN serve --listen 127.0.0.1:$port --record $WORK/capture-$port.db ${redis:+--redis $redis}" ;;
     socketio) echo "node $PEERS/socketio-server.js $port $redis" ;;
     ws) echo "node $PEERS/ws-server.js $port" ;;
@@ -119,7 +125,7 @@ server_cmd() {
   esac
 }
 dialect_of() {
-  case "$1" in switchboard*) echo switchboard ;; socketio) echo socketio ;; ws|floor) echo ws ;; esac
+  case "$1" in switchboard*|baseline) echo switchboard ;; socketio) echo socketio ;; ws|floor) echo ws ;; esac
 }
 
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
@@ -183,6 +189,10 @@ SWEEP=("")
 NODES=1
 
 ALL="switchboard socketio ws"
+if [ -n "$BASELINE" ]; then
+  [ -x "$BASELINE" ] || die "--baseline: no executable at $BASELINE"
+  ALL="switchboard baseline socketio ws"
+fi
 # Saturation: closed loop at several windows (broadcasts not yet received by every member);
 # each server's best window is its saturation figure, and the whole curve is kept.
 sweep() { SWEEP=(); for w in "$@"; do SWEEP+=("--window $w"); done; }
