@@ -119,17 +119,5 @@ impl Harness {
     }
 }
 
-/// Poll `f` until it returns `Some`, for up to ten seconds.
-pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    for _ in 0..200 {
-        if let Some(v) = f().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+/// The polling helper every harness shares.
+pub use switchboard_testkit::eventually_some as eventually;

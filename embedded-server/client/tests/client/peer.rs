@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::{http, Message};
 use tokio_tungstenite::WebSocketStream;
 
 /// Upper bound for any single wait; generous, only there to turn a hang into a failure.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub use switchboard_testkit::WAIT;
 
 pub struct Peer {
     listener: TcpListener,

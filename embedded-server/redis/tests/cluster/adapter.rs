@@ -5,9 +5,9 @@
 //! fast something happens, so a loaded machine is slower, not flaky.
 
 use crate::redis_server;
+use switchboard_testkit::{eventually_some, WAIT};
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use redis::aio::MultiplexedConnection;
@@ -19,7 +19,6 @@ use switchboard_server::cluster::adapter::{
 use tokio::sync::mpsc;
 
 /// Long enough to never fire in a healthy run, short enough that a bug fails instead of hangs.
-const WAIT: Duration = Duration::from_secs(20);
 const LONG_TTL: Duration = Duration::from_secs(60);
 
 fn config(url: &str, namespace: &str) -> RedisConfig {
@@ -72,27 +71,11 @@ async fn wait_status(adapter: &RedisAdapter, what: &str, want: impl FnMut(&Adapt
     );
 }
 
-/// Polls `check` until it returns `Some`, failing with `what` after [`WAIT`].
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 /// Waits until Redis itself reports `count` subscribers on `channel` (the full Redis name):
 /// `subscribe()` returns before the subscriber task has sent SUBSCRIBE.
 async fn wait_subscribers(server: &RedisServer, channel: &str, count: i64) {
     let conn = raw(server).await;
-    eventually(&format!("{count} subscriber(s) on {channel}"), || {
+    eventually_some(&format!("{count} subscriber(s) on {channel}"), || {
         let mut conn = conn.clone();
         async move {
             let reply: (String, i64) =
@@ -168,12 +151,12 @@ async fn messages_travel_between_adapters_in_order() {
         );
         assert_eq!(text(&message), i.to_string(), "message {i} out of order");
     }
-    eventually("the publisher to count 1000 messages", || async {
+    eventually_some("the publisher to count 1000 messages", || async {
         (a.counters().published == 1000).then_some(())
     })
     .await;
     // Counters are bumped right after the hand-off, so they may trail the messages briefly.
-    eventually("the subscriber to count 1000 messages", || async {
+    eventually_some("the subscriber to count 1000 messages", || async {
         (b.counters().received == 1000).then_some(())
     })
     .await;
@@ -285,7 +268,7 @@ async fn presence_lists_nodes_and_connections_until_they_expire() {
         .put_conns("n2".into(), vec![conn("n2", "c9")], vec![], short)
         .await
         .expect("put_conns n2");
-    eventually("n2 to expire", || async {
+    eventually_some("n2 to expire", || async {
         let nodes = presence.nodes().await.expect("nodes");
         (ids(&nodes, |n| &n.id) == ["n1"]).then_some(())
     })
@@ -459,7 +442,7 @@ async fn outage_then_restart_recovers_everything() {
     // Both adapters notice the loss of their command connection too, even b whose command
     // connection was idle: a restart must not find it still holding a dead socket.
     for adapter in [&a, &b] {
-        eventually("publish to be refused as Unavailable", || async {
+        eventually_some("publish to be refused as Unavailable", || async {
             is_unavailable(&adapter.publish("ch", Bytes::from_static(b"during"))).then_some(())
         })
         .await;
@@ -566,7 +549,7 @@ async fn a_full_inbound_queue_drops_and_counts() {
         a.publish("flood", Bytes::from(i.to_string()))
             .expect("publish");
     }
-    eventually("all 50 messages to be accounted for", || async {
+    eventually_some("all 50 messages to be accounted for", || async {
         let c = b.counters();
         (c.received + c.inbound_dropped == 50).then_some(())
     })
@@ -599,7 +582,7 @@ async fn close_stops_everything() {
     let put = a.presence().put_node(node("n1"), LONG_TTL).await;
     assert!(is_unavailable(&put), "{put:?}");
     // Both of the adapter's sockets are closed: only the raw connection is left.
-    eventually("the adapter's connections to close", || {
+    eventually_some("the adapter's connections to close", || {
         let mut raw = raw.clone();
         async move {
             let info: String = raw_cmd(&mut raw, &[b"INFO", b"clients"]).await;

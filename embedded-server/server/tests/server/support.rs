@@ -15,8 +15,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// Long enough to never fire in a healthy run, short enough that a bug fails instead of hangs.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// The one deadline and the polling helpers every harness shares (each harness that includes
+/// this file uses a part).
+#[allow(unused_imports)]
+pub use switchboard_testkit::{eventually, until, WAIT};
 
 pub fn test_config() -> ServerConfig {
     ServerConfig {
@@ -193,33 +195,5 @@ impl Raw {
         let _ = self.ws.close(None).await;
         // Read until the server's answer so the close is complete on both sides.
         while let Ok(Some(Ok(_))) = tokio::time::timeout(WAIT, self.ws.next()).await {}
-    }
-}
-
-/// Poll `check` until it holds (state changes on the server happen on other tasks).
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Poll an async condition until it holds.
-pub async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -19,8 +19,8 @@ use switchboard_demo as demo;
 use switchboard_server::{Conn, Ctx, HandlerError, RunningServer, ServerBuilder};
 use switchboard_server::{Server, ServerConfig};
 
-/// Long enough never to fire in a healthy run, short enough that a bug fails instead of hangs.
-pub const WAIT: Duration = Duration::from_secs(30);
+/// The deadline every harness shares.
+pub use switchboard_testkit::WAIT;
 
 pub fn config() -> ServerConfig {
     ServerConfig {
