@@ -2,6 +2,11 @@
 //! (`src-tauri`) and headless mode both run exactly this, and the UI talks to it over HTTP in
 //! both, so the window and a browser share one code path.
 //!
+//! Where it sits: above the server's crates (`switchboard-server` for the handle it observes
+//! and drives, `switchboard-capture` for the recording, query, export and replay,
+//! `switchboard-demo` for the default application), below the `switchboard` binary
+//! (`src-tauri`), which adds only the window.
+//!
 //! Layout:
 //! - [`core`]: [`ConsoleCore`], which owns the server handle, the recorder, the live pipeline
 //!   and the console's HTTP listener.

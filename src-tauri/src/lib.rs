@@ -1,6 +1,9 @@
 //! The Switchboard console as a program: a desktop window (Tauri 2) over the console backend
 //! ([`switchboard_console_core`]), or the same backend headless, serving the UI to a browser.
 //!
+//! Where it sits: the top of the workspace. It is the only crate that depends on Tauri, and it
+//! holds no console logic of its own: everything a browser can do goes through the backend.
+//!
 //! Run the console around your own server:
 //!
 //! ```no_run
