@@ -12,6 +12,7 @@ use super::error::{PushError, RequestError};
 use super::shared::Shared;
 use super::Server;
 use crate::tap::{now_us, Origin, TapKind};
+use crate::wire::util::lock;
 use crate::wire::{encode, Frame};
 
 /// Close codes the server uses. 1000-series codes are RFC 6455's; 4000-series are ours.
@@ -269,10 +270,4 @@ impl Conn {
         s.last_pong_us.store(now_us(), Ordering::Relaxed);
         s.missed_pongs.store(0, Ordering::Relaxed);
     }
-}
-
-/// Lock a std mutex, recovering the data if a panicking thread poisoned it: every critical
-/// section in this crate leaves its data consistent, and no lock is ever held across `.await`.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

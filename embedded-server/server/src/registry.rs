@@ -3,7 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use super::conn::{lock, Conn};
+use super::conn::Conn;
+use crate::wire::util::lock;
 
 #[derive(Default)]
 pub(crate) struct Registry {

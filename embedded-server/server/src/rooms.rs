@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::conn::{lock, Conn};
+use super::conn::Conn;
 use super::error::PushError;
 use super::Server;
+use crate::wire::util::lock;
 use crate::wire::Frame;
 
 /// Members of one room, by connection id.

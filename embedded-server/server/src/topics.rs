@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::conn::{lock, Conn};
+use super::conn::Conn;
+use crate::wire::util::lock;
 use crate::wire::Frame;
 
 /// `None` scope is a shared topic; `Some(role)` a role topic.

@@ -21,6 +21,7 @@ use super::adapter::Adapter;
 use super::envelope::{Body, Envelope};
 use crate::error::RequestError;
 use crate::shared::Shared;
+use crate::wire::util::lock;
 
 /// Timings of the cluster layer.
 #[derive(Debug, Clone)]
@@ -108,10 +109,6 @@ pub(crate) struct ClusterLink {
     pub counters: ClusterCounters,
     /// Set when presence writes failed, so the next success rewrites everything.
     pub needs_resync: AtomicBool,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl ClusterLink {

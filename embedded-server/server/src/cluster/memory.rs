@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch};
 use super::adapter::{
     Adapter, AdapterError, AdapterMessage, AdapterStatus, ConnDescriptor, NodeRecord, PresenceStore,
 };
+use crate::wire::util::lock;
 
 const INBOUND: usize = 65_536;
 
@@ -32,10 +33,6 @@ struct HubState {
 pub struct MemoryHub {
     state: Arc<Mutex<HubState>>,
     next: Arc<AtomicU64>,
-}
-
-fn lock(m: &Mutex<HubState>) -> std::sync::MutexGuard<'_, HubState> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl MemoryHub {
@@ -119,10 +116,7 @@ impl Adapter for MemoryAdapter {
     }
 
     fn take_inbound(&self) -> Option<mpsc::Receiver<AdapterMessage>> {
-        self.inbound
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        lock(&self.inbound).take()
     }
 
     fn status(&self) -> watch::Receiver<AdapterStatus> {
