@@ -8,26 +8,13 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::close::{close_code, CloseReason, ClosedBy};
 use super::error::{PushError, RequestError};
 use super::shared::Shared;
 use super::Server;
 use crate::tap::{now_us, Origin, TapKind};
 use crate::wire::util::lock;
 use crate::wire::{encode, Frame};
-
-/// Close codes the server uses. 1000-series codes are RFC 6455's; 4000-series are ours.
-pub mod close_code {
-    /// The server is shutting down.
-    pub const GOING_AWAY: u16 = 1001;
-    /// A frame exceeded the size limit.
-    pub const TOO_BIG: u16 = 1009;
-    /// Closed by the application or by hand from the console.
-    pub const CLOSED_BY_SERVER: u16 = 4000;
-    /// Too many pings went unanswered.
-    pub const HEARTBEAT_TIMEOUT: u16 = 4001;
-    /// The outbound queue was full: the client does not read fast enough.
-    pub const SLOW_CONSUMER: u16 = 4002;
-}
 
 /// Per-connection context given by `authenticate`.
 pub type Ctx = Arc<Value>;
@@ -42,17 +29,6 @@ pub(crate) struct ConnStats {
     pub last_ping_us: AtomicI64,
     pub last_pong_us: AtomicI64,
     pub missed_pongs: AtomicU32,
-}
-
-/// Why and how a connection is being closed.
-#[derive(Debug, Clone)]
-pub(crate) struct CloseReason {
-    pub code: u16,
-    pub reason: String,
-    /// Who closed: "server", "client", "heartbeat", "slow_consumer", "shutdown".
-    pub by: &'static str,
-    /// Whether queued frames are still written before the close frame.
-    pub drain: bool,
 }
 
 pub(crate) struct ConnInner {
@@ -173,12 +149,7 @@ impl Conn {
 
     /// Close the connection with a code and reason (queued frames are still sent first).
     pub fn close(&self, code: u16, reason: impl Into<String>) {
-        self.begin_close(CloseReason {
-            code,
-            reason: reason.into(),
-            by: "server",
-            drain: true,
-        });
+        self.begin_close(CloseReason::new(ClosedBy::Server, code, reason));
     }
 
     /// Queue a frame. Returns whether it was queued. Never waits: a full queue closes the
@@ -209,12 +180,11 @@ impl Conn {
             "slow consumer: {} frames waiting in the outbound queue",
             self.inner.queue_capacity
         );
-        self.begin_close(CloseReason {
-            code: close_code::SLOW_CONSUMER,
+        self.begin_close(CloseReason::new(
+            ClosedBy::SlowConsumer,
+            close_code::SLOW_CONSUMER,
             reason,
-            by: "slow_consumer",
-            drain: false,
-        });
+        ));
     }
 
     /// Start closing; the first reason wins. Returns whether this call started the close.

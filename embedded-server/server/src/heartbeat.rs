@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::conn::{close_code, CloseReason};
+use super::close::{close_code, CloseReason, ClosedBy};
 use super::shared::Shared;
 use crate::tap::now_us;
 use crate::wire::encode;
@@ -28,12 +28,11 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             let missed = stats.missed_pongs.load(Ordering::Relaxed);
             if let Some(max) = max {
                 if missed >= max {
-                    if conn.begin_close(CloseReason {
-                        code: close_code::HEARTBEAT_TIMEOUT,
-                        reason: format!("no pong for {missed} pings"),
-                        by: "heartbeat",
-                        drain: false,
-                    }) {
+                    if conn.begin_close(CloseReason::new(
+                        ClosedBy::Heartbeat,
+                        close_code::HEARTBEAT_TIMEOUT,
+                        format!("no pong for {missed} pings"),
+                    )) {
                         shared.counters.reaped.fetch_add(1, Ordering::Relaxed);
                     }
                     continue;

@@ -12,7 +12,7 @@
 //!   handshake on top of hyper.
 //! - `reader`: one task per connection reading and dispatching frames; `outbound`: one writer
 //!   task per connection, coalescing queued frames into one flush.
-//! - `conn`: the connection handle shared by everything else.
+//! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons.
 //! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
 //! - `delivery`: emits, broadcasts, publishes and server-to-client requests.
 //! - `heartbeat`: the server's ping timer and reaping.
@@ -35,6 +35,7 @@
 mod accept;
 mod builder;
 mod bus;
+mod close;
 pub mod cluster;
 mod config;
 mod conn;
@@ -63,8 +64,9 @@ use std::sync::Arc;
 
 pub use builder::{BuildError, ServerBuilder};
 pub use bus::{ListenerOutcome, Subscription};
+pub use close::close_code;
 pub use config::ServerConfig;
-pub use conn::{close_code, Conn, Ctx};
+pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
 pub use error::{HandlerError, PushError, RequestError, ServeError};
 pub use hooks::{AuthRequest, FaultContext, FaultKind, Identity, ServerFault};

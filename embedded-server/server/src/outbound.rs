@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::close::CloseReason;
 use super::conn::Conn;
 use super::upgrade::Socket;
 use crate::wire::util::truncate_utf8;
@@ -42,12 +43,7 @@ pub(crate) async fn write_loop(
             _ = &mut cancelled => break,
         };
         if sink.feed(Message::Text(first)).await.is_err() {
-            conn.begin_close(super::conn::CloseReason {
-                code: 1006,
-                reason: "write failed".into(),
-                by: "client",
-                drain: false,
-            });
+            conn.begin_close(CloseReason::lost("write failed"));
             return;
         }
         let mut fed = 1;
@@ -70,14 +66,14 @@ pub(crate) async fn write_loop(
     // frame carrying the code and reason.
     let reason = conn.close_reason();
     if let Some(reason) = &reason {
-        if reason.drain {
+        if reason.by.drains() {
             while let Ok(frame) = rx.try_recv() {
                 if sink.feed(Message::Text(frame)).await.is_err() {
                     return;
                 }
             }
         }
-        if reason.by != "client" {
+        if reason.by.sends_close_frame() {
             let frame = CloseFrame {
                 code: reason.code.into(),
                 reason: truncate_utf8(&reason.reason, 123).into(),

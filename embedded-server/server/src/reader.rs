@@ -17,7 +17,8 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 
-use super::conn::{close_code, CloseReason, Conn, ConnInner, ConnStats};
+use super::close::{close_code, CloseReason, ClosedBy};
+use super::conn::{Conn, ConnInner, ConnStats};
 use super::error::HandlerError;
 use super::hooks::{panic_message, FaultKind, Identity};
 use super::outbound::write_loop;
@@ -100,12 +101,11 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
             _ = shared.shutdown.cancelled() => {
                 // Let requests already being handled answer, then say goodbye.
                 let _ = tokio::time::timeout(shared.config.shutdown_grace, shared.tracker.wait()).await;
-                conn.begin_close(CloseReason {
-                    code: close_code::GOING_AWAY,
-                    reason: "server shutting down".into(),
-                    by: "shutdown",
-                    drain: true,
-                });
+                conn.begin_close(CloseReason::new(
+                    ClosedBy::Shutdown,
+                    close_code::GOING_AWAY,
+                    "server shutting down",
+                ));
                 return;
             }
             msg = stream.next() => msg,
@@ -113,24 +113,14 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
         let stats = &conn.inner.stats;
         match msg {
             None => {
-                conn.begin_close(CloseReason {
-                    code: 1006,
-                    reason: "connection lost".into(),
-                    by: "client",
-                    drain: false,
-                });
+                conn.begin_close(CloseReason::lost("connection lost"));
                 return;
             }
             Some(Err(e)) => {
                 if is_capacity_error(&e) {
                     oversized(shared, conn, None, max);
                 } else {
-                    conn.begin_close(CloseReason {
-                        code: 1006,
-                        reason: format!("read error: {e}"),
-                        by: "client",
-                        drain: false,
-                    });
+                    conn.begin_close(CloseReason::lost(format!("read error: {e}")));
                 }
                 return;
             }
@@ -166,14 +156,9 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
             Some(Ok(Message::Close(frame))) => {
                 let (code, reason) = match frame {
                     Some(f) => (u16::from(f.code), f.reason.to_string()),
-                    None => (1005, String::new()),
+                    None => (close_code::NO_STATUS, String::new()),
                 };
-                conn.begin_close(CloseReason {
-                    code,
-                    reason,
-                    by: "client",
-                    drain: false,
-                });
+                conn.begin_close(CloseReason::client(code, reason));
                 return;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
@@ -197,12 +182,11 @@ fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {
         ev.size = size.unwrap_or(0);
         ev.meta = Some(json!({ "error": reason, "closed": true }));
     });
-    conn.begin_close(CloseReason {
-        code: close_code::TOO_BIG,
+    conn.begin_close(CloseReason::new(
+        ClosedBy::Server,
+        close_code::TOO_BIG,
         reason,
-        by: "server",
-        drain: true,
-    });
+    ));
 }
 
 fn prefix(text: &str) -> &str {
@@ -473,12 +457,7 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
 
 /// Forget a closed connection everywhere and record why it went.
 async fn cleanup(shared: &Shared, conn: &Conn) {
-    conn.begin_close(CloseReason {
-        code: 1006,
-        reason: "connection lost".into(),
-        by: "client",
-        drain: false,
-    });
+    conn.begin_close(CloseReason::lost("connection lost"));
     shared.registry.remove(conn);
     for room in shared.rooms.remove_all(conn) {
         shared.cluster.sync_interest(shared, room_key(&room));
@@ -502,7 +481,7 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
     let reason = conn.close_reason();
     if let Some(r) = &reason {
         match r.by {
-            "slow_consumer" => {
+            ClosedBy::SlowConsumer => {
                 shared
                     .counters
                     .slow_consumers
@@ -516,7 +495,7 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
                     format!("connection {} closed: {}", conn.id(), r.reason),
                 );
             }
-            "heartbeat" => {
+            ClosedBy::Heartbeat => {
                 shared.tap_conn(TapKind::HeartbeatReap, conn, |ev| {
                     ev.meta = Some(json!({ "reason": r.reason }))
                 });
@@ -530,6 +509,7 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
         }
     }
     shared.tap_conn(TapKind::Disconnect, conn, |ev| {
-        ev.meta = reason.map(|r| json!({ "code": r.code, "reason": r.reason, "by": r.by }));
+        ev.meta =
+            reason.map(|r| json!({ "code": r.code, "reason": r.reason, "by": r.by.as_str() }));
     });
 }

@@ -86,11 +86,26 @@ pub enum Body {
     },
 }
 
+/// How a forwarded server-to-client request failed, as named between nodes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The client answered with an error.
+    Remote,
+    Timeout,
+    Disconnected,
+    NotConnected,
+    Adapter,
+    /// A kind this build does not know (a newer node): read as an adapter failure rather than
+    /// rejecting the whole reply, so the asking request still ends with the message.
+    #[serde(other)]
+    Unknown,
+}
+
 /// Why a forwarded server-to-client request failed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RemoteFailure {
-    /// "remote", "timeout", "disconnected", "not_connected"
-    pub kind: String,
+    pub kind: FailureKind,
     pub code: Option<String>,
     pub message: String,
     pub data: Option<serde_json::Value>,
@@ -170,5 +185,23 @@ mod tests {
         assert!(Envelope::decode(br#"{"sb":1,"from":"x","k":"warp"}"#)
             .unwrap_err()
             .contains("malformed"));
+    }
+
+    #[test]
+    fn failure_kinds_keep_their_wire_names() {
+        let names = [
+            (FailureKind::Remote, "remote"),
+            (FailureKind::Timeout, "timeout"),
+            (FailureKind::Disconnected, "disconnected"),
+            (FailureKind::NotConnected, "not_connected"),
+            (FailureKind::Adapter, "adapter"),
+        ];
+        for (kind, name) in names {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+            let back: FailureKind = serde_json::from_value(name.into()).unwrap();
+            assert_eq!(back, kind);
+        }
+        let newer: FailureKind = serde_json::from_value("overloaded".into()).unwrap();
+        assert_eq!(newer, FailureKind::Unknown);
     }
 }

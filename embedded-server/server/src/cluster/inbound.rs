@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::adapter::AdapterMessage;
-use super::envelope::{Body, Envelope, RemoteFailure};
+use super::envelope::{Body, Envelope, FailureKind, RemoteFailure};
 use crate::error::{describe_issues, RequestError};
 use crate::hooks::FaultKind;
 use crate::rooms::Filter;
@@ -203,20 +203,22 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
 
 fn failure(e: RequestError) -> RemoteFailure {
     let (kind, code, data) = match &e {
-        RequestError::Remote { code, data, .. } => {
-            ("remote", Some(code.as_str().to_owned()), data.clone())
-        }
-        RequestError::Timeout => ("timeout", None, None),
-        RequestError::Disconnected => ("disconnected", None, None),
-        RequestError::NotConnected(_) => ("not_connected", None, None),
-        RequestError::Adapter(_) => ("adapter", None, None),
+        RequestError::Remote { code, data, .. } => (
+            FailureKind::Remote,
+            Some(code.as_str().to_owned()),
+            data.clone(),
+        ),
+        RequestError::Timeout => (FailureKind::Timeout, None, None),
+        RequestError::Disconnected => (FailureKind::Disconnected, None, None),
+        RequestError::NotConnected(_) => (FailureKind::NotConnected, None, None),
+        RequestError::Adapter(_) => (FailureKind::Adapter, None, None),
     };
     let message = match &e {
         RequestError::Remote { message, .. } => message.clone(),
         other => other.to_string(),
     };
     RemoteFailure {
-        kind: kind.to_owned(),
+        kind,
         code,
         message,
         data,
@@ -224,16 +226,16 @@ fn failure(e: RequestError) -> RemoteFailure {
 }
 
 fn unfailure(f: RemoteFailure) -> RequestError {
-    match f.kind.as_str() {
-        "remote" => RequestError::Remote {
+    match f.kind {
+        FailureKind::Remote => RequestError::Remote {
             code: ErrorCode::from(f.code.as_deref().unwrap_or("INTERNAL")),
             message: f.message,
             data: f.data,
         },
-        "timeout" => RequestError::Timeout,
-        "disconnected" => RequestError::Disconnected,
-        "not_connected" => RequestError::NotConnected(f.message),
-        _ => RequestError::Adapter(f.message),
+        FailureKind::Timeout => RequestError::Timeout,
+        FailureKind::Disconnected => RequestError::Disconnected,
+        FailureKind::NotConnected => RequestError::NotConnected(f.message),
+        FailureKind::Adapter | FailureKind::Unknown => RequestError::Adapter(f.message),
     }
 }
 
