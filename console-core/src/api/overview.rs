@@ -51,7 +51,7 @@ async fn overview(
             vec![NodeRow {
                 id: st.server.node_id().to_owned(),
                 connections: conns.len() as u32,
-                rooms: st.server.rooms_info().len() as u32,
+                rooms: st.server.room_count() as u32,
                 alive: true,
                 local: true,
             }],
@@ -64,7 +64,7 @@ async fn overview(
         cluster_error,
         connections: conns.len() as u32,
         roles,
-        rooms: st.server.rooms_info().len() as u32,
+        rooms: st.server.room_count() as u32,
         topics,
         counters: counters(&st.server),
         recorder: st.recorder.as_ref().map(|r| r.status()).unwrap_or_default(),

@@ -201,8 +201,8 @@ impl Aggregator {
         let summary = LiveSummary {
             connections: self.server.connection_count() as u32,
             roles: role_counts(self.conns.values().map(String::as_str)),
-            rooms: self.server.rooms_info().len() as u32,
-            topics: self.server.topics_info().len() as u32,
+            rooms: self.server.room_count() as u32,
+            topics: self.server.topic_count() as u32,
             counters: counters(&self.server),
             recorder: self
                 .recorder

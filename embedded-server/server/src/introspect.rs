@@ -129,6 +129,17 @@ impl Server {
         self.shared.registry.len()
     }
 
+    /// Rooms with members on this node: `rooms_info().len()` without building the sorted list.
+    pub fn room_count(&self) -> usize {
+        self.shared.rooms.room_count()
+    }
+
+    /// Topics with client subscribers on this node (a role topic counts once per role):
+    /// `topics_info().len()` without building the sorted list.
+    pub fn topic_count(&self) -> usize {
+        self.shared.topics.topic_count()
+    }
+
     pub fn rooms_info(&self) -> Vec<RoomInfo> {
         self.shared
             .rooms
@@ -164,7 +175,7 @@ impl Server {
         ServerStats {
             node_id: self.node_id().to_owned(),
             connections: self.shared.registry.len(),
-            rooms: self.shared.rooms.list().len(),
+            rooms: self.shared.rooms.room_count(),
             connections_total: c.connections_total.load(Ordering::Relaxed),
             refused_upgrades: c.refused_upgrades.load(Ordering::Relaxed),
             slow_consumers: c.slow_consumers.load(Ordering::Relaxed),

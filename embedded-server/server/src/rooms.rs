@@ -125,6 +125,11 @@ impl RoomRegistry {
             .unwrap_or_default()
     }
 
+    /// Rooms with at least one member (no list is built: the console polls this).
+    pub fn room_count(&self) -> usize {
+        lock(&self.rooms).len()
+    }
+
     /// Room names with their member counts.
     pub fn list(&self) -> Vec<(String, usize)> {
         let mut v: Vec<_> = lock(&self.rooms)

@@ -81,6 +81,11 @@ impl TopicRegistry {
         n
     }
 
+    /// Topics (per scope) with at least one subscriber; no list is built.
+    pub fn topic_count(&self) -> usize {
+        lock(&self.subs).len()
+    }
+
     /// (role scope, topic, subscribers), sorted.
     pub fn list(&self) -> Vec<(Option<String>, String, usize)> {
         let mut v: Vec<_> = lock(&self.subs)

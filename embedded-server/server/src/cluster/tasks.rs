@@ -29,7 +29,7 @@ fn node_record(shared: &Shared) -> NodeRecord {
         conn_prefix: link.prefix.clone(),
         started_at_us: link.started_at_us,
         connections: shared.registry.len(),
-        rooms: shared.rooms.list().len(),
+        rooms: shared.rooms.room_count(),
         updated_at_us: now_us(),
     }
 }

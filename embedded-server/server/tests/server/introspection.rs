@@ -39,4 +39,30 @@ async fn local_views_reflect_the_server() {
     let stats = srv.stats();
     assert_eq!(stats.connections, 2);
     assert_eq!(stats.connections_total, 2);
+    assert_eq!(stats.rooms, 1);
+}
+
+#[tokio::test]
+async fn counts_match_the_lists() {
+    let server = start_demo().await;
+    let srv = &server.server;
+    assert_eq!((srv.room_count(), srv.topic_count()), (0, 0));
+    let mut alice = Raw::user(&server, "alice").await;
+    let mut agent = Raw::agent(&server, "a1").await;
+    alice.request(1, "join", json!({"room":"lobby"})).await;
+    alice.request(2, "join", json!({"room":"side"})).await;
+    agent.request(1, "join", json!({"room":"lobby"})).await;
+    alice.send(json!({"t":"sub","i":3,"c":"ticker"})).await;
+    alice.next().await;
+    agent.send(json!({"t":"sub","i":2,"c":"announce"})).await;
+    agent.next().await;
+    assert_eq!(srv.room_count(), 2);
+    assert_eq!(srv.room_count(), srv.rooms_info().len());
+    assert_eq!(srv.topic_count(), 2);
+    assert_eq!(srv.topic_count(), srv.topics_info().len());
+    alice.request(4, "leave", json!({"room":"side"})).await;
+    alice.send(json!({"t":"unsub","c":"ticker"})).await;
+    // The unsubscribe has no answer: a request after it is handled once it is.
+    alice.request(5, "leave", json!({"room":"nowhere"})).await;
+    assert_eq!((srv.room_count(), srv.topic_count()), (1, 1));
 }
