@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock, Weak};
 use serde_json::Value;
 
 use super::shared::Shared;
+use crate::cluster::interest_key::InterestKey;
 
 pub(crate) type Listener = Arc<dyn Fn(&Value, &str) -> Option<String> + Send + Sync>;
 
@@ -97,7 +98,7 @@ impl Subscription {
                 let removed = shared.bus.remove(&self.topic, self.id);
                 shared
                     .cluster
-                    .sync_interest(&shared, format!("topic:{}", self.topic));
+                    .sync_interest(&shared, InterestKey::Topic(&self.topic));
                 removed
             }
             None => false,

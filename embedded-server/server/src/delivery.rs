@@ -12,7 +12,7 @@ use super::hooks::{panic_message, FaultKind};
 use super::rooms::RoomTarget;
 use super::Server;
 use crate::cluster::envelope::{Body, WireFilter};
-use crate::cluster::link::{room_key, user_key};
+use crate::cluster::interest_key::InterestKey;
 use crate::contract::CompiledMessage;
 use crate::tap::{TapKind, TapPayload};
 use crate::wire::{encode, Encoded};
@@ -91,7 +91,7 @@ impl Server {
         self.shared.cluster.mark_dirty(conn.id());
         self.shared
             .cluster
-            .sync_interest(&self.shared, room_key(room));
+            .sync_interest(&self.shared, InterestKey::Room(room));
         if added {
             self.shared.tap_conn(TapKind::RoomAdd, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -106,7 +106,7 @@ impl Server {
         self.shared.cluster.mark_dirty(conn.id());
         self.shared
             .cluster
-            .sync_interest(&self.shared, room_key(room));
+            .sync_interest(&self.shared, InterestKey::Room(room));
         if removed {
             self.shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -144,8 +144,12 @@ impl Server {
             ev.recipients = Some(delivered as u32);
             ev.meta = target.filter.describe();
         });
-        let keys: Vec<String> = target.rooms.iter().map(|r| room_key(r)).collect();
-        let nodes = self.shared.cluster.nodes_for(&keys);
+        let nodes = self.shared.cluster.nodes_wanting(|interest| {
+            target
+                .rooms
+                .iter()
+                .any(|room| interest.contains(InterestKey::Room(room)))
+        });
         if !nodes.is_empty() {
             let f = &target.filter;
             let wire = WireFilter {
@@ -219,7 +223,7 @@ impl Server {
             ev.payload = Some(TapPayload::Frame(encoded));
             ev.recipients = Some(delivered as u32);
         });
-        let nodes = self.shared.cluster.nodes_for(&["conns".to_owned()]);
+        let nodes = self.shared.cluster.nodes_for(InterestKey::Conns);
         self.shared
             .cluster
             .send_each(&self.shared, &nodes, || Body::All {
@@ -258,7 +262,7 @@ impl Server {
             ev.recipients = Some(listeners as u32);
         });
         // Other nodes' clients and listeners.
-        let nodes = self.shared.cluster.nodes_for(&[format!("topic:{topic}")]);
+        let nodes = self.shared.cluster.nodes_for(InterestKey::Topic(topic));
         if !nodes.is_empty() {
             self.shared
                 .cluster
@@ -317,7 +321,7 @@ impl Server {
         let id = self.shared.bus.add(topic, listener);
         self.shared
             .cluster
-            .sync_interest(&self.shared, format!("topic:{topic}"));
+            .sync_interest(&self.shared, InterestKey::Topic(topic));
         Ok(Subscription {
             shared: std::sync::Arc::downgrade(&self.shared),
             topic: topic.to_owned(),
@@ -468,7 +472,10 @@ impl UserTarget {
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
         let server = &self.server;
         let conns = server.shared.registry.by_user(&self.user);
-        let nodes = server.shared.cluster.nodes_for(&[user_key(&self.user)]);
+        let nodes = server
+            .shared
+            .cluster
+            .nodes_for(InterestKey::User(&self.user));
         let user = self.user.clone();
         server.forward_event(&nodes, event, payload, |e, d| Body::User {
             user: user.clone(),
@@ -518,7 +525,7 @@ impl RoleTarget {
         });
         let nodes = shared
             .cluster
-            .nodes_for(&[format!("rtopic:{}:{topic}", self.role)]);
+            .nodes_for(InterestKey::for_topic(Some(&self.role), topic));
         shared.cluster.send_each(shared, &nodes, || Body::RolePub {
             role: self.role.clone(),
             c: topic.to_owned(),

@@ -1,11 +1,10 @@
 //! A node's link to the rest of the cluster: what this node has announced it wants, what every
 //! other node wants, and the forwarding of pushes to exactly those nodes.
 //!
-//! Interest keys name what a node has local receivers for: `room:NAME`, `user:ID`, `topic:NAME`
-//! (shared topic: client subscribers or bus listeners), `rtopic:ROLE:NAME` (role topic), and
-//! `conns` (any connection at all, for server-wide broadcasts). A push crosses the adapter only
-//! to nodes that announced a matching key, so a broadcast to a room with no members elsewhere
-//! never leaves the process.
+//! Interest keys ([`InterestKey`]) name what a node has local receivers for: rooms, users,
+//! shared and role topics, and any connection at all (for server-wide broadcasts). A push
+//! crosses the adapter only to nodes that announced a matching key, so a broadcast to a room
+//! with no members elsewhere never leaves the process.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,6 +18,8 @@ use tokio::sync::oneshot;
 
 use super::adapter::Adapter;
 use super::envelope::{Body, Envelope};
+use super::interest_key::InterestKey;
+use super::interest_set::InterestSet;
 use crate::error::RequestError;
 use crate::shared::Shared;
 use crate::wire::util::lock;
@@ -47,34 +48,19 @@ impl Default for ClusterConfig {
 
 pub(crate) const CTL: &str = "ctl";
 
-pub(crate) fn room_key(room: &str) -> String {
-    format!("room:{room}")
-}
-
-pub(crate) fn user_key(user: &str) -> String {
-    format!("user:{user}")
-}
-
-pub(crate) fn topic_key(key: &crate::topics::TopicKey) -> String {
-    match &key.0 {
-        Some(role) => format!("rtopic:{role}:{}", key.1),
-        None => format!("topic:{}", key.1),
-    }
-}
-
 pub(crate) fn node_channel(node: &str) -> String {
     format!("node:{node}")
 }
 
 struct RemoteNode {
     prefix: String,
-    interest: HashSet<String>,
+    interest: InterestSet,
     last_seen: Instant,
 }
 
 #[derive(Default)]
 struct LinkState {
-    announced: HashSet<String>,
+    announced: HashSet<InterestKey>,
     remote: HashMap<String, RemoteNode>,
     dirty: HashSet<String>,
 }
@@ -170,45 +156,40 @@ impl ClusterLink {
     }
 
     /// Does this node currently have local receivers for `key`?
-    fn has_local(shared: &Shared, key: &str) -> bool {
-        if key == "conns" {
-            return shared.registry.len() > 0;
-        }
-        let Some((kind, rest)) = key.split_once(':') else {
-            return false;
-        };
-        match kind {
-            "room" => shared.rooms.size(rest) > 0,
-            "user" => !shared.registry.by_user(rest).is_empty(),
-            "topic" => shared.topics.count(&(None, rest.into())) > 0 || shared.bus.count(rest) > 0,
-            "rtopic" => match rest.split_once(':') {
-                Some((role, topic)) => shared.topics.count(&(Some(role.into()), topic.into())) > 0,
-                None => false,
-            },
-            _ => false,
+    fn has_local(shared: &Shared, key: InterestKey<&str>) -> bool {
+        match key {
+            InterestKey::Conns => shared.registry.len() > 0,
+            InterestKey::Room(room) => shared.rooms.size(room) > 0,
+            InterestKey::User(user) => !shared.registry.by_user(user).is_empty(),
+            InterestKey::Topic(topic) => {
+                shared.topics.count(&(None, topic.into())) > 0 || shared.bus.count(topic) > 0
+            }
+            InterestKey::RoleTopic { role, topic } => {
+                shared.topics.count(&(Some(role.into()), topic.into())) > 0
+            }
         }
     }
 
     /// Re-check `key` after a local change and announce the difference. The check runs under
     /// the link's lock, so the last change to be synced always announces the final state.
-    pub fn sync_interest(&self, shared: &Shared, key: String) {
+    pub fn sync_interest(&self, shared: &Shared, key: InterestKey<&str>) {
         let change = {
             let mut state = lock(&self.state);
-            let now = Self::has_local(shared, &key);
-            let was = state.announced.contains(&key);
+            let now = Self::has_local(shared, key);
+            let was = state.announced.contains(&key.to_owned_key());
             if now == was {
                 None
             } else if now {
-                state.announced.insert(key.clone());
+                state.announced.insert(key.to_owned_key());
                 Some(Body::Interest {
-                    add: vec![key],
+                    add: vec![key.encode()],
                     remove: vec![],
                 })
             } else {
-                state.announced.remove(&key);
+                state.announced.remove(&key.to_owned_key());
                 Some(Body::Interest {
                     add: vec![],
-                    remove: vec![key],
+                    remove: vec![key.encode()],
                 })
             }
         };
@@ -225,39 +206,26 @@ impl ClusterLink {
 
     /// This node's full interest, recomputed from the registries (heals any drift).
     pub fn snapshot(&self, shared: &Shared) -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: HashSet<InterestKey> = HashSet::new();
         if shared.registry.len() > 0 {
-            keys.push("conns".into());
+            keys.insert(InterestKey::Conns);
         }
-        let mut users: HashSet<String> = HashSet::new();
         shared.registry.for_each(|c| {
-            users.insert(c.user().to_owned());
+            keys.insert(InterestKey::User(c.inner.user.clone()));
         });
-        keys.extend(users.into_iter().map(|u| format!("user:{u}")));
-        keys.extend(
-            shared
-                .rooms
-                .list()
-                .into_iter()
-                .map(|(r, _)| format!("room:{r}")),
-        );
-        for (role, topic, _) in shared.topics.list() {
-            keys.push(match role {
-                Some(role) => format!("rtopic:{role}:{topic}"),
-                None => format!("topic:{topic}"),
-            });
+        for (room, _) in shared.rooms.list() {
+            keys.insert(InterestKey::Room(room.into()));
         }
-        keys.extend(
-            shared
-                .bus
-                .topics()
-                .into_iter()
-                .map(|t| format!("topic:{t}")),
-        );
-        keys.sort();
-        keys.dedup();
-        lock(&self.state).announced = keys.iter().cloned().collect();
-        keys
+        for (role, topic, _) in shared.topics.list() {
+            keys.insert(InterestKey::for_topic(role.as_deref(), &topic).to_owned_key());
+        }
+        for topic in shared.bus.topics() {
+            keys.insert(InterestKey::Topic(topic.into()));
+        }
+        let mut wire: Vec<String> = keys.iter().map(InterestKey::encode).collect();
+        wire.sort();
+        lock(&self.state).announced = keys;
+        wire
     }
 
     pub fn hello(&self, shared: &Shared) -> Body {
@@ -268,8 +236,14 @@ impl ClusterLink {
         }
     }
 
-    /// Remote nodes interested in any of `keys`.
-    pub fn nodes_for(&self, keys: &[String]) -> Vec<String> {
+    /// Remote nodes interested in `key`.
+    pub fn nodes_for(&self, key: InterestKey<&str>) -> Vec<String> {
+        self.nodes_wanting(|interest| interest.contains(key))
+    }
+
+    /// Remote nodes whose interest satisfies `wants` (several keys at once: a multi-room
+    /// broadcast goes once to each node, whichever of its rooms the node has).
+    pub fn nodes_wanting(&self, wants: impl Fn(&InterestSet) -> bool) -> Vec<String> {
         let state = lock(&self.state);
         if state.remote.is_empty() {
             return Vec::new();
@@ -277,7 +251,7 @@ impl ClusterLink {
         let mut v: Vec<String> = state
             .remote
             .iter()
-            .filter(|(_, n)| keys.iter().any(|k| n.interest.contains(k)))
+            .filter(|(_, n)| wants(&n.interest))
             .map(|(id, _)| id.clone())
             .collect();
         v.sort();
@@ -312,7 +286,7 @@ impl ClusterLink {
             node.to_owned(),
             RemoteNode {
                 prefix,
-                interest: interest.into_iter().collect(),
+                interest: InterestSet::from_wire(interest),
                 last_seen: Instant::now(),
             },
         );
@@ -326,13 +300,12 @@ impl ClusterLink {
             .entry(node.to_owned())
             .or_insert_with(|| RemoteNode {
                 prefix: String::new(),
-                interest: HashSet::new(),
+                interest: InterestSet::default(),
                 last_seen: Instant::now(),
             });
-        for k in remove {
-            entry.interest.remove(&k);
-        }
-        entry.interest.extend(add);
+        // Removals first: a message that names a key in both lists leaves it wanted.
+        entry.interest.apply_wire(remove, false);
+        entry.interest.apply_wire(add, true);
         entry.last_seen = Instant::now();
     }
 
@@ -367,15 +340,11 @@ impl ClusterLink {
         let mut v: Vec<PeerInfo> = state
             .remote
             .iter()
-            .map(|(id, n)| {
-                let mut interest: Vec<String> = n.interest.iter().cloned().collect();
-                interest.sort();
-                PeerInfo {
-                    id: id.clone(),
-                    conn_prefix: n.prefix.clone(),
-                    interest,
-                    last_seen_ms_ago: n.last_seen.elapsed().as_millis() as u64,
-                }
+            .map(|(id, n)| PeerInfo {
+                id: id.clone(),
+                conn_prefix: n.prefix.clone(),
+                interest: n.interest.to_wire(),
+                last_seen_ms_ago: n.last_seen.elapsed().as_millis() as u64,
             })
             .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));

@@ -4,6 +4,8 @@
 //! - [`memory`]: the in-process transport (single node, tests).
 //! - [`redis`]: the Redis transport (pub/sub for messages, keys with a TTL for presence).
 //! - `link`: interest tracking and forwarding: a push crosses only to nodes that want it.
+//! - `interest_key`: the keys nodes announce (`room:NAME`, ...), written and read in one place;
+//!   `interest_set`: another node's announced keys, looked up without allocating.
 //! - `envelope`: the versioned message format between nodes.
 //! - `inbound`: delivering what other nodes send.
 //! - `tasks`: presence writes, announcements, peer expiry, recovery after an outage.
@@ -14,6 +16,8 @@
 pub mod adapter;
 pub(crate) mod envelope;
 pub(crate) mod inbound;
+pub(crate) mod interest_key;
+pub(crate) mod interest_set;
 pub(crate) mod link;
 pub mod memory;
 pub(crate) mod tasks;
