@@ -40,14 +40,14 @@ impl Server {
 
     /// Start the heartbeat timer and the cluster tasks, once.
     pub(crate) fn ensure_background(&self) {
-        if !self.shared.heartbeat_started.swap(true, Ordering::AcqRel) {
+        if self.shared.claim_background() {
             let shared = &self.shared;
             tokio::spawn(super::heartbeat::run(shared.clone()));
-            if let Some(rx) = shared.cluster.adapter.take_inbound() {
+            if let Some(rx) = shared.cluster().adapter.take_inbound() {
                 tokio::spawn(crate::cluster::inbound::run(shared.clone(), rx));
             }
             shared
-                .conn_tasks
+                .conn_tasks()
                 .spawn(crate::cluster::tasks::run(shared.clone()));
         }
     }
@@ -64,7 +64,7 @@ fn refused(
     query: &BTreeMap<String, String>,
 ) -> Response {
     shared
-        .counters
+        .counters()
         .refused_upgrades
         .fetch_add(1, Ordering::Relaxed);
     shared.tap(TapKind::AuthRefused, Origin::Client, |ev| {
@@ -79,7 +79,7 @@ fn refused(
 async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let shared: Arc<Shared> = server.shared.clone();
     let (mut parts, _body) = req.into_parts();
-    if let Some(path) = &shared.config.path {
+    if let Some(path) = &shared.config().path {
         if parts.uri.path() != path {
             return refuse(StatusCode::NOT_FOUND, "no WebSocket endpoint here");
         }
@@ -102,7 +102,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
                 .collect()
         })
         .unwrap_or_default();
-    if shared.shutdown.is_cancelled() {
+    if shared.shutdown().is_cancelled() {
         return refused(
             &shared,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -110,10 +110,10 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
             &query,
         );
     }
-    if shared.registry.len() >= shared.config.max_connections {
+    if shared.registry().len() >= shared.config().max_connections {
         let reason = format!(
             "connection limit of {} reached",
-            shared.config.max_connections
+            shared.config().max_connections
         );
         return refused(&shared, StatusCode::SERVICE_UNAVAILABLE, reason, &query);
     }
@@ -128,7 +128,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         remote,
     };
     // A panicking hook refuses this upgrade only; it is reported, and the server goes on.
-    let outcome = std::panic::AssertUnwindSafe((shared.auth)(auth_req))
+    let outcome = std::panic::AssertUnwindSafe((shared.auth())(auth_req))
         .catch_unwind()
         .await;
     let identity = match outcome {
@@ -144,7 +144,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
             return refused(&shared, StatusCode::INTERNAL_SERVER_ERROR, reason, &query);
         }
     };
-    if !shared.contract.has_role(&identity.role) {
+    if !shared.contract().has_role(&identity.role) {
         let reason = format!("unknown role `{}`", identity.role);
         return refused(&shared, StatusCode::UNAUTHORIZED, reason, &query);
     }
@@ -156,14 +156,14 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     server.ensure_background();
     // Let frames somewhat over the limit reach us so we can answer them with 1009 and a reason;
     // the transport's own cap only guards against absurd sizes.
-    let max = shared.config.max_frame_bytes;
+    let max = shared.config().max_frame_bytes;
     let transport_cap = max.saturating_mul(2).max(max + 64 * 1024);
     let config = WebSocketConfig::default()
         .max_message_size(Some(transport_cap))
         .max_frame_size(Some(transport_cap))
         .read_buffer_size(READ_BUFFER);
     let (response, socket) = ws.accept(config);
-    let tasks = shared.conn_tasks.clone();
+    let tasks = shared.conn_tasks().clone();
     tasks.spawn(async move {
         if let Some(socket) = socket.await {
             super::reader::run(shared, socket, identity, query, origin).await;

@@ -1,6 +1,5 @@
 //! Building a server: contract, handlers, hooks, taps, config.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -10,12 +9,12 @@ use serde_json::Value;
 use super::config::ServerConfig;
 use super::conn::{Conn, Ctx};
 use super::error::HandlerError;
-use super::handlers::{self, HandlerFn};
+use super::handlers::{self, Handlers};
 use super::hooks::{
-    default_authenticate, AuthFn, AuthRequest, AuthorizeSubscribeFn, FaultContext, Identity,
+    default_authenticate, AuthFn, AuthRequest, AuthorizeSubscribeFn, FaultContext, Hooks, Identity,
     OnErrorFn, ServerFault,
 };
-use super::shared::Shared;
+use super::shared::{Shared, SharedParts};
 use super::Server;
 use crate::contract::CompiledContract;
 use crate::tap::Tap;
@@ -25,7 +24,7 @@ use crate::tap::Tap;
 pub struct ServerBuilder {
     contract: Arc<CompiledContract>,
     config: ServerConfig,
-    handlers: HashMap<String, HashMap<String, HandlerFn>>,
+    handlers: Handlers,
     auth: Option<AuthFn>,
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
     on_error: Vec<OnErrorFn>,
@@ -45,7 +44,7 @@ impl ServerBuilder {
         ServerBuilder {
             contract,
             config: ServerConfig::default(),
-            handlers: HashMap::new(),
+            handlers: Handlers::default(),
             auth: None,
             authorize_subscribe: None,
             on_error: Vec::new(),
@@ -76,10 +75,7 @@ impl ServerBuilder {
                 "no request `{name}` for role `{role}` in the contract"
             ));
         }
-        self.handlers
-            .entry(role.to_owned())
-            .or_default()
-            .insert(name.to_owned(), handlers::dynamic(f));
+        self.handlers.insert(role, name, handlers::dynamic(f));
         self
     }
 
@@ -140,18 +136,21 @@ impl ServerBuilder {
                 futures_util::future::ready(default_authenticate(req)).boxed()
             })
         });
-        let shared = Shared::new(
-            self.contract,
-            self.config,
-            self.handlers,
-            auth,
-            self.authorize_subscribe,
-            self.on_error,
-            self.taps,
-            self.adapter
+        let shared = Shared::new(SharedParts {
+            contract: self.contract,
+            config: self.config,
+            handlers: self.handlers,
+            hooks: Hooks {
+                auth,
+                authorize_subscribe: self.authorize_subscribe,
+                on_error: self.on_error,
+            },
+            taps: self.taps,
+            adapter: self
+                .adapter
                 .unwrap_or_else(|| crate::cluster::MemoryHub::new().adapter()),
-            self.cluster_config,
-        );
+            cluster: self.cluster_config,
+        });
         Ok(Server {
             shared: Arc::new(shared),
             origin: Default::default(),

@@ -95,9 +95,9 @@ impl Subscription {
     pub fn unsubscribe(self) -> bool {
         match self.shared.upgrade() {
             Some(shared) => {
-                let removed = shared.bus.remove(&self.topic, self.id);
+                let removed = shared.bus().remove(&self.topic, self.id);
                 shared
-                    .cluster
+                    .cluster()
                     .sync_interest(&shared, InterestKey::Topic(&self.topic));
                 removed
             }

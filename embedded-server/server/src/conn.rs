@@ -1,7 +1,7 @@
 //! A connection handle: cheap to clone, shared by the reader, handlers, rooms and topics.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::Value;
@@ -9,8 +9,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::close::{close_code, CloseReason, ClosedBy};
+use super::conn_stats::ConnStats;
 use super::error::{PushError, RequestError};
+use super::hooks::Identity;
+use super::mirror::Mirror;
+use super::rooms::RoomMap;
 use super::shared::Shared;
+use super::topics::TopicMap;
 use super::Server;
 use crate::tap::{now_us, Origin, TapKind};
 use crate::wire::util::lock;
@@ -19,45 +24,36 @@ use crate::wire::{encode, Frame};
 /// Per-connection context given by `authenticate`.
 pub type Ctx = Arc<Value>;
 
-/// Counters kept incrementally, read by introspection without any lock.
-#[derive(Debug, Default)]
-pub(crate) struct ConnStats {
-    pub msgs_in: AtomicU64,
-    pub msgs_out: AtomicU64,
-    pub bytes_in: AtomicU64,
-    pub bytes_out: AtomicU64,
-    pub last_ping_us: AtomicI64,
-    pub last_pong_us: AtomicI64,
-    pub missed_pongs: AtomicU32,
-}
-
-pub(crate) struct ConnInner {
-    pub id: Arc<str>,
-    pub role: Arc<str>,
-    pub user: Arc<str>,
-    pub ctx: Ctx,
-    pub params: BTreeMap<String, String>,
-    pub connected_at_us: i64,
-    pub origin: Origin,
-    pub out: mpsc::Sender<Frame>,
-    pub queue_capacity: usize,
-    pub closing: CancellationToken,
-    pub close_reason: Mutex<Option<CloseReason>>,
-    pub open: AtomicBool,
-    pub env: Mutex<Value>,
-    /// Mirror of the room registry for this connection. Lock order: registry, then this.
-    pub rooms: Mutex<BTreeSet<Arc<str>>>,
-    pub topics: Mutex<BTreeSet<Arc<str>>>,
-    pub stats: ConnStats,
-    pub pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
-    pub next_request: AtomicU64,
-    pub shared: Weak<Shared>,
+/// Everything one connection is. Besides the two mirrors (see [`Mirror`] for their lock
+/// order), each lock here is a leaf: nothing else is locked while one is held.
+struct ConnInner {
+    id: Arc<str>,
+    role: Arc<str>,
+    user: Arc<str>,
+    ctx: Ctx,
+    params: BTreeMap<String, String>,
+    connected_at_us: i64,
+    origin: Origin,
+    out: mpsc::Sender<Frame>,
+    queue_capacity: usize,
+    /// Cancelled when the close begins; the reader and writer tasks wait on it.
+    closing: CancellationToken,
+    /// The first reason given wins; set before `open` turns false.
+    close_reason: Mutex<Option<CloseReason>>,
+    open: AtomicBool,
+    env: Mutex<Value>,
+    rooms: Mirror<Arc<str>, RoomMap>,
+    topics: Mirror<Arc<str>, TopicMap>,
+    stats: ConnStats,
+    pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
+    next_request: AtomicU64,
+    shared: Weak<Shared>,
 }
 
 /// A live connection on this node.
 #[derive(Clone)]
 pub struct Conn {
-    pub(crate) inner: Arc<ConnInner>,
+    inner: Arc<ConnInner>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -71,6 +67,43 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
+    /// A new, open connection of `shared` for an authenticated client, and the receiving end
+    /// of its outbound queue (for the writer task). Nothing is registered yet.
+    pub(crate) fn open(
+        shared: &Arc<Shared>,
+        identity: Identity,
+        params: BTreeMap<String, String>,
+        origin: Origin,
+    ) -> (Conn, mpsc::Receiver<Frame>) {
+        let capacity = shared.config().outbound_queue.max(1);
+        let (out, rx) = mpsc::channel(capacity);
+        let inner = ConnInner {
+            id: shared.new_conn_id(),
+            role: identity.role.into(),
+            user: identity.user.into(),
+            ctx: Arc::new(identity.ctx),
+            params,
+            connected_at_us: now_us(),
+            origin,
+            out,
+            queue_capacity: capacity,
+            closing: CancellationToken::new(),
+            close_reason: Mutex::new(None),
+            open: AtomicBool::new(true),
+            env: Mutex::new(identity.env),
+            rooms: Mirror::default(),
+            topics: Mirror::default(),
+            stats: ConnStats::default(),
+            pending: Mutex::new(HashMap::new()),
+            next_request: AtomicU64::new(0),
+            shared: Arc::downgrade(shared),
+        };
+        let conn = Conn {
+            inner: Arc::new(inner),
+        };
+        (conn, rx)
+    }
+
     pub fn id(&self) -> &str {
         &self.inner.id
     }
@@ -95,17 +128,13 @@ impl Conn {
     }
     /// Rooms this connection is in, on this node.
     pub fn rooms(&self) -> Vec<String> {
-        lock(&self.inner.rooms)
-            .iter()
-            .map(|r| r.to_string())
-            .collect()
+        let rooms = self.inner.rooms.snapshot();
+        rooms.iter().map(|r| r.to_string()).collect()
     }
     /// Topics this connection subscribes to.
     pub fn topics(&self) -> Vec<String> {
-        lock(&self.inner.topics)
-            .iter()
-            .map(|r| r.to_string())
-            .collect()
+        let topics = self.inner.topics.snapshot();
+        topics.iter().map(|t| t.to_string()).collect()
     }
     pub fn env(&self) -> Value {
         lock(&self.inner.env).clone()
@@ -160,9 +189,7 @@ impl Conn {
         }
         match self.inner.out.try_send(frame.clone()) {
             Ok(()) => {
-                let s = &self.inner.stats;
-                s.msgs_out.fetch_add(1, Ordering::Relaxed);
-                s.bytes_out.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                self.inner.stats.queued(frame.len());
                 true
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -236,8 +263,41 @@ impl Conn {
     }
 
     pub(crate) fn mark_pong(&self) {
-        let s = &self.inner.stats;
-        s.last_pong_us.store(now_us(), Ordering::Relaxed);
-        s.missed_pongs.store(0, Ordering::Relaxed);
+        self.inner.stats.pong_received(now_us());
+    }
+
+    // ----- parts other modules of the crate need -----
+
+    /// The id as a shared string (registry keys, tap events), without copying it.
+    pub(crate) fn id_arc(&self) -> &Arc<str> {
+        &self.inner.id
+    }
+    pub(crate) fn role_arc(&self) -> &Arc<str> {
+        &self.inner.role
+    }
+    pub(crate) fn user_arc(&self) -> &Arc<str> {
+        &self.inner.user
+    }
+    /// The context handed to every handler.
+    pub(crate) fn ctx_arc(&self) -> &Ctx {
+        &self.inner.ctx
+    }
+    pub(crate) fn origin(&self) -> Origin {
+        self.inner.origin
+    }
+    pub(crate) fn stats(&self) -> &ConnStats {
+        &self.inner.stats
+    }
+    /// Cancelled once the connection starts closing.
+    pub(crate) fn closing(&self) -> &CancellationToken {
+        &self.inner.closing
+    }
+    /// The rooms this connection is in; edited by the room registry only.
+    pub(crate) fn room_mirror(&self) -> &Mirror<Arc<str>, RoomMap> {
+        &self.inner.rooms
+    }
+    /// The topics this connection subscribes to; edited by the topic registry only.
+    pub(crate) fn topic_mirror(&self) -> &Mirror<Arc<str>, TopicMap> {
+        &self.inner.topics
     }
 }

@@ -23,7 +23,7 @@ fn enc(r: Result<Encoded, serde_json::Error>) -> Result<Encoded, PushError> {
 
 impl Server {
     fn check(&self, msg: &CompiledMessage, payload: &Value) -> Result<(), PushError> {
-        if self.shared.config.validate_pushes {
+        if self.shared.config().validate_pushes {
             msg.validate(payload)
                 .map_err(|issues| PushError::Validation {
                     name: msg.name().to_owned(),
@@ -41,7 +41,7 @@ impl Server {
         payload: &Value,
         conns: &[Conn],
     ) -> Result<usize, PushError> {
-        let contract = &self.shared.contract;
+        let contract = &self.shared.contract();
         let mut checked: Vec<&str> = Vec::new();
         let mut refused_role = None;
         for conn in conns {
@@ -73,11 +73,11 @@ impl Server {
         self.shared.tap(kind, self.origin, |ev| {
             ev.name = Some(event.into());
             if let [conn] = conns {
-                ev.conn = Some(conn.inner.id.clone());
-                ev.role = Some(conn.inner.role.clone());
-                ev.user = Some(conn.inner.user.clone());
+                ev.conn = Some(conn.id_arc().clone());
+                ev.role = Some(conn.role_arc().clone());
+                ev.user = Some(conn.user_arc().clone());
             } else if let Some(conn) = conns.first() {
-                ev.user = Some(conn.inner.user.clone());
+                ev.user = Some(conn.user_arc().clone());
             }
             ev.size = encoded.len();
             ev.payload = Some(TapPayload::Frame(encoded));
@@ -87,10 +87,10 @@ impl Server {
     }
 
     pub(crate) fn room_add(&self, room: &str, conn: &Conn) -> bool {
-        let added = self.shared.rooms.add(room, conn);
-        self.shared.cluster.mark_dirty(conn.id());
+        let added = self.shared.rooms().add(room, conn);
+        self.shared.cluster().mark_dirty(conn.id());
         self.shared
-            .cluster
+            .cluster()
             .sync_interest(&self.shared, InterestKey::Room(room));
         if added {
             self.shared.tap_conn(TapKind::RoomAdd, conn, |ev| {
@@ -102,10 +102,10 @@ impl Server {
     }
 
     pub(crate) fn room_remove(&self, room: &str, conn: &Conn) -> bool {
-        let removed = self.shared.rooms.remove(room, conn);
-        self.shared.cluster.mark_dirty(conn.id());
+        let removed = self.shared.rooms().remove(room, conn);
+        self.shared.cluster().mark_dirty(conn.id());
         self.shared
-            .cluster
+            .cluster()
             .sync_interest(&self.shared, InterestKey::Room(room));
         if removed {
             self.shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
@@ -118,7 +118,7 @@ impl Server {
 
     fn shared_event_or_err(&self, event: &str) -> Result<&CompiledMessage, PushError> {
         self.shared
-            .contract
+            .contract()
             .shared_event(event)
             .ok_or_else(|| PushError::NotShared(event.to_owned()))
     }
@@ -134,7 +134,7 @@ impl Server {
         let encoded = enc(encode::evt(event, payload))?;
         let delivered = self
             .shared
-            .rooms
+            .rooms()
             .deliver(&target.rooms, &target.filter, &encoded.frame);
         self.shared.tap(TapKind::RoomBroadcast, self.origin, |ev| {
             ev.name = Some(event.into());
@@ -144,7 +144,7 @@ impl Server {
             ev.recipients = Some(delivered as u32);
             ev.meta = target.filter.describe();
         });
-        let nodes = self.shared.cluster.nodes_wanting(|interest| {
+        let nodes = self.shared.cluster().nodes_wanting(|interest| {
             target
                 .rooms
                 .iter()
@@ -158,7 +158,7 @@ impl Server {
                 only_users: f.only_users.as_ref().map(|s| s.iter().cloned().collect()),
             };
             self.shared
-                .cluster
+                .cluster()
                 .send_each(&self.shared, &nodes, || Body::Room {
                     rooms: target.rooms.clone(),
                     e: event.to_owned(),
@@ -172,7 +172,7 @@ impl Server {
     /// The schema of `event` wherever the contract declares it (shared or any role), for
     /// pushes whose recipients live on other nodes.
     fn event_anywhere(&self, event: &str) -> Option<&CompiledMessage> {
-        let contract = &self.shared.contract;
+        let contract = &self.shared.contract();
         contract.shared_event(event).or_else(|| {
             contract
                 .spec()
@@ -200,7 +200,7 @@ impl Server {
                 role: "*".to_owned(),
             })?;
         self.check(msg, payload)?;
-        self.shared.cluster.send_each(&self.shared, nodes, || {
+        self.shared.cluster().send_each(&self.shared, nodes, || {
             body(event.to_owned(), payload.clone())
         });
         Ok(())
@@ -212,7 +212,7 @@ impl Server {
         self.check(msg, payload)?;
         let encoded = enc(encode::evt(event, payload))?;
         let mut delivered = 0;
-        self.shared.registry.for_each(|conn| {
+        self.shared.registry().for_each(|conn| {
             if conn.deliver(&encoded.frame) {
                 delivered += 1;
             }
@@ -223,9 +223,9 @@ impl Server {
             ev.payload = Some(TapPayload::Frame(encoded));
             ev.recipients = Some(delivered as u32);
         });
-        let nodes = self.shared.cluster.nodes_for(InterestKey::Conns);
+        let nodes = self.shared.cluster().nodes_for(InterestKey::Conns);
         self.shared
-            .cluster
+            .cluster()
             .send_each(&self.shared, &nodes, || Body::All {
                 e: event.to_owned(),
                 d: payload.clone(),
@@ -239,13 +239,13 @@ impl Server {
     pub fn publish(&self, topic: &str, payload: &Value) -> Result<usize, PushError> {
         let msg = self
             .shared
-            .contract
+            .contract()
             .shared_topic(topic)
             .ok_or_else(|| PushError::UnknownTopic(topic.to_owned()))?;
         self.check(msg, payload)?;
-        let encoded = enc(encode::publish(topic, payload, &self.shared.node_id))?;
+        let encoded = enc(encode::publish(topic, payload, self.shared.node_id()))?;
         let key = (None, topic.into());
-        let delivered = self.shared.topics.deliver(&key, &encoded.frame);
+        let delivered = self.shared.topics().deliver(&key, &encoded.frame);
         self.shared.tap(TapKind::SharedPublish, self.origin, |ev| {
             ev.name = Some(topic.into());
             ev.topic = Some(topic.into());
@@ -253,7 +253,7 @@ impl Server {
             ev.payload = Some(TapPayload::Frame(encoded.clone()));
             ev.recipients = Some(delivered as u32);
         });
-        let listeners = self.run_listeners(topic, payload, &self.shared.node_id.clone());
+        let listeners = self.run_listeners(topic, payload, &self.shared.node_id().clone());
         self.shared.tap(TapKind::BusLocal, self.origin, |ev| {
             ev.name = Some(topic.into());
             ev.topic = Some(topic.into());
@@ -262,10 +262,10 @@ impl Server {
             ev.recipients = Some(listeners as u32);
         });
         // Other nodes' clients and listeners.
-        let nodes = self.shared.cluster.nodes_for(InterestKey::Topic(topic));
+        let nodes = self.shared.cluster().nodes_for(InterestKey::Topic(topic));
         if !nodes.is_empty() {
             self.shared
-                .cluster
+                .cluster()
                 .send_each(&self.shared, &nodes, || Body::Bus {
                     c: topic.to_owned(),
                     d: payload.clone(),
@@ -284,7 +284,7 @@ impl Server {
 
     /// Run the in-process listeners of `topic`, each isolated from the others.
     pub(crate) fn run_listeners(&self, topic: &str, payload: &Value, from: &str) -> usize {
-        let listeners = self.shared.bus.snapshot(topic);
+        let listeners = self.shared.bus().snapshot(topic);
         for listener in &listeners {
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(payload, from)));
@@ -294,7 +294,7 @@ impl Server {
             };
             if let Some(fault) = fault {
                 self.shared
-                    .counters
+                    .counters()
                     .listener_faults
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.shared.report(
@@ -314,13 +314,13 @@ impl Server {
         F: Fn(&Value, &str) -> R + Send + Sync + 'static,
         R: ListenerOutcome,
     {
-        if self.shared.contract.shared_topic(topic).is_none() {
+        if self.shared.contract().shared_topic(topic).is_none() {
             return Err(PushError::UnknownTopic(topic.to_owned()));
         }
         let listener: Listener = std::sync::Arc::new(move |v, from| f(v, from).into_fault());
-        let id = self.shared.bus.add(topic, listener);
+        let id = self.shared.bus().add(topic, listener);
         self.shared
-            .cluster
+            .cluster()
             .sync_interest(&self.shared, InterestKey::Topic(topic));
         Ok(Subscription {
             shared: std::sync::Arc::downgrade(&self.shared),
@@ -342,9 +342,9 @@ impl ConnTarget {
     /// live node holds it.
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
         let server = &self.server;
-        match server.shared.registry.get(&self.id) {
+        match server.shared.registry().get(&self.id) {
             Some(conn) => server.emit_to_conns(TapKind::ToConn, event, payload, &[conn]),
-            None => match server.shared.cluster.owner_of(&self.id) {
+            None => match server.shared.cluster().owner_of(&self.id) {
                 Some(node) => {
                     let id = self.id.clone();
                     server.forward_event(&[node], event, payload, |e, d| Body::Conn {
@@ -361,7 +361,7 @@ impl ConnTarget {
 
     /// Ask the client and wait for its `sres`/`serr`, up to the configured request timeout.
     pub async fn request(&self, name: &str, input: &Value) -> Result<Value, RequestError> {
-        let timeout = self.server.shared.config.request_timeout;
+        let timeout = self.server.shared.config().request_timeout;
         self.request_with_timeout(name, input, timeout).await
     }
 
@@ -374,13 +374,13 @@ impl ConnTarget {
         timeout: std::time::Duration,
     ) -> Result<Value, RequestError> {
         let shared = &self.server.shared;
-        if shared.registry.get(&self.id).is_some() {
+        if shared.registry().get(&self.id).is_some() {
             return self.request_local(name, input, timeout).await;
         }
-        let Some(node) = shared.cluster.owner_of(&self.id) else {
+        let Some(node) = shared.cluster().owner_of(&self.id) else {
             return Err(RequestError::NotConnected(self.id.clone()));
         };
-        let link = &shared.cluster;
+        let link = &shared.cluster();
         let (rid, rx) = link.register_remote_request();
         link.send_to(
             shared,
@@ -414,7 +414,7 @@ impl ConnTarget {
     ) -> Result<Value, RequestError> {
         let shared = &self.server.shared;
         let conn = shared
-            .registry
+            .registry()
             .get(&self.id)
             .ok_or_else(|| RequestError::NotConnected(self.id.clone()))?;
         let (i, rx) = conn.register_request();
@@ -471,10 +471,10 @@ impl UserTarget {
     /// the event forwarded (at most once).
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
         let server = &self.server;
-        let conns = server.shared.registry.by_user(&self.user);
+        let conns = server.shared.registry().by_user(&self.user);
         let nodes = server
             .shared
-            .cluster
+            .cluster()
             .nodes_for(InterestKey::User(&self.user));
         let user = self.user.clone();
         server.forward_event(&nodes, event, payload, |e, d| Body::User {
@@ -490,7 +490,7 @@ impl UserTarget {
 
     /// The user's connections on this node.
     pub fn connections(&self) -> Vec<Conn> {
-        self.server.shared.registry.by_user(&self.user)
+        self.server.shared.registry().by_user(&self.user)
     }
 }
 
@@ -504,17 +504,17 @@ impl RoleTarget {
     /// Publish on a role topic: reaches that role's subscribers only.
     pub fn publish(&self, topic: &str, payload: &Value) -> Result<usize, PushError> {
         let shared = &self.server.shared;
-        if !shared.contract.has_role(&self.role) {
+        if !shared.contract().has_role(&self.role) {
             return Err(PushError::UnknownRole(self.role.clone()));
         }
         let msg = shared
-            .contract
+            .contract()
             .role_topic(&self.role, topic)
             .ok_or_else(|| PushError::UnknownTopic(topic.to_owned()))?;
         self.server.check(msg, payload)?;
-        let encoded = enc(encode::publish(topic, payload, &shared.node_id))?;
+        let encoded = enc(encode::publish(topic, payload, shared.node_id()))?;
         let key = (Some(self.role.as_str().into()), topic.into());
-        let delivered = shared.topics.deliver(&key, &encoded.frame);
+        let delivered = shared.topics().deliver(&key, &encoded.frame);
         shared.tap(TapKind::RolePublish, self.server.origin, |ev| {
             ev.name = Some(topic.into());
             ev.topic = Some(topic.into());
@@ -524,13 +524,15 @@ impl RoleTarget {
             ev.recipients = Some(delivered as u32);
         });
         let nodes = shared
-            .cluster
+            .cluster()
             .nodes_for(InterestKey::for_topic(Some(&self.role), topic));
-        shared.cluster.send_each(shared, &nodes, || Body::RolePub {
-            role: self.role.clone(),
-            c: topic.to_owned(),
-            d: payload.clone(),
-        });
+        shared
+            .cluster()
+            .send_each(shared, &nodes, || Body::RolePub {
+                role: self.role.clone(),
+                c: topic.to_owned(),
+                d: payload.clone(),
+            });
         Ok(delivered)
     }
 }

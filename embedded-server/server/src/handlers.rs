@@ -1,5 +1,6 @@
 //! Request handlers: `async fn(input, ctx, conn) -> Result<output, HandlerError>` per role.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -20,4 +21,24 @@ where
     Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
 {
     Arc::new(move |input, ctx, conn| f(input, ctx, conn).boxed())
+}
+
+/// Handlers by role, then request name. Filled by the builder before the server starts, so the
+/// hot path reads them without a lock.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    by_role: HashMap<String, HashMap<String, HandlerFn>>,
+}
+
+impl Handlers {
+    pub fn insert(&mut self, role: &str, name: &str, handler: HandlerFn) {
+        self.by_role
+            .entry(role.to_owned())
+            .or_default()
+            .insert(name.to_owned(), handler);
+    }
+
+    pub fn get(&self, role: &str, name: &str) -> Option<&HandlerFn> {
+        self.by_role.get(role)?.get(name)
+    }
 }

@@ -9,7 +9,7 @@ use crate::tap::now_us;
 use crate::wire::encode;
 
 pub(crate) async fn run(shared: Arc<Shared>) {
-    let period = shared.config.heartbeat_interval;
+    let period = shared.config().heartbeat_interval;
     if period.is_zero() {
         return;
     }
@@ -18,14 +18,14 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = shared.shutdown.cancelled() => return,
+            _ = shared.shutdown().cancelled() => return,
             _ = ticker.tick() => {}
         }
-        let max = shared.config.max_missed_pongs;
+        let max = shared.config().max_missed_pongs;
         let now = now_us();
-        for conn in shared.registry.all() {
-            let stats = &conn.inner.stats;
-            let missed = stats.missed_pongs.load(Ordering::Relaxed);
+        for conn in shared.registry().all() {
+            let stats = conn.stats();
+            let missed = stats.missed_pongs();
             if let Some(max) = max {
                 if missed >= max {
                     if conn.begin_close(CloseReason::new(
@@ -33,13 +33,12 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                         close_code::HEARTBEAT_TIMEOUT,
                         format!("no pong for {missed} pings"),
                     )) {
-                        shared.counters.reaped.fetch_add(1, Ordering::Relaxed);
+                        shared.counters().reaped.fetch_add(1, Ordering::Relaxed);
                     }
                     continue;
                 }
             }
-            stats.missed_pongs.fetch_add(1, Ordering::Relaxed);
-            stats.last_ping_us.store(now, Ordering::Relaxed);
+            stats.ping_sent(now);
             conn.deliver(&ping);
         }
     }

@@ -49,6 +49,13 @@ pub type AuthorizeSubscribeFn = Arc<dyn Fn(Conn, String) -> BoxFuture<'static, b
 
 pub type OnErrorFn = Arc<dyn Fn(&ServerFault, &FaultContext) + Send + Sync>;
 
+/// The application's hooks, as the builder collected them.
+pub(crate) struct Hooks {
+    pub auth: AuthFn,
+    pub authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    pub on_error: Vec<OnErrorFn>,
+}
+
 /// The development default: `role` and `name` from the query string.
 pub(crate) fn default_authenticate(req: AuthRequest) -> Result<Identity, String> {
     let role = req

@@ -84,29 +84,27 @@ fn opt(v: i64) -> Option<i64> {
 
 impl Conn {
     pub fn info(&self) -> ConnInfo {
-        let s = &self.inner.stats;
+        let s = self.stats().snapshot();
         let node = self
-            .inner
-            .shared
-            .upgrade()
-            .map(|s| s.node_id.to_string())
+            .server()
+            .map(|s| s.node_id().to_owned())
             .unwrap_or_default();
         ConnInfo {
             id: self.id().to_owned(),
             role: self.role().to_owned(),
             user: self.user().to_owned(),
             node,
-            origin: self.inner.origin.as_str().to_owned(),
+            origin: self.origin().as_str().to_owned(),
             connected_at_us: self.connected_at_us(),
-            last_ping_us: opt(s.last_ping_us.load(Ordering::Relaxed)),
-            last_pong_us: opt(s.last_pong_us.load(Ordering::Relaxed)),
-            missed_pongs: s.missed_pongs.load(Ordering::Relaxed),
+            last_ping_us: opt(s.last_ping_us),
+            last_pong_us: opt(s.last_pong_us),
+            missed_pongs: s.missed_pongs,
             rooms: self.rooms(),
             topics: self.topics(),
-            msgs_in: s.msgs_in.load(Ordering::Relaxed),
-            msgs_out: s.msgs_out.load(Ordering::Relaxed),
-            bytes_in: s.bytes_in.load(Ordering::Relaxed),
-            bytes_out: s.bytes_out.load(Ordering::Relaxed),
+            msgs_in: s.msgs_in,
+            msgs_out: s.msgs_out,
+            bytes_in: s.bytes_in,
+            bytes_out: s.bytes_out,
             queue_depth: self.queue_depth(),
             params: masked_params(self.params()),
         }
@@ -116,7 +114,13 @@ impl Conn {
 impl Server {
     /// Connections on this node, oldest first.
     pub fn local(&self) -> Vec<ConnInfo> {
-        let mut v: Vec<ConnInfo> = self.shared.registry.all().iter().map(Conn::info).collect();
+        let mut v: Vec<ConnInfo> = self
+            .shared
+            .registry()
+            .all()
+            .iter()
+            .map(Conn::info)
+            .collect();
         v.sort_by(|a, b| {
             a.connected_at_us
                 .cmp(&b.connected_at_us)
@@ -126,23 +130,23 @@ impl Server {
     }
 
     pub fn connection_count(&self) -> usize {
-        self.shared.registry.len()
+        self.shared.registry().len()
     }
 
     /// Rooms with members on this node: `rooms_info().len()` without building the sorted list.
     pub fn room_count(&self) -> usize {
-        self.shared.rooms.room_count()
+        self.shared.rooms().room_count()
     }
 
     /// Topics with client subscribers on this node (a role topic counts once per role):
     /// `topics_info().len()` without building the sorted list.
     pub fn topic_count(&self) -> usize {
-        self.shared.topics.topic_count()
+        self.shared.topics().topic_count()
     }
 
     pub fn rooms_info(&self) -> Vec<RoomInfo> {
         self.shared
-            .rooms
+            .rooms()
             .list()
             .into_iter()
             .map(|(name, size)| RoomInfo { name, size })
@@ -151,12 +155,12 @@ impl Server {
 
     pub fn topics_info(&self) -> Vec<TopicInfo> {
         self.shared
-            .topics
+            .topics()
             .list()
             .into_iter()
             .map(|(role, topic, subscribers)| {
                 let listeners = if role.is_none() {
-                    self.shared.bus.count(&topic)
+                    self.shared.bus().count(&topic)
                 } else {
                     0
                 };
@@ -171,11 +175,11 @@ impl Server {
     }
 
     pub fn stats(&self) -> ServerStats {
-        let c = &self.shared.counters;
+        let c = &self.shared.counters();
         ServerStats {
             node_id: self.node_id().to_owned(),
-            connections: self.shared.registry.len(),
-            rooms: self.shared.rooms.room_count(),
+            connections: self.shared.registry().len(),
+            rooms: self.shared.rooms().room_count(),
             connections_total: c.connections_total.load(Ordering::Relaxed),
             refused_upgrades: c.refused_upgrades.load(Ordering::Relaxed),
             slow_consumers: c.slow_consumers.load(Ordering::Relaxed),

@@ -12,7 +12,8 @@
 //!   handshake on top of hyper.
 //! - `reader`: one task per connection reading and dispatching frames; `outbound`: one writer
 //!   task per connection, coalescing queued frames into one flush.
-//! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons.
+//! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
+//!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics.
 //! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
 //! - `delivery`: emits, broadcasts, publishes and server-to-client requests.
 //! - `heartbeat`: the server's ping timer and reaping.
@@ -39,6 +40,7 @@ mod close;
 pub mod cluster;
 mod config;
 mod conn;
+mod conn_stats;
 mod delivery;
 mod error;
 mod handlers;
@@ -46,6 +48,7 @@ mod heartbeat;
 mod hooks;
 mod introspect;
 mod lifecycle;
+mod mirror;
 mod outbound;
 mod reader;
 mod registry;
@@ -93,15 +96,15 @@ impl Server {
     }
 
     pub fn node_id(&self) -> &str {
-        &self.shared.node_id
+        self.shared.node_id()
     }
 
     pub fn contract(&self) -> &CompiledContract {
-        &self.shared.contract
+        self.shared.contract()
     }
 
     pub fn config(&self) -> &ServerConfig {
-        &self.shared.config
+        self.shared.config()
     }
 
     /// The same server, recording what this handle does with another origin.
@@ -123,7 +126,7 @@ impl Server {
 
     /// A connection on this node.
     pub fn conn(&self, id: &str) -> Option<Conn> {
-        self.shared.registry.get(id)
+        self.shared.registry().get(id)
     }
 
     pub fn room(&self, name: &str) -> Room {
@@ -165,11 +168,11 @@ impl Server {
 
     /// Resolves when shutdown begins; background tasks of the application can select on it.
     pub async fn shutdown_signal(&self) {
-        self.shared.shutdown.cancelled().await
+        self.shared.shutdown().cancelled().await
     }
 
     /// Is shutdown under way?
     pub fn is_shutting_down(&self) -> bool {
-        self.shared.shutdown.is_cancelled()
+        self.shared.shutdown().is_cancelled()
     }
 }

@@ -59,7 +59,7 @@ impl Server {
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
-        let stop = self.shared.shutdown.clone();
+        let stop = self.shared.shutdown().clone();
         // TCP_NODELAY: the writer task already coalesces whatever is queued into one write, so
         // Nagle's algorithm has nothing left to merge; it would only hold a lone frame back
         // until the previous one is acknowledged, which the client may delay by up to 40 ms.
@@ -77,14 +77,14 @@ impl Server {
 
     /// Begin graceful shutdown and wait until every connection has closed.
     pub async fn shutdown(&self) {
-        self.shared.shutdown.cancel();
-        self.shared.tracker.close();
+        self.shared.shutdown().cancel();
+        self.shared.tracker().close();
         self.wait_closed().await;
     }
 
     async fn wait_closed(&self) {
-        self.shared.conn_tasks.close();
-        let limit = self.shared.config.shutdown_grace + Duration::from_secs(5);
-        let _ = tokio::time::timeout(limit, self.shared.conn_tasks.wait()).await;
+        self.shared.conn_tasks().close();
+        let limit = self.shared.config().shutdown_grace + Duration::from_secs(5);
+        let _ = tokio::time::timeout(limit, self.shared.conn_tasks().wait()).await;
     }
 }

@@ -24,7 +24,7 @@ pub(crate) async fn write_loop(
     mut sink: SplitSink<Socket, Message>,
     mut rx: mpsc::Receiver<Frame>,
 ) {
-    let closing = conn.inner.closing.clone();
+    let closing = conn.closing().clone();
     // One cancellation future for the connection's life, polled only when the queue is empty:
     // polling the token takes a lock, and a broadcast wakes every member's writer.
     let cancelled = closing.cancelled();

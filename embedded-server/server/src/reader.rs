@@ -3,22 +3,20 @@
 //! the reference server) and move to their own task when it has to wait (so a handler that
 //! asks the client something cannot block the reader that will receive the answer).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::task::Context;
 use std::time::Instant;
 
 use futures_util::stream::SplitStream;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_util::sync::CancellationToken;
 
 use super::close::{close_code, CloseReason, ClosedBy};
-use super::conn::{Conn, ConnInner, ConnStats};
+use super::conn::Conn;
 use super::error::HandlerError;
 use super::hooks::{panic_message, FaultKind, Identity};
 use super::outbound::write_loop;
@@ -26,8 +24,8 @@ use super::shared::Shared;
 use super::upgrade::Socket;
 use crate::cluster::interest_key::InterestKey;
 use crate::contract::TopicLookup;
-use crate::tap::{now_us, Origin, TapKind, TapPayload};
-use crate::wire::{encode, parse_client_frame, ClientFrame, ErrorCode, Frame};
+use crate::tap::{Origin, TapKind, TapPayload};
+use crate::wire::{encode, parse_client_frame, ClientFrame, ErrorCode};
 
 /// Bytes of a bad frame kept in the record.
 const BAD_FRAME_PREFIX: usize = 256;
@@ -40,49 +38,26 @@ pub(crate) async fn run(
     origin: Origin,
 ) {
     let (sink, stream) = socket.split();
-    let capacity = shared.config.outbound_queue.max(1);
-    let (tx, rx) = mpsc::channel::<Frame>(capacity);
-    let conn = Conn {
-        inner: Arc::new(ConnInner {
-            id: shared.new_conn_id(),
-            role: identity.role.as_str().into(),
-            user: identity.user.as_str().into(),
-            ctx: Arc::new(identity.ctx),
-            params,
-            connected_at_us: now_us(),
-            origin,
-            out: tx,
-            queue_capacity: capacity,
-            closing: CancellationToken::new(),
-            close_reason: Mutex::new(None),
-            open: AtomicBool::new(true),
-            env: Mutex::new(identity.env.clone()),
-            rooms: Mutex::new(BTreeSet::new()),
-            topics: Mutex::new(BTreeSet::new()),
-            stats: ConnStats::default(),
-            pending: Mutex::new(HashMap::new()),
-            next_request: AtomicU64::new(0),
-            shared: Arc::downgrade(&shared),
-        }),
-    };
+    let first = encode::env(&identity.env);
+    let (conn, rx) = Conn::open(&shared, identity, params, origin);
     // `env` is always the first frame.
-    if let Ok(env) = encode::env(&identity.env) {
+    if let Ok(env) = first {
         conn.deliver(&env.frame);
     }
     let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
-    shared.registry.insert(conn.clone());
-    shared.cluster.mark_dirty(conn.id());
+    shared.registry().insert(conn.clone());
+    shared.cluster().mark_dirty(conn.id());
     shared
-        .cluster
+        .cluster()
         .sync_interest(&shared, InterestKey::User(conn.user()));
-    shared.cluster.sync_interest(&shared, InterestKey::Conns);
+    shared.cluster().sync_interest(&shared, InterestKey::Conns);
     shared
-        .counters
+        .counters()
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
     shared.tap_conn(TapKind::Connect, &conn, |ev| {
         ev.meta = Some(json!({
-            "node": &*shared.node_id,
+            "node": shared.node_id(),
             "params": super::introspect::masked_params(conn.params()),
         }));
     });
@@ -94,15 +69,15 @@ pub(crate) async fn run(
 }
 
 async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<Socket>) {
-    let closing = conn.inner.closing.clone();
-    let max = shared.config.max_frame_bytes;
+    let closing = conn.closing().clone();
+    let max = shared.config().max_frame_bytes;
     loop {
         let msg = tokio::select! {
             biased;
             _ = closing.cancelled() => return,
-            _ = shared.shutdown.cancelled() => {
+            _ = shared.shutdown().cancelled() => {
                 // Let requests already being handled answer, then say goodbye.
-                let _ = tokio::time::timeout(shared.config.shutdown_grace, shared.tracker.wait()).await;
+                let _ = tokio::time::timeout(shared.config().shutdown_grace, shared.tracker().wait()).await;
                 conn.begin_close(CloseReason::new(
                     ClosedBy::Shutdown,
                     close_code::GOING_AWAY,
@@ -112,7 +87,7 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
             }
             msg = stream.next() => msg,
         };
-        let stats = &conn.inner.stats;
+        let stats = conn.stats();
         match msg {
             None => {
                 conn.begin_close(CloseReason::lost("connection lost"));
@@ -127,10 +102,7 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
                 return;
             }
             Some(Ok(Message::Text(text))) => {
-                stats.msgs_in.fetch_add(1, Ordering::Relaxed);
-                stats
-                    .bytes_in
-                    .fetch_add(text.len() as u64, Ordering::Relaxed);
+                stats.received(text.len());
                 if text.len() > max {
                     oversized(shared, conn, Some(text.as_str()), max);
                     return;
@@ -138,10 +110,7 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
                 handle_text(shared, conn, text.as_str());
             }
             Some(Ok(Message::Binary(bytes))) => {
-                stats.msgs_in.fetch_add(1, Ordering::Relaxed);
-                stats
-                    .bytes_in
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                stats.received(bytes.len());
                 if bytes.len() > max {
                     oversized(shared, conn, None, max);
                     return;
@@ -173,7 +142,10 @@ fn is_capacity_error(e: &tungstenite::Error) -> bool {
 }
 
 fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {
-    shared.counters.frame_errors.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters()
+        .frame_errors
+        .fetch_add(1, Ordering::Relaxed);
     let size = text.map(str::len);
     let reason = match size {
         Some(n) => format!("frame of {n} bytes exceeds the limit of {max} bytes"),
@@ -196,7 +168,10 @@ fn prefix(text: &str) -> &str {
 }
 
 fn frame_error(shared: &Shared, conn: &Conn, bad: String, message: String) {
-    shared.counters.frame_errors.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters()
+        .frame_errors
+        .fetch_add(1, Ordering::Relaxed);
     let encoded = encode::err(None, &ErrorCode::BAD_REQUEST, &message, None);
     conn.deliver(&encoded.frame);
     shared.tap_conn(TapKind::FrameError, conn, |ev| {
@@ -241,7 +216,7 @@ fn run_inline_or_spawn(shared: &Shared, fut: impl Future<Output = ()> + Send + '
     let waker = futures_util::task::noop_waker();
     let mut cx = Context::from_waker(&waker);
     if fut.as_mut().poll(&mut cx).is_pending() {
-        shared.tracker.spawn(fut);
+        shared.tracker().spawn(fut);
     }
 }
 
@@ -282,7 +257,7 @@ fn handle_request(
         ev.payload = Some(TapPayload::Json(input.clone()));
         ev.meta = Some(json!({ "i": i }));
     });
-    let Some(request) = shared.contract.request(conn.role(), &name) else {
+    let Some(request) = shared.contract().request(conn.role(), &name) else {
         let err = HandlerError::not_found(format!("Unknown message: {name}"));
         return reply_error(shared, conn, i, &name, &err, None);
     };
@@ -291,18 +266,14 @@ fn handle_request(
             .with_data(serde_json::to_value(&issues).unwrap_or(Value::Null));
         return reply_error(shared, conn, i, &name, &err, None);
     }
-    let handler = shared
-        .handlers
-        .get(conn.role())
-        .and_then(|h| h.get(&name))
-        .cloned();
+    let handler = shared.handler(conn.role(), &name).cloned();
     let Some(handler) = handler else {
         // No handler: a contract file alone gives a working development server.
         let sample = request.sample_output();
         return respond(shared, conn, i, &name, Ok(sample), Instant::now());
     };
     let started = Instant::now();
-    let fut = handler(input, conn.inner.ctx.clone(), conn.clone());
+    let fut = handler(input, conn.ctx_arc().clone(), conn.clone());
     let shared2 = shared.clone();
     let conn2 = conn.clone();
     run_inline_or_spawn(shared, async move {
@@ -311,7 +282,7 @@ fn handle_request(
             Ok(r) => r,
             Err(panic) => {
                 shared2
-                    .counters
+                    .counters()
                     .handler_panics
                     .fetch_add(1, Ordering::Relaxed);
                 let msg = panic_message(panic.as_ref());
@@ -339,8 +310,8 @@ fn respond(
         Ok(v) => v,
         Err(e) => return reply_error(shared, conn, i, name, &e, Some(started)),
     };
-    if shared.config.validate_output {
-        if let Some(req) = shared.contract.request(conn.role(), name) {
+    if shared.config().validate_output {
+        if let Some(req) = shared.contract().request(conn.role(), name) {
             if let Err(issues) = req.validate_output(&output) {
                 let detail = super::error::describe_issues(&issues);
                 shared.report(
@@ -374,9 +345,9 @@ fn respond(
 }
 
 fn topic_key(shared: &Shared, conn: &Conn, topic: &str) -> Option<super::topics::TopicKey> {
-    match shared.contract.topic_for_role(conn.role(), topic) {
+    match shared.contract().topic_for_role(conn.role(), topic) {
         TopicLookup::Shared(_) => Some((None, topic.into())),
-        TopicLookup::Role(_) => Some((Some(conn.inner.role.clone()), topic.into())),
+        TopicLookup::Role(_) => Some((Some(conn.role_arc().clone()), topic.into())),
         TopicLookup::NotATopic | TopicLookup::Unknown => None,
     }
 }
@@ -391,7 +362,7 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
         deny_sub(shared, conn, i, &topic, &err);
         return;
     };
-    let Some(authorize) = shared.authorize_subscribe.clone() else {
+    let Some(authorize) = shared.authorize_subscribe() else {
         return accept_sub(shared, conn, i, &topic, key);
     };
     let fut = authorize(conn.clone(), topic.clone());
@@ -425,8 +396,8 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
 }
 
 fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::topics::TopicKey) {
-    shared.topics.subscribe(key.clone(), conn);
-    shared.cluster.sync_interest(shared, topic_interest(&key));
+    shared.topics().subscribe(key.clone(), conn);
+    shared.cluster().sync_interest(shared, topic_interest(&key));
     if let Ok(encoded) = encode::res(i, &Value::Null) {
         conn.deliver(&encoded.frame);
     }
@@ -451,8 +422,8 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
     let Some(key) = topic_key(shared, conn, topic) else {
         return;
     };
-    let removed = shared.topics.unsubscribe(&key, conn);
-    shared.cluster.sync_interest(shared, topic_interest(&key));
+    let removed = shared.topics().unsubscribe(&key, conn);
+    shared.cluster().sync_interest(shared, topic_interest(&key));
     if removed {
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(topic.into());
@@ -464,36 +435,36 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
 /// Forget a closed connection everywhere and record why it went.
 async fn cleanup(shared: &Shared, conn: &Conn) {
     conn.begin_close(CloseReason::lost("connection lost"));
-    shared.registry.remove(conn);
-    for room in shared.rooms.remove_all(conn) {
+    shared.registry().remove(conn);
+    for room in shared.rooms().remove_all(conn) {
         shared
-            .cluster
+            .cluster()
             .sync_interest(shared, InterestKey::Room(&room));
         shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
             ev.rooms = vec![room];
             ev.meta = Some(json!({ "reason": "disconnect" }));
         });
     }
-    for key in shared.topics.remove_all(conn) {
-        shared.cluster.sync_interest(shared, topic_interest(&key));
+    for key in shared.topics().remove_all(conn) {
+        shared.cluster().sync_interest(shared, topic_interest(&key));
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(key.1.clone());
             ev.topic = Some(key.1);
             ev.meta = Some(json!({ "reason": "disconnect" }));
         });
     }
-    shared.cluster.mark_dirty(conn.id());
+    shared.cluster().mark_dirty(conn.id());
     shared
-        .cluster
+        .cluster()
         .sync_interest(shared, InterestKey::User(conn.user()));
-    shared.cluster.sync_interest(shared, InterestKey::Conns);
+    shared.cluster().sync_interest(shared, InterestKey::Conns);
     conn.fail_pending_requests();
     let reason = conn.close_reason();
     if let Some(r) = &reason {
         match r.by {
             ClosedBy::SlowConsumer => {
                 shared
-                    .counters
+                    .counters()
                     .slow_consumers
                     .fetch_add(1, Ordering::Relaxed);
                 shared.tap_conn(TapKind::SlowConsumer, conn, |ev| {

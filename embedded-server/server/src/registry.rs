@@ -22,10 +22,10 @@ impl Registry {
         let mut inner = lock(&self.inner);
         inner
             .by_user
-            .entry(conn.inner.user.clone())
+            .entry(conn.user_arc().clone())
             .or_default()
-            .insert(conn.inner.id.clone());
-        inner.by_id.insert(conn.inner.id.clone(), conn);
+            .insert(conn.id_arc().clone());
+        inner.by_id.insert(conn.id_arc().clone(), conn);
     }
 
     pub fn remove(&self, conn: &Conn) {

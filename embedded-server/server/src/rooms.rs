@@ -2,6 +2,7 @@
 //! rooms. Rooms are server-controlled and mixed-role; an empty room is removed.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -15,9 +16,38 @@ use crate::wire::Frame;
 /// Members of one room, by connection id.
 type Members = HashMap<Arc<str>, Conn>;
 
-#[derive(Default)]
+/// Room -> members. Built only here, so the only one is the registry's, behind its lock: a
+/// `&mut RoomMap` proves that lock is held (which is how a connection's room mirror is edited
+/// in lock order; see [`crate::mirror::Mirror`]).
+pub(crate) struct RoomMap {
+    rooms: HashMap<Arc<str>, Members>,
+}
+
+impl Deref for RoomMap {
+    type Target = HashMap<Arc<str>, Members>;
+    fn deref(&self) -> &Self::Target {
+        &self.rooms
+    }
+}
+
+impl DerefMut for RoomMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.rooms
+    }
+}
+
 pub(crate) struct RoomRegistry {
-    rooms: Mutex<HashMap<Arc<str>, Members>>,
+    rooms: Mutex<RoomMap>,
+}
+
+impl Default for RoomRegistry {
+    fn default() -> Self {
+        RoomRegistry {
+            rooms: Mutex::new(RoomMap {
+                rooms: HashMap::new(),
+            }),
+        }
+    }
 }
 
 /// Who, inside the targeted rooms, receives a broadcast.
@@ -73,8 +103,8 @@ impl RoomRegistry {
         if members.contains_key(conn.id()) {
             return false;
         }
-        members.insert(conn.inner.id.clone(), conn.clone());
-        lock(&conn.inner.rooms).insert(Arc::from(room));
+        members.insert(conn.id_arc().clone(), conn.clone());
+        conn.room_mirror().edit(&mut rooms).insert(Arc::from(room));
         true
     }
 
@@ -87,14 +117,14 @@ impl RoomRegistry {
         if members.is_empty() {
             rooms.remove(room);
         }
-        lock(&conn.inner.rooms).remove(room);
+        conn.room_mirror().edit(&mut rooms).remove(room);
         removed
     }
 
     /// Take `conn` out of every room (on disconnect); returns the rooms it left.
     pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
         let mut rooms = lock(&self.rooms);
-        let mine: Vec<Arc<str>> = std::mem::take(&mut *lock(&conn.inner.rooms))
+        let mine: Vec<Arc<str>> = std::mem::take(&mut *conn.room_mirror().edit(&mut rooms))
             .into_iter()
             .collect();
         for room in &mine {
@@ -187,7 +217,7 @@ impl Room {
     }
     /// Add a connection by id (for example from the console); false if unknown or already in.
     pub fn add_id(&self, conn_id: &str) -> bool {
-        match self.server.shared.registry.get(conn_id) {
+        match self.server.shared.registry().get(conn_id) {
             Some(conn) => self.add(&conn),
             None => false,
         }
@@ -196,20 +226,20 @@ impl Room {
         self.server.room_remove(&self.name, conn)
     }
     pub fn remove_id(&self, conn_id: &str) -> bool {
-        match self.server.shared.registry.get(conn_id) {
+        match self.server.shared.registry().get(conn_id) {
             Some(conn) => self.remove(&conn),
             None => false,
         }
     }
     pub fn has(&self, conn: &Conn) -> bool {
-        self.server.shared.rooms.has(&self.name, conn.id())
+        self.server.shared.rooms().has(&self.name, conn.id())
     }
     /// Members on this node.
     pub fn size(&self) -> usize {
-        self.server.shared.rooms.size(&self.name)
+        self.server.shared.rooms().size(&self.name)
     }
     pub fn connections(&self) -> Vec<Conn> {
-        self.server.shared.rooms.members(&self.name)
+        self.server.shared.rooms().members(&self.name)
     }
     /// Broadcast a shared event to every member. Returns how many received it.
     pub fn broadcast(&self, event: &str, payload: &Value) -> Result<usize, PushError> {

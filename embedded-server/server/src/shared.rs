@@ -1,10 +1,12 @@
 //! The state every handle points at.
 //!
 //! Locking rule: only std mutexes, each held for a few map operations and never across
-//! `.await`. The registries are separate locks so a broadcast in one room does not wait for a
-//! subscribe elsewhere.
+//! `.await`. The registries (connections, rooms, topics, bus) are separate locks so a broadcast
+//! in one room does not wait for a subscribe elsewhere, and none of them is taken while another
+//! is held. Under a registry lock only leaf locks are taken: a connection's own state (its
+//! mirrors in the order [`crate::mirror::Mirror`] enforces, its close slot) and the cluster
+//! link's bookkeeping. Hooks and taps are called with no registry lock held.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -14,12 +16,15 @@ use tokio_util::task::TaskTracker;
 use super::bus::Bus;
 use super::config::ServerConfig;
 use super::conn::Conn;
-use super::handlers::HandlerFn;
-use super::hooks::{AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, OnErrorFn, ServerFault};
+use super::handlers::{HandlerFn, Handlers};
+use super::hooks::{
+    AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnErrorFn, ServerFault,
+};
 use super::registry::Registry;
 use super::rooms::RoomRegistry;
 use super::topics::TopicRegistry;
 use crate::cluster::link::ClusterLink;
+use crate::cluster::{Adapter, ClusterConfig};
 use crate::contract::CompiledContract;
 use crate::tap::{Origin, Tap, TapEvent, TapKind};
 
@@ -35,47 +40,63 @@ pub struct Counters {
     pub listener_faults: AtomicU64,
 }
 
-pub(crate) struct Shared {
+/// What a server is made of, as the builder collected it.
+pub(crate) struct SharedParts {
     pub contract: Arc<CompiledContract>,
     pub config: ServerConfig,
-    pub node_id: Arc<str>,
-    pub conn_prefix: String,
-    pub next_conn: AtomicU64,
-    pub handlers: HashMap<String, HashMap<String, HandlerFn>>,
-    pub auth: AuthFn,
-    pub authorize_subscribe: Option<AuthorizeSubscribeFn>,
-    pub on_error: Vec<OnErrorFn>,
-    pub registry: Registry,
-    pub rooms: RoomRegistry,
-    pub topics: TopicRegistry,
-    pub bus: Bus,
-    pub cluster: Arc<ClusterLink>,
+    pub handlers: Handlers,
+    pub hooks: Hooks,
+    pub taps: Vec<Arc<dyn Tap>>,
+    pub adapter: Arc<dyn Adapter>,
+    pub cluster: ClusterConfig,
+}
+
+pub(crate) struct Shared {
+    contract: Arc<CompiledContract>,
+    config: ServerConfig,
+    node_id: Arc<str>,
+    /// Random per start; every connection id begins with it, which is how another node finds
+    /// the node that holds a connection.
+    conn_prefix: String,
+    next_conn: AtomicU64,
+    handlers: Handlers,
+    auth: AuthFn,
+    authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    on_error: Vec<OnErrorFn>,
+    registry: Registry,
+    rooms: RoomRegistry,
+    topics: TopicRegistry,
+    bus: Bus,
+    cluster: Arc<ClusterLink>,
     taps: RwLock<Vec<Arc<dyn Tap>>>,
     has_taps: AtomicBool,
-    pub counters: Counters,
+    counters: Counters,
     /// In-flight request handlers, awaited on shutdown.
-    pub tracker: TaskTracker,
+    tracker: TaskTracker,
     /// Connection tasks, awaited on shutdown.
-    pub conn_tasks: TaskTracker,
+    conn_tasks: TaskTracker,
     /// Cancelled when shutdown begins.
-    pub shutdown: CancellationToken,
-    /// Set once the heartbeat timer runs.
-    pub heartbeat_started: AtomicBool,
+    shutdown: CancellationToken,
+    /// Set once the heartbeat timer and the cluster tasks run.
+    heartbeat_started: AtomicBool,
 }
 
 impl Shared {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        contract: Arc<CompiledContract>,
-        config: ServerConfig,
-        handlers: HashMap<String, HashMap<String, HandlerFn>>,
-        auth: AuthFn,
-        authorize_subscribe: Option<AuthorizeSubscribeFn>,
-        on_error: Vec<OnErrorFn>,
-        taps: Vec<Arc<dyn Tap>>,
-        adapter: Arc<dyn crate::cluster::Adapter>,
-        cluster_config: crate::cluster::ClusterConfig,
-    ) -> Self {
+    pub fn new(parts: SharedParts) -> Self {
+        let SharedParts {
+            contract,
+            config,
+            handlers,
+            hooks,
+            taps,
+            adapter,
+            cluster: cluster_config,
+        } = parts;
+        let Hooks {
+            auth,
+            authorize_subscribe,
+            on_error,
+        } = hooks;
         let node_id: Arc<str> = Arc::from(config.node_id.as_str());
         let has_taps = AtomicBool::new(!taps.is_empty());
         let conn_prefix = format!("{:08x}", rand::random::<u32>());
@@ -110,6 +131,77 @@ impl Shared {
         }
     }
 
+    pub fn contract(&self) -> &Arc<CompiledContract> {
+        &self.contract
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    pub fn node_id(&self) -> &Arc<str> {
+        &self.node_id
+    }
+
+    /// The handler of `role`'s request `name`, if the application registered one.
+    pub fn handler(&self, role: &str, name: &str) -> Option<&HandlerFn> {
+        self.handlers.get(role, name)
+    }
+
+    pub fn auth(&self) -> &AuthFn {
+        &self.auth
+    }
+
+    pub fn authorize_subscribe(&self) -> Option<&AuthorizeSubscribeFn> {
+        self.authorize_subscribe.as_ref()
+    }
+
+    /// Connections on this node.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn rooms(&self) -> &RoomRegistry {
+        &self.rooms
+    }
+
+    pub fn topics(&self) -> &TopicRegistry {
+        &self.topics
+    }
+
+    /// In-process listeners of shared topics.
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub fn cluster(&self) -> &Arc<ClusterLink> {
+        &self.cluster
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// In-flight request handlers, awaited on shutdown.
+    pub fn tracker(&self) -> &TaskTracker {
+        &self.tracker
+    }
+
+    /// Connection tasks (and the cluster task), awaited on shutdown.
+    pub fn conn_tasks(&self) -> &TaskTracker {
+        &self.conn_tasks
+    }
+
+    /// Cancelled when shutdown begins.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// True for the one caller that gets to start the background tasks.
+    pub fn claim_background(&self) -> bool {
+        !self.heartbeat_started.swap(true, Ordering::AcqRel)
+    }
+
     pub fn new_conn_id(&self) -> Arc<str> {
         let n = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         Arc::from(format!("{}-{n}", self.conn_prefix))
@@ -141,10 +233,10 @@ impl Shared {
 
     /// Tap an event about one connection (its id, role and user filled in).
     pub fn tap_conn(&self, kind: TapKind, conn: &Conn, fill: impl FnOnce(&mut TapEvent)) {
-        self.tap(kind, conn.inner.origin, |ev| {
-            ev.conn = Some(conn.inner.id.clone());
-            ev.role = Some(conn.inner.role.clone());
-            ev.user = Some(conn.inner.user.clone());
+        self.tap(kind, conn.origin(), |ev| {
+            ev.conn = Some(conn.id_arc().clone());
+            ev.role = Some(conn.role_arc().clone());
+            ev.user = Some(conn.user_arc().clone());
             fill(ev)
         })
     }

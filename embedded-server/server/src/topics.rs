@@ -2,6 +2,7 @@
 //! role; a role topic is scoped to its role, so two roles may declare the same topic name.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
 use super::conn::Conn;
@@ -13,9 +14,38 @@ pub(crate) type TopicKey = (Option<Arc<str>>, Arc<str>);
 
 type Subscribers = HashMap<Arc<str>, Conn>;
 
-#[derive(Default)]
+/// (scope, topic) -> subscribers. Built only here, so a `&mut TopicMap` proves the registry's
+/// lock is held (how a connection's topic mirror is edited in lock order; see
+/// [`crate::mirror::Mirror`]).
+pub(crate) struct TopicMap {
+    subs: HashMap<TopicKey, Subscribers>,
+}
+
+impl Deref for TopicMap {
+    type Target = HashMap<TopicKey, Subscribers>;
+    fn deref(&self) -> &Self::Target {
+        &self.subs
+    }
+}
+
+impl DerefMut for TopicMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.subs
+    }
+}
+
 pub(crate) struct TopicRegistry {
-    subs: Mutex<HashMap<TopicKey, Subscribers>>,
+    subs: Mutex<TopicMap>,
+}
+
+impl Default for TopicRegistry {
+    fn default() -> Self {
+        TopicRegistry {
+            subs: Mutex::new(TopicMap {
+                subs: HashMap::new(),
+            }),
+        }
+    }
 }
 
 impl TopicRegistry {
@@ -28,9 +58,9 @@ impl TopicRegistry {
         let added = subs
             .entry(key)
             .or_default()
-            .insert(conn.inner.id.clone(), conn.clone())
+            .insert(conn.id_arc().clone(), conn.clone())
             .is_none();
-        lock(&conn.inner.topics).insert(topic);
+        conn.topic_mirror().edit(&mut subs).insert(topic);
         added
     }
 
@@ -46,14 +76,14 @@ impl TopicRegistry {
             }
             None => false,
         };
-        lock(&conn.inner.topics).remove(&key.1);
+        conn.topic_mirror().edit(&mut subs).remove(&key.1);
         removed
     }
 
     /// Drop every subscription of `conn`; returns the keys it was subscribed to.
     pub fn remove_all(&self, conn: &Conn) -> Vec<TopicKey> {
         let mut subs = lock(&self.subs);
-        lock(&conn.inner.topics).clear();
+        conn.topic_mirror().edit(&mut subs).clear();
         let mut mine = Vec::new();
         subs.retain(|key, m| {
             if m.remove(conn.id()).is_some() {

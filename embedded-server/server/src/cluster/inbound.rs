@@ -20,10 +20,10 @@ use crate::Server;
 pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<AdapterMessage>) {
     loop {
         let msg = tokio::select! {
-            _ = shared.shutdown.cancelled() => return,
+            _ = shared.shutdown().cancelled() => return,
             msg = rx.recv() => match msg { Some(m) => m, None => return },
         };
-        let link = &shared.cluster;
+        let link = &shared.cluster();
         let env = match Envelope::decode(&msg.payload) {
             Ok(env) => env,
             Err(reason) => {
@@ -45,7 +45,7 @@ fn meta_from(node: &str) -> Option<Value> {
 }
 
 fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
-    let link = &shared.cluster;
+    let link = &shared.cluster();
     match body {
         Body::Hello {
             prefix, interest, ..
@@ -77,7 +77,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 only_conns: filter.only_conns.map(|v| v.into_iter().collect()),
                 only_users: filter.only_users.map(|v| v.into_iter().collect()),
             };
-            let n = shared.rooms.deliver(&rooms, &filter, &encoded.frame);
+            let n = shared.rooms().deliver(&rooms, &filter, &encoded.frame);
             shared.tap(TapKind::RoomBroadcast, Origin::Server, |ev| {
                 ev.name = Some(e.as_str().into());
                 ev.rooms = rooms.iter().map(|r| r.as_str().into()).collect();
@@ -88,10 +88,10 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
             });
         }
         Body::Conn { id, e, d } => {
-            let Some(conn) = shared.registry.get(&id) else {
+            let Some(conn) = shared.registry().get(&id) else {
                 return;
             };
-            if shared.contract.event_for_role(conn.role(), &e).is_none() {
+            if shared.contract().event_for_role(conn.role(), &e).is_none() {
                 return;
             }
             let Ok(encoded) = encode::evt(&e, &d) else {
@@ -112,8 +112,8 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 return;
             };
             let mut n = 0;
-            for conn in shared.registry.by_user(&user) {
-                if shared.contract.event_for_role(conn.role(), &e).is_some()
+            for conn in shared.registry().by_user(&user) {
+                if shared.contract().event_for_role(conn.role(), &e).is_some()
                     && conn.deliver(&encoded.frame)
                 {
                     n += 1;
@@ -133,7 +133,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 return;
             };
             let mut n = 0;
-            shared.registry.for_each(|c| {
+            shared.registry().for_each(|c| {
                 if c.deliver(&encoded.frame) {
                     n += 1;
                 }
@@ -150,7 +150,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
             let Ok(encoded) = encode::publish(&c, &d, &from) else {
                 return;
             };
-            let n = shared.topics.deliver(
+            let n = shared.topics().deliver(
                 &(Some(role.as_str().into()), c.as_str().into()),
                 &encoded.frame,
             );
@@ -186,7 +186,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                     Ok(v) => (Some(v), None),
                     Err(e) => (None, Some(failure(e))),
                 };
-                let link = &server.shared.cluster;
+                let link = &server.shared.cluster();
                 link.send_to(&server.shared, &from, Body::SreqReply { rid, ok, err });
             });
         }
@@ -242,7 +242,7 @@ fn unfailure(f: RemoteFailure) -> RequestError {
 /// A bus message from another node: validated against the topic's schema before anyone sees it.
 fn bus_in(shared: &Arc<Shared>, from: &str, topic: &str, value: Value) {
     let payload = value.to_string();
-    let verdict = match shared.contract.shared_topic(topic) {
+    let verdict = match shared.contract().shared_topic(topic) {
         None => Err(format!("unknown shared topic `{topic}`")),
         Some(msg) => msg
             .validate(&value)
@@ -269,7 +269,9 @@ fn bus_in(shared: &Arc<Shared>, from: &str, topic: &str, value: Value) {
     };
     let mut clients = 0;
     if let Ok(encoded) = encode::publish(topic, &value, from) {
-        clients = shared.topics.deliver(&(None, topic.into()), &encoded.frame);
+        clients = shared
+            .topics()
+            .deliver(&(None, topic.into()), &encoded.frame);
     }
     let listeners = server.run_listeners(topic, &value, from);
     shared.tap(TapKind::BusIn, Origin::Server, |ev| {

@@ -158,14 +158,14 @@ impl ClusterLink {
     /// Does this node currently have local receivers for `key`?
     fn has_local(shared: &Shared, key: InterestKey<&str>) -> bool {
         match key {
-            InterestKey::Conns => shared.registry.len() > 0,
-            InterestKey::Room(room) => shared.rooms.size(room) > 0,
-            InterestKey::User(user) => !shared.registry.by_user(user).is_empty(),
+            InterestKey::Conns => shared.registry().len() > 0,
+            InterestKey::Room(room) => shared.rooms().size(room) > 0,
+            InterestKey::User(user) => !shared.registry().by_user(user).is_empty(),
             InterestKey::Topic(topic) => {
-                shared.topics.count(&(None, topic.into())) > 0 || shared.bus.count(topic) > 0
+                shared.topics().count(&(None, topic.into())) > 0 || shared.bus().count(topic) > 0
             }
             InterestKey::RoleTopic { role, topic } => {
-                shared.topics.count(&(Some(role.into()), topic.into())) > 0
+                shared.topics().count(&(Some(role.into()), topic.into())) > 0
             }
         }
     }
@@ -207,19 +207,19 @@ impl ClusterLink {
     /// This node's full interest, recomputed from the registries (heals any drift).
     pub fn snapshot(&self, shared: &Shared) -> Vec<String> {
         let mut keys: HashSet<InterestKey> = HashSet::new();
-        if shared.registry.len() > 0 {
+        if shared.registry().len() > 0 {
             keys.insert(InterestKey::Conns);
         }
-        shared.registry.for_each(|c| {
-            keys.insert(InterestKey::User(c.inner.user.clone()));
+        shared.registry().for_each(|c| {
+            keys.insert(InterestKey::User(c.user_arc().clone()));
         });
-        for (room, _) in shared.rooms.list() {
+        for (room, _) in shared.rooms().list() {
             keys.insert(InterestKey::Room(room.into()));
         }
-        for (role, topic, _) in shared.topics.list() {
+        for (role, topic, _) in shared.topics().list() {
             keys.insert(InterestKey::for_topic(role.as_deref(), &topic).to_owned_key());
         }
-        for topic in shared.bus.topics() {
+        for topic in shared.bus().topics() {
             keys.insert(InterestKey::Topic(topic.into()));
         }
         let mut wire: Vec<String> = keys.iter().map(InterestKey::encode).collect();

@@ -23,20 +23,20 @@ pub(crate) fn descriptor(conn: &Conn, node: &str) -> ConnDescriptor {
 }
 
 fn node_record(shared: &Shared) -> NodeRecord {
-    let link = &shared.cluster;
+    let link = &shared.cluster();
     NodeRecord {
         id: link.node_id.to_string(),
         conn_prefix: link.prefix.clone(),
         started_at_us: link.started_at_us,
-        connections: shared.registry.len(),
-        rooms: shared.rooms.room_count(),
+        connections: shared.registry().len(),
+        rooms: shared.rooms().room_count(),
         updated_at_us: now_us(),
     }
 }
 
 /// Write presence: everything after a failure or at start, otherwise what changed.
 async fn flush_presence(shared: &Arc<Shared>, full: bool) {
-    let link = &shared.cluster;
+    let link = &shared.cluster();
     let node = link.node_id.to_string();
     let ttl = link.config.node_ttl;
     let presence = link.adapter.presence();
@@ -44,7 +44,7 @@ async fn flush_presence(shared: &Arc<Shared>, full: bool) {
     let result = if resync {
         let _ = link.take_dirty();
         let all = shared
-            .registry
+            .registry()
             .all()
             .iter()
             .map(|c| descriptor(c, &node))
@@ -61,7 +61,7 @@ async fn flush_presence(shared: &Arc<Shared>, full: bool) {
         let mut upserts = Vec::new();
         let mut removals = Vec::new();
         for id in dirty {
-            match shared.registry.get(&id) {
+            match shared.registry().get(&id) {
                 Some(conn) => upserts.push(descriptor(&conn, &node)),
                 None => removals.push(id),
             }
@@ -81,7 +81,7 @@ async fn flush_presence(shared: &Arc<Shared>, full: bool) {
 }
 
 async fn refresh_node(shared: &Arc<Shared>) {
-    let link = &shared.cluster;
+    let link = &shared.cluster();
     if let Err(e) = link
         .adapter
         .presence()
@@ -98,7 +98,7 @@ async fn refresh_node(shared: &Arc<Shared>) {
 }
 
 pub(crate) async fn run(shared: Arc<Shared>) {
-    let link = shared.cluster.clone();
+    let link = shared.cluster().clone();
     link.broadcast_ctl(&shared, Body::HelloRequest);
     link.broadcast_ctl(&shared, link.hello(&shared));
     flush_presence(&shared, true).await;
@@ -110,7 +110,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = shared.shutdown.cancelled() => break,
+            _ = shared.shutdown().cancelled() => break,
             _ = beat.tick() => {
                 refresh_node(&shared).await;
                 link.broadcast_ctl(&shared, link.hello(&shared));

@@ -47,7 +47,15 @@ impl ClusterView {
     }
 
     pub async fn nodes(&self) -> Result<Vec<NodeRecord>, AdapterError> {
-        match self.server.shared.cluster.adapter.presence().nodes().await {
+        match self
+            .server
+            .shared
+            .cluster()
+            .adapter
+            .presence()
+            .nodes()
+            .await
+        {
             Ok(v) => Ok(v),
             Err(e) => self.fail(e),
         }
@@ -55,7 +63,7 @@ impl ClusterView {
 
     /// Every connection in the cluster.
     pub async fn connections(&self) -> Result<Vec<ConnDescriptor>, AdapterError> {
-        let presence = self.server.shared.cluster.adapter.presence();
+        let presence = self.server.shared.cluster().adapter.presence();
         let mut all = Vec::new();
         for node in self.nodes().await? {
             match presence.conns(node.id).await {
@@ -101,7 +109,7 @@ impl ClusterView {
     /// Every live node with its connections and rooms, counted from its presence entries.
     pub async fn topology(&self) -> Result<Vec<NodeTopology>, AdapterError> {
         let me = self.server.node_id().to_owned();
-        let presence = self.server.shared.cluster.adapter.presence();
+        let presence = self.server.shared.cluster().adapter.presence();
         let mut out = Vec::new();
         for n in self.nodes().await? {
             let conns = match presence.conns(n.id.clone()).await {
@@ -133,25 +141,25 @@ impl Server {
 
     /// Other nodes this node currently knows, with what each one wants.
     pub fn cluster_peers(&self) -> Vec<crate::cluster::PeerInfo> {
-        self.shared.cluster.peers()
+        self.shared.cluster().peers()
     }
 
     /// Cluster message counters: published, received, rejected (not ours), publish failures.
     pub fn cluster_stats(&self) -> ClusterStats {
-        let c = &self.shared.cluster.counters;
+        let c = &self.shared.cluster().counters;
         use std::sync::atomic::Ordering::Relaxed;
         ClusterStats {
-            transport: self.shared.cluster.adapter.kind().to_owned(),
+            transport: self.shared.cluster().adapter.kind().to_owned(),
             published: c.published.load(Relaxed),
             received: c.received.load(Relaxed),
             rejected: c.rejected.load(Relaxed),
             publish_failures: c.publish_failures.load(Relaxed),
-            peers: self.shared.cluster.peers().len(),
+            peers: self.shared.cluster().peers().len(),
         }
     }
 
     /// The transport in use: "memory" or "redis".
     pub fn cluster_transport(&self) -> &'static str {
-        self.shared.cluster.adapter.kind()
+        self.shared.cluster().adapter.kind()
     }
 }
