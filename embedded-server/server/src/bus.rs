@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::shared::Shared;
 use crate::cluster::interest_key::InterestKey;
+use crate::cluster::local_interest::LocalInterest;
 
 pub(crate) type Listener = Arc<dyn Fn(&Value, &str) -> Option<String> + Send + Sync>;
 
@@ -30,17 +31,31 @@ impl<E: Display> ListenerOutcome for Result<(), E> {
     }
 }
 
-#[derive(Default)]
 pub(crate) struct Bus {
     next: AtomicU64,
     listeners: RwLock<HashMap<String, Vec<(u64, Listener)>>>,
+    /// Told when a topic gets its first listener and when it loses its last one.
+    interest: Arc<LocalInterest>,
 }
 
 impl Bus {
+    pub fn new(interest: Arc<LocalInterest>) -> Self {
+        Bus {
+            next: AtomicU64::new(0),
+            listeners: RwLock::default(),
+            interest,
+        }
+    }
+
     pub fn add(&self, topic: &str, f: Listener) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let mut l = self.listeners.write().unwrap_or_else(|p| p.into_inner());
-        l.entry(topic.to_owned()).or_default().push((id, f));
+        l.entry(topic.to_owned())
+            .or_insert_with(|| {
+                self.interest.acquire(InterestKey::Topic(topic.into()));
+                Vec::new()
+            })
+            .push((id, f));
         id
     }
 
@@ -54,6 +69,7 @@ impl Bus {
         let removed = v.len() != before;
         if v.is_empty() {
             l.remove(topic);
+            self.interest.release(InterestKey::Topic(topic.into()));
         }
         removed
     }
@@ -96,9 +112,7 @@ impl Subscription {
         match self.shared.upgrade() {
             Some(shared) => {
                 let removed = shared.bus().remove(&self.topic, self.id);
-                shared
-                    .cluster()
-                    .sync_interest(&shared, InterestKey::Topic(&self.topic));
+                shared.cluster().announce_changes(&shared);
                 removed
             }
             None => false,

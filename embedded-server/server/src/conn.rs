@@ -15,7 +15,7 @@ use super::hooks::Identity;
 use super::mirror::Mirror;
 use super::rooms::RoomMap;
 use super::shared::Shared;
-use super::topics::TopicMap;
+use super::topics::{TopicKey, TopicMap};
 use super::Server;
 use crate::tap::{now_us, Origin, TapKind};
 use crate::wire::util::lock;
@@ -43,7 +43,7 @@ struct ConnInner {
     open: AtomicBool,
     env: Mutex<Value>,
     rooms: Mirror<Arc<str>, RoomMap>,
-    topics: Mirror<Arc<str>, TopicMap>,
+    topics: Mirror<TopicKey, TopicMap>,
     stats: ConnStats,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
     next_request: AtomicU64,
@@ -131,10 +131,12 @@ impl Conn {
         let rooms = self.inner.rooms.snapshot();
         rooms.iter().map(|r| r.to_string()).collect()
     }
-    /// Topics this connection subscribes to.
+    /// Topics this connection subscribes to, by name.
     pub fn topics(&self) -> Vec<String> {
-        let topics = self.inner.topics.snapshot();
-        topics.iter().map(|t| t.to_string()).collect()
+        let keys = self.inner.topics.snapshot();
+        let mut names: Vec<String> = keys.iter().map(|(_, topic)| topic.to_string()).collect();
+        names.sort();
+        names
     }
     pub fn env(&self) -> Value {
         lock(&self.inner.env).clone()
@@ -297,7 +299,7 @@ impl Conn {
         &self.inner.rooms
     }
     /// The topics this connection subscribes to; edited by the topic registry only.
-    pub(crate) fn topic_mirror(&self) -> &Mirror<Arc<str>, TopicMap> {
+    pub(crate) fn topic_mirror(&self) -> &Mirror<TopicKey, TopicMap> {
         &self.inner.topics
     }
 }

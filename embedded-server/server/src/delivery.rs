@@ -41,7 +41,7 @@ impl Server {
         payload: &Value,
         conns: &[Conn],
     ) -> Result<usize, PushError> {
-        let contract = &self.shared.contract();
+        let contract = self.shared.contract();
         let mut checked: Vec<&str> = Vec::new();
         let mut refused_role = None;
         for conn in conns {
@@ -89,9 +89,7 @@ impl Server {
     pub(crate) fn room_add(&self, room: &str, conn: &Conn) -> bool {
         let added = self.shared.rooms().add(room, conn);
         self.shared.cluster().mark_dirty(conn.id());
-        self.shared
-            .cluster()
-            .sync_interest(&self.shared, InterestKey::Room(room));
+        self.shared.cluster().announce_changes(&self.shared);
         if added {
             self.shared.tap_conn(TapKind::RoomAdd, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -104,9 +102,7 @@ impl Server {
     pub(crate) fn room_remove(&self, room: &str, conn: &Conn) -> bool {
         let removed = self.shared.rooms().remove(room, conn);
         self.shared.cluster().mark_dirty(conn.id());
-        self.shared
-            .cluster()
-            .sync_interest(&self.shared, InterestKey::Room(room));
+        self.shared.cluster().announce_changes(&self.shared);
         if removed {
             self.shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
                 ev.rooms = vec![room.into()];
@@ -172,7 +168,7 @@ impl Server {
     /// The schema of `event` wherever the contract declares it (shared or any role), for
     /// pushes whose recipients live on other nodes.
     fn event_anywhere(&self, event: &str) -> Option<&CompiledMessage> {
-        let contract = &self.shared.contract();
+        let contract = self.shared.contract();
         contract.shared_event(event).or_else(|| {
             contract
                 .spec()
@@ -319,9 +315,7 @@ impl Server {
         }
         let listener: Listener = std::sync::Arc::new(move |v, from| f(v, from).into_fault());
         let id = self.shared.bus().add(topic, listener);
-        self.shared
-            .cluster()
-            .sync_interest(&self.shared, InterestKey::Topic(topic));
+        self.shared.cluster().announce_changes(&self.shared);
         Ok(Subscription {
             shared: std::sync::Arc::downgrade(&self.shared),
             topic: topic.to_owned(),
@@ -380,7 +374,7 @@ impl ConnTarget {
         let Some(node) = shared.cluster().owner_of(&self.id) else {
             return Err(RequestError::NotConnected(self.id.clone()));
         };
-        let link = &shared.cluster();
+        let link = shared.cluster();
         let (rid, rx) = link.register_remote_request();
         link.send_to(
             shared,

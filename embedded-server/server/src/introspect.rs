@@ -175,7 +175,7 @@ impl Server {
     }
 
     pub fn stats(&self) -> ServerStats {
-        let c = &self.shared.counters();
+        let c = self.shared.counters();
         ServerStats {
             node_id: self.node_id().to_owned(),
             connections: self.shared.registry().len(),

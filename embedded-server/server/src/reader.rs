@@ -22,7 +22,6 @@ use super::hooks::{panic_message, FaultKind, Identity};
 use super::outbound::write_loop;
 use super::shared::Shared;
 use super::upgrade::Socket;
-use crate::cluster::interest_key::InterestKey;
 use crate::contract::TopicLookup;
 use crate::tap::{Origin, TapKind, TapPayload};
 use crate::wire::{encode, parse_client_frame, ClientFrame, ErrorCode};
@@ -47,10 +46,7 @@ pub(crate) async fn run(
     let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
     shared.registry().insert(conn.clone());
     shared.cluster().mark_dirty(conn.id());
-    shared
-        .cluster()
-        .sync_interest(&shared, InterestKey::User(conn.user()));
-    shared.cluster().sync_interest(&shared, InterestKey::Conns);
+    shared.cluster().announce_changes(&shared);
     shared
         .counters()
         .connections_total
@@ -352,10 +348,6 @@ fn topic_key(shared: &Shared, conn: &Conn, topic: &str) -> Option<super::topics:
     }
 }
 
-fn topic_interest(key: &super::topics::TopicKey) -> InterestKey<&str> {
-    InterestKey::for_topic(key.0.as_deref(), &key.1)
-}
-
 fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
     let Some(key) = topic_key(shared, conn, &topic) else {
         let err = HandlerError::not_found(format!("Unknown topic: {topic}"));
@@ -396,8 +388,8 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
 }
 
 fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::topics::TopicKey) {
-    shared.topics().subscribe(key.clone(), conn);
-    shared.cluster().sync_interest(shared, topic_interest(&key));
+    shared.topics().subscribe(key, conn);
+    shared.cluster().announce_changes(shared);
     if let Ok(encoded) = encode::res(i, &Value::Null) {
         conn.deliver(&encoded.frame);
     }
@@ -423,7 +415,7 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
         return;
     };
     let removed = shared.topics().unsubscribe(&key, conn);
-    shared.cluster().sync_interest(shared, topic_interest(&key));
+    shared.cluster().announce_changes(shared);
     if removed {
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(topic.into());
@@ -437,16 +429,12 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
     conn.begin_close(CloseReason::lost("connection lost"));
     shared.registry().remove(conn);
     for room in shared.rooms().remove_all(conn) {
-        shared
-            .cluster()
-            .sync_interest(shared, InterestKey::Room(&room));
         shared.tap_conn(TapKind::RoomRemove, conn, |ev| {
             ev.rooms = vec![room];
             ev.meta = Some(json!({ "reason": "disconnect" }));
         });
     }
     for key in shared.topics().remove_all(conn) {
-        shared.cluster().sync_interest(shared, topic_interest(&key));
         shared.tap_conn(TapKind::Unsubscribe, conn, |ev| {
             ev.name = Some(key.1.clone());
             ev.topic = Some(key.1);
@@ -454,10 +442,8 @@ async fn cleanup(shared: &Shared, conn: &Conn) {
         });
     }
     shared.cluster().mark_dirty(conn.id());
-    shared
-        .cluster()
-        .sync_interest(shared, InterestKey::User(conn.user()));
-    shared.cluster().sync_interest(shared, InterestKey::Conns);
+    // One announcement for everything the connection took with it.
+    shared.cluster().announce_changes(shared);
     conn.fail_pending_requests();
     let reason = conn.close_reason();
     if let Some(r) = &reason {

@@ -1,14 +1,19 @@
 //! Connections on this node, by id and by user.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use super::conn::Conn;
+use crate::cluster::interest_key::InterestKey;
+use crate::cluster::local_interest::LocalInterest;
 use crate::wire::util::lock;
 
-#[derive(Default)]
 pub(crate) struct Registry {
     inner: Mutex<Inner>,
+    /// Told when the node gains its first connection or a user's first session, and when the
+    /// last one goes (the `conns` and `user:` interest keys).
+    interest: Arc<LocalInterest>,
 }
 
 #[derive(Default)]
@@ -18,23 +23,45 @@ struct Inner {
 }
 
 impl Registry {
+    pub fn new(interest: Arc<LocalInterest>) -> Self {
+        Registry {
+            inner: Mutex::default(),
+            interest,
+        }
+    }
+
     pub fn insert(&self, conn: Conn) {
         let mut inner = lock(&self.inner);
-        inner
-            .by_user
-            .entry(conn.user_arc().clone())
-            .or_default()
-            .insert(conn.id_arc().clone());
+        if inner.by_id.is_empty() {
+            self.interest.acquire(InterestKey::Conns);
+        }
+        match inner.by_user.entry(conn.user_arc().clone()) {
+            Entry::Occupied(mut ids) => {
+                ids.get_mut().insert(conn.id_arc().clone());
+            }
+            Entry::Vacant(slot) => {
+                self.interest
+                    .acquire(InterestKey::User(conn.user_arc().clone()));
+                slot.insert(HashSet::from([conn.id_arc().clone()]));
+            }
+        }
         inner.by_id.insert(conn.id_arc().clone(), conn);
     }
 
     pub fn remove(&self, conn: &Conn) {
         let mut inner = lock(&self.inner);
-        inner.by_id.remove(conn.id());
+        if inner.by_id.remove(conn.id()).is_none() {
+            return;
+        }
+        if inner.by_id.is_empty() {
+            self.interest.release(InterestKey::Conns);
+        }
         if let Some(ids) = inner.by_user.get_mut(conn.user()) {
             ids.remove(conn.id());
             if ids.is_empty() {
                 inner.by_user.remove(conn.user());
+                self.interest
+                    .release(InterestKey::User(conn.user_arc().clone()));
             }
         }
     }
@@ -56,6 +83,11 @@ impl Registry {
 
     pub fn len(&self) -> usize {
         lock(&self.inner).by_id.len()
+    }
+
+    /// Users with at least one session here.
+    pub fn users(&self) -> Vec<Arc<str>> {
+        lock(&self.inner).by_user.keys().cloned().collect()
     }
 
     pub fn all(&self) -> Vec<Conn> {

@@ -1,6 +1,7 @@
 //! The room registry: room -> members, with each connection keeping the mirror list of its
 //! rooms. Rooms are server-controlled and mixed-role; an empty room is removed.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,8 @@ use serde_json::Value;
 use super::conn::Conn;
 use super::error::PushError;
 use super::Server;
+use crate::cluster::interest_key::InterestKey;
+use crate::cluster::local_interest::LocalInterest;
 use crate::wire::util::lock;
 use crate::wire::Frame;
 
@@ -38,16 +41,8 @@ impl DerefMut for RoomMap {
 
 pub(crate) struct RoomRegistry {
     rooms: Mutex<RoomMap>,
-}
-
-impl Default for RoomRegistry {
-    fn default() -> Self {
-        RoomRegistry {
-            rooms: Mutex::new(RoomMap {
-                rooms: HashMap::new(),
-            }),
-        }
-    }
+    /// Told when a room gets its first member here and when it loses its last one.
+    interest: Arc<LocalInterest>,
 }
 
 /// Who, inside the targeted rooms, receives a broadcast.
@@ -93,18 +88,34 @@ impl Filter {
 }
 
 impl RoomRegistry {
+    pub fn new(interest: Arc<LocalInterest>) -> Self {
+        RoomRegistry {
+            rooms: Mutex::new(RoomMap {
+                rooms: HashMap::new(),
+            }),
+            interest,
+        }
+    }
+
     /// Add `conn` to `room`; returns false when it was already a member or is closed.
     pub fn add(&self, room: &str, conn: &Conn) -> bool {
         if !conn.is_open() {
             return false;
         }
         let mut rooms = lock(&self.rooms);
-        let members = rooms.entry(Arc::from(room)).or_default();
+        let (name, members) = match rooms.entry(Arc::from(room)) {
+            Entry::Occupied(slot) => (slot.key().clone(), slot.into_mut()),
+            Entry::Vacant(slot) => {
+                let name = slot.key().clone();
+                self.interest.acquire(InterestKey::Room(name.clone()));
+                (name, slot.insert(Members::new()))
+            }
+        };
         if members.contains_key(conn.id()) {
             return false;
         }
         members.insert(conn.id_arc().clone(), conn.clone());
-        conn.room_mirror().edit(&mut rooms).insert(Arc::from(room));
+        conn.room_mirror().edit(&mut rooms).insert(name);
         true
     }
 
@@ -115,13 +126,14 @@ impl RoomRegistry {
         };
         let removed = members.remove(conn.id()).is_some();
         if members.is_empty() {
-            rooms.remove(room);
+            self.forget(&mut rooms, room);
         }
         conn.room_mirror().edit(&mut rooms).remove(room);
         removed
     }
 
-    /// Take `conn` out of every room (on disconnect); returns the rooms it left.
+    /// Take `conn` out of every room (on disconnect); returns the rooms it left. Its own list
+    /// says which: no other room is looked at.
     pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
         let mut rooms = lock(&self.rooms);
         let mine: Vec<Arc<str>> = std::mem::take(&mut *conn.room_mirror().edit(&mut rooms))
@@ -131,11 +143,23 @@ impl RoomRegistry {
             if let Some(members) = rooms.get_mut(room) {
                 members.remove(conn.id());
                 if members.is_empty() {
-                    rooms.remove(room);
+                    self.forget(&mut rooms, room);
                 }
             }
         }
         mine
+    }
+
+    /// Drop an empty room (the registry's lock is held: `rooms` is its map).
+    fn forget(&self, rooms: &mut RoomMap, room: &str) {
+        if let Some((name, _)) = rooms.remove_entry(room) {
+            self.interest.release(InterestKey::Room(name));
+        }
+    }
+
+    /// Room names, unsorted (for checking the cluster interest).
+    pub fn names(&self) -> Vec<Arc<str>> {
+        lock(&self.rooms).keys().cloned().collect()
     }
 
     pub fn has(&self, room: &str, conn_id: &str) -> bool {

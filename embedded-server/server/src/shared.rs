@@ -24,6 +24,7 @@ use super::registry::Registry;
 use super::rooms::RoomRegistry;
 use super::topics::TopicRegistry;
 use crate::cluster::link::ClusterLink;
+use crate::cluster::local_interest::LocalInterest;
 use crate::cluster::{Adapter, ClusterConfig};
 use crate::contract::CompiledContract;
 use crate::tap::{Origin, Tap, TapEvent, TapKind};
@@ -100,11 +101,14 @@ impl Shared {
         let node_id: Arc<str> = Arc::from(config.node_id.as_str());
         let has_taps = AtomicBool::new(!taps.is_empty());
         let conn_prefix = format!("{:08x}", rand::random::<u32>());
+        // The registries keep the node's cluster interest as they change; the link announces it.
+        let interest = Arc::new(LocalInterest::default());
         let cluster = Arc::new(ClusterLink::new(
             adapter,
             node_id.clone(),
             conn_prefix.clone(),
             cluster_config,
+            interest.clone(),
         ));
         Shared {
             contract,
@@ -117,10 +121,10 @@ impl Shared {
             auth,
             authorize_subscribe,
             on_error,
-            registry: Registry::default(),
-            rooms: RoomRegistry::default(),
-            topics: TopicRegistry::default(),
-            bus: Bus::default(),
+            registry: Registry::new(interest.clone()),
+            rooms: RoomRegistry::new(interest.clone()),
+            topics: TopicRegistry::new(interest.clone()),
+            bus: Bus::new(interest),
             taps: RwLock::new(taps),
             has_taps,
             counters: Counters::default(),

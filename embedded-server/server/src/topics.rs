@@ -1,11 +1,14 @@
 //! Topic subscriptions: (scope, topic) -> subscribers. Shared topics are one scope for every
 //! role; a role topic is scoped to its role, so two roles may declare the same topic name.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
 use super::conn::Conn;
+use crate::cluster::interest_key::InterestKey;
+use crate::cluster::local_interest::LocalInterest;
 use crate::wire::util::lock;
 use crate::wire::Frame;
 
@@ -36,31 +39,47 @@ impl DerefMut for TopicMap {
 
 pub(crate) struct TopicRegistry {
     subs: Mutex<TopicMap>,
+    /// Told when a topic gets its first subscriber here and when it loses its last one.
+    interest: Arc<LocalInterest>,
 }
 
-impl Default for TopicRegistry {
-    fn default() -> Self {
-        TopicRegistry {
-            subs: Mutex::new(TopicMap {
-                subs: HashMap::new(),
-            }),
-        }
+/// The cluster interest key of a subscription.
+fn interest_key(key: &TopicKey) -> InterestKey {
+    match &key.0 {
+        Some(role) => InterestKey::RoleTopic {
+            role: role.clone(),
+            topic: key.1.clone(),
+        },
+        None => InterestKey::Topic(key.1.clone()),
     }
 }
 
 impl TopicRegistry {
+    pub fn new(interest: Arc<LocalInterest>) -> Self {
+        TopicRegistry {
+            subs: Mutex::new(TopicMap {
+                subs: HashMap::new(),
+            }),
+            interest,
+        }
+    }
+
     pub fn subscribe(&self, key: TopicKey, conn: &Conn) -> bool {
         if !conn.is_open() {
             return false;
         }
-        let topic = key.1.clone();
         let mut subs = lock(&self.subs);
-        let added = subs
-            .entry(key)
-            .or_default()
+        let subscribers = match subs.entry(key.clone()) {
+            Entry::Occupied(slot) => slot.into_mut(),
+            Entry::Vacant(slot) => {
+                self.interest.acquire(interest_key(slot.key()));
+                slot.insert(Subscribers::new())
+            }
+        };
+        let added = subscribers
             .insert(conn.id_arc().clone(), conn.clone())
             .is_none();
-        conn.topic_mirror().edit(&mut subs).insert(topic);
+        conn.topic_mirror().edit(&mut subs).insert(key);
         added
     }
 
@@ -70,32 +89,44 @@ impl TopicRegistry {
             Some(m) => {
                 let r = m.remove(conn.id()).is_some();
                 if m.is_empty() {
-                    subs.remove(key);
+                    self.forget(&mut subs, key);
                 }
                 r
             }
             None => false,
         };
-        conn.topic_mirror().edit(&mut subs).remove(&key.1);
+        conn.topic_mirror().edit(&mut subs).remove(key);
         removed
     }
 
-    /// Drop every subscription of `conn`; returns the keys it was subscribed to.
+    /// Drop every subscription of `conn`; returns the keys it was subscribed to. Its own list
+    /// says which: no other topic is looked at.
     pub fn remove_all(&self, conn: &Conn) -> Vec<TopicKey> {
         let mut subs = lock(&self.subs);
-        conn.topic_mirror().edit(&mut subs).clear();
-        let mut mine = Vec::new();
-        subs.retain(|key, m| {
-            if m.remove(conn.id()).is_some() {
-                mine.push(key.clone());
+        let mine: Vec<TopicKey> = std::mem::take(&mut *conn.topic_mirror().edit(&mut subs))
+            .into_iter()
+            .collect();
+        for key in &mine {
+            if let Some(m) = subs.get_mut(key) {
+                m.remove(conn.id());
+                if m.is_empty() {
+                    self.forget(&mut subs, key);
+                }
             }
-            !m.is_empty()
-        });
+        }
         mine
     }
 
-    pub fn count(&self, key: &TopicKey) -> usize {
-        lock(&self.subs).get(key).map_or(0, |m| m.len())
+    /// Drop a topic without subscribers (the registry's lock is held: `subs` is its map).
+    fn forget(&self, subs: &mut TopicMap, key: &TopicKey) {
+        if let Some((key, _)) = subs.remove_entry(key) {
+            self.interest.release(interest_key(&key));
+        }
+    }
+
+    /// Every (scope, topic) with subscribers, unsorted (for checking the cluster interest).
+    pub fn keys(&self) -> Vec<TopicKey> {
+        lock(&self.subs).keys().cloned().collect()
     }
 
     pub fn deliver(&self, key: &TopicKey, frame: &Frame) -> usize {

@@ -130,6 +130,23 @@ impl Envelope {
         serde_json::to_vec(&env).unwrap_or_default()
     }
 
+    /// The bytes every message [`Envelope::encode`] writes for `from` begins with: the marker,
+    /// then the sender (serde writes fields in declaration order, the body's after them).
+    /// A node compares received messages against it to drop its own echoes undecoded.
+    pub fn sender_prefix(from: &str) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Head<'a> {
+            sb: u32,
+            from: &'a str,
+        }
+        let mut bytes = serde_json::to_vec(&Head { sb: VERSION, from }).unwrap_or_default();
+        // `{"sb":1,"from":"ID"}` -> `{"sb":1,"from":"ID",`: the body's first field follows.
+        if bytes.pop() == Some(b'}') {
+            bytes.push(b',');
+        }
+        bytes
+    }
+
     /// Parse a received message, explaining what is wrong with one that is not ours.
     pub fn decode(bytes: &[u8]) -> Result<Envelope, String> {
         #[derive(Deserialize)]
@@ -185,6 +202,42 @@ mod tests {
         assert!(Envelope::decode(br#"{"sb":1,"from":"x","k":"warp"}"#)
             .unwrap_err()
             .contains("malformed"));
+    }
+
+    #[test]
+    fn a_node_recognises_its_own_messages_by_their_first_bytes() {
+        for node in ["n1", "node-0a1b2c3d", "é\"quoted\"\\"] {
+            let mine = Envelope::sender_prefix(node);
+            let bodies = [
+                Body::Bye,
+                Body::HelloRequest,
+                Body::Interest {
+                    add: vec!["room:a".into()],
+                    remove: vec![],
+                },
+                Body::Hello {
+                    prefix: "p".into(),
+                    interest: vec![],
+                    started_at_us: 1,
+                },
+                Body::All {
+                    e: "x".into(),
+                    d: serde_json::json!({}),
+                },
+            ];
+            for body in bodies {
+                let bytes = Envelope::encode(node, body);
+                assert!(
+                    bytes.starts_with(&mine),
+                    "{}",
+                    String::from_utf8_lossy(&bytes)
+                );
+                assert_eq!(Envelope::decode(&bytes).unwrap().from, node);
+                // A node whose id extends ours is someone else.
+                let other = Envelope::encode(&format!("{node}2"), Body::Bye);
+                assert!(!other.starts_with(&mine));
+            }
+        }
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<AdapterMessa
             _ = shared.shutdown().cancelled() => return,
             msg = rx.recv() => match msg { Some(m) => m, None => return },
         };
-        let link = &shared.cluster();
+        let link = shared.cluster();
+        if link.is_own_message(&msg.payload) {
+            continue; // our own publish, echoed back by the transport
+        }
         let env = match Envelope::decode(&msg.payload) {
             Ok(env) => env,
             Err(reason) => {
@@ -33,7 +36,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<AdapterMessa
             }
         };
         if env.from == *link.node_id {
-            continue; // our own publish, echoed back by the transport
+            continue; // written by something else under our name: not for us either
         }
         link.counters.received.fetch_add(1, Ordering::Relaxed);
         dispatch(&shared, env.from, env.body);
@@ -45,22 +48,22 @@ fn meta_from(node: &str) -> Option<Value> {
 }
 
 fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
-    let link = &shared.cluster();
+    let link = shared.cluster();
     match body {
         Body::Hello {
             prefix, interest, ..
         } => {
-            if link.peer_hello(&from, prefix, interest) {
+            if link.peers().hello(&from, prefix, interest) {
                 tracing::info!(node = %from, "cluster peer joined");
             }
         }
         Body::HelloRequest => {
-            link.peer_seen(&from);
-            link.broadcast_ctl(shared, link.hello(shared));
+            link.peers().seen(&from);
+            link.announce_all(shared);
         }
-        Body::Interest { add, remove } => link.peer_interest(&from, add, remove),
+        Body::Interest { add, remove } => link.peers().interest(&from, add, remove),
         Body::Bye => {
-            link.peer_gone(&from);
+            link.peers().gone(&from);
             tracing::info!(node = %from, "cluster peer left");
         }
         Body::Room {
@@ -186,7 +189,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                     Ok(v) => (Some(v), None),
                     Err(e) => (None, Some(failure(e))),
                 };
-                let link = &server.shared.cluster();
+                let link = server.shared.cluster();
                 link.send_to(&server.shared, &from, Body::SreqReply { rid, ok, err });
             });
         }

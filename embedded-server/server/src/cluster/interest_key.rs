@@ -71,20 +71,6 @@ impl<'a> InterestKey<&'a str> {
             None => InterestKey::Topic(topic),
         }
     }
-
-    /// The same key holding its own names.
-    pub fn to_owned_key(self) -> InterestKey {
-        match self {
-            InterestKey::Conns => InterestKey::Conns,
-            InterestKey::User(u) => InterestKey::User(u.into()),
-            InterestKey::Room(r) => InterestKey::Room(r.into()),
-            InterestKey::Topic(t) => InterestKey::Topic(t.into()),
-            InterestKey::RoleTopic { role, topic } => InterestKey::RoleTopic {
-                role: role.into(),
-                topic: topic.into(),
-            },
-        }
-    }
 }
 
 impl<S: AsRef<str>> InterestKey<S> {
@@ -123,8 +109,18 @@ pub(crate) fn role_topic_parts<'a>(role: &'a str, topic: &'a str) -> (&'a str, C
 mod tests {
     use super::*;
 
+    /// The same key holding its own names, as a node keeps it.
     fn owned(key: InterestKey<&str>) -> InterestKey {
-        key.to_owned_key()
+        match key {
+            InterestKey::Conns => InterestKey::Conns,
+            InterestKey::User(u) => InterestKey::User(u.into()),
+            InterestKey::Room(r) => InterestKey::Room(r.into()),
+            InterestKey::Topic(t) => InterestKey::Topic(t.into()),
+            InterestKey::RoleTopic { role, topic } => InterestKey::RoleTopic {
+                role: role.into(),
+                topic: topic.into(),
+            },
+        }
     }
 
     #[test]

@@ -1,25 +1,31 @@
-//! A node's link to the rest of the cluster: what this node has announced it wants, what every
-//! other node wants, and the forwarding of pushes to exactly those nodes.
+//! A node's link to the rest of the cluster: announcing what this node wants, knowing what
+//! every other node wants, and forwarding pushes to exactly those nodes.
 //!
 //! Interest keys ([`InterestKey`]) name what a node has local receivers for: rooms, users,
 //! shared and role topics, and any connection at all (for server-wide broadcasts). A push
 //! crosses the adapter only to nodes that announced a matching key, so a broadcast to a room
 //! with no members elsewhere never leaves the process.
+//!
+//! This node's own interest is kept by the registries as they change ([`LocalInterest`]);
+//! the link announces the changes ([`ClusterLink::announce_changes`]) and, on every heartbeat
+//! and on request, the whole set ([`ClusterLink::announce_all`]), without walking any
+//! registry.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::adapter::Adapter;
+use super::adapter::{Adapter, AdapterError};
 use super::envelope::{Body, Envelope};
 use super::interest_key::InterestKey;
 use super::interest_set::InterestSet;
+use super::local_interest::LocalInterest;
+use super::peers::Peers;
 use crate::error::RequestError;
 use crate::shared::Shared;
 use crate::wire::util::lock;
@@ -52,19 +58,6 @@ pub(crate) fn node_channel(node: &str) -> String {
     format!("node:{node}")
 }
 
-struct RemoteNode {
-    prefix: String,
-    interest: InterestSet,
-    last_seen: Instant,
-}
-
-#[derive(Default)]
-struct LinkState {
-    announced: HashSet<InterestKey>,
-    remote: HashMap<String, RemoteNode>,
-    dirty: HashSet<String>,
-}
-
 /// Totals of the cluster layer, for the console and tests.
 #[derive(Debug, Default)]
 pub struct ClusterCounters {
@@ -74,22 +67,24 @@ pub struct ClusterCounters {
     pub publish_failures: AtomicU64,
 }
 
-/// Another node as this node sees it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PeerInfo {
-    pub id: String,
-    pub conn_prefix: String,
-    pub interest: Vec<String>,
-    pub last_seen_ms_ago: u64,
-}
-
 pub(crate) struct ClusterLink {
     pub adapter: Arc<dyn Adapter>,
     pub node_id: Arc<str>,
     pub prefix: String,
     pub config: ClusterConfig,
     pub started_at_us: i64,
-    state: Mutex<LinkState>,
+    /// How every message this node sends begins, so its own messages echoed back by the
+    /// transport are dropped without being decoded.
+    own_messages: Vec<u8>,
+    /// This node's interest, kept by the registries.
+    interest: Arc<LocalInterest>,
+    /// Held while an announcement is taken and published, so announcements leave in the order
+    /// their content was taken: a peer never sees an older state after a newer one. Never held
+    /// with a registry lock; publishing does not wait (the adapter queues).
+    announcing: Mutex<()>,
+    peers: Peers,
+    /// Connections whose presence entry must be rewritten.
+    dirty: Mutex<HashSet<String>>,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
     next_rid: AtomicU64,
     pub counters: ClusterCounters,
@@ -103,16 +98,21 @@ impl ClusterLink {
         node_id: Arc<str>,
         prefix: String,
         config: ClusterConfig,
+        interest: Arc<LocalInterest>,
     ) -> Self {
         adapter.subscribe(CTL);
         adapter.subscribe(&node_channel(&node_id));
         ClusterLink {
             adapter,
+            own_messages: Envelope::sender_prefix(&node_id),
             node_id,
             prefix,
             config,
             started_at_us: crate::tap::now_us(),
-            state: Mutex::new(LinkState::default()),
+            interest,
+            announcing: Mutex::new(()),
+            peers: Peers::default(),
+            dirty: Mutex::new(HashSet::new()),
             pending: Mutex::new(HashMap::new()),
             next_rid: AtomicU64::new(0),
             counters: ClusterCounters::default(),
@@ -120,23 +120,32 @@ impl ClusterLink {
         }
     }
 
-    fn publish(&self, shared: &Shared, channel: &str, body: Body) {
+    /// Publish without reporting a failure (for callers holding the announcement turn: a
+    /// report runs application hooks, which may change membership and announce in turn).
+    fn try_publish(&self, channel: &str, body: Body) -> Result<(), AdapterError> {
         let bytes = Envelope::encode(&self.node_id, body);
-        match self.adapter.publish(channel, Bytes::from(bytes)) {
-            Ok(()) => {
-                self.counters.published.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) => {
-                self.counters
-                    .publish_failures
-                    .fetch_add(1, Ordering::Relaxed);
-                shared.report(
-                    crate::hooks::FaultKind::Adapter,
-                    Some(channel),
-                    e.to_string(),
-                );
-            }
+        let result = self.adapter.publish(channel, Bytes::from(bytes));
+        let counter = match result {
+            Ok(()) => &self.counters.published,
+            Err(_) => &self.counters.publish_failures,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    fn report_failure(&self, shared: &Shared, channel: &str, result: Result<(), AdapterError>) {
+        if let Err(e) = result {
+            shared.report(
+                crate::hooks::FaultKind::Adapter,
+                Some(channel),
+                e.to_string(),
+            );
         }
+    }
+
+    fn publish(&self, shared: &Shared, channel: &str, body: Body) {
+        let result = self.try_publish(channel, body);
+        self.report_failure(shared, channel, result);
     }
 
     /// Send `body` to one node.
@@ -155,200 +164,88 @@ impl ClusterLink {
         self.publish(shared, CTL, body)
     }
 
-    /// Does this node currently have local receivers for `key`?
-    fn has_local(shared: &Shared, key: InterestKey<&str>) -> bool {
-        match key {
-            InterestKey::Conns => shared.registry().len() > 0,
-            InterestKey::Room(room) => shared.rooms().size(room) > 0,
-            InterestKey::User(user) => !shared.registry().by_user(user).is_empty(),
-            InterestKey::Topic(topic) => {
-                shared.topics().count(&(None, topic.into())) > 0 || shared.bus().count(topic) > 0
-            }
-            InterestKey::RoleTopic { role, topic } => {
-                shared.topics().count(&(Some(role.into()), topic.into())) > 0
-            }
-        }
+    /// Whether `payload` is a message this node sent (checked before decoding anything).
+    pub fn is_own_message(&self, payload: &[u8]) -> bool {
+        payload.starts_with(&self.own_messages)
     }
 
-    /// Re-check `key` after a local change and announce the difference. The check runs under
-    /// the link's lock, so the last change to be synced always announces the final state.
-    pub fn sync_interest(&self, shared: &Shared, key: InterestKey<&str>) {
-        let change = {
-            let mut state = lock(&self.state);
-            let now = Self::has_local(shared, key);
-            let was = state.announced.contains(&key.to_owned_key());
-            if now == was {
-                None
-            } else if now {
-                state.announced.insert(key.to_owned_key());
-                Some(Body::Interest {
-                    add: vec![key.encode()],
-                    remove: vec![],
-                })
-            } else {
-                state.announced.remove(&key.to_owned_key());
-                Some(Body::Interest {
-                    add: vec![],
-                    remove: vec![key.encode()],
-                })
+    /// Tell the other nodes what this node gained or lost since the last announcement. Every
+    /// change of membership calls this once it has released its registry lock; with nothing
+    /// changed it costs one uncontended lock.
+    pub fn announce_changes(&self, shared: &Shared) {
+        if !self.interest.has_changes() {
+            return;
+        }
+        let result = {
+            let _turn = lock(&self.announcing);
+            let changes = self.interest.take_changes();
+            // Alone, or nothing left to say: a peer that shows up asks for a full hello.
+            if self.peers.is_empty() || (changes.add.is_empty() && changes.remove.is_empty()) {
+                return;
             }
+            self.try_publish(
+                CTL,
+                Body::Interest {
+                    add: changes.add,
+                    remove: changes.remove,
+                },
+            )
         };
-        if let Some(body) = change {
-            if self.has_peers() {
-                self.broadcast_ctl(shared, body);
-            }
-        }
+        self.report_failure(shared, CTL, result);
     }
 
-    fn has_peers(&self) -> bool {
-        !lock(&self.state).remote.is_empty()
+    /// Announce this node and everything it wants (at start, every heartbeat, on request);
+    /// it supersedes any change not yet announced.
+    pub fn announce_all(&self, shared: &Shared) {
+        let result = {
+            let _turn = lock(&self.announcing);
+            let hello = Body::Hello {
+                prefix: self.prefix.clone(),
+                interest: self.interest.snapshot(),
+                started_at_us: self.started_at_us,
+            };
+            self.try_publish(CTL, hello)
+        };
+        self.report_failure(shared, CTL, result);
     }
 
-    /// This node's full interest, recomputed from the registries (heals any drift).
-    pub fn snapshot(&self, shared: &Shared) -> Vec<String> {
-        let mut keys: HashSet<InterestKey> = HashSet::new();
-        if shared.registry().len() > 0 {
-            keys.insert(InterestKey::Conns);
-        }
-        shared.registry().for_each(|c| {
-            keys.insert(InterestKey::User(c.user_arc().clone()));
-        });
-        for (room, _) in shared.rooms().list() {
-            keys.insert(InterestKey::Room(room.into()));
-        }
-        for (role, topic, _) in shared.topics().list() {
-            keys.insert(InterestKey::for_topic(role.as_deref(), &topic).to_owned_key());
-        }
-        for topic in shared.bus().topics() {
-            keys.insert(InterestKey::Topic(topic.into()));
-        }
-        let mut wire: Vec<String> = keys.iter().map(InterestKey::encode).collect();
-        wire.sort();
-        lock(&self.state).announced = keys;
-        wire
+    /// What this node currently wants, in wire form, sorted.
+    pub fn interest(&self) -> Vec<String> {
+        self.interest.keys()
     }
 
-    pub fn hello(&self, shared: &Shared) -> Body {
-        Body::Hello {
-            prefix: self.prefix.clone(),
-            interest: self.snapshot(shared),
-            started_at_us: self.started_at_us,
-        }
+    /// The other nodes, as last heard from.
+    pub fn peers(&self) -> &Peers {
+        &self.peers
     }
 
     /// Remote nodes interested in `key`.
     pub fn nodes_for(&self, key: InterestKey<&str>) -> Vec<String> {
-        self.nodes_wanting(|interest| interest.contains(key))
+        self.peers.nodes_for(key)
     }
 
-    /// Remote nodes whose interest satisfies `wants` (several keys at once: a multi-room
-    /// broadcast goes once to each node, whichever of its rooms the node has).
+    /// Remote nodes whose interest satisfies `wants`; see [`Peers::nodes_wanting`].
     pub fn nodes_wanting(&self, wants: impl Fn(&InterestSet) -> bool) -> Vec<String> {
-        let state = lock(&self.state);
-        if state.remote.is_empty() {
-            return Vec::new();
-        }
-        let mut v: Vec<String> = state
-            .remote
-            .iter()
-            .filter(|(_, n)| wants(&n.interest))
-            .map(|(id, _)| id.clone())
-            .collect();
-        v.sort();
-        v
+        self.peers.nodes_wanting(wants)
     }
 
     /// The node a connection id belongs to (ids start with their node's prefix).
     pub fn owner_of(&self, conn_id: &str) -> Option<String> {
         let prefix = conn_id.split('-').next()?;
-        let state = lock(&self.state);
-        state
-            .remote
-            .iter()
-            .find(|(_, n)| n.prefix == prefix)
-            .map(|(id, _)| id.clone())
-    }
-
-    pub fn mark_dirty(&self, conn_id: &str) {
-        lock(&self.state).dirty.insert(conn_id.to_owned());
-    }
-
-    pub fn take_dirty(&self) -> Vec<String> {
-        lock(&self.state).dirty.drain().collect()
-    }
-
-    // ----- remote state, updated by inbound control messages -----
-
-    pub fn peer_hello(&self, node: &str, prefix: String, interest: Vec<String>) -> bool {
-        let mut state = lock(&self.state);
-        let new = !state.remote.contains_key(node);
-        state.remote.insert(
-            node.to_owned(),
-            RemoteNode {
-                prefix,
-                interest: InterestSet::from_wire(interest),
-                last_seen: Instant::now(),
-            },
-        );
-        new
-    }
-
-    pub fn peer_interest(&self, node: &str, add: Vec<String>, remove: Vec<String>) {
-        let mut state = lock(&self.state);
-        let entry = state
-            .remote
-            .entry(node.to_owned())
-            .or_insert_with(|| RemoteNode {
-                prefix: String::new(),
-                interest: InterestSet::default(),
-                last_seen: Instant::now(),
-            });
-        // Removals first: a message that names a key in both lists leaves it wanted.
-        entry.interest.apply_wire(remove, false);
-        entry.interest.apply_wire(add, true);
-        entry.last_seen = Instant::now();
-    }
-
-    pub fn peer_seen(&self, node: &str) {
-        if let Some(n) = lock(&self.state).remote.get_mut(node) {
-            n.last_seen = Instant::now();
-        }
-    }
-
-    pub fn peer_gone(&self, node: &str) {
-        lock(&self.state).remote.remove(node);
+        self.peers.with_prefix(prefix)
     }
 
     /// Forget nodes not heard from within the node TTL; returns their ids.
     pub fn expire_peers(&self) -> Vec<String> {
-        let ttl = self.config.node_ttl;
-        let mut state = lock(&self.state);
-        let dead: Vec<String> = state
-            .remote
-            .iter()
-            .filter(|(_, n)| n.last_seen.elapsed() > ttl)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in &dead {
-            state.remote.remove(id);
-        }
-        dead
+        self.peers.expire(self.config.node_ttl)
     }
 
-    pub fn peers(&self) -> Vec<PeerInfo> {
-        let state = lock(&self.state);
-        let mut v: Vec<PeerInfo> = state
-            .remote
-            .iter()
-            .map(|(id, n)| PeerInfo {
-                id: id.clone(),
-                conn_prefix: n.prefix.clone(),
-                interest: n.interest.to_wire(),
-                last_seen_ms_ago: n.last_seen.elapsed().as_millis() as u64,
-            })
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+    pub fn mark_dirty(&self, conn_id: &str) {
+        lock(&self.dirty).insert(conn_id.to_owned());
+    }
+
+    pub fn take_dirty(&self) -> Vec<String> {
+        lock(&self.dirty).drain().collect()
     }
 
     // ----- forwarded server-to-client requests -----

@@ -23,7 +23,7 @@ pub(crate) fn descriptor(conn: &Conn, node: &str) -> ConnDescriptor {
 }
 
 fn node_record(shared: &Shared) -> NodeRecord {
-    let link = &shared.cluster();
+    let link = shared.cluster();
     NodeRecord {
         id: link.node_id.to_string(),
         conn_prefix: link.prefix.clone(),
@@ -36,7 +36,7 @@ fn node_record(shared: &Shared) -> NodeRecord {
 
 /// Write presence: everything after a failure or at start, otherwise what changed.
 async fn flush_presence(shared: &Arc<Shared>, full: bool) {
-    let link = &shared.cluster();
+    let link = shared.cluster();
     let node = link.node_id.to_string();
     let ttl = link.config.node_ttl;
     let presence = link.adapter.presence();
@@ -81,7 +81,7 @@ async fn flush_presence(shared: &Arc<Shared>, full: bool) {
 }
 
 async fn refresh_node(shared: &Arc<Shared>) {
-    let link = &shared.cluster();
+    let link = shared.cluster();
     if let Err(e) = link
         .adapter
         .presence()
@@ -100,7 +100,7 @@ async fn refresh_node(shared: &Arc<Shared>) {
 pub(crate) async fn run(shared: Arc<Shared>) {
     let link = shared.cluster().clone();
     link.broadcast_ctl(&shared, Body::HelloRequest);
-    link.broadcast_ctl(&shared, link.hello(&shared));
+    link.announce_all(&shared);
     flush_presence(&shared, true).await;
     let mut status = link.adapter.status();
     let mut was_down = matches!(*status.borrow(), AdapterStatus::Down(_));
@@ -113,7 +113,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             _ = shared.shutdown().cancelled() => break,
             _ = beat.tick() => {
                 refresh_node(&shared).await;
-                link.broadcast_ctl(&shared, link.hello(&shared));
+                link.announce_all(&shared);
                 for gone in link.expire_peers() {
                     tracing::warn!(node = %gone, "cluster peer silent for longer than the node TTL; no longer routing to it");
                 }
@@ -133,7 +133,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                         if was_down {
                             tracing::info!("cluster transport back up; re-registering");
                             link.broadcast_ctl(&shared, Body::HelloRequest);
-                            link.broadcast_ctl(&shared, link.hello(&shared));
+                            link.announce_all(&shared);
                             flush_presence(&shared, true).await;
                         }
                         was_down = false;

@@ -141,7 +141,21 @@ impl Server {
 
     /// Other nodes this node currently knows, with what each one wants.
     pub fn cluster_peers(&self) -> Vec<crate::cluster::PeerInfo> {
-        self.shared.cluster().peers()
+        self.shared.cluster().peers().list()
+    }
+
+    /// What this node announces it wants (interest keys in wire form, sorted): pushes from
+    /// other nodes reach it only for these.
+    pub fn cluster_interest(&self) -> Vec<String> {
+        self.shared.cluster().interest()
+    }
+
+    /// Check the interest this node keeps as connections, rooms and subscriptions change
+    /// against one computed from scratch from its registries. For tests: only meaningful
+    /// while nothing changes.
+    #[doc(hidden)]
+    pub fn audit_cluster_interest(&self) -> Result<(), crate::cluster::InterestDrift> {
+        crate::cluster::interest_audit::audit(&self.shared)
     }
 
     /// Cluster message counters: published, received, rejected (not ours), publish failures.
@@ -154,7 +168,7 @@ impl Server {
             received: c.received.load(Relaxed),
             rejected: c.rejected.load(Relaxed),
             publish_failures: c.publish_failures.load(Relaxed),
-            peers: self.shared.cluster().peers().len(),
+            peers: self.shared.cluster().peers().count(),
         }
     }
 

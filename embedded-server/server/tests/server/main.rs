@@ -10,6 +10,7 @@ mod emits;
 mod env;
 mod handshake;
 mod heartbeat;
+mod interest;
 mod introspection;
 mod recording;
 mod requests;
