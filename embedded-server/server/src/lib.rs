@@ -124,6 +124,13 @@ impl Server {
         self.shared.add_tap(tap)
     }
 
+    /// Uninstall an observer installed with [`Server::add_tap`] (the same `Arc`); returns
+    /// whether it was installed. With no observer left the server stops building events, so
+    /// an observer attached only now and then (the inspector) costs nothing in between.
+    pub fn remove_tap(&self, tap: &Arc<dyn Tap>) -> bool {
+        self.shared.remove_tap(tap)
+    }
+
     /// A connection on this node.
     pub fn conn(&self, id: &str) -> Option<Conn> {
         self.shared.registry().get(id)

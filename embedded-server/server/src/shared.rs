@@ -217,6 +217,15 @@ impl Shared {
         self.has_taps.store(true, Ordering::Release);
     }
 
+    /// Uninstall a tap (the same `Arc`); with none left, `tap` stops building events.
+    pub fn remove_tap(&self, tap: &Arc<dyn Tap>) -> bool {
+        let mut taps = self.taps.write().unwrap_or_else(|p| p.into_inner());
+        let before = taps.len();
+        taps.retain(|t| !std::ptr::addr_eq(Arc::as_ptr(t), Arc::as_ptr(tap)));
+        self.has_taps.store(!taps.is_empty(), Ordering::Release);
+        taps.len() != before
+    }
+
     pub fn tapping(&self) -> bool {
         self.has_taps.load(Ordering::Acquire)
     }
