@@ -1,0 +1,350 @@
+//! One attached console: the session's whole life, whatever carries it.
+//!
+//! A session reads [`Inbound`] items from a channel and writes [`NodeMessage`]s to another;
+//! the socket (`socket.rs`) and the in-process session (`local.rs`) only move items between
+//! those channels and their transport, so a remote node and the console's embedded server go
+//! through this one code path.
+//!
+//! Order of a session:
+//! 1. install the session's tap (events start queueing);
+//! 2. send `hello`, take the snapshot and send it;
+//! 3. forward queued events, report drops, and carry out commands, until the console leaves,
+//!    the inspector stops or the server shuts down;
+//! 4. uninstall the tap (also if the task is cancelled or panics: a drop guard does it).
+//!
+//! Because the tap is installed before the snapshot is taken, no change can fall between
+//! them: a change is either reflected in the snapshot, or queued, or both (which is harmless,
+//! see `state.rs`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use switchboard_server::tap::{Origin, Tap};
+use switchboard_server::Server;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::commands;
+use crate::config::SessionLimits;
+use crate::error::CommandError;
+use crate::event::from_tap;
+use crate::protocol::{Command, CommandResult, Dropped, ErrorCode, NodeMessage, Outcome};
+use crate::queue::{self, SessionQueue};
+use crate::snapshot;
+
+/// What a transport hands the session.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// A text frame from a console's socket, parsed here.
+    Text(String),
+    /// A frame that is not text.
+    Binary,
+    /// A command from an in-process console, already typed.
+    Command { id: u64, command: Command },
+}
+
+/// What a session needs to start.
+#[derive(Clone)]
+pub(crate) struct SessionSetup {
+    pub server: Server,
+    pub limits: SessionLimits,
+    pub read_only: bool,
+    /// Cancelled when the inspector stops.
+    pub stop: CancellationToken,
+}
+
+/// The console went away (its channel closed) or the session must stop.
+struct Gone;
+
+/// Removes the session's tap from the server when the session ends, however it ends.
+struct TapGuard {
+    server: Server,
+    tap: Arc<dyn Tap>,
+}
+
+impl Drop for TapGuard {
+    fn drop(&mut self) {
+        self.server.remove_tap(&self.tap);
+    }
+}
+
+struct Session {
+    server: Server,
+    /// The same server, recording what the console does as `manual`.
+    manual: Server,
+    out: mpsc::Sender<NodeMessage>,
+    contract: Value,
+    limits: SessionLimits,
+    read_only: bool,
+    /// Permits for server-to-client requests waiting for their answer.
+    requests: Arc<Semaphore>,
+    /// Cancelled when the session ends (stops its request tasks too).
+    ended: CancellationToken,
+    dropped_total: u64,
+}
+
+/// Run a session until the console leaves, the inspector stops or the server shuts down.
+pub(crate) async fn run(
+    setup: SessionSetup,
+    mut inbound: mpsc::Receiver<Inbound>,
+    out: mpsc::Sender<NodeMessage>,
+) {
+    let SessionSetup {
+        server,
+        limits,
+        read_only,
+        stop,
+    } = setup;
+    let limits = limits.sane();
+    let (tap, mut queue) = queue::channel(&limits);
+    let tap: Arc<dyn Tap> = tap;
+    server.add_tap(tap.clone());
+    let _tap_guard = TapGuard {
+        server: server.clone(),
+        tap,
+    };
+    let ended = stop.child_token();
+    let _ended_guard = ended.clone().drop_guard();
+
+    let hello = snapshot::hello(&server, &limits, read_only);
+    let mut session = Session {
+        manual: server.with_origin(Origin::Manual),
+        contract: hello.contract.clone(),
+        server,
+        out,
+        limits,
+        read_only,
+        requests: Arc::new(Semaphore::new(limits.max_inflight_requests)),
+        ended,
+        dropped_total: 0,
+    };
+    if session
+        .send(NodeMessage::Hello(Box::new(hello)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let first = snapshot::take(&session.server, &session.contract);
+    if session
+        .send(NodeMessage::Snapshot(Box::new(first)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let _ = session.serve(&mut inbound, &mut queue).await;
+}
+
+impl Session {
+    async fn serve(
+        &mut self,
+        inbound: &mut mpsc::Receiver<Inbound>,
+        queue: &mut SessionQueue,
+    ) -> Result<(), Gone> {
+        let server = self.server.clone();
+        let dropped = queue.drop_signal();
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.ended.cancelled() => return Err(Gone),
+                _ = server.shutdown_signal() => return Err(Gone),
+                item = inbound.recv() => match item {
+                    Some(item) => self.handle(item).await?,
+                    None => return Err(Gone),
+                },
+                event = queue.recv() => match event {
+                    Some(event) => {
+                        self.send(NodeMessage::Event(Box::new(from_tap(&event)))).await?;
+                        self.report_drops(queue).await?;
+                    }
+                    None => return Err(Gone),
+                },
+                _ = dropped.notified() => self.report_drops(queue).await?,
+            }
+        }
+    }
+
+    /// Send to the console, waiting for room in the outbox, unless the session must end.
+    async fn send(&self, msg: NodeMessage) -> Result<(), Gone> {
+        tokio::select! {
+            sent = self.out.send(msg) => sent.map_err(|_| Gone),
+            _ = self.ended.cancelled() => Err(Gone),
+            _ = self.server.shutdown_signal() => Err(Gone),
+        }
+    }
+
+    async fn report_drops(&mut self, queue: &SessionQueue) -> Result<(), Gone> {
+        let count = queue.take_dropped();
+        if count == 0 {
+            return Ok(());
+        }
+        self.dropped_total += count;
+        self.send(NodeMessage::Dropped(Dropped {
+            count,
+            total: self.dropped_total,
+        }))
+        .await
+    }
+
+    async fn answer(&self, id: u64, result: Result<Outcome, CommandError>) -> Result<(), Gone> {
+        self.send(answer(id, result)).await
+    }
+
+    async fn refuse(&self, id: Option<u64>, code: ErrorCode, message: String) -> Result<(), Gone> {
+        self.send(NodeMessage::Error(
+            CommandError::new(code, message).into_message(id),
+        ))
+        .await
+    }
+
+    async fn handle(&mut self, item: Inbound) -> Result<(), Gone> {
+        match item {
+            Inbound::Binary => {
+                self.refuse(
+                    None,
+                    ErrorCode::BadFrame,
+                    "binary frames are not part of the protocol: send JSON in text frames".into(),
+                )
+                .await
+            }
+            Inbound::Command { id, command } => self.execute(id, command).await,
+            Inbound::Text(text) => match self.parse(&text) {
+                Ok((id, command)) => self.execute(id, command).await,
+                Err((id, code, message)) => self.refuse(id, code, message).await,
+            },
+        }
+    }
+
+    /// A text frame as a command, or why it is not one (with the command's id when it had
+    /// one).
+    fn parse(&self, text: &str) -> Result<(u64, Command), (Option<u64>, ErrorCode, String)> {
+        let max = self.limits.max_command_bytes;
+        if text.len() > max {
+            return Err((
+                None,
+                ErrorCode::TooBig,
+                format!(
+                    "a frame of {} bytes is over the limit of {max} bytes",
+                    text.len()
+                ),
+            ));
+        }
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| (None, ErrorCode::BadFrame, format!("not JSON: {e}")))?;
+        let Some(t) = value.get("t").and_then(Value::as_str) else {
+            return Err((
+                None,
+                ErrorCode::BadFrame,
+                "a message is a JSON object with a string `t`".into(),
+            ));
+        };
+        if t != "cmd" {
+            return Err((
+                None,
+                ErrorCode::BadFrame,
+                format!("unknown message type `{t}`: a console sends `cmd`"),
+            ));
+        }
+        let Some(id) = value.get("id").and_then(Value::as_u64) else {
+            return Err((
+                None,
+                ErrorCode::BadFrame,
+                "a `cmd` needs a non-negative integer `id`".into(),
+            ));
+        };
+        let command: Command = serde_json::from_value(value)
+            .map_err(|e| (Some(id), ErrorCode::BadCommand, e.to_string()))?;
+        Ok((id, command))
+    }
+
+    async fn execute(&mut self, id: u64, command: Command) -> Result<(), Gone> {
+        if self.read_only {
+            return self
+                .refuse(
+                    Some(id),
+                    ErrorCode::ReadOnly,
+                    format!("this inspector is read-only: `{}` refused", command.op()),
+                )
+                .await;
+        }
+        let result = match command {
+            Command::Push {
+                target,
+                name,
+                payload,
+            } => commands::push(&self.manual, &target, &name, &payload)
+                .map(|delivered| Outcome::Push { delivered }),
+            Command::RoomAdd { room, conn } => commands::room(&self.manual, &room, &conn, true)
+                .map(|changed| Outcome::RoomAdd { changed }),
+            Command::RoomRemove { room, conn } => commands::room(&self.manual, &room, &conn, false)
+                .map(|changed| Outcome::RoomRemove { changed }),
+            Command::Disconnect { conn, code, reason } => {
+                commands::disconnect(&self.server, &conn, code, &reason)
+                    .map(|()| Outcome::Disconnect)
+            }
+            Command::Snapshot => Ok(Outcome::Snapshot {
+                snapshot: Box::new(snapshot::take(&self.server, &self.contract)),
+            }),
+            Command::Request {
+                conn,
+                name,
+                input,
+                timeout_ms,
+            } => {
+                let timeout = timeout_ms.map(Duration::from_millis);
+                match self.spawn_request(id, conn, name, input, timeout) {
+                    Ok(()) => return Ok(()),
+                    Err(busy) => Err(busy),
+                }
+            }
+        };
+        self.answer(id, result).await
+    }
+
+    /// A server-to-client request waits for the client, so it runs on its own task and
+    /// answers when it is done; the session keeps streaming meanwhile.
+    fn spawn_request(
+        &self,
+        id: u64,
+        conn: String,
+        name: String,
+        input: Value,
+        timeout: Option<Duration>,
+    ) -> Result<(), CommandError> {
+        let Ok(permit) = self.requests.clone().try_acquire_owned() else {
+            return Err(CommandError::new(
+                ErrorCode::Busy,
+                format!(
+                    "{} requests of this session are already waiting for an answer",
+                    self.limits.max_inflight_requests
+                ),
+            ));
+        };
+        let out = self.out.clone();
+        let manual = self.manual.clone();
+        let ended = self.ended.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let work = commands::request(manual, conn, name, input, timeout);
+            let result = tokio::select! {
+                r = work => r,
+                _ = ended.cancelled() => return,
+            };
+            let msg = answer(id, result.map(|reply| Outcome::Request { reply }));
+            tokio::select! {
+                _ = out.send(msg) => {}
+                _ = ended.cancelled() => {}
+            }
+        });
+        Ok(())
+    }
+}
+
+fn answer(id: u64, result: Result<Outcome, CommandError>) -> NodeMessage {
+    match result {
+        Ok(outcome) => NodeMessage::Result(Box::new(CommandResult { id, outcome })),
+        Err(e) => NodeMessage::Error(e.into_message(Some(id))),
+    }
+}

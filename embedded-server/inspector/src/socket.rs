@@ -1,0 +1,118 @@
+//! A session over a console's WebSocket: one task reads frames into the session's inbound
+//! channel, one writes the session's messages out.
+//!
+//! The two halves wait on different things and never on each other: the reader waits for the
+//! session to take a command, the writer for the socket to take bytes, the session for the
+//! writer's outbox. A console that stops reading therefore blocks only its own writer; its
+//! session stops forwarding, its queue fills, and the tap drops (counted) instead of waiting.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use switchboard_server::wire::util::lock;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite;
+
+use crate::protocol::NodeMessage;
+use crate::session::{self, Inbound, SessionSetup};
+
+/// Commands read from the socket but not yet taken by the session. Small: a console that sends
+/// faster than the session carries commands out is simply read more slowly.
+const INBOUND: usize = 16;
+
+/// Close codes this side sends.
+mod code {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// Serve one attached console until either side ends the session.
+pub(crate) async fn serve(socket: WebSocket, setup: SessionSetup) {
+    let (mut sink, mut stream) = socket.split();
+    let (in_tx, in_rx) = mpsc::channel::<Inbound>(INBOUND);
+    let (out_tx, mut out_rx) = mpsc::channel::<NodeMessage>(setup.limits.sane().outbox);
+    // Why the socket closes, when the reader learns it first (the first reason wins).
+    let close_why: Arc<Mutex<Option<(u16, &'static str)>>> = Arc::default();
+
+    let server = setup.server.clone();
+    let stop = setup.stop.clone();
+    tokio::spawn(session::run(setup, in_rx, out_tx));
+
+    let reader_why = close_why.clone();
+    let reader = async move {
+        while let Some(frame) = stream.next().await {
+            let item = match frame {
+                Ok(Message::Text(text)) => Inbound::Text(text.as_str().to_owned()),
+                Ok(Message::Binary(_)) => Inbound::Binary,
+                Ok(Message::Close(_)) => break,
+                // Control frames: tungstenite answers pings itself.
+                Ok(_) => continue,
+                Err(e) => {
+                    if is_too_big(e) {
+                        lock(&reader_why).get_or_insert((
+                            code::TOO_BIG,
+                            "frame over the inspector's transport limit",
+                        ));
+                    }
+                    break;
+                }
+            };
+            if in_tx.send(item).await.is_err() {
+                break;
+            }
+        }
+        // Dropping `in_tx` tells the session the console is gone.
+    };
+
+    let writer = async move {
+        while let Some(msg) = out_rx.recv().await {
+            let text = match serde_json::to_string(&msg) {
+                Ok(text) => text,
+                Err(e) => {
+                    // Protocol types are plain data; if one ever fails, say so and go on.
+                    tracing::warn!("an inspector message could not be encoded: {e}");
+                    continue;
+                }
+            };
+            // Feed what is ready and flush once the outbox is empty: under load, many
+            // messages per write.
+            if sink.feed(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+            if out_rx.is_empty() && sink.flush().await.is_err() {
+                return;
+            }
+        }
+        let (code, reason) = lock(&close_why).unwrap_or(if server.is_shutting_down() {
+            (code::GOING_AWAY, "server shutting down")
+        } else if stop.is_cancelled() {
+            (code::GOING_AWAY, "inspector shutting down")
+        } else {
+            (code::NORMAL, "session ended")
+        });
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+    };
+
+    tokio::pin!(writer);
+    tokio::select! {
+        _ = &mut writer => {}
+        _ = reader => {
+            // The console left: the session ends when it sees the closed channel, then the
+            // writer closes the socket. Bounded, in case the socket is stuck mid-write.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+        }
+    }
+}
+
+fn is_too_big(e: axum::Error) -> bool {
+    e.into_inner()
+        .downcast::<tungstenite::Error>()
+        .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
+}
