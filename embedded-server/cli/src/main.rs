@@ -2,6 +2,7 @@
 //! `serve` (the default subcommand) lives here; the other subcommands are in the library
 //! (`switchboard_cli`), where their tests can reach them.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use switchboard_capture::{Recorder, RecorderConfig};
 use switchboard_demo as demo;
+use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::{AdapterStatus, ClusterConfig};
 use switchboard_server::contract::Contract;
@@ -70,7 +72,19 @@ struct ServeArgs {
     /// Maximum simultaneous connections.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     max_connections: usize,
+    /// Let a console attach from another process (switchboard.inspector.v1) on this address,
+    /// apart from the application's endpoint; the attach URL is printed after the listening
+    /// line. See docs/inspector.md.
+    #[arg(long, value_name = "ADDR")]
+    inspect: Option<SocketAddr>,
+    /// The token consoles must present. Default: $SWITCHBOARD_INSPECT_TOKEN, else a random
+    /// one on a loopback address (another address requires a token).
+    #[arg(long, value_name = "TOKEN", requires = "inspect")]
+    inspect_token: Option<String>,
 }
+
+/// Where `--inspect-token` is read from when the flag is absent.
+const INSPECT_TOKEN_ENV: &str = "SWITCHBOARD_INSPECT_TOKEN";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -183,6 +197,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             });
     }
     let server = builder.build()?;
+    // Started before the application's endpoint, so a refused inspector (no token beyond
+    // loopback, a busy port) stops the command before anything serves.
+    let inspector = match args.inspect {
+        Some(listen) => {
+            let token = args.inspect_token.or_else(|| {
+                std::env::var(INSPECT_TOKEN_ENV)
+                    .ok()
+                    .filter(|t| !t.is_empty())
+            });
+            let config = InspectorConfig {
+                listen,
+                token,
+                ..InspectorConfig::default()
+            };
+            let inspector = Inspector::start(&server, config).await.with_context(|| {
+                format!("--inspect (tokens come from --inspect-token or ${INSPECT_TOKEN_ENV})")
+            })?;
+            Some(inspector)
+        }
+        None => None,
+    };
     let running = server.start(&args.listen).await?;
     let stop = tokio_util::sync::CancellationToken::new();
     if args.contract.is_none() {
@@ -200,6 +235,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         running.url(),
         server.node_id()
     );
+    if let Some(inspector) = &inspector {
+        println!("Inspector attach URL {}", inspector.attach_url());
+    }
     if let Some(path) = &args.record {
         println!("recording into {}", path.display());
     }
@@ -209,6 +247,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("waiting for Ctrl-C")?;
     eprintln!("shutting down...");
     stop.cancel();
+    if let Some(inspector) = inspector {
+        inspector.shutdown().await;
+    }
     running.shutdown().await?;
     if let Some(recorder) = recorder {
         recorder.flush()?;

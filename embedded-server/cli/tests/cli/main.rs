@@ -14,5 +14,6 @@ mod support;
 
 mod capture;
 mod cluster_node;
+mod inspect;
 mod replay;
 mod serve;
