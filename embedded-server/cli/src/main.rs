@@ -1,4 +1,5 @@
-//! `switchboard-server`: run the demo or a contract file, record traffic, manage captures.
+//! `switchboard-server`: run the demo or a contract file, record traffic, let a console attach
+//! (`--inspect`, see `switchboard-inspector`), manage captures.
 //! `serve` (the default subcommand) lives here; the other subcommands are in the library
 //! (`switchboard_cli`), where their tests can reach them.
 
