@@ -18,6 +18,10 @@ use crate::protocol::{ErrorCode, PushTarget};
 /// The most a close reason may hold: a close frame's payload is 125 bytes, two of them the code.
 const MAX_CLOSE_REASON: usize = 123;
 
+/// The longest a console may make a server-to-client request wait (`timeout_ms` beyond it is
+/// cut to it), so a request holds one of its session's request slots for a bounded time.
+pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
+
 fn not_found(message: String) -> CommandError {
     CommandError::new(ErrorCode::NotFound, message)
 }
@@ -203,7 +207,9 @@ pub(crate) async fn request(
     if manual.conn(&conn).is_none() {
         return Err(not_found(format!("no connection `{conn}` on this node")));
     }
-    let timeout = timeout.unwrap_or(manual.config().request_timeout);
+    let timeout = timeout
+        .unwrap_or(manual.config().request_timeout)
+        .min(MAX_REQUEST_TIMEOUT);
     manual
         .to_conn(&conn)
         .request_with_timeout(&name, &input, timeout)

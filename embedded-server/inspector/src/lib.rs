@@ -57,6 +57,7 @@ pub mod state;
 
 pub use access::Token;
 pub use client::{ClientOptions, Commander, InspectorClient};
+pub use commands::MAX_REQUEST_TIMEOUT;
 pub use config::{InspectorConfig, SessionLimits, EVENT_OVERHEAD, TRANSPORT_LIMIT};
 pub use error::{ClientError, CommandError, InspectorError};
 pub use inspector::{Inspector, InspectorHandle};

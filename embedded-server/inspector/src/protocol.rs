@@ -281,7 +281,7 @@ pub enum Command {
         name: String,
         #[serde(default)]
         input: Value,
-        /// Defaults to the server's `request_timeout`.
+        /// Defaults to the server's `request_timeout`; at most an hour.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_ms: Option<u64>,
     },
