@@ -167,21 +167,103 @@ try {
     await shot('4-contract');
   });
 
-  await check('traffic: live tail, history, inspector and jumps', async () => {
+  await check('traffic: the kinds menu, a held selection, filters over collected rows, regex, problems, the split', async () => {
     await go('#/traffic');
     await until('live rows', async () => (await page.$$('[data-testid=traffic-rows] .trow')).length > 5);
-    // Pause while a request row is in view; if it scrolled away in between, resume and retry.
+    await sendFrame('e2e-bob', { t: 'req', i: 80, m: 'say', d: { room: 'e2e-room', text: 'for the tail' } });
+    await until('bob’s message in the tail', async () => (await page.textContent('[data-testid=traffic-rows]')).includes('for the tail'));
+
+    // The kinds menu: each checkbox on one line with its own label, a column per group.
+    await page.click('[data-testid=filter-kinds]');
+    await until('the kinds menu', () => page.isVisible('[data-testid=kinds-menu]'));
+    const options = await page.$$eval('[data-testid=kinds-menu] .kind-option', (labels) => labels.map((l) => {
+      const box = l.querySelector('input').getBoundingClientRect();
+      const text = l.querySelector('.kind').getBoundingClientRect();
+      return { kind: l.querySelector('input').dataset.kind, text: l.textContent.trim(), box: [box.left, box.top, box.bottom], label: [text.left, text.top, text.bottom] };
+    }));
+    assert(options.length === 28, `28 kinds, got ${options.length}`);
+    for (const o of options) {
+      assert(o.text === o.kind, `the label beside ${o.kind} reads ${o.text}`);
+      assert(o.box[0] < o.label[0] && o.label[0] - o.box[0] < 40, `${o.kind}: the box sits just left of its label`);
+      const mid = (o.box[1] + o.box[2]) / 2;
+      assert(mid > o.label[1] && mid < o.label[2], `${o.kind}: box and label on one line`);
+    }
+    await shot('5-traffic-kinds');
+    await page.keyboard.press('Escape');
+    await until('the menu closed', async () => !(await page.isVisible('[data-testid=kinds-menu]')));
+
+    // A row selected in the live tail stays in view while newer rows keep arriving.
     const requestRow = '[data-testid=traffic-rows] .trow[data-kind=request_in]';
-    await until('a request row, paused', async () => {
-      if (!(await page.$(requestRow))) return false;
-      await page.click('[data-testid=tail-pause]');
-      if (await page.$(requestRow)) return true;
-      await page.click('[data-testid=tail-pause]');
-      return false;
-    });
+    await until('a request row', () => page.$(requestRow));
     await page.click(requestRow);
     await until('the inspector', () => page.isVisible('[data-testid=inspector]'));
+    const picked = await page.textContent('.trow.active');
+    const newer = async () => Number((await page.textContent('[data-testid=tail-held]')).match(/([\d,]+) newer/)?.[1].replace(/,/g, '') ?? 0);
+    await until('100 newer rows below the selection', async () => (await newer()) >= 100, 30000);
+    const held = await page.evaluate(() => {
+      const row = document.querySelector('.trow.active');
+      if (!row) return null;
+      const r = row.getBoundingClientRect();
+      const list = document.querySelector('[data-testid=traffic-rows]').getBoundingClientRect();
+      return { text: row.textContent, inView: r.top >= list.top && r.bottom <= list.bottom };
+    });
+    assert(held && held.text === picked && held.inView, `the selected row is still in view: ${JSON.stringify(held)}`);
     await shot('5-traffic-live');
+
+    // The inspector's splitter: a wider inspector, and the list keeps readable columns.
+    const box = await page.$eval('[data-testid=inspector-splitter]', (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + 200 }; });
+    const before = await page.$eval('.inspector', (e) => e.getBoundingClientRect().width);
+    await page.mouse.move(box.x, box.y);
+    await page.mouse.down();
+    await page.mouse.move(box.x - 500, box.y, { steps: 5 });
+    await page.mouse.up();
+    await until('a wider inspector', async () => (await page.$eval('.inspector', (e) => e.getBoundingClientRect().width)) > before + 100);
+    const columns = await page.$$eval('.traffic-list .thead > span', (spans) => spans.filter((s) => s.offsetParent !== null).map((s) => [s.textContent, s.getBoundingClientRect().width]));
+    const listWidth = await page.$eval('.traffic-list', (e) => e.getBoundingClientRect().width);
+    assert(listWidth >= 500, `the list keeps its width: ${listWidth}`);
+    assert(columns.every(([, w]) => w >= 40), `no crushed column: ${JSON.stringify(columns)}`);
+    await shot('5-traffic-split');
+    await page.click('[data-testid=tail-follow]');
+    await until('the inspector closed', async () => !(await page.isVisible('[data-testid=inspector]')));
+
+    // A filter narrows the rows already collected; clearing it brings them back.
+    const collected = await page.$$eval('[data-testid=traffic-rows] .trow', (r) => r.length);
+    const title = async () => page.textContent('.traffic-list .card-head h2');
+    await page.fill('[data-testid=filter-user]', 'e2e-bob');
+    await until('bob’s collected rows, from before the filter', async () => {
+      const rows = await page.$$eval('[data-testid=traffic-rows] .trow', (els) => els.map((e) => e.textContent));
+      return rows.length > 0 && rows.every((t) => t.includes('e2e-bob')) && /of [\d,]+ collected/.test(await title());
+    });
+    await page.fill('[data-testid=filter-user]', '');
+    await until('every collected row again', async () => !/collected/.test(await title()) && (await page.$$('[data-testid=traffic-rows] .trow')).length >= Math.min(collected, 10));
+
+    // Regex: an invalid one is an error under the bar (no crash); a valid one filters.
+    await page.click('[data-testid=filter-regex]');
+    await page.fill('[data-testid=filter-text]', '"room":"(ops');
+    await until('the regex error', () => page.isVisible('[data-testid=filter-error]'));
+    assert((await page.$$('[data-testid=traffic-rows] .trow')).length > 0, 'rows still shown under an invalid regex');
+    await page.fill('[data-testid=filter-text]', '"room":"(ops|lobby)"');
+    await until('only ops and lobby payloads', async () => {
+      if (await page.isVisible('[data-testid=filter-error]')) return false;
+      const rows = await page.$$eval('[data-testid=traffic-rows] .trow .payload', (els) => els.map((e) => e.textContent));
+      return rows.length > 0 && rows.every((t) => /"room":"(ops|lobby)"/.test(t));
+    });
+    await shot('5-traffic-regex');
+    await page.fill('[data-testid=filter-text]', '');
+    await page.click('[data-testid=filter-regex]');
+
+    // Problems: an unknown request is answered with an error, which the preset shows alone.
+    await sendFrame('e2e-bob', { t: 'req', i: 90, m: 'no-such-request', d: {} });
+    await page.click('[data-testid=filter-problems]');
+    const problems = ['error_out', 'server_reply_error', 'bus_in_rejected', 'subscribe_denied', 'slow_consumer', 'auth_refused', 'frame_error'];
+    await until('bob’s error among the problems', async () => {
+      const kinds = await page.$$eval('[data-testid=traffic-rows] .trow', (els) => els.map((e) => [e.dataset.kind, e.textContent]));
+      return kinds.length > 0 && kinds.every(([k]) => problems.includes(k)) && kinds.some(([k, t]) => k === 'error_out' && t.includes('e2e-bob'));
+    });
+    assert((await page.textContent('[data-testid=filter-kinds]')).includes('problems'), 'the kinds button says problems');
+    await shot('5-traffic-problems');
+    await page.click('[data-testid=filter-problems]');
+
     await page.click('[data-testid=mode-history]');
     await until('history rows', async () => (await page.$$('[data-testid=history-rows] .trow')).length > 5);
     await page.fill('[data-testid=filter-user]', 'e2e-bob');

@@ -1,5 +1,5 @@
 // The traffic filter as a form (strings people type) and as the API's TrafficFilter.
-import type { TapKind, TrafficFilter } from '../api/generated/api';
+import type { TapKind, TrafficFilter, TrafficRow } from '../api/generated/api';
 import { fromLocalInput } from './format';
 
 export interface FilterForm {
@@ -11,6 +11,9 @@ export interface FilterForm {
   conn: string;
   user: string;
   text: string;
+  /** `text` is a regular expression (matched here, in the browser: the server only knows
+   * substrings). */
+  regex: boolean;
   /** `datetime-local` values. */
   since: string;
   until: string;
@@ -25,8 +28,24 @@ export const KIND_GROUPS: { label: string; kinds: TapKind[] }[] = [
   { label: 'Lifecycle', kinds: ['connect', 'disconnect', 'heartbeat_reap', 'slow_consumer', 'auth_refused', 'frame_error'] },
 ];
 
+/** What goes wrong: errors answered or returned, rejected bus messages, denied subscriptions,
+ * slow consumers, refused authentications and frames that could not be read. */
+export const PROBLEM_KINDS: TapKind[] = [
+  'error_out',
+  'server_reply_error',
+  'bus_in_rejected',
+  'subscribe_denied',
+  'slow_consumer',
+  'auth_refused',
+  'frame_error',
+];
+
+export function isProblems(kinds: readonly TapKind[]): boolean {
+  return kinds.length === PROBLEM_KINDS.length && PROBLEM_KINDS.every((k) => kinds.includes(k));
+}
+
 export function emptyForm(): FilterForm {
-  return { kinds: [], name: '', role: '', room: '', topic: '', conn: '', user: '', text: '', since: '', until: '' };
+  return { kinds: [], name: '', role: '', room: '', topic: '', conn: '', user: '', text: '', regex: false, since: '', until: '' };
 }
 
 /** `a, b` -> ['a', 'b']; empty -> []. */
@@ -49,8 +68,64 @@ export function formToFilter(f: FilterForm, withTime = true): TrafficFilter {
     conns: list(f.conn),
     users: list(f.user),
     origins: [],
-    text: f.text.trim() ? f.text.trim() : null,
+    // A regular expression is applied in the browser (see `compileText`); the server is
+    // asked for the rows the other fields select.
+    text: f.text.trim() && !f.regex ? f.text.trim() : null,
   };
+}
+
+/** The text filter as a predicate on a payload's text, or an error for an invalid regex.
+ * `null` when the form has no text (or sends it to the server as a substring). */
+export function compileText(f: FilterForm): { test: ((s: string) => boolean) | null; error: string | null } {
+  const text = f.text.trim();
+  if (!text) return { test: null, error: null };
+  if (!f.regex) {
+    const needle = text.toLowerCase();
+    return { test: (s) => s.toLowerCase().includes(needle), error: null };
+  }
+  try {
+    const re = new RegExp(text, 'i');
+    return { test: (s) => re.test(s), error: null };
+  } catch (e) {
+    return { test: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+const payloadTexts = new WeakMap<TrafficRow, string>();
+
+/** The payload as text (cached per row): what the text filter searches. */
+export function payloadText(row: TrafficRow): string {
+  let s = payloadTexts.get(row);
+  if (s === undefined) {
+    s = row.payload_text ?? (row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload));
+    payloadTexts.set(row, s);
+  }
+  return s;
+}
+
+const anyOf = (wanted: string[], v: string | null) => wanted.length === 0 || (v !== null && wanted.includes(v));
+
+/** Whether `row` matches `f` as the server would (`console-core/src/live/filter.rs`), with the
+ * text test from `compileText` (substring or regex). */
+export function rowMatches(f: TrafficFilter, text: ((s: string) => boolean) | null, row: TrafficRow): boolean {
+  if ((f.since_us !== null && row.at_us < f.since_us) || (f.until_us !== null && row.at_us >= f.until_us)) return false;
+  if (f.kinds.length && !f.kinds.includes(row.kind)) return false;
+  if (f.origins.length && !f.origins.includes(row.origin)) return false;
+  if (!anyOf(f.names, row.name) || !anyOf(f.roles, row.role) || !anyOf(f.topics, row.topic) || !anyOf(f.conns, row.conn) || !anyOf(f.users, row.user)) {
+    return false;
+  }
+  if (f.rooms.length && !row.rooms.some((r) => f.rooms.includes(r))) return false;
+  return text === null || text(payloadText(row));
+}
+
+/** A predicate for the whole form (`null`: everything matches), and the regex error if the
+ * text is not a valid one (the text is then left out; the other fields still apply). */
+export function formPredicate(f: FilterForm, withTime: boolean): { test: ((r: TrafficRow) => boolean) | null; error: string | null } {
+  const filter = formToFilter(f, withTime);
+  const text = compileText(f);
+  const rest = { ...f, text: text.error ? '' : f.text, since: withTime ? f.since : '', until: withTime ? f.until : '' };
+  if (isEmpty(rest)) return { test: null, error: text.error };
+  return { test: (r) => rowMatches(filter, text.test, r), error: text.error };
 }
 
 const FIELDS = ['name', 'role', 'room', 'topic', 'conn', 'user', 'text'] as const;
@@ -60,6 +135,8 @@ export function formFromParams(params: Record<string, string>): FilterForm {
   const f = emptyForm();
   for (const k of FIELDS) if (params[k]) f[k] = params[k];
   if (params.kind) f.kinds = list(params.kind) as TapKind[];
+  if (params.kind === 'problems') f.kinds = [...PROBLEM_KINDS];
+  f.regex = params.re === '1';
   return f;
 }
 
@@ -68,6 +145,7 @@ export function formToParams(f: FilterForm): Record<string, string> {
   const p: Record<string, string> = {};
   for (const k of FIELDS) if (f[k].trim()) p[k] = f[k].trim();
   if (f.kinds.length) p.kind = f.kinds.join(',');
+  if (f.regex && f.text.trim()) p.re = '1';
   return p;
 }
 

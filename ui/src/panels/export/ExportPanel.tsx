@@ -65,6 +65,11 @@ export function ExportPanel({ params }: { params: Record<string, string> }) {
       <Card title="What">
         <FilterBar form={form} onChange={setForm} withTime={true} />
         <div class="muted">Leave the range empty to export everything recorded{host?.capture_path ? ` in ${host.capture_path}` : ''}.</div>
+        {form.regex && form.text.trim() && (
+          <div class="warn" data-testid="export-regex-note">
+            Exports select by substring: the regular expression “{form.text.trim()}” is left out, so every row the other fields select is exported.
+          </div>
+        )}
       </Card>
       <div class="grid2">
         <Card title="Format">

@@ -12,13 +12,13 @@ export function TrafficLine({ row, active, onClick }: { row: TrafficRow; active:
   return (
     <div class={`traffic-grid trow ${active ? 'active' : ''} origin-${row.origin}`} onClick={onClick} data-kind={row.kind}>
       <span class="mono">{clock(row.at_us)}</span>
-      <span><span class={`kind k-${row.kind}`}>{row.kind}</span></span>
+      <span class="ellipsis"><span class={`kind k-${row.kind}`} title={row.kind}>{row.kind}</span></span>
       <span class="ellipsis">{row.name ?? ''}</span>
-      <span class="mono ellipsis">{row.conn ?? ''}</span>
-      <span class="ellipsis">{row.user ?? ''}</span>
-      <span class="ellipsis">{where}</span>
-      <span class="num">{row.recipients ?? ''}</span>
-      <span class="num">{bytes(row.size)}</span>
+      <span class="mono ellipsis col-conn">{row.conn ?? ''}</span>
+      <span class="ellipsis col-user">{row.user ?? ''}</span>
+      <span class="ellipsis col-where">{where}</span>
+      <span class="num col-to">{row.recipients ?? ''}</span>
+      <span class="num col-size">{bytes(row.size)}</span>
       <span class="mono ellipsis payload">{preview(row.payload, row.payload_text)}</span>
     </div>
   );
@@ -27,8 +27,8 @@ export function TrafficLine({ row, active, onClick }: { row: TrafficRow; active:
 export function TrafficHeader() {
   return (
     <div class="thead traffic-grid">
-      <span>time</span><span>kind</span><span>name</span><span>connection</span><span>user</span>
-      <span>room / topic</span><span class="num">to</span><span class="num">size</span><span>payload</span>
+      <span>time</span><span>kind</span><span>name</span><span class="col-conn">connection</span><span class="col-user">user</span>
+      <span class="col-where">room / topic</span><span class="num col-to">to</span><span class="num col-size">size</span><span>payload</span>
     </div>
   );
 }
