@@ -111,16 +111,37 @@ try {
   const bob = await connId('e2e-bob');
   await sendFrame('e2e-bob', { t: 'req', i: 1, m: 'join', d: { room: 'e2e-room' } });
 
-  await check('overview shows live connections, roles, rates and the recorder', async () => {
+  await check('overview: live connections, roles, the recorder; charts on a clock axis from the first seconds; errors and connections over time', async () => {
     await go('#/overview');
+    // The console started moments ago: the first samples must already draw a clock axis over
+    // the whole window (not years, not milliseconds).
+    const axis = () => page.evaluate(() => {
+      const u = document.querySelector('[data-testid=rate-chart]').__plot;
+      return { min: u.scales.x.min, max: u.scales.x.max, ticks: u.axes[0]._values ?? [], points: u.data[0].length, series: u.series.map((s) => s.label) };
+    });
+    const first = await until('the first samples', async () => { const a = await axis(); return a.points > 0 && a.ticks.length > 0 ? a : null; });
+    const now = Date.now() / 1000;
+    assert(Math.abs(first.max - now) < 120, `the axis ends now, in seconds: ${first.max} vs ${now}`);
+    assert(first.max - first.min === 300, `the axis spans the five minutes: ${first.min}..${first.max}`);
+    assert(first.ticks.every((t) => /^\d\d:\d\d(:\d\d)?$/.test(t)), `clock ticks: ${first.ticks}`);
+    assert(first.series.includes('total') && first.series.includes('errors'), `series: ${first.series}`);
+    await shot('1-overview-first-seconds');
     await until('40+ connections', async () => Number((await page.textContent('[data-testid=stat-connections] .stat-value')).replace(/,/g, '')) >= 42);
+    await until('connections over time', () => page.evaluate(() => {
+      const u = document.querySelector('[data-testid=connections-chart]').__plot;
+      return u.data[1].some((n) => n >= 42);
+    }));
+    assert((await page.textContent('[data-testid=stat-nodes]')).includes('this process alone'), 'the node tile in words');
+    assert(!/nodes/.test(await page.textContent('[data-testid=stat-nodes] .stat-label')), 'one node, not “1 nodes”');
+    assert(/errors? in the last minute/.test(await page.textContent('[data-testid=stat-errors]')), 'an errors tile');
     const roles = await page.textContent('[data-testid=roles]');
     assert(roles.includes('user') && roles.includes('agent'), `roles: ${roles}`);
     await until('rows recorded', async () => Number((await page.textContent('[data-testid=recorder-rows]')).replace(/,/g, '')) > 0);
-    await until('chart points', () => page.evaluate(() => document.querySelectorAll('[data-testid=rate-chart] canvas').length > 0));
     await until('a rate', async () => Number((await page.textContent('[data-testid=stat-rate] .stat-value')).replace(/,/g, '')) > 0);
-    await page.waitForTimeout(1500);
+    await page.click('button:has-text("1 min")');
+    await until('a one-minute axis', async () => { const a = await axis(); return a.max - a.min === 60 && a.ticks.every((t) => /^\d\d:\d\d:\d\d$/.test(t)); });
     await shot('1-overview');
+    await page.click('button:has-text("5 min")');
   });
 
   await check('rooms: list, graph, members; adding a connection by hand shows in the graph and its broadcasts', async () => {

@@ -190,6 +190,8 @@ impl Aggregator {
 
     fn flush(&mut self) {
         let now = now_us();
+        self.rates
+            .set_connections(self.server.connection_count() as u32);
         self.rates.advance(now);
         let rates = self.rates.take_completed();
         self.hub.record_rates(&rates);

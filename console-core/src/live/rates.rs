@@ -30,9 +30,16 @@ fn bump(sample: &mut RateSample, kind: TapKind) {
 pub struct Rates {
     current: Option<RateSample>,
     completed: Vec<RateSample>,
+    /// Open connections, stamped on each second as it closes.
+    connections: u32,
 }
 
 impl Rates {
+    /// The open connections from now on (the aggregator tells, at every batch).
+    pub fn set_connections(&mut self, n: u32) {
+        self.connections = n;
+    }
+
     /// Count one event that happened at `at_us`. An event from a second already closed (it
     /// waited in the queue) is counted in the current second rather than lost.
     pub fn add(&mut self, kind: TapKind, at_us: i64) {
@@ -57,10 +64,14 @@ impl Rates {
             Some(cur) => {
                 // Zero samples for the silent seconds in between, at most a history's worth.
                 let gap_start = (cur.t + 1).max(t - HISTORY_SECS as i64);
-                self.completed.push(cur);
+                self.completed.push(RateSample {
+                    connections: self.connections,
+                    ..cur
+                });
                 for s in gap_start..t {
                     self.completed.push(RateSample {
                         t: s,
+                        connections: self.connections,
                         ..RateSample::default()
                     });
                 }
@@ -115,9 +126,14 @@ mod tests {
         );
         assert_eq!(done[0].requests, 2);
         assert_eq!(done[1].requests, 0);
+        r.set_connections(7);
         r.advance(14_000_001);
         let done = r.take_completed();
         assert_eq!(done.len(), 1);
+        assert_eq!(
+            done[0].connections, 7,
+            "a closing second carries the open connections"
+        );
         assert_eq!(done[0].broadcasts, 1);
     }
 

@@ -74,7 +74,8 @@ pub struct RecorderStatus {
 /// `to_conn`, `to_user`, `server_request`, `server_reply`; broadcasts = `room_broadcast`,
 /// `broadcast`; publishes = `role_publish`, `shared_publish`, `bus_local`, `bus_out`, `bus_in`;
 /// membership = `room_add`, `room_remove`, `subscribe`, `unsubscribe`; lifecycle = `connect`,
-/// `disconnect`, `heartbeat_reap`, `slow_consumer`.
+/// `disconnect`, `heartbeat_reap`, `slow_consumer`. `connections` is not a rate: the open
+/// connections as the second closed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RateSample {
     /// The second, as Unix seconds.
@@ -88,6 +89,7 @@ pub struct RateSample {
     pub publishes: u32,
     pub membership: u32,
     pub lifecycle: u32,
+    pub connections: u32,
 }
 
 /// The console's own live pipeline: what it could not keep up with.

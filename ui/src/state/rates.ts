@@ -31,6 +31,22 @@ export function total(s: RateSample): number {
 }
 
 /** Columns for uPlot: times, then one array per series. */
-export function toColumns(samples: RateSample[]): number[][] {
-  return [samples.map((s) => s.t), ...RATE_SERIES.map((k) => samples.map((s) => s[k]))];
+export function toColumns(samples: RateSample[], series: ((s: RateSample) => number | null)[] = RATE_SERIES.map((k) => (s: RateSample) => s[k])): (number | null)[][] {
+  return [samples.map((s) => s.t), ...series.map((f) => samples.map(f))];
+}
+
+/** The samples of the last `minutes` before `end` (Unix seconds), and the x range to draw: the
+ * whole window, whatever part of it has samples yet. */
+export function windowOf(samples: RateSample[], minutes: number, end: number): { shown: RateSample[]; range: [number, number] } {
+  const start = end - minutes * 60;
+  return { shown: samples.filter((s) => s.t > start && s.t <= end), range: [start, end] };
+}
+
+/** Errors over the last `secs` seconds of samples. */
+export function recentErrors(samples: RateSample[], secs = 60): number {
+  if (samples.length === 0) return 0;
+  const last = samples[samples.length - 1].t;
+  let n = 0;
+  for (let i = samples.length - 1; i >= 0 && samples[i].t > last - secs; i--) n += samples[i].errors;
+  return n;
 }

@@ -105,13 +105,14 @@ dropped: number, write_errors: number, rows_lost: number, queue_depth: number, f
  * `to_conn`, `to_user`, `server_request`, `server_reply`; broadcasts = `room_broadcast`,
  * `broadcast`; publishes = `role_publish`, `shared_publish`, `bus_local`, `bus_out`, `bus_in`;
  * membership = `room_add`, `room_remove`, `subscribe`, `unsubscribe`; lifecycle = `connect`,
- * `disconnect`, `heartbeat_reap`, `slow_consumer`.
+ * `disconnect`, `heartbeat_reap`, `slow_consumer`. `connections` is not a rate: the open
+ * connections as the second closed.
  */
 export type RateSample = { 
 /**
  * The second, as Unix seconds.
  */
-t: number, requests: number, responses: number, errors: number, pushes: number, broadcasts: number, publishes: number, membership: number, lifecycle: number, };
+t: number, requests: number, responses: number, errors: number, pushes: number, broadcasts: number, publishes: number, membership: number, lifecycle: number, connections: number, };
 
 /**
  * The console's own live pipeline: what it could not keep up with.

@@ -7,9 +7,9 @@ import { usePoll } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge, Stat, roleColor } from '../../components/common';
 import { bytes, count } from '../../state/format';
-import { mergeRates, total } from '../../state/rates';
+import { mergeRates, recentErrors, total } from '../../state/rates';
 import { useStore } from '../../state/store';
-import { RateChart } from './RateChart';
+import { CONNECTION_LINES, RATE_LINES, TimeChart } from './RateChart';
 
 const RANGES = [1, 5, 10];
 
@@ -41,16 +41,30 @@ export function OverviewPanel() {
   const recorder = summary?.recorder ?? overview?.recorder;
   const counters = summary?.counters ?? overview?.counters;
   const lastRate = rates.length ? total(rates[rates.length - 1]) : 0;
+  const errors = recentErrors(rates, 60);
+  const nodes = overview?.nodes.length ?? 1;
+  const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+  const rooms = summary?.rooms ?? overview?.rooms ?? 0;
+  const topics = summary?.topics ?? overview?.topics.length ?? 0;
 
   return (
     <Panel title="Overview" testId="panel-overview">
       <ErrorBox error={error} onRetry={load} />
       <div class="stats">
-        <Stat label="connections" value={count(connections)} testId="stat-connections" />
-        <Stat label="rooms" value={count(summary?.rooms ?? overview?.rooms ?? 0)} testId="stat-rooms" />
-        <Stat label="topics" value={count(summary?.topics ?? overview?.topics.length ?? 0)} />
-        <Stat label="nodes" value={count(overview?.nodes.length ?? 1)} hint={overview?.transport} />
-        <Stat label="messages / s" value={count(lastRate)} testId="stat-rate" />
+        <Stat label={plural(connections, 'connection', 'connections')} value={count(connections)} testId="stat-connections" />
+        <Stat label={plural(rooms, 'room', 'rooms')} value={count(rooms)} testId="stat-rooms" />
+        <Stat label={plural(topics, 'topic', 'topics')} value={count(topics)} />
+        <Stat
+          label={plural(nodes, 'node', 'nodes')}
+          value={count(nodes)}
+          hint={overview?.transport === 'redis' ? 'a cluster, through Redis' : 'this process alone'}
+          testId="stat-nodes"
+        />
+        <Stat label="messages per second" value={count(lastRate)} testId="stat-rate" />
+        <a class={`stat link ${errors > 0 ? 'bad' : ''}`} href="#/traffic?kind=problems" data-testid="stat-errors" title="Errors, rejected bus messages, denied subscriptions, refused authentications and bad frames: open them in Traffic">
+          <div class="stat-value">{count(errors)}</div>
+          <div class="stat-label">{plural(errors, 'error', 'errors')} in the last minute</div>
+        </a>
       </div>
 
       <Card
@@ -61,11 +75,14 @@ export function OverviewPanel() {
           </button>
         ))}
       >
-        <RateChart samples={rates} minutes={minutes} />
+        <TimeChart samples={rates} minutes={minutes} lines={RATE_LINES} unit="per second" testId="rate-chart" />
         {rates.length === 0 && <div class="muted">The chart fills in as seconds pass.</div>}
       </Card>
 
       <div class="grid2">
+        <Card title="Connections over time">
+          <TimeChart samples={rates} minutes={minutes} lines={CONNECTION_LINES} unit="open" height={200} testId="connections-chart" />
+        </Card>
         <Card title="Connections per role">
           {roles.length === 0 ? (
             <Empty title="No connections yet">
@@ -89,7 +106,9 @@ export function OverviewPanel() {
             </div>
           )}
         </Card>
+      </div>
 
+      <div class="grid2">
         <Card title="Recorder">
           {!recorder || !recorder.active ? (
             <Empty title="Not recording">Start switchboard with <code>--db FILE</code> to record traffic.</Empty>
@@ -107,9 +126,7 @@ export function OverviewPanel() {
             </table>
           )}
         </Card>
-      </div>
 
-      <div class="grid2">
         <Card title="Nodes">
           {overview?.cluster_error && <ErrorBox error={`cluster: ${overview.cluster_error}`} />}
           <table class="table" data-testid="nodes">
@@ -126,8 +143,9 @@ export function OverviewPanel() {
             </tbody>
           </table>
         </Card>
+      </div>
 
-        <Card title="Topics">
+      <Card title="Topics">
           {overview && overview.topics.length === 0 ? (
             <Empty title="No subscriptions">Topics appear here once a client subscribes (a <code>sub</code> frame).</Empty>
           ) : (
@@ -145,17 +163,16 @@ export function OverviewPanel() {
               </tbody>
             </table>
           )}
-        </Card>
-      </div>
+      </Card>
 
       {counters && (
         <Card title="Since start">
           <div class="stats small">
             <Stat label="connections accepted" value={count(counters.connections_total)} />
-            <Stat label="upgrades refused" value={count(counters.refused_upgrades)} />
-            <Stat label="slow consumers closed" value={count(counters.slow_consumers)} />
-            <Stat label="heartbeat reaped" value={count(counters.reaped)} />
-            <Stat label="bad frames" value={count(counters.frame_errors)} />
+            <Stat label="connections refused at the handshake" value={count(counters.refused_upgrades)} />
+            <Stat label="closed for reading too slowly" value={count(counters.slow_consumers)} />
+            <Stat label="closed for missed heartbeats" value={count(counters.reaped)} />
+            <Stat label="frames that could not be read" value={count(counters.frame_errors)} />
             <Stat label="handler panics" value={count(counters.handler_panics)} />
             <Stat label="listener faults" value={count(counters.listener_faults)} />
           </div>
