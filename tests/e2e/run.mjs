@@ -144,27 +144,95 @@ try {
     await page.click('button:has-text("5 min")');
   });
 
-  await check('rooms: list, graph, members; adding a connection by hand shows in the graph and its broadcasts', async () => {
+  // The graph is read through its container (cytoscape draws on a canvas).
+  const graph = (f, arg) => page.evaluate(({ f, arg }) => {
+    const cy = document.querySelector('[data-testid=membership-graph]').__cy;
+    return new Function('cy', 'arg', `return (${f})(cy, arg)`)(cy, arg);
+  }, { f: f.toString(), arg });
+  const graphHas = (id) => graph((cy, id) => cy.getElementById(id).length > 0, id);
+  const nodePositions = () => graph((cy) => Object.fromEntries(cy.nodes().map((n) => [n.id(), n.position()])));
+  const samePlaces = (a, b) => {
+    const common = Object.keys(a).filter((id) => id in b);
+    const moved = common.filter((id) => Math.hypot(a[id].x - b[id].x, a[id].y - b[id].y) > 0.5);
+    return { common: common.length, moved };
+  };
+  // The list, the detail and the graph show one count per room.
+  const countsAgree = async (selected) => {
+    const list = await page.$$eval('[data-testid=room-list] li', (lis) => lis.map((li) => [li.dataset.room, Number(li.querySelector('[data-testid=room-size]').textContent.replace(/,/g, ''))]));
+    const sizes = await graph((cy) => Object.fromEntries(cy.nodes('[kind = "room"]').map((n) => [n.data('room'), n.data('size')])));
+    const detail = selected ? Number((await page.textContent('[data-testid=room-detail-size]')).replace(/[^0-9]/g, '')) : null;
+    const bad = list.filter(([room, n]) => sizes[room] !== n || (room === selected && detail !== n));
+    return list.length > 0 && bad.length === 0 ? list : null;
+  };
+
+  await check('rooms: one count everywhere, a connection picker, a stable graph (positions kept across updates and visits), search, legend', async () => {
     await go('#/rooms?room=e2e-room');
     await until('the room in the list', () => page.isVisible('[data-testid=room-list] li[data-room=lobby]'));
     await until('members listed', async () => (await page.textContent('[data-testid=room-members]')).includes(bob));
-    const graphHas = (id) => page.evaluate((id) => {
-      const cy = document.querySelector('[data-testid=membership-graph]').__cy;
-      return cy.getElementById(id).length > 0;
-    }, id);
     await until('the room in the graph', () => graphHas('room:lobby'));
-    await page.fill('[data-testid=room-add-input]', alice);
-    await page.click('[data-testid=room-add]');
+    await until('list, detail and graph agree on every room', () => countsAgree('e2e-room'));
+
+    // Adding by hand: pick the connection by user name, not by a typed id.
+    await page.fill('[data-testid=room-add-input]', 'e2e-alice');
+    await until('alice offered', () => page.isVisible(`[data-testid=room-add-options] [data-conn="${alice}"]`));
+    const offered = await page.textContent(`[data-testid=room-add-options] [data-conn="${alice}"]`);
+    assert(offered.includes('user') && offered.includes('e2e-alice'), `the option shows role and user: ${offered}`);
+    await shot('2-rooms-picker');
+    await page.click(`[data-testid=room-add-options] [data-conn="${alice}"]`);
     await until('alice listed as a member', async () => (await page.textContent('[data-testid=room-members]')).includes(alice));
     await until('alice in the graph', async () => {
-      const grouped = await page.evaluate(() => document.querySelector('[data-testid=membership-graph]').__cy.nodes('[kind = "group"]').length > 0);
+      const grouped = await graph((cy) => cy.nodes('[kind = "group"]').length > 0);
       return grouped ? graphHas('group:e2e-room:user') : graphHas(`conn:${alice}`);
     });
+    // A new member starts beside its room, not under the room's box.
+    const hidden = await graph((cy, id) => {
+      const node = cy.getElementById(`conn:${id}`);
+      if (node.length === 0) return false;
+      const a = node.renderedBoundingBox({ includeLabels: false });
+      const r = cy.getElementById('room:e2e-room').renderedBoundingBox({ includeLabels: false });
+      return !(a.x2 < r.x1 || a.x1 > r.x2 || a.y2 < r.y1 || a.y1 > r.y2);
+    }, alice);
+    assert(!hidden, 'alice is drawn clear of the room box');
     await sendFrame('e2e-bob', { t: 'req', i: 2, m: 'say', d: { room: 'e2e-room', text: 'hello from bob' } });
     await until('alice receives the room broadcast', async () =>
       (await framesOf('e2e-alice')).some((f) => f.t === 'evt' && f.e === 'message' && f.d.text === 'hello from bob'));
-    await page.waitForTimeout(1200);
+    await until('the counts still agree', () => countsAgree('e2e-room'));
+
+    // Readable: room labels at least 12 px on screen, visible edges, a legend of roles.
+    const label = await graph((cy) => parseFloat(cy.getElementById('room:lobby').renderedStyle('font-size')));
+    assert(label >= 12, `room labels readable: ${label}px`);
+    const edge = await graph((cy) => { const e = cy.edges()[0]; return { w: parseFloat(e.style('width')), o: parseFloat(e.style('opacity')) }; });
+    assert(edge.w >= 1 && edge.o >= 0.5, `visible edges: ${JSON.stringify(edge)}`);
+    const legend = await page.textContent('[data-testid=graph-legend]');
+    assert(legend.includes('user') && legend.includes('agent'), `legend: ${legend}`);
+
+    // Membership changes add and remove nodes; the nodes already drawn stay where they are.
+    await until('the first layout', () => page.$eval('[data-testid=membership-graph]', (el) => Number(el.dataset.layouts ?? 0) >= 1 && !document.querySelector('[data-testid=graph-laying]')));
+    const before = await nodePositions();
+    const v0 = await page.getAttribute('[data-testid=membership-graph]', 'data-version');
+    await until('membership changes drawn', async () => (await page.getAttribute('[data-testid=membership-graph]', 'data-version')) !== v0, 30000);
+    await until('no layout under way', async () => !(await page.isVisible('[data-testid=graph-laying]')));
+    const after = await nodePositions();
+    const kept = samePlaces(before, after);
+    assert(kept.common > 10 && kept.moved.length === 0, `nodes kept their places across updates: ${JSON.stringify(kept)}`);
     await shot('2-rooms');
+
+    // A visit elsewhere and back finds the graph as it was.
+    await go('#/overview');
+    await go('#/rooms?room=e2e-room');
+    await until('the graph again', () => graphHas('room:lobby'));
+    const back = await nodePositions();
+    const again = samePlaces(after, back);
+    assert(again.common > 10 && again.moved.length === 0, `nodes kept their places across visits: ${JSON.stringify(again)}`);
+
+    // The search narrows the list and the graph.
+    await page.fill('[data-testid=room-search]', 'lobby');
+    await until('only lobby in the graph', async () => {
+      const rooms = await graph((cy) => cy.nodes('[kind = "room"]').map((n) => n.data('room')));
+      return rooms.length === 1 && rooms[0] === 'lobby' && (await page.$$('[data-testid=room-list] li')).length === 1;
+    });
+    await shot('2-rooms-search');
+    await page.fill('[data-testid=room-search]', '');
   });
 
   await check('connections: grouped by role, searchable, detail with context and traffic', async () => {
@@ -191,8 +259,8 @@ try {
   await check('traffic: the kinds menu, a held selection, filters over collected rows, regex, problems, the split', async () => {
     await go('#/traffic');
     await until('live rows', async () => (await page.$$('[data-testid=traffic-rows] .trow')).length > 5);
+    // Bob says something now; the user filter further down finds it among the rows collected.
     await sendFrame('e2e-bob', { t: 'req', i: 80, m: 'say', d: { room: 'e2e-room', text: 'for the tail' } });
-    await until('bob’s message in the tail', async () => (await page.textContent('[data-testid=traffic-rows]')).includes('for the tail'));
 
     // The kinds menu: each checkbox on one line with its own label, a column per group.
     await page.click('[data-testid=filter-kinds]');
@@ -253,7 +321,7 @@ try {
     await page.fill('[data-testid=filter-user]', 'e2e-bob');
     await until('bob’s collected rows, from before the filter', async () => {
       const rows = await page.$$eval('[data-testid=traffic-rows] .trow', (els) => els.map((e) => e.textContent));
-      return rows.length > 0 && rows.every((t) => t.includes('e2e-bob')) && /of [\d,]+ collected/.test(await title());
+      return rows.length > 0 && rows.every((t) => t.includes('e2e-bob')) && rows.some((t) => t.includes('for the tail')) && /of [\d,]+ collected/.test(await title());
     });
     await page.fill('[data-testid=filter-user]', '');
     await until('every collected row again', async () => !/collected/.test(await title()) && (await page.$$('[data-testid=traffic-rows] .trow')).length >= Math.min(collected, 10));
@@ -388,6 +456,59 @@ try {
       await until('the moved pushes listed', async () => (await page.$$('[data-testid=replay-diff] .status-moved')).length > 0);
       await page.$eval('[data-testid=replay-filter]', (el) => el.scrollIntoView());
       await shot('8-replay-moved');
+    }
+  });
+
+  await check('rooms past the grouping limit: groups expand on click, the page answers, counts agree', async () => {
+    // A second console with more simulated clients than the graph draws one by one.
+    const many = spawn(bin, ['--headless', '--listen', '127.0.0.1:0', '--ui-listen', '127.0.0.1:0', '--simulate', '360', '--db', join(work, 'many.db')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    });
+    let manyOut = '';
+    many.stdout.on('data', (d) => (manyOut += d));
+    many.stderr.on('data', (d) => (manyOut += d));
+    const second = await context.newPage();
+    second.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const url = await until('the second console URL', () => manyOut.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)?.[0], 30000);
+      await second.goto(`${url}#/rooms`);
+      const g = (f) => second.evaluate((f) => new Function('cy', `return (${f})(cy)`)(document.querySelector('[data-testid=membership-graph]').__cy), f.toString());
+      await until('groups drawn', async () => (await second.getAttribute('[data-testid=membership-graph]', 'data-grouped')) === 'true' && (await g((cy) => cy.nodes('[kind = "group"]').length)) > 0, 60000);
+      // Clicks answer: a room from the list.
+      await second.click('[data-testid=room-list] li[data-room=lobby]');
+      await until('the room opened', async () => (await second.evaluate(() => location.hash)).includes('room=lobby') && (await second.isVisible('[data-testid=room-detail-size]')));
+      const count = Number((await second.textContent('[data-testid=room-detail-size]')).replace(/[^0-9]/g, ''));
+      assert(count > 0, 'members counted');
+      // A group expands on click into its members (once the first layout has placed it).
+      await until('the first layout', () => second.$eval('[data-testid=membership-graph]', (el) => Number(el.dataset.layouts ?? 0) >= 1 && !document.querySelector('[data-testid=graph-laying]')), 30000);
+      const target = await g((cy) => {
+        const n = cy.nodes('[kind = "group"]').filter((x) => x.data('room') === 'lobby')[0];
+        const p = n.renderedPosition();
+        const b = cy.container().getBoundingClientRect();
+        return { id: n.id(), room: n.data('room'), role: n.data('role'), size: n.data('size'), x: b.left + p.x, y: b.top + p.y };
+      });
+      const groupLabel = await second.evaluate((id) => document.querySelector('[data-testid=membership-graph]').__cy.getElementById(id).data('label'), target.id);
+      assert(/^(user|agent) ×[\d,]+$/.test(groupLabel), `a group says its role and count: ${groupLabel}`);
+      await second.mouse.click(target.x, target.y);
+      await until('the group expanded into members', () => second.evaluate((t) => {
+        const cy = document.querySelector('[data-testid=membership-graph]').__cy;
+        return cy.getElementById(t.id).length === 0 && cy.nodes('[kind = "conn"]').length > 0 && cy.nodes('[kind = "conn"]').every((n) => n.data('role') === t.role);
+      }, target));
+      await until('list, detail and graph agree', async () => {
+        const list = await second.$$eval('[data-testid=room-list] li', (lis) => lis.map((li) => [li.dataset.room, Number(li.querySelector('[data-testid=room-size]').textContent.replace(/,/g, ''))]));
+        const sizes = await g((cy) => Object.fromEntries(cy.nodes('[kind = "room"]').map((n) => [n.data('room'), n.data('size')])));
+        const detail = Number((await second.textContent('[data-testid=room-detail-size]')).replace(/[^0-9]/g, ''));
+        return list.length > 0 && list.every(([room, n]) => sizes[room] === n && (room !== 'lobby' || detail === n));
+      });
+      await until('no layout under way', async () => !(await second.isVisible('[data-testid=graph-laying]')));
+      await second.screenshot({ path: join(shots, '2-rooms-grouped.png') });
+      await second.click('[data-testid=graph-collapse]');
+      await until('collapsed again', () => second.evaluate((id) => document.querySelector('[data-testid=membership-graph]').__cy.getElementById(id).length === 1, target.id));
+    } finally {
+      await second.close();
+      many.kill('SIGINT');
+      await new Promise((r) => many.once('exit', r));
     }
   });
 

@@ -52,6 +52,7 @@ fn matches(c: &ConnInfo, needle: &str) -> bool {
     needle.is_empty()
         || c.id.to_lowercase().contains(needle)
         || c.user.to_lowercase().contains(needle)
+        || c.role.to_lowercase().contains(needle)
         || c.rooms.iter().any(|r| r.to_lowercase().contains(needle))
         || c.topics.iter().any(|t| t.to_lowercase().contains(needle))
 }

@@ -20,7 +20,7 @@ use crate::types::{
 };
 
 /// Up to this many distinct room members the graph draws each connection; past it, one node
-/// per room and role.
+/// per room and role (the members are listed either way).
 pub const GRAPH_CONN_LIMIT: usize = 300;
 const DEFAULT_MEMBER_LIMIT: usize = 2_000;
 
@@ -162,18 +162,16 @@ fn build_graph(server: &Server) -> MembershipGraph {
             *groups
                 .entry((name.clone(), c.role().to_owned()))
                 .or_default() += 1;
-            if conns.len() <= GRAPH_CONN_LIMIT || conns.contains_key(c.id()) {
-                conns
-                    .entry(c.id().to_owned())
-                    .or_insert_with(|| GraphConn {
-                        id: c.id().to_owned(),
-                        role: c.role().to_owned(),
-                        user: c.user().to_owned(),
-                        rooms: Vec::new(),
-                    })
-                    .rooms
-                    .push(name.clone());
-            }
+            conns
+                .entry(c.id().to_owned())
+                .or_insert_with(|| GraphConn {
+                    id: c.id().to_owned(),
+                    role: c.role().to_owned(),
+                    user: c.user().to_owned(),
+                    rooms: Vec::new(),
+                })
+                .rooms
+                .push(name.clone());
         }
         rooms.push(RoomRow {
             name: name.clone(),
@@ -182,24 +180,15 @@ fn build_graph(server: &Server) -> MembershipGraph {
         });
     }
     let grouped = conns.len() > GRAPH_CONN_LIMIT;
-    if grouped {
-        let mut groups: Vec<GraphGroup> = groups
-            .into_iter()
-            .map(|((room, role), count)| GraphGroup { room, role, count })
-            .collect();
-        groups.sort_by(|a, b| a.room.cmp(&b.room).then(a.role.cmp(&b.role)));
-        MembershipGraph {
-            rooms,
-            grouped,
-            conns: Vec::new(),
-            groups,
-        }
-    } else {
-        MembershipGraph {
-            rooms,
-            grouped,
-            conns: conns.into_values().collect(),
-            groups: Vec::new(),
-        }
+    let mut groups: Vec<GraphGroup> = groups
+        .into_iter()
+        .map(|((room, role), count)| GraphGroup { room, role, count })
+        .collect();
+    groups.sort_by(|a, b| a.room.cmp(&b.room).then(a.role.cmp(&b.role)));
+    MembershipGraph {
+        rooms,
+        grouped,
+        conns: conns.into_values().collect(),
+        groups,
     }
 }

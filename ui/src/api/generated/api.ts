@@ -190,9 +190,11 @@ export type GraphConn = { id: string, role: string, user: string, rooms: Array<s
 export type GraphGroup = { room: string, role: string, count: number, };
 
 /**
- * The membership graph. Up to [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT)
- * room members it lists every connection (`conns`); past it, it switches to `groups` so the
- * graph stays readable and fast at ten thousand connections.
+ * The membership graph: every room member with its rooms (`conns`, so the UI can keep the
+ * membership by connection and apply the live stream's joins and leaves exactly), and the
+ * members per room and role (`groups`). `grouped` says there are more than
+ * [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT) distinct members: the UI then draws
+ * one node per room and role, which expands on demand.
  */
 export type MembershipGraph = { rooms: Array<RoomRow>, grouped: boolean, conns: Array<GraphConn>, groups: Array<GraphGroup>, };
 

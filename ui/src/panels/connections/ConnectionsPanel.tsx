@@ -82,7 +82,7 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
             </div>
             <input
               class="grow"
-              placeholder="Search id, user, room or topic"
+              placeholder="Search id, user, role, room or topic"
               value={q}
               onInput={(e) => setQ((e.target as HTMLInputElement).value)}
               data-testid="conn-search"

@@ -1,47 +1,143 @@
 // 2 Rooms: the searchable list with member counts, the live membership graph, one room's
-// members, and adding or removing a connection by hand.
-import { useEffect, useState } from 'preact/hooks';
+// members, and adding or removing a connection by hand. The list, the members and the graph all
+// read one model (the membership snapshot kept current by the live stream), so a room has one
+// member count everywhere.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
-import type { MemberChangeResult, MembershipGraph as Graph, RoomDetail, RoomList } from '../../api/generated/api';
+import type { ConnPage, ConnRow, MemberChangeResult, MembershipGraph as Graph } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
-import { usePoll, useThrottled } from '../../app/hooks';
+import { useThrottled } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge, roleColor } from '../../components/common';
 import { VirtualList } from '../../components/VirtualList';
 import { count } from '../../state/format';
+import { GRAPH_CONN_LIMIT } from '../../state/membership';
 import { useStore } from '../../state/store';
+import type { GraphView } from './graphModel';
 import { MembershipGraph } from './MembershipGraph';
 
-function RoomDetailCard({ room, refresh }: { room: string; refresh: number }) {
+/** Groups expanded in the graph, kept across visits. */
+let savedExpanded = new Set<string>();
+
+/** Find a connection by user, role or id, and pick it. */
+function ConnPicker({ members, onPick }: { members: Set<string>; onPick: (c: ConnRow) => void }) {
   const c = useConsole();
-  const [detail, setDetail] = useState<RoomDetail | null>(null);
+  const [q, setQ] = useState('');
+  const [open, setOpen] = useState(false);
+  const [rows, setRows] = useState<ConnRow[]>([]);
+  const [total, setTotal] = useState(0);
+  const [active, setActive] = useState(0);
   const [error, setError] = useState<unknown>(null);
-  const [connId, setConnId] = useState('');
+  const box = useRef<HTMLDivElement>(null);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    if (!open) return;
+    const mine = ++seq.current;
+    const t = setTimeout(() => {
+      c.api.get<ConnPage>(`/api/connections?q=${encodeURIComponent(q.trim())}&limit=30`).then(
+        (page) => {
+          if (mine !== seq.current) return;
+          setRows(page.rows);
+          setTotal(page.total);
+          setActive(0);
+          setError(null);
+        },
+        (e) => mine === seq.current && setError(e),
+      );
+    }, 150);
+    return () => clearTimeout(t);
+  }, [q, open]);
+
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: Event) => {
+      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', away);
+    return () => document.removeEventListener('pointerdown', away);
+  }, [open]);
+
+  const pick = (row: ConnRow | undefined) => {
+    if (!row || members.has(row.id)) return;
+    onPick(row);
+    setQ('');
+    setOpen(false);
+  };
+  const key = (e: KeyboardEvent) => {
+    if (e.key === 'ArrowDown') {
+      setActive((a) => Math.min(rows.length - 1, a + 1));
+      e.preventDefault();
+    } else if (e.key === 'ArrowUp') {
+      setActive((a) => Math.max(0, a - 1));
+      e.preventDefault();
+    } else if (e.key === 'Enter') {
+      pick(rows[active]);
+      e.preventDefault();
+    } else if (e.key === 'Escape') setOpen(false);
+  };
+
+  return (
+    <div class="picker" ref={box}>
+      <input
+        placeholder="Add a connection: search by user, role or id"
+        value={q}
+        onInput={(e) => {
+          setQ((e.target as HTMLInputElement).value);
+          setOpen(true);
+        }}
+        onFocus={() => setOpen(true)}
+        onKeyDown={key}
+        role="combobox"
+        aria-expanded={open}
+        aria-autocomplete="list"
+        data-testid="room-add-input"
+      />
+      {open && (
+        <div class="picker-menu" role="listbox" data-testid="room-add-options">
+          <ErrorBox error={error} />
+          {rows.length === 0 && !error && <div class="muted picker-empty">{q.trim() ? 'No connection matches.' : 'No connections.'}</div>}
+          {rows.map((r, i) => {
+            const member = members.has(r.id);
+            return (
+              <div
+                key={r.id}
+                role="option"
+                aria-selected={i === active}
+                aria-disabled={member}
+                class={`picker-option ${i === active ? 'active' : ''} ${member ? 'member' : ''}`}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => pick(r)}
+                data-conn={r.id}
+                title={member ? 'Already a member of this room' : `Add ${r.user} (${r.id}) to the room`}
+              >
+                <RoleBadge role={r.role} />
+                <span class="picker-user ellipsis">{r.user}</span>
+                <span class="mono muted ellipsis">{r.id}</span>
+                <span class="muted picker-rooms ellipsis">{member ? 'member' : r.rooms.length ? `in ${r.rooms.join(', ')}` : 'in no room'}</span>
+              </div>
+            );
+          })}
+          {total > rows.length && <div class="muted picker-empty">{count(total - rows.length)} more: type more of a user, role or id.</div>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RoomDetailCard({ room, version }: { room: string; version: number }) {
+  const c = useConsole();
   const [actionError, setActionError] = useState<unknown>(null);
   const [note, setNote] = useState('');
-  const load = () =>
-    c.api.get<RoomDetail>(`/api/rooms/${encodeURIComponent(room)}`).then(
-      (d) => {
-        setDetail(d);
-        setError(null);
-      },
-      (e) => {
-        setDetail(null);
-        setError(e);
-      },
-    );
-  useEffect(() => {
-    load();
-  }, [room, refresh]);
+  // Read at the same (throttled) version as the list and the graph: one count everywhere.
+  const members = useMemo(() => c.membership.members(room), [room, version]);
+  const ids = useMemo(() => new Set(members.map((m) => m.id)), [members]);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
+  const add = async (row: ConnRow) => {
     setActionError(null);
     try {
-      const r = await c.api.post<MemberChangeResult>(`/api/rooms/${encodeURIComponent(room)}/members`, { conn: connId.trim() });
-      setNote(r.changed ? `added ${connId.trim()}` : `${connId.trim()} already was a member`);
-      setConnId('');
-      load();
+      const r = await c.api.post<MemberChangeResult>(`/api/rooms/${encodeURIComponent(room)}/members`, { conn: row.id });
+      setNote(r.changed ? `added ${row.user} (${row.id})` : `${row.user} already was a member`);
     } catch (err) {
       setActionError(err);
     }
@@ -51,7 +147,6 @@ function RoomDetailCard({ room, refresh }: { room: string; refresh: number }) {
     try {
       await c.api.del<MemberChangeResult>(`/api/rooms/${encodeURIComponent(room)}/members/${encodeURIComponent(id)}`);
       setNote(`removed ${id}`);
-      load();
     } catch (err) {
       setActionError(err);
     }
@@ -68,71 +163,78 @@ function RoomDetailCard({ room, refresh }: { room: string; refresh: number }) {
         </>
       }
     >
-      <form class="row" onSubmit={add}>
-        <input
-          class="grow"
-          placeholder="connection id to add, e.g. 1a2b3c-7"
-          value={connId}
-          onInput={(e) => setConnId((e.target as HTMLInputElement).value)}
-          data-testid="room-add-input"
-        />
-        <button class="btn primary" type="submit" disabled={!connId.trim()} data-testid="room-add">Add to room</button>
-      </form>
+      <ConnPicker members={ids} onPick={add} />
       <ErrorBox error={actionError} />
-      {note && <div class="note">{note}</div>}
-      {error ? (
+      {note && <div class="note" data-testid="room-note">{note}</div>}
+      {members.length === 0 ? (
         <Empty title={`No room “${room}” right now`}>Rooms exist while they have members. Add a connection above to create it.</Empty>
-      ) : detail ? (
+      ) : (
         <>
-          <div class="muted">{count(detail.size)} members{detail.truncated ? ` (first ${detail.members.length} shown)` : ''}</div>
+          <div class="muted" data-testid="room-detail-size">{count(members.length)} {members.length === 1 ? 'member' : 'members'}</div>
           <VirtualList
-            count={detail.members.length}
+            count={members.length}
             rowHeight={30}
             className="members"
             testId="room-members"
+            version={version}
             renderRow={(i) => {
-              const m = detail.members[i];
+              const m = members[i];
               return (
                 <div class="member">
                   <RoleBadge role={m.role} />
                   <a class="mono" href={`#/connections?id=${encodeURIComponent(m.id)}`}>{m.id}</a>
-                  <span class="grow">{m.user}</span>
+                  <span class="grow ellipsis">{m.user}</span>
                   <button class="btn small danger" type="button" onClick={() => remove(m.id)} title="Remove from this room">Remove</button>
                 </div>
               );
             }}
           />
         </>
-      ) : (
-        <div class="muted">Loading…</div>
       )}
     </Card>
+  );
+}
+
+function Legend({ view }: { view: GraphView | null }) {
+  if (!view) return null;
+  const roles = [...view.roles.entries()].sort((a, b) => b[1] - a[1]);
+  return (
+    <div class="legend" data-testid="graph-legend">
+      <span class="legend-item"><span class="swatch room" /> room · members</span>
+      {roles.map(([role, n]) => (
+        <span key={role} class="legend-item" data-role={role}>
+          <span class="swatch" style={{ background: roleColor(role) }} /> {role} <span class="muted">{count(n)}</span>
+        </span>
+      ))}
+      {view.hiddenRooms > 0 && (
+        <span class="warn legend-note" data-testid="graph-hidden-rooms">
+          The {count(view.hiddenRooms)} smallest rooms are not drawn; search to draw them.
+        </span>
+      )}
+      <span class="muted legend-note">
+        {view.grouped
+          ? `Past ${GRAPH_CONN_LIMIT} connections each room’s members are one node per role (dashed): click one to show its members.`
+          : 'Click a room to select it, a connection to open it. Scroll to zoom: names show when large enough to read.'}
+      </span>
+    </div>
   );
 }
 
 export function RoomsPanel({ params }: { params: Record<string, string> }) {
   const c = useConsole();
   const [q, setQ] = useState('');
-  const [list, setList] = useState<RoomList | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [graphError, setGraphError] = useState<unknown>(null);
+  const [expanded, setExpanded] = useState(savedExpanded);
+  const [view, setView] = useState<GraphView | null>(null);
   const selected = params.room ?? null;
   const version = useStore(c.membershipVersion);
   const shownVersion = useThrottled(version, 1000);
   const resyncs = useStore(c.resyncs);
+  const loaded = c.membership.loaded;
 
-  const loadList = () =>
-    c.api.get<RoomList>(`/api/rooms${q ? `?q=${encodeURIComponent(q)}` : ''}`).then(
-      (l) => {
-        setList(l);
-        setError(null);
-      },
-      setError,
-    );
-  usePoll(loadList, 2000, [q]);
-
-  const loadGraph = () =>
-    c.api.get<Graph>('/api/graph').then(
+  const loadGraph = () => {
+    c.membership.beginLoad();
+    return c.api.get<Graph>('/api/graph').then(
       (g) => {
         c.membership.load(g);
         c.membershipVersion.set(c.membership.version);
@@ -140,32 +242,41 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
       },
       setGraphError,
     );
+  };
   useEffect(() => {
     loadGraph();
   }, [resyncs]);
 
+  const setGroups = (next: Set<string>) => {
+    savedExpanded = next;
+    setExpanded(next);
+  };
   const select = (room: string) => navigate('rooms', { room });
+  const rooms = useMemo(() => c.membership.roomList(q), [shownVersion, q]);
+  const total = useMemo(() => c.membership.rooms.size, [shownVersion]);
 
   return (
     <Panel title="Rooms" testId="panel-rooms">
       <div class="rooms-layout">
-        <Card title={list ? `${count(list.total)} rooms` : 'Rooms'} className="room-list">
+        <Card title={loaded ? `${count(total)} ${total === 1 ? 'room' : 'rooms'}` : 'Rooms'} className="room-list">
           <input
-            placeholder="Search rooms"
+            placeholder="Search rooms (list and graph)"
             value={q}
             onInput={(e) => setQ((e.target as HTMLInputElement).value)}
             data-testid="room-search"
           />
-          <ErrorBox error={error} onRetry={loadList} />
-          {list && list.rooms.length === 0 ? (
+          <ErrorBox error={graphError} onRetry={loadGraph} />
+          {!loaded ? (
+            <div class="muted">Loading…</div>
+          ) : rooms.length === 0 ? (
             <Empty title={q ? 'No room matches' : 'No rooms yet'}>
               {q ? 'Try another name.' : 'Rooms appear when a connection joins one (the demo’s join request, or Add to room here).'}
             </Empty>
           ) : (
             <ul class="rooms" data-testid="room-list">
-              {(list?.rooms ?? []).map((r) => (
+              {rooms.map((r) => (
                 <li key={r.name} class={r.name === selected ? 'active' : ''} onClick={() => select(r.name)} data-room={r.name}>
-                  <span class="mono grow">{r.name}</span>
+                  <span class="mono grow ellipsis">{r.name}</span>
                   <span class="stack">
                     {r.roles.map((rc) => (
                       <span key={rc.role} title={`${rc.role}: ${rc.connections}`} style={{ flexGrow: rc.connections, background: roleColor(rc.role) }} />
@@ -177,23 +288,23 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
             </ul>
           )}
         </Card>
-        <Card title="Membership" className="graph-card">
-          <ErrorBox error={graphError} onRetry={loadGraph} />
+        <Card title={q ? `Membership · rooms matching “${q}”` : 'Membership'} className="graph-card">
           <MembershipGraph
             membership={c.membership}
             version={shownVersion}
+            query={q}
             selected={selected}
+            expanded={expanded}
+            onExpand={(key) => setGroups(new Set([...expanded, key]))}
+            onCollapseAll={() => setGroups(new Set())}
             onRoom={select}
             onConn={(id) => navigate('connections', { id })}
+            onView={setView}
           />
-          <div class="legend muted">
-            {c.membership.grouped
-              ? 'Many connections: one node per room and role, sized by members.'
-              : 'Rooms and their members, coloured by role. Click a room to select it, a connection to open it.'}
-          </div>
+          <Legend view={view} />
         </Card>
         {selected ? (
-          <RoomDetailCard room={selected} refresh={shownVersion} />
+          <RoomDetailCard room={selected} version={shownVersion} />
         ) : (
           <Card className="room-detail">
             <Empty title="Select a room">Pick one in the list or the graph to see its members and add or remove connections by hand.</Empty>

@@ -1,0 +1,195 @@
+// What the membership graph draws, from the Membership model: rooms, and either each member or,
+// past the limit, one node per room and role ("user ×349") that expands on demand. Positions
+// live here too, outside the component, so nodes keep their places across updates and across
+// visits to the panel; a new node starts next to its room.
+import type { Membership } from '../../state/membership';
+import { GRAPH_CONN_LIMIT } from '../../state/membership';
+
+export type NodeKind = 'room' | 'conn' | 'group' | 'more';
+
+export interface GNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  /** Members (rooms, groups) or 1. */
+  size: number;
+  role?: string;
+  room?: string;
+  conn?: string;
+  /** The rooms it hangs off (its edges), for placing it. */
+  rooms: string[];
+  /** room -> role key of a group, for expanding it. */
+  group?: string;
+  /** A group's place around its room: the i-th of n. */
+  petal?: { index: number; count: number };
+}
+
+export interface GEdge {
+  id: string;
+  source: string;
+  target: string;
+}
+
+export interface GraphView {
+  nodes: GNode[];
+  edges: GEdge[];
+  /** Drawn as groups. */
+  grouped: boolean;
+  /** Members per role among the rooms shown (the legend). */
+  roles: Map<string, number>;
+  /** Rooms left out of the drawing (the smallest, past MAX_GRAPH_ROOMS). */
+  hiddenRooms: number;
+}
+
+/** Rooms drawn at most: the largest ones (and the selected one); a search finds the others. */
+export const MAX_GRAPH_ROOMS = 150;
+
+/** Members drawn at most when one group is expanded; the rest stay one node. */
+export const EXPAND_CAP = 400;
+
+export const groupKey = (room: string, role: string) => `${room}\u0000${role}`;
+export const roomId = (room: string) => `room:${room}`;
+
+/** Builds what to draw. `wasGrouped` adds some hysteresis: a graph drawn as groups goes back to
+ * single members only well below the limit, so churn around it does not redraw everything. */
+export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set<string>; grouped?: boolean; wasGrouped?: boolean; keep?: string | null } = {}): GraphView {
+  let rooms = m.roomList(opts.query ?? '');
+  let hiddenRooms = 0;
+  if (rooms.length > MAX_GRAPH_ROOMS) {
+    const largest = new Set([...rooms].sort((a, b) => b.size - a.size || a.name.localeCompare(b.name)).slice(0, MAX_GRAPH_ROOMS).map((r) => r.name));
+    if (opts.keep) largest.add(opts.keep);
+    hiddenRooms = rooms.length - largest.size;
+    rooms = rooms.filter((r) => largest.has(r.name));
+  }
+  const shown = new Set(rooms.map((r) => r.name));
+  const nodes: GNode[] = [];
+  const edges: GEdge[] = [];
+  const roles = new Map<string, number>();
+  let distinct = 0;
+  for (const [, entry] of m.conns) {
+    let inShown = false;
+    for (const r of entry.rooms) if (shown.has(r)) inShown = true;
+    if (!inShown) continue;
+    distinct++;
+    roles.set(entry.member.role, (roles.get(entry.member.role) ?? 0) + 1);
+  }
+  const grouped = opts.grouped ?? distinct > (opts.wasGrouped ? GRAPH_CONN_LIMIT * 0.9 : GRAPH_CONN_LIMIT);
+  const seen = new Map<string, GNode>();
+  const addConn = (room: string, id: string, role: string, user: string) => {
+    const nid = `conn:${id}`;
+    const known = seen.get(nid);
+    if (known) known.rooms.push(room);
+    else {
+      const node: GNode = { id: nid, kind: 'conn', label: user, size: 1, role, conn: id, rooms: [room] };
+      seen.set(nid, node);
+      nodes.push(node);
+    }
+    edges.push({ id: `e:${id}:${room}`, source: nid, target: roomId(room) });
+  };
+  for (const r of rooms) {
+    nodes.push({ id: roomId(r.name), kind: 'room', label: roomLabel(r.name, r.size), size: r.size, room: r.name, rooms: [] });
+  }
+  for (const r of rooms) {
+    if (!grouped) {
+      for (const c of m.members(r.name)) addConn(r.name, c.id, c.role, c.user);
+      continue;
+    }
+    const petals = r.roles.length;
+    r.roles.forEach((rc, index) => {
+      const petal = { index, count: petals };
+      const key = groupKey(r.name, rc.role);
+      const gid = `group:${r.name}:${rc.role}`;
+      if (opts.expanded?.has(key)) {
+        const ofRole = m.members(r.name).filter((c) => c.role === rc.role);
+        for (const c of ofRole.slice(0, EXPAND_CAP)) addConn(r.name, c.id, c.role, c.user);
+        const rest = ofRole.length - EXPAND_CAP;
+        if (rest > 0) {
+          const mid = `more:${r.name}:${rc.role}`;
+          nodes.push({ id: mid, kind: 'more', label: `${rc.role} +${rest.toLocaleString('en-US')} more`, size: rest, role: rc.role, room: r.name, rooms: [r.name], group: key, petal });
+          edges.push({ id: `e:${mid}`, source: mid, target: roomId(r.name) });
+        }
+      } else {
+        nodes.push({ id: gid, kind: 'group', label: `${rc.role} ×${rc.connections.toLocaleString('en-US')}`, size: rc.connections, role: rc.role, room: r.name, rooms: [r.name], group: key, petal });
+        edges.push({ id: `e:${gid}`, source: gid, target: roomId(r.name) });
+      }
+    });
+  }
+  return { nodes, edges, grouped, roles, hiddenRooms };
+}
+
+export interface Pos {
+  x: number;
+  y: number;
+}
+
+/** Where nodes were drawn: kept for the page's life, so a visit finds the graph as it left it. */
+export const positions = new Map<string, Pos>();
+/** The last zoom and pan, for the same reason. */
+export const viewport: { zoom: number | null; pan: Pos | null; byUser: boolean } = { zoom: null, pan: null, byUser: false };
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) / 4294967296;
+}
+
+/** A place for a node that has none: rooms on a spiral around the others, members and groups
+ * around their rooms (between them when in several), at a distance that grows with the room. */
+export function seedPosition(node: GNode, sizes: Map<string, number>, near?: Pos): Pos {
+  if (node.kind === 'room' && near) {
+    // A new room whose members are already drawn starts beside them.
+    const a = hash(node.id) * Math.PI * 2;
+    return { x: near.x + Math.cos(a) * 110, y: near.y + Math.sin(a) * 110 };
+  }
+  if (node.kind === 'room') {
+    let roomsPlaced = 0;
+    for (const id of positions.keys()) if (id.startsWith('room:')) roomsPlaced++;
+    // Golden-angle spiral: the i-th room lands on free ground.
+    for (let i = roomsPlaced; ; i++) {
+      const p = { x: 320 * Math.sqrt(i) * Math.cos(i * 2.39996), y: 320 * Math.sqrt(i) * Math.sin(i * 2.39996) };
+      let free = true;
+      for (const [id, q] of positions) {
+        if (id.startsWith('room:') && Math.hypot(p.x - q.x, p.y - q.y) < 200) {
+          free = false;
+          break;
+        }
+      }
+      if (free || i > roomsPlaced + 200) return p;
+    }
+  }
+  const anchors = node.rooms.map((r) => positions.get(roomId(r))).filter((p): p is Pos => !!p);
+  const a = hash(node.id) * Math.PI * 2;
+  const b = hash(`${node.id}#`);
+  if (near) {
+    return { x: near.x + Math.cos(a) * (20 + 40 * b), y: near.y + Math.sin(a) * (20 + 40 * b) };
+  }
+  if (anchors.length === 0) return { x: Math.cos(a) * 100, y: Math.sin(a) * 100 };
+  const cx = anchors.reduce((s, p) => s + p.x, 0) / anchors.length;
+  const cy = anchors.reduce((s, p) => s + p.y, 0) / anchors.length;
+  if (anchors.length > 1) return { x: cx + Math.cos(a) * 25 * b, y: cy + Math.sin(a) * 25 * b };
+  const roomSize = sizes.get(node.rooms[0]) ?? 1;
+  // Around the room's box (wider than tall: its label), further out in a bigger room.
+  const halfWidth = roomLabelWidth(node.rooms[0], roomSize) / 2;
+  const spread = 30 + 9 * Math.sqrt(roomSize) * (0.45 + 0.55 * b);
+  return { x: cx + Math.cos(a) * (halfWidth + spread), y: cy + Math.sin(a) * (20 + spread) };
+}
+
+/** The room label (`name · size`) and its box width at the base font size. */
+export const roomLabel = (name: string, size: number) => `${name} · ${size.toLocaleString('en-US')}`;
+export const roomLabelWidth = (name: string, size: number, fs = 15) => Math.round(roomLabel(name, size).length * fs * 0.62 + fs);
+
+/** Drawn radius of a group node of `size` members. */
+export const groupRadius = (size: number) => 12 + 4 * Math.log2(1 + size);
+
+/** Where the i-th of a room's groups sits: above and below the room (its label runs
+ * sideways), clear of a label `labelHeight` tall. Derived from the room's place, so groups
+ * follow their room. */
+export function petalPosition(room: Pos, petal: { index: number; count: number }, size: number, labelHeight = 32): Pos {
+  const angle = -Math.PI / 2 + (petal.index / Math.max(1, petal.count)) * Math.PI * 2;
+  const r = labelHeight / 2 + groupRadius(size) + 10;
+  // An ellipse, flatter sideways where the label is.
+  return { x: room.x + Math.cos(angle) * r * 1.6, y: room.y + Math.sin(angle) * r };
+}

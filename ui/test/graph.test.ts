@@ -1,0 +1,82 @@
+import type { Change } from '../src/api/generated/api';
+import { Membership, GRAPH_CONN_LIMIT } from '../src/state/membership';
+import { MAX_GRAPH_ROOMS, buildGraph, groupKey, positions, seedPosition } from '../src/panels/rooms/graphModel';
+import { forceLayout } from '../src/panels/rooms/layout';
+
+const join = (room: string, id: string, role = 'user'): Change => ({ type: 'join', room, conn: { id, role, user: `u-${id}` } });
+
+function model(n: number, rooms = ['lobby', 'ops']): Membership {
+  const m = new Membership();
+  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  const changes: Change[] = [];
+  for (let i = 0; i < n; i++) changes.push(join(rooms[i % rooms.length], `c${i}`, i % 3 ? 'user' : 'agent'));
+  m.apply(changes);
+  return m;
+}
+
+test('each member drawn up to the limit, groups past it, expanded on demand', () => {
+  const small = buildGraph(model(10));
+  expect(small.grouped).toBe(false);
+  expect(small.nodes.filter((n) => n.kind === 'conn').length).toBe(10);
+  expect(small.nodes.find((n) => n.id === 'room:lobby')?.label).toBe('lobby · 5');
+
+  const big = model(GRAPH_CONN_LIMIT + 50);
+  const g = buildGraph(big);
+  expect(g.grouped).toBe(true);
+  const groups = g.nodes.filter((n) => n.kind === 'group');
+  expect(groups.length).toBe(4);
+  const lobbyUsers = groups.find((n) => n.id === 'group:lobby:user');
+  expect(lobbyUsers?.label).toBe(`user ×${lobbyUsers?.size}`);
+  const expanded = buildGraph(big, { expanded: new Set([groupKey('lobby', 'user')]) });
+  expect(expanded.nodes.some((n) => n.id === 'group:lobby:user')).toBe(false);
+  expect(expanded.nodes.filter((n) => n.kind === 'conn').length).toBe(lobbyUsers?.size);
+});
+
+test('the search narrows the graph to matching rooms and their members', () => {
+  const g = buildGraph(model(12, ['lobby', 'ops', 'dev']), { query: 'OP' });
+  expect(g.nodes.filter((n) => n.kind === 'room').map((n) => n.id)).toEqual(['room:ops']);
+  expect(g.nodes.filter((n) => n.kind === 'conn').length).toBe(4);
+});
+
+test('the graph goes back to members only well below the limit', () => {
+  const m = model(GRAPH_CONN_LIMIT - 5);
+  expect(buildGraph(m).grouped).toBe(false);
+  expect(buildGraph(m, { wasGrouped: true }).grouped).toBe(true);
+});
+
+test('a new member starts near its room', () => {
+  positions.clear();
+  positions.set('room:lobby', { x: 1000, y: 1000 });
+  const p = seedPosition({ id: 'conn:x', kind: 'conn', label: 'x', size: 1, rooms: ['lobby'] }, new Map([['lobby', 10]]));
+  expect(Math.hypot(p.x - 1000, p.y - 1000)).toBeLessThan(200);
+});
+
+test('the layout keeps fixed nodes and spreads the others', () => {
+  const nodes = [
+    { id: 'room:a', x: 0, y: 0, room: true, fixed: true, r: 40 },
+    ...Array.from({ length: 30 }, (_, i) => ({ id: `conn:${i}`, x: 1, y: 1, room: false, fixed: false, r: 7 })),
+  ];
+  const edges = nodes.slice(1).map((_, i) => [i + 1, 0] as [number, number]);
+  const { positions: out } = forceLayout({ nodes, edges, iterations: 100 });
+  expect(out['room:a']).toEqual({ x: 0, y: 0 });
+  const ps = Object.entries(out).filter(([id]) => id !== 'room:a').map(([, p]) => p);
+  for (const p of ps) expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);
+  const distinct = new Set(ps.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`));
+  expect(distinct.size).toBe(30);
+  for (const p of ps) expect(Math.hypot(p.x, p.y)).toBeLessThan(600);
+});
+
+test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are drawn', () => {
+  const m = new Membership();
+  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  const changes: Change[] = [];
+  for (let i = 0; i < MAX_GRAPH_ROOMS + 10; i++) changes.push(join(`r${i}`, `c${i}`));
+  for (let i = 0; i < 5; i++) changes.push(join('big', `b${i}`));
+  m.apply(changes);
+  const g = buildGraph(m, { keep: 'r3' });
+  const rooms = g.nodes.filter((n) => n.kind === 'room').map((n) => n.room);
+  expect(rooms).toContain('big');
+  expect(rooms).toContain('r3');
+  expect(g.hiddenRooms).toBe(MAX_GRAPH_ROOMS + 11 - rooms.length);
+  expect(buildGraph(m, { query: 'r15' }).hiddenRooms).toBe(0);
+});
