@@ -117,7 +117,7 @@ export function App() {
   );
 }
 
-/** Number keys 1-7 switch panels (outside text fields). */
+/** Number keys 1-8 switch panels (outside text fields). */
 export function installShortcuts(): void {
   window.addEventListener('keydown', (e) => {
     const t = e.target as HTMLElement | null;
