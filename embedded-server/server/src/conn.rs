@@ -217,6 +217,10 @@ impl Conn {
     }
 
     /// Start closing; the first reason wins. Returns whether this call started the close.
+    ///
+    /// The connection is marked closed while the reason's lock is held, so a caller that finds
+    /// the close already begun also sees the connection closed: the cleanup relies on that to
+    /// order itself with joins and subscribes (see `RoomRegistry::add`).
     pub(crate) fn begin_close(&self, reason: CloseReason) -> bool {
         {
             let mut slot = lock(&self.inner.close_reason);
@@ -224,8 +228,8 @@ impl Conn {
                 return false;
             }
             *slot = Some(reason);
+            self.inner.open.store(false, Ordering::Release);
         }
-        self.inner.open.store(false, Ordering::Release);
         self.inner.closing.cancel();
         true
     }

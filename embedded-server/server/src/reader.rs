@@ -424,7 +424,9 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
     }
 }
 
-/// Forget a closed connection everywhere and record why it went.
+/// Forget a closed connection everywhere and record why it went. The connection is marked
+/// closed first: the room and topic registries refuse a closed connection under their locks,
+/// so nothing can join it to a room or topic once its memberships are removed below.
 async fn cleanup(shared: &Shared, conn: &Conn) {
     conn.begin_close(CloseReason::lost("connection lost"));
     shared.registry().remove(conn);

@@ -98,11 +98,16 @@ impl RoomRegistry {
     }
 
     /// Add `conn` to `room`; returns false when it was already a member or is closed.
+    ///
+    /// The open check is made under the registry's lock: cleanup marks a connection closed
+    /// before [`remove_all`](Self::remove_all) takes this lock, so an add either lands first
+    /// (and cleanup removes it) or sees the connection closed. Checked before the lock, an add
+    /// could land after the cleanup and leave a member that never leaves.
     pub fn add(&self, room: &str, conn: &Conn) -> bool {
+        let mut rooms = lock(&self.rooms);
         if !conn.is_open() {
             return false;
         }
-        let mut rooms = lock(&self.rooms);
         let (name, members) = match rooms.entry(Arc::from(room)) {
             Entry::Occupied(slot) => (slot.key().clone(), slot.into_mut()),
             Entry::Vacant(slot) => {
@@ -133,7 +138,8 @@ impl RoomRegistry {
     }
 
     /// Take `conn` out of every room (on disconnect); returns the rooms it left. Its own list
-    /// says which: no other room is looked at.
+    /// says which: no other room is looked at. The connection must already be marked closed,
+    /// so no [`add`](Self::add) can follow.
     pub fn remove_all(&self, conn: &Conn) -> Vec<Arc<str>> {
         let mut rooms = lock(&self.rooms);
         let mine: Vec<Arc<str>> = std::mem::take(&mut *conn.room_mirror().edit(&mut rooms))

@@ -64,11 +64,14 @@ impl TopicRegistry {
         }
     }
 
+    /// Subscribe `conn`; returns false when it already was subscribed or is closed. The open
+    /// check is made under the lock, for the reason given at `RoomRegistry::add`: a subscribe
+    /// either lands before the cleanup's [`remove_all`](Self::remove_all) or sees the close.
     pub fn subscribe(&self, key: TopicKey, conn: &Conn) -> bool {
+        let mut subs = lock(&self.subs);
         if !conn.is_open() {
             return false;
         }
-        let mut subs = lock(&self.subs);
         let subscribers = match subs.entry(key.clone()) {
             Entry::Occupied(slot) => slot.into_mut(),
             Entry::Vacant(slot) => {
@@ -99,8 +102,9 @@ impl TopicRegistry {
         removed
     }
 
-    /// Drop every subscription of `conn`; returns the keys it was subscribed to. Its own list
-    /// says which: no other topic is looked at.
+    /// Drop every subscription of `conn` (on disconnect); returns the keys it was subscribed
+    /// to. Its own list says which: no other topic is looked at. The connection must already be
+    /// marked closed, so no `subscribe` can follow.
     pub fn remove_all(&self, conn: &Conn) -> Vec<TopicKey> {
         let mut subs = lock(&self.subs);
         let mine: Vec<TopicKey> = std::mem::take(&mut *conn.topic_mirror().edit(&mut subs))

@@ -12,6 +12,7 @@ mod handshake;
 mod heartbeat;
 mod interest;
 mod introspection;
+mod membership_races;
 mod recording;
 mod requests;
 mod rooms;
