@@ -110,13 +110,16 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
             &query,
         );
     }
-    if shared.registry().len() >= shared.config().max_connections {
+    // The place is taken before the authentication awaits, and travels with the connection
+    // to the end of its cleanup: a burst of upgrades cannot all pass a count that only grows
+    // once they are registered.
+    let Some(permit) = shared.claim_place() else {
         let reason = format!(
             "connection limit of {} reached",
             shared.config().max_connections
         );
         return refused(&shared, StatusCode::SERVICE_UNAVAILABLE, reason, &query);
-    }
+    };
     let remote = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -166,7 +169,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let tasks = shared.conn_tasks().clone();
     tasks.spawn(async move {
         if let Some(socket) = socket.await {
-            super::reader::run(shared, socket, identity, query, origin).await;
+            super::reader::run(shared, socket, identity, query, origin, permit).await;
         }
     });
     response

@@ -12,7 +12,9 @@ pub struct ServerConfig {
     /// Frames that may wait in one connection's outbound queue. A connection whose queue is full
     /// is closed as a slow consumer rather than slowing everyone else. Default: 4096.
     pub outbound_queue: usize,
-    /// Connections accepted at once; upgrades beyond it are refused with 503. Default: 100,000.
+    /// Connections accepted at once; upgrades beyond it are refused with 503. An upgrade counts
+    /// from before its authentication until its connection's cleanup is done, so a burst cannot
+    /// get past the cap. Default: 100,000.
     pub max_connections: usize,
     /// How often the server sends its `ping` frame. Default: 30 s.
     pub heartbeat_interval: Duration,

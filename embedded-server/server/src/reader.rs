@@ -13,6 +13,7 @@ use std::time::Instant;
 use futures_util::stream::SplitStream;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{json, Value};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::close::{close_code, CloseReason, ClosedBy};
@@ -35,6 +36,7 @@ pub(crate) async fn run(
     identity: Identity,
     params: BTreeMap<String, String>,
     origin: Origin,
+    place: OwnedSemaphorePermit,
 ) {
     let (sink, stream) = socket.split();
     let first = encode::env(&identity.env);
@@ -60,6 +62,8 @@ pub(crate) async fn run(
 
     read_loop(&shared, &conn, stream).await;
     cleanup(&shared, &conn).await;
+    // The connection is forgotten everywhere: its place under the cap is free again.
+    drop(place);
     // The writer sends the close frame; give it a bounded time to finish.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
 }

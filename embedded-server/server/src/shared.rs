@@ -10,6 +10,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -65,6 +66,10 @@ pub(crate) struct Shared {
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
     on_error: Vec<OnErrorFn>,
     registry: Registry,
+    /// One permit per place under `config.max_connections`. An upgrade takes one before it is
+    /// authenticated and its connection holds it until its cleanup is done, so upgrades in
+    /// flight count against the cap as much as registered connections do.
+    conn_permits: Arc<Semaphore>,
     rooms: RoomRegistry,
     topics: TopicRegistry,
     bus: Bus,
@@ -110,8 +115,12 @@ impl Shared {
             cluster_config,
             interest.clone(),
         ));
+        let conn_permits = Arc::new(Semaphore::new(
+            config.max_connections.min(Semaphore::MAX_PERMITS),
+        ));
         Shared {
             contract,
+            conn_permits,
             cluster,
             conn_prefix,
             node_id,
@@ -163,6 +172,12 @@ impl Shared {
     /// Connections on this node.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// A place under `config.max_connections`, or `None` when every place is taken. Dropping
+    /// the permit gives the place back.
+    pub fn claim_place(&self) -> Option<OwnedSemaphorePermit> {
+        self.conn_permits.clone().try_acquire_owned().ok()
     }
 
     pub fn rooms(&self) -> &RoomRegistry {
