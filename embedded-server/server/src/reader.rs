@@ -61,7 +61,7 @@ pub(crate) async fn run(
     });
 
     read_loop(&shared, &conn, stream).await;
-    cleanup(&shared, &conn).await;
+    cleanup(&shared, &conn);
     // The connection is forgotten everywhere: its place under the cap is free again.
     drop(place);
     // The writer sends the close frame; give it a bounded time to finish.
@@ -431,7 +431,9 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
 /// Forget a closed connection everywhere and record why it went. The connection is marked
 /// closed first: the room and topic registries refuse a closed connection under their locks,
 /// so nothing can join it to a room or topic once its memberships are removed below.
-async fn cleanup(shared: &Shared, conn: &Conn) {
+///
+/// A plain function: every step is a short lock or a queue operation that does not wait.
+fn cleanup(shared: &Shared, conn: &Conn) {
     conn.begin_close(CloseReason::lost("connection lost"));
     shared.registry().remove(conn);
     for room in shared.rooms().remove_all(conn) {

@@ -83,8 +83,9 @@ pub(crate) struct Shared {
     conn_tasks: TaskTracker,
     /// Cancelled when shutdown begins.
     shutdown: CancellationToken,
-    /// Set once the heartbeat timer and the cluster tasks run.
-    heartbeat_started: AtomicBool,
+    /// Set once the server's background tasks were spawned: the heartbeat timer, the cluster's
+    /// inbound dispatcher and its presence tasks (see `Server::ensure_background`).
+    background_started: AtomicBool,
 }
 
 impl Shared {
@@ -140,7 +141,7 @@ impl Shared {
             tracker: TaskTracker::new(),
             conn_tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
-            heartbeat_started: AtomicBool::new(false),
+            background_started: AtomicBool::new(false),
         }
     }
 
@@ -218,7 +219,7 @@ impl Shared {
 
     /// True for the one caller that gets to start the background tasks.
     pub fn claim_background(&self) -> bool {
-        !self.heartbeat_started.swap(true, Ordering::AcqRel)
+        !self.background_started.swap(true, Ordering::AcqRel)
     }
 
     pub fn new_conn_id(&self) -> Arc<str> {
