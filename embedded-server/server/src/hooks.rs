@@ -80,6 +80,8 @@ pub enum FaultKind {
     Disconnect,
     Heartbeat,
     Adapter,
+    /// An observer ([`Tap`](crate::tap::Tap)) panicked; `name` is the kind of event it was given.
+    Tap,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -76,6 +76,8 @@ pub struct ServerStats {
     pub frame_errors: u64,
     pub handler_panics: u64,
     pub listener_faults: u64,
+    /// Calls to a tap that panicked.
+    pub tap_faults: u64,
 }
 
 fn opt(v: i64) -> Option<i64> {
@@ -187,6 +189,7 @@ impl Server {
             frame_errors: c.frame_errors.load(Ordering::Relaxed),
             handler_panics: c.handler_panics.load(Ordering::Relaxed),
             listener_faults: c.listener_faults.load(Ordering::Relaxed),
+            tap_faults: c.tap_faults.load(Ordering::Relaxed),
         }
     }
 }

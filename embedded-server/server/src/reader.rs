@@ -46,6 +46,13 @@ pub(crate) async fn run(
         conn.deliver(&env.frame);
     }
     let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
+    // From here on the connection is known to others; the guard forgets it again however this
+    // task ends.
+    let departure = Departure {
+        shared: shared.clone(),
+        conn: conn.clone(),
+        _place: place,
+    };
     shared.registry().insert(conn.clone());
     shared.cluster().mark_dirty(conn.id());
     shared.cluster().announce_changes(&shared);
@@ -61,11 +68,26 @@ pub(crate) async fn run(
     });
 
     read_loop(&shared, &conn, stream).await;
-    cleanup(&shared, &conn);
-    // The connection is forgotten everywhere: its place under the cap is free again.
-    drop(place);
+    drop(departure);
     // The writer sends the close frame; give it a bounded time to finish.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+}
+
+/// Runs a connection's [`cleanup`] when dropped, then gives its place under the connection cap
+/// back (fields drop after `drop` returns). Being a drop guard, it runs however the
+/// connection's task ends: the read loop returning, a panic unwinding through the task, or the
+/// task being dropped while it waits (cancelled, or its runtime shutting down). A connection
+/// whose cleanup was skipped would stay registered, in its rooms and topics, forever.
+struct Departure {
+    shared: Arc<Shared>,
+    conn: Conn,
+    _place: OwnedSemaphorePermit,
+}
+
+impl Drop for Departure {
+    fn drop(&mut self) {
+        cleanup(&self.shared, &self.conn);
+    }
 }
 
 async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<Socket>) {
@@ -432,7 +454,9 @@ fn handle_unsub(shared: &Shared, conn: &Conn, topic: &str) {
 /// closed first: the room and topic registries refuse a closed connection under their locks,
 /// so nothing can join it to a room or topic once its memberships are removed below.
 ///
-/// A plain function: every step is a short lock or a queue operation that does not wait.
+/// A plain function: every step is a short lock or a queue operation that does not wait, so
+/// it can run from [`Departure`]'s `drop`. It must not panic there (a panic while unwinding
+/// aborts the process): the taps and hooks it calls are contained, and locks survive poisoning.
 fn cleanup(shared: &Shared, conn: &Conn) {
     conn.begin_close(CloseReason::lost("connection lost"));
     shared.registry().remove(conn);

@@ -19,7 +19,8 @@ use super::config::ServerConfig;
 use super::conn::Conn;
 use super::handlers::{HandlerFn, Handlers};
 use super::hooks::{
-    AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnErrorFn, ServerFault,
+    panic_message, AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnErrorFn,
+    ServerFault,
 };
 use super::registry::Registry;
 use super::rooms::RoomRegistry;
@@ -40,6 +41,7 @@ pub struct Counters {
     pub frame_errors: AtomicU64,
     pub handler_panics: AtomicU64,
     pub listener_faults: AtomicU64,
+    pub tap_faults: AtomicU64,
 }
 
 /// What a server is made of, as the builder collected it.
@@ -247,6 +249,11 @@ impl Shared {
     }
 
     /// Build an event only if someone is listening, then hand it to every tap.
+    ///
+    /// Taps are called from wherever the server is (a connection's reader, its cleanup, a
+    /// broadcast), so a panicking tap is contained like a hook: its call is cut short, counted
+    /// and reported, and the other taps still see the event. Left to unwind, it would kill the
+    /// task that happened to report the event.
     pub fn tap(&self, kind: TapKind, origin: Origin, fill: impl FnOnce(&mut TapEvent)) {
         if !self.tapping() {
             return;
@@ -254,9 +261,25 @@ impl Shared {
         let mut ev = TapEvent::new(kind, origin);
         ev.node = self.node_id.clone();
         fill(&mut ev);
-        let taps = self.taps.read().unwrap_or_else(|p| p.into_inner());
-        for tap in taps.iter() {
-            tap.observe(&ev);
+        let mut panics = Vec::new();
+        {
+            let taps = self.taps.read().unwrap_or_else(|p| p.into_inner());
+            for tap in taps.iter() {
+                let observed =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tap.observe(&ev)));
+                if let Err(panic) = observed {
+                    panics.push(panic_message(panic.as_ref()));
+                }
+            }
+        }
+        // Reported once the taps' lock is released: an `on_error` hook may install a tap.
+        for message in panics {
+            self.counters.tap_faults.fetch_add(1, Ordering::Relaxed);
+            self.report(
+                FaultKind::Tap,
+                Some(kind.as_str()),
+                format!("tap {message}"),
+            );
         }
     }
 

@@ -242,7 +242,9 @@ pub fn now_us() -> i64 {
 }
 
 /// An observer of everything the server does. `observe` is called on the hot path: it must not
-/// block, await, or do I/O.
+/// block, await, or do I/O. A panic in `observe` is caught there: it is counted
+/// (`ServerStats::tap_faults`), reported to `on_error` as `FaultKind::Tap`, and the other taps
+/// still see the event.
 pub trait Tap: Send + Sync + 'static {
     fn observe(&self, event: &TapEvent);
 }

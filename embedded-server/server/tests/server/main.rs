@@ -6,6 +6,7 @@ mod support;
 mod bad_frames;
 mod bus;
 mod connection_cap;
+mod connection_end;
 mod emits;
 mod env;
 mod handshake;
