@@ -17,7 +17,7 @@ use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::{AdapterStatus, ClusterConfig};
 use switchboard_server::contract::Contract;
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::{ReplayKey, Server, ServerConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,6 +82,11 @@ struct ServeArgs {
     /// one on a loopback address (another address requires a token).
     #[arg(long, value_name = "TOKEN", requires = "inspect")]
     inspect_token: Option<String>,
+    /// The secret that marks the replayer's connections (`replay --replay-key`), so they are
+    /// recorded with origin `replay`; at least 16 visible ASCII characters. Without it the key
+    /// is random and a replay from another process is recorded as ordinary clients.
+    #[arg(long, value_name = "KEY")]
+    replay_key: Option<ReplayKey>,
 }
 
 /// Where `--inspect-token` is read from when the flag is absent.
@@ -153,6 +158,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.heartbeat_interval = Duration::from_secs(args.heartbeat_secs);
     config.max_missed_pongs = args.max_missed_pongs;
     config.max_connections = args.max_connections;
+    config.replay_key = args.replay_key;
 
     let (contract, what) = match &args.contract {
         Some(path) => (

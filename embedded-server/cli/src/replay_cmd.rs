@@ -21,6 +21,7 @@ use switchboard_capture::replay::{
     ParamMap, ReplayError, ReplayMode, ReplayOptions, ReplayOrder, ReplayPlan, ReplayReport,
     ReplayTarget, Replayer, Selection,
 };
+use switchboard_server::ReplayKey;
 
 /// Replay recorded traffic against a server and report what comes back different.
 #[derive(Debug, Clone, Args)]
@@ -31,6 +32,10 @@ pub struct ReplayArgs {
     /// The server to replay against: ws://HOST:PORT/.
     #[arg(long, value_name = "URL")]
     pub target: String,
+    /// The target's replay key (its `--replay-key`): the target then records the replayed
+    /// connections with origin `replay`. Without it they are recorded as ordinary clients.
+    #[arg(long, value_name = "KEY")]
+    pub replay_key: Option<ReplayKey>,
     /// Timing: 1 = as recorded, 2 = twice as fast, 0 = as fast as possible (each connection
     /// still waits for a reply before its next action).
     #[arg(long, default_value_t = 1.0, value_name = "F")]
@@ -181,7 +186,10 @@ impl ReplayArgs {
                 }
             })
         };
-        let target = ReplayTarget::url(self.target.clone());
+        let target = match &self.replay_key {
+            Some(key) => ReplayTarget::url_with_key(self.target.clone(), key.clone()),
+            None => ReplayTarget::url(self.target.clone()),
+        };
         let run = replayer.run(&plan, &target);
         tokio::pin!(run);
         // Without signal support, Ctrl-C simply is not listened to.

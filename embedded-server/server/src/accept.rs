@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures_util::FutureExt;
@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::hooks::AuthRequest;
 use super::introspect::masked_params;
+use super::replay_key::{REPLAY_KEY_HEADER, REPLAY_PARAM};
 use super::shared::Shared;
 use super::upgrade::{NotWebSocket, Upgrade};
 use super::Server;
@@ -27,9 +28,6 @@ use crate::tap::{Origin, TapKind};
 /// read would clear that much memory; clients send small frames, and a larger frame still
 /// grows the buffer as far as it needs.
 const READ_BUFFER: usize = 4 * 1024;
-
-/// Query parameter that marks a connection as made by the replayer.
-pub const REPLAY_PARAM: &str = "sb_replay";
 
 impl Server {
     /// The router that accepts WebSocket upgrades (on every path, or `config.path`). Mount it
@@ -76,6 +74,23 @@ fn refused(
     refuse(status, &reason)
 }
 
+/// A connection is the replayer's when it names its replay and carries the server's replay key;
+/// a client that only names a replay is recorded as the client it is.
+fn origin_of(
+    shared: &Shared,
+    query: &BTreeMap<String, String>,
+    key: Option<&HeaderValue>,
+) -> Origin {
+    if !query.contains_key(REPLAY_PARAM) {
+        return Origin::Client;
+    }
+    if key.is_some_and(|k| shared.replay_key().matches(k.as_bytes())) {
+        return Origin::Replay;
+    }
+    tracing::debug!("`{REPLAY_PARAM}` without the server's replay key: recorded as a client");
+    Origin::Client
+}
+
 async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let shared: Arc<Shared> = server.shared.clone();
     let (mut parts, _body) = req.into_parts();
@@ -120,6 +135,8 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         );
         return refused(&shared, StatusCode::SERVICE_UNAVAILABLE, reason, &query);
     };
+    // Taken off the request before anything else sees it: the key is the server's secret.
+    let replay_key = parts.headers.remove(REPLAY_KEY_HEADER);
     let remote = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -151,11 +168,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         let reason = format!("unknown role `{}`", identity.role);
         return refused(&shared, StatusCode::UNAUTHORIZED, reason, &query);
     }
-    let origin = if query.contains_key(REPLAY_PARAM) {
-        Origin::Replay
-    } else {
-        Origin::Client
-    };
+    let origin = origin_of(&shared, &query, replay_key.as_ref());
     server.ensure_background();
     // Let frames somewhat over the limit reach us so we can answer them with 1009 and a reason;
     // the transport's own cap only guards against absurd sizes.

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::ReplayKey;
+
 /// Server settings. Every field has a default suited to local development; see `Default`.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -33,6 +35,12 @@ pub struct ServerConfig {
     pub path: Option<String>,
     /// How long shutdown waits for in-flight requests before closing sockets. Default: 5 s.
     pub shutdown_grace: Duration,
+    /// The secret a replayer shows to have its connections recorded with origin `replay` (see
+    /// [`REPLAY_KEY_HEADER`](crate::REPLAY_KEY_HEADER)). Set it to replay against this server
+    /// from another process (`switchboard-server --replay-key`). Default: `None`, a random key
+    /// made when the server is built, which only holders of the [`Server`](crate::Server)
+    /// handle can read (the embedded replayer, through `Server::replay_key`).
+    pub replay_key: Option<ReplayKey>,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +57,7 @@ impl Default for ServerConfig {
             validate_pushes: cfg!(debug_assertions),
             path: None,
             shutdown_grace: Duration::from_secs(5),
+            replay_key: None,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! Layout (one concern per file):
 //! - `builder`: contract + handlers + hooks + taps -> [`Server`]; `config`: [`ServerConfig`].
 //! - `accept`: the HTTP upgrade, authentication, the connection cap; `upgrade`: the WebSocket
-//!   handshake on top of hyper.
+//!   handshake on top of hyper; `replay_key`: how the replayer's connections are told apart.
 //! - `reader`: one task per connection reading and dispatching frames; `outbound`: one writer
 //!   task per connection, coalescing queued frames into one flush.
 //! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
@@ -52,6 +52,7 @@ mod mirror;
 mod outbound;
 mod reader;
 mod registry;
+mod replay_key;
 mod rooms;
 mod shared;
 pub mod tap;
@@ -62,7 +63,6 @@ mod upgrade;
 pub use switchboard_wire as wire;
 pub use switchboard_wire::{contract, secrets};
 
-pub use accept::REPLAY_PARAM;
 use std::sync::Arc;
 
 pub use builder::{BuildError, ServerBuilder};
@@ -75,6 +75,7 @@ pub use error::{HandlerError, PushError, RequestError, ServeError};
 pub use hooks::{AuthRequest, FaultContext, FaultKind, Identity, ServerFault};
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
+pub use replay_key::{InvalidReplayKey, ReplayKey, REPLAY_KEY_HEADER, REPLAY_PARAM};
 pub use rooms::{Room, RoomTarget};
 
 use crate::tap::{Origin, Tap};
@@ -117,6 +118,13 @@ impl Server {
 
     pub fn origin(&self) -> Origin {
         self.origin
+    }
+
+    /// The key that marks a connection as the replayer's (see [`REPLAY_KEY_HEADER`]): the one
+    /// set in [`ServerConfig::replay_key`], or the random one made when the server was built.
+    /// Hand it only to a replayer.
+    pub fn replay_key(&self) -> &ReplayKey {
+        self.shared.replay_key()
     }
 
     /// Install another observer after start (the console's live view, for instance).

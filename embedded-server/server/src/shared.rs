@@ -29,6 +29,7 @@ use crate::cluster::link::ClusterLink;
 use crate::cluster::local_interest::LocalInterest;
 use crate::cluster::{Adapter, ClusterConfig};
 use crate::contract::CompiledContract;
+use crate::replay_key::ReplayKey;
 use crate::tap::{Origin, Tap, TapEvent, TapKind};
 
 /// Totals since start, shown by introspection and the console.
@@ -68,6 +69,8 @@ pub(crate) struct Shared {
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
     on_error: Vec<OnErrorFn>,
     registry: Registry,
+    /// What marks a connection as the replayer's: `config.replay_key` or a random key.
+    replay_key: ReplayKey,
     /// One permit per place under `config.max_connections`. An upgrade takes one before it is
     /// authenticated and its connection holds it until its cleanup is done, so upgrades in
     /// flight count against the cap as much as registered connections do.
@@ -121,9 +124,11 @@ impl Shared {
         let conn_permits = Arc::new(Semaphore::new(
             config.max_connections.min(Semaphore::MAX_PERMITS),
         ));
+        let replay_key = config.replay_key.clone().unwrap_or_else(ReplayKey::random);
         Shared {
             contract,
             conn_permits,
+            replay_key,
             cluster,
             conn_prefix,
             node_id,
@@ -175,6 +180,11 @@ impl Shared {
     /// Connections on this node.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// What marks a connection as the replayer's: `config.replay_key` or a random key.
+    pub fn replay_key(&self) -> &ReplayKey {
+        &self.replay_key
     }
 
     /// A place under `config.max_connections`, or `None` when every place is taken. Dropping

@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::{self, HeaderValue};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
@@ -21,6 +24,7 @@ use super::client_replay::RunCtx;
 use super::options::ParamMap;
 use super::plan::{is_mask, Action, ActionKind, PlannedConn, SreqAnswer};
 use crate::wire::{encode_client, parse_server_frame, ServerFrame};
+use switchboard_server::REPLAY_KEY_HEADER;
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -255,12 +259,23 @@ impl Actor {
         })
     }
 
+    /// The upgrade request: the endpoint, and the target's replay key when it is known.
+    fn upgrade_request(&self) -> Result<Request, tungstenite::Error> {
+        let mut request = self.url.as_str().into_client_request()?;
+        if let Some(key) = &self.ctx.replay_key {
+            let value = HeaderValue::from_str(key.expose()).map_err(http::Error::from)?;
+            request.headers_mut().insert(REPLAY_KEY_HEADER, value);
+        }
+        Ok(request)
+    }
+
     /// Opens the socket and reads the `env`, within the timeout.
     async fn connect(&self) -> Result<Socket, String> {
         let timeout = self.ctx.options.timeout;
         let at = &self.url[..url::Position::AfterPath];
         let attempt = async {
-            let (mut ws, _) = tokio_tungstenite::connect_async(self.url.as_str())
+            let request = self.upgrade_request().map_err(|e| describe(e, at))?;
+            let (mut ws, _) = tokio_tungstenite::connect_async(request)
                 .await
                 .map_err(|e| describe(e, at))?;
             loop {

@@ -30,12 +30,15 @@ use super::control::{Clock, ProgressTx, ReplayControl};
 use super::options::{ParamMap, ReplayOptions, ReplayOrder};
 use super::plan::{is_mask, PlannedConn, ReplayPlan};
 use super::report::ConnectionReport;
-use switchboard_server::REPLAY_PARAM;
+use switchboard_server::{ReplayKey, REPLAY_PARAM};
 
 /// Shared by every task of one client replay.
 #[derive(Clone)]
 pub(crate) struct RunCtx {
     pub replay_id: String,
+    /// The target's replay key, sent with every connection so the target records it as the
+    /// replayer's; `None` when the target's key is not known.
+    pub replay_key: Option<ReplayKey>,
     pub options: ReplayOptions,
     pub ignore: Arc<IgnoreSet>,
     pub control: ReplayControl,

@@ -9,9 +9,12 @@
 //! - **Push replay** (re-fire): the recorded pushes are fired again through a server handle at
 //!   the target's current connections, mapped by user, role, room and topic.
 //!
-//! Every replayed connection carries `sb_replay=<replay id>` in its upgrade query, and every
-//! fired push goes through `Server::with_origin(Origin::Replay)`, so a recorder on the target
-//! stores the replay's traffic with origin `replay` (and later replays leave it out).
+//! Every replayed connection carries `sb_replay=<replay id>` in its upgrade query and, when the
+//! target's replay key is known (always for the embedded server, from its handle; for a URL when
+//! given), that key in the `x-switchboard-replay-key` header; every fired push goes through
+//! `Server::with_origin(Origin::Replay)`. So a recorder on the target stores the replay's
+//! traffic with origin `replay` (and later replays leave it out). Without the key, the target
+//! records the replayed connections as the clients they appear to be.
 //!
 //! Layout (one concern per file):
 //! - [`plan`]: [`ReplayPlan`] from a capture and a [`Selection`]; `planner` is the pass over
@@ -75,20 +78,47 @@ pub use report::{ConnectionReport, MessageReport, ReplayReport, Status, Stream, 
 use crate::tap::now_us;
 use client_replay::RunCtx;
 use control::ProgressTx;
-use switchboard_server::Server;
+use switchboard_server::{ReplayKey, Server};
 
 /// What a replay runs against.
 #[derive(Clone)]
 pub enum ReplayTarget {
-    /// A server reachable at a `ws://` URL (client replay only).
-    Url(String),
-    /// The embedded server: a handle (for push replay) and, for client replay, its URL.
+    /// A server reachable at a `ws://` URL (client replay only), with its replay key when its
+    /// operator gave it (without it the server records the replay as ordinary clients).
+    Url {
+        url: String,
+        replay_key: Option<ReplayKey>,
+    },
+    /// The embedded server: a handle (for push replay, and its replay key) and, for client
+    /// replay, its URL.
     Server { server: Server, url: Option<String> },
 }
 
 impl ReplayTarget {
+    /// A server at `url` whose replay key is not known: its capture records the replayed
+    /// connections as clients.
     pub fn url(url: impl Into<String>) -> ReplayTarget {
-        ReplayTarget::Url(url.into())
+        ReplayTarget::Url {
+            url: url.into(),
+            replay_key: None,
+        }
+    }
+
+    /// A server at `url` started with this replay key (`switchboard-server --replay-key`): its
+    /// capture records the replayed connections with origin `replay`.
+    pub fn url_with_key(url: impl Into<String>, replay_key: ReplayKey) -> ReplayTarget {
+        ReplayTarget::Url {
+            url: url.into(),
+            replay_key: Some(replay_key),
+        }
+    }
+
+    /// The key shown on every replayed connection, when the target's is known.
+    fn replay_key(&self) -> Option<ReplayKey> {
+        match self {
+            ReplayTarget::Url { replay_key, .. } => replay_key.clone(),
+            ReplayTarget::Server { server, .. } => Some(server.replay_key().clone()),
+        }
     }
 
     /// The embedded server, with its URL so client replay can connect to it.
@@ -101,7 +131,7 @@ impl ReplayTarget {
 
     fn ws_url(&self) -> Option<&str> {
         match self {
-            ReplayTarget::Url(u) => Some(u),
+            ReplayTarget::Url { url, .. } => Some(url),
             ReplayTarget::Server { url, .. } => url.as_deref(),
         }
     }
@@ -113,7 +143,7 @@ impl ReplayTarget {
             (ReplayTarget::Server { server, .. }, None) => {
                 format!("embedded server {}", server.node_id())
             }
-            (ReplayTarget::Url(u), None) => u.clone(),
+            (ReplayTarget::Url { url, .. }, None) => url.clone(),
         }
     }
 }
@@ -185,6 +215,7 @@ impl Replayer {
         let ignore = Arc::new(IgnoreSet::parse(&self.options.ignore)?);
         let ctx = RunCtx {
             replay_id: self.id.clone(),
+            replay_key: target.replay_key(),
             options: self.options.clone(),
             ignore,
             control: self.control.clone(),
@@ -216,7 +247,7 @@ impl Replayer {
             ReplayMode::Pushes => {
                 let server = match target {
                     ReplayTarget::Server { server, .. } => server,
-                    ReplayTarget::Url(url) => {
+                    ReplayTarget::Url { url, .. } => {
                         return Err(ReplayError::PushNeedsServer { url: url.clone() })
                     }
                 };

@@ -170,8 +170,8 @@ impl Summary {
 /// Everything a replay found. Serialises to the `--report` JSON file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplayReport {
-    /// Also sent as `sb_replay=<id>` on every replayed connection, so the target's capture
-    /// marks their traffic with origin `replay`.
+    /// Also sent as `sb_replay=<id>` on every replayed connection (with the target's replay key,
+    /// when known), so the target's capture marks their traffic with origin `replay`.
     pub replay_id: String,
     pub mode: ReplayMode,
     /// The URL (or `embedded server <node>`) replayed against.

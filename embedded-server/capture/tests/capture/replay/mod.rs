@@ -7,6 +7,7 @@
 //! - `control`: pause, resume and stop.
 //! - `selection`: replaying one connection or a few selected rows.
 //! - `plan`: what each connection is expected to receive, rebuilt from membership rows.
+//! - `origin`: only the replayer (it holds the server's replay key) is recorded as `replay`.
 //! - `moves`: a push received at another position is reported once as moved, not as a
 //!   difference, unless the order is strict.
 
@@ -17,6 +18,7 @@ mod bad_input;
 mod changed_handler;
 mod control;
 mod moves;
+mod origin;
 mod plan;
 mod push_replay;
 mod selection;

@@ -14,12 +14,14 @@ async fn cross_connection_traffic_replays_identically_in_recorded_order() {
     assert_eq!(plan.connections.len(), 3);
     assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
 
-    // The target records too, so we can check the replay's traffic is marked as such.
+    // The target records too, so we can check the replay's traffic is marked as such (the
+    // embedded target gives the replayer its replay key).
     let target_capture = temp_capture();
     let rec = recorder(&target_capture.path);
     let target = start(demo_builder().tap(rec.clone())).await;
     let replayer = Replayer::with_id(opts(ReplayOrder::Recorded), "rp-test-1");
-    let report = tokio::time::timeout(WAIT, replayer.run(&plan, &ReplayTarget::url(target.url())))
+    let embedded = ReplayTarget::server(&target.server, Some(target.url()));
+    let report = tokio::time::timeout(WAIT, replayer.run(&plan, &embedded))
         .await
         .expect("replay finishes")
         .expect("replay runs");

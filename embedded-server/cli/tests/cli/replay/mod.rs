@@ -7,3 +7,4 @@ mod scenarios;
 mod support;
 
 mod check;
+mod replay_key;
