@@ -26,10 +26,13 @@ pub struct ServerConfig {
     /// Default timeout for server-to-client requests. Default: 30 s.
     pub request_timeout: Duration,
     /// Validate handler outputs against the contract (a failure is answered `INTERNAL` and
-    /// reported). Default: on in debug builds.
+    /// reported); off, an output goes out as the handler returned it. Default:
+    /// [`ServerConfig::VALIDATES_BY_DEFAULT`], on in debug builds and off in release builds.
     pub validate_output: bool,
     /// Validate payloads the application pushes (emits, broadcasts, publishes) against the
-    /// contract. Default: on in debug builds.
+    /// contract (a failure is `PushError::Validation` and nothing is sent); off, a payload goes
+    /// out as given. Default: [`ServerConfig::VALIDATES_BY_DEFAULT`], on in debug builds and off
+    /// in release builds.
     pub validate_pushes: bool,
     /// Accept WebSocket upgrades only on this path. Default: `None`, any path.
     pub path: Option<String>,
@@ -43,6 +46,15 @@ pub struct ServerConfig {
     pub replay_key: Option<ReplayKey>,
 }
 
+impl ServerConfig {
+    /// The default of `validate_output` and `validate_pushes`: `true` in debug builds, `false`
+    /// in release builds. Validating every output and push against its JSON Schema costs time
+    /// on the hot path, which a release build should not pay for a contract its application was
+    /// developed and tested against in debug builds. Inputs from clients are always validated,
+    /// whatever the build. Set both fields to choose regardless of the build.
+    pub const VALIDATES_BY_DEFAULT: bool = cfg!(debug_assertions);
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -53,8 +65,8 @@ impl Default for ServerConfig {
             heartbeat_interval: Duration::from_secs(30),
             max_missed_pongs: None,
             request_timeout: Duration::from_secs(30),
-            validate_output: cfg!(debug_assertions),
-            validate_pushes: cfg!(debug_assertions),
+            validate_output: Self::VALIDATES_BY_DEFAULT,
+            validate_pushes: Self::VALIDATES_BY_DEFAULT,
             path: None,
             shutdown_grace: Duration::from_secs(5),
             replay_key: None,

@@ -23,3 +23,4 @@ mod shutdown;
 mod slow_consumer;
 mod topics;
 mod typed;
+mod validation;
