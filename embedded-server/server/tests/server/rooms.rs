@@ -140,6 +140,10 @@ async fn several_rooms_give_each_recipient_one_copy_and_filters_apply() {
 
 #[tokio::test]
 async fn from_a_handler_to_room_excludes_the_caller_unless_asked() {
+    // The handler hands out how many connections each `say` reached, and the test checks it: an
+    // `assert!` in the handler could never fail the test (a panicking handler only turns that
+    // request into an `INTERNAL` error).
+    let (reached_tx, mut reached) = tokio::sync::mpsc::channel::<usize>(4);
     let builder = Server::builder(Arc::new(demo::contract().unwrap()))
         .config(test_config())
         .handle("user", "join", |i, _c, conn| async move {
@@ -149,18 +153,21 @@ async fn from_a_handler_to_room_excludes_the_caller_unless_asked() {
                 .add(&conn);
             Ok(json!({"ok": true}))
         })
-        .handle("user", "say", |i, _c, conn| async move {
-            let room = i["room"].as_str().unwrap();
-            let payload = json!({"room":room,"text":i["text"],"from":conn.user()});
-            let n = if i["text"] == "all" {
-                conn.to_room(room)
-                    .include_self()
-                    .broadcast("message", &payload)?
-            } else {
-                conn.to_room(room).broadcast("message", &payload)?
-            };
-            assert!(n >= 1);
-            Ok(json!({"ok": true}))
+        .handle("user", "say", move |i, _c, conn| {
+            let reached_tx = reached_tx.clone();
+            async move {
+                let room = i["room"].as_str().unwrap();
+                let payload = json!({"room":room,"text":i["text"],"from":conn.user()});
+                let n = if i["text"] == "all" {
+                    conn.to_room(room)
+                        .include_self()
+                        .broadcast("message", &payload)?
+                } else {
+                    conn.to_room(room).broadcast("message", &payload)?
+                };
+                reached_tx.try_send(n).expect("the test reads every count");
+                Ok(json!({"ok": true}))
+            }
         });
     let server = start(builder).await;
     let mut a = Raw::user(&server, "alice").await;
@@ -170,12 +177,24 @@ async fn from_a_handler_to_room_excludes_the_caller_unless_asked() {
     let frames = a
         .request_frames(2, "say", json!({"room":"r","text":"others"}))
         .await;
-    assert_eq!(frames.len(), 1, "only the reply: {frames:?}");
+    assert_eq!(
+        frames,
+        vec![json!({"t":"res","i":2,"d":{"ok":true}})],
+        "only the reply"
+    );
+    assert_eq!(reached.recv().await, Some(1), "bob, not alice");
     assert_eq!(b.drain().await, vec![msg("r", "others", "alice")]);
     let frames = a
         .request_frames(3, "say", json!({"room":"r","text":"all"}))
         .await;
-    assert_eq!(frames[0], msg("r", "all", "alice"));
+    assert_eq!(
+        frames,
+        vec![
+            msg("r", "all", "alice"),
+            json!({"t":"res","i":3,"d":{"ok":true}})
+        ]
+    );
+    assert_eq!(reached.recv().await, Some(2), "bob and alice");
     assert_eq!(b.drain().await, vec![msg("r", "all", "alice")]);
 }
 
