@@ -1,6 +1,6 @@
 import type { Change } from '../src/api/generated/api';
 import { Membership, GRAPH_CONN_LIMIT } from '../src/state/membership';
-import { MAX_GRAPH_ROOMS, buildGraph, groupKey, positions, seedPosition } from '../src/panels/rooms/graphModel';
+import { MAX_GRAPH_ROOMS, buildGraph, groupKey, positions, roomLabelWidth, seedPosition } from '../src/panels/rooms/graphModel';
 import { forceLayout } from '../src/panels/rooms/layout';
 
 const join = (room: string, id: string, role = 'user'): Change => ({ type: 'join', room, conn: { id, role, user: `u-${id}` } });
@@ -49,6 +49,23 @@ test('a new member starts near its room', () => {
   positions.set('room:lobby', { x: 1000, y: 1000 });
   const p = seedPosition({ id: 'conn:x', kind: 'conn', label: 'x', size: 1, rooms: ['lobby'] }, new Map([['lobby', 10]]));
   expect(Math.hypot(p.x - 1000, p.y - 1000)).toBeLessThan(200);
+});
+
+test('a new member never starts under a room box, whatever the zoom (room labels grow when zoomed out)', () => {
+  for (const fs of [15, 30, 60]) {
+    positions.clear();
+    positions.set('room:e2e-room', { x: 0, y: 0 });
+    positions.set('room:lobby', { x: 400, y: 0 });
+    const sizes = new Map([['e2e-room', 2], ['lobby', 40]]);
+    for (let i = 0; i < 200; i++) {
+      const p = seedPosition({ id: `conn:c${i}`, kind: 'conn', label: `c${i}`, size: 1, rooms: ['e2e-room'] }, sizes, undefined, fs);
+      for (const [name, q] of [['e2e-room', { x: 0, y: 0 }], ['lobby', { x: 400, y: 0 }]] as const) {
+        const hw = roomLabelWidth(name, sizes.get(name) ?? 1, fs) / 2 + 7;
+        const inside = Math.abs(p.x - q.x) < hw && Math.abs(p.y - q.y) < fs + 7;
+        expect(inside, `conn c${i} at fs ${fs} under ${name}`).toBe(false);
+      }
+    }
+  }
 });
 
 test('the layout keeps fixed nodes and spreads the others', () => {

@@ -338,7 +338,7 @@ export function MembershipGraph(props: GraphProps) {
         // A member of an expanded group starts where its group was.
         // (groups get their place from placePetals below)
         const near = n.kind === 'conn' && view.grouped ? positions.get(`group:${n.rooms[0]}:${n.role}`) : n.kind === 'room' && n.room ? drawnMembers(c, membership, n.room) : undefined;
-        const pos = positions.get(n.id) ?? seedPosition(n, sizes, near);
+        const pos = positions.get(n.id) ?? seedPosition(n, sizes, near, labels.room);
         positions.set(n.id, pos);
         adds.push(elementOf(n, pos, labels));
         if (n.kind === 'room' || n.kind === 'conn') added.push(n.id);

@@ -137,12 +137,16 @@ function hash(s: string): number {
 }
 
 /** A place for a node that has none: rooms on a spiral around the others, members and groups
- * around their rooms (between them when in several), at a distance that grows with the room. */
-export function seedPosition(node: GNode, sizes: Map<string, number>, near?: Pos): Pos {
+ * around their rooms (between them when in several), at a distance that grows with the room.
+ * `fs` is the room labels' current font size in graph units: it grows as the view zooms out
+ * (so labels stay readable), and room boxes grow with it, so a member placed for the base size
+ * could land under its room's box. */
+export function seedPosition(node: GNode, sizes: Map<string, number>, near?: Pos, fs = 15): Pos {
   if (node.kind === 'room' && near) {
-    // A new room whose members are already drawn starts beside them.
+    // A new room whose members are already drawn starts beside them, its box clear of them.
     const a = hash(node.id) * Math.PI * 2;
-    return { x: near.x + Math.cos(a) * 110, y: near.y + Math.sin(a) * 110 };
+    const hw = roomLabelWidth(node.room ?? node.label, node.size, fs) / 2 + 30;
+    return { x: near.x + Math.cos(a) * Math.max(110, hw), y: near.y + Math.sin(a) * Math.max(110, fs + 30) };
   }
   if (node.kind === 'room') {
     let roomsPlaced = 0;
@@ -163,18 +167,42 @@ export function seedPosition(node: GNode, sizes: Map<string, number>, near?: Pos
   const anchors = node.rooms.map((r) => positions.get(roomId(r))).filter((p): p is Pos => !!p);
   const a = hash(node.id) * Math.PI * 2;
   const b = hash(`${node.id}#`);
+  const r = node.kind === 'conn' ? 7 : 12;
   if (near) {
-    return { x: near.x + Math.cos(a) * (20 + 40 * b), y: near.y + Math.sin(a) * (20 + 40 * b) };
+    return clearOfRooms({ x: near.x + Math.cos(a) * (20 + 40 * b), y: near.y + Math.sin(a) * (20 + 40 * b) }, r, sizes, fs);
   }
-  if (anchors.length === 0) return { x: Math.cos(a) * 100, y: Math.sin(a) * 100 };
+  if (anchors.length === 0) return clearOfRooms({ x: Math.cos(a) * 100, y: Math.sin(a) * 100 }, r, sizes, fs);
   const cx = anchors.reduce((s, p) => s + p.x, 0) / anchors.length;
   const cy = anchors.reduce((s, p) => s + p.y, 0) / anchors.length;
-  if (anchors.length > 1) return { x: cx + Math.cos(a) * 25 * b, y: cy + Math.sin(a) * 25 * b };
+  if (anchors.length > 1) return clearOfRooms({ x: cx + Math.cos(a) * 25 * b, y: cy + Math.sin(a) * 25 * b }, r, sizes, fs);
   const roomSize = sizes.get(node.rooms[0]) ?? 1;
   // Around the room's box (wider than tall: its label), further out in a bigger room.
-  const halfWidth = roomLabelWidth(node.rooms[0], roomSize) / 2;
+  const halfWidth = roomLabelWidth(node.rooms[0], roomSize, fs) / 2;
   const spread = 30 + 9 * Math.sqrt(roomSize) * (0.45 + 0.55 * b);
-  return { x: cx + Math.cos(a) * (halfWidth + spread), y: cy + Math.sin(a) * (20 + spread) };
+  return clearOfRooms({ x: cx + Math.cos(a) * (halfWidth + spread), y: cy + Math.sin(a) * (fs + spread) }, r, sizes, fs);
+}
+
+/** Moves a new node of radius `r` out from under any room box (`fs` tall on each side of its
+ * centre, as wide as its label), across the box's nearer edge. A few passes: leaving one box
+ * can land under a neighbour's. */
+export function clearOfRooms(p: Pos, r: number, sizes: Map<string, number>, fs = 15): Pos {
+  let at = p;
+  for (let pass = 0; pass < 6; pass++) {
+    let moved = false;
+    for (const [id, q] of positions) {
+      if (!id.startsWith('room:')) continue;
+      const name = id.slice('room:'.length);
+      const hw = roomLabelWidth(name, sizes.get(name) ?? 1, fs) / 2 + r + 6;
+      const hh = fs + r + 6;
+      const dx = at.x - q.x;
+      const dy = at.y - q.y;
+      if (Math.abs(dx) >= hw || Math.abs(dy) >= hh) continue;
+      at = hw - Math.abs(dx) < hh - Math.abs(dy) ? { x: q.x + (dx < 0 ? -hw : hw), y: at.y } : { x: at.x, y: q.y + (dy < 0 ? -hh : hh) };
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  return at;
 }
 
 /** The room label (`name · size`) and its box width at the base font size. */
