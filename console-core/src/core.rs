@@ -1,6 +1,6 @@
 //! [`ConsoleCore`]: the console backend as one value. It owns the server handle and its
-//! WebSocket endpoint, the recorder, the live pipeline and the console's own HTTP listener, and
-//! stops them in order.
+//! WebSocket endpoint (or, in attach mode, the links to nodes in other processes), the
+//! recorder, the live pipeline and the console's own HTTP listener, and stops them in order.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +22,8 @@ use crate::live::aggregator::Aggregator;
 use crate::live::hub::LiveHub;
 use crate::live::tap::LiveTap;
 use crate::live::TAP_QUEUE;
+use crate::nodes::sink::Sink;
+use crate::nodes::{AttachedNodes, NodeSource};
 use crate::recording::RecorderSlot;
 use crate::state::{AppState, ExportStore};
 use crate::types::HostInfo;
@@ -66,7 +68,9 @@ impl Default for ConsoleOptions {
 /// A running console backend.
 pub struct ConsoleCore {
     state: Arc<AppState>,
-    running: RunningServer,
+    /// The application endpoint; `None` in attach mode, where the console serves no
+    /// application of its own.
+    running: Option<RunningServer>,
     ui_addr: SocketAddr,
     stop: CancellationToken,
     ui_task: JoinHandle<std::io::Result<()>>,
@@ -95,11 +99,95 @@ impl ConsoleCore {
         server.add_tap(Arc::new(LiveTap::new(tx, dropped.clone())));
         let hub = Arc::new(LiveHub::new(dropped));
         let stop = CancellationToken::new();
+        let source = NodeSource::Embedded(server.clone());
         let aggregator = tokio::spawn(
-            Aggregator::new(server.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
+            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
         );
 
         let running = server.start(&opts.app_listen).await?;
+        let info_node = server.node_id().to_owned();
+        let app_url = running.url();
+        ConsoleCore::serve(Serve {
+            server,
+            source,
+            running: Some(running),
+            opts,
+            host,
+            recorder,
+            hub,
+            stop,
+            aggregator,
+            node_id: info_node,
+            app_url,
+        })
+        .await
+    }
+
+    /// Attach mode: serve no application, follow the nodes at `urls` (`ws://HOST:PORT/?token=...`
+    /// as `--inspect` prints them) through their inspectors, and record every node's events
+    /// into the one capture file, each row with its node id. A node that cannot be reached yet
+    /// is retried with backoff; more can be added later (`POST /api/nodes`).
+    pub async fn attach(
+        urls: Vec<String>,
+        opts: ConsoleOptions,
+        host: Arc<dyn Host>,
+    ) -> Result<ConsoleCore, ConsoleError> {
+        let server = idle_server()?;
+        let recorder = match &opts.capture {
+            Some(path) => Some(Arc::new(open_recorder(&server, path)?)),
+            None => None,
+        };
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel(TAP_QUEUE);
+        let hub = Arc::new(LiveHub::new(dropped.clone()));
+        let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> =
+            vec![Arc::new(LiveTap::new(tx, dropped))];
+        if let Some(slot) = &recorder {
+            taps.push(slot.clone());
+        }
+        let stop = CancellationToken::new();
+        let nodes = Arc::new(AttachedNodes::new(
+            Arc::new(Sink::new(taps, hub.clone())),
+            stop.child_token(),
+        ));
+        for url in &urls {
+            nodes.add(url)?;
+        }
+        let source = NodeSource::Attached(nodes);
+        let aggregator = tokio::spawn(
+            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
+        );
+        ConsoleCore::serve(Serve {
+            server,
+            source,
+            running: None,
+            opts,
+            host,
+            recorder,
+            hub,
+            stop,
+            aggregator,
+            node_id: String::new(),
+            app_url: String::new(),
+        })
+        .await
+    }
+
+    /// Open the console's own listener and serve the API and the UI.
+    async fn serve(s: Serve) -> Result<ConsoleCore, ConsoleError> {
+        let Serve {
+            server,
+            source,
+            running,
+            opts,
+            host,
+            recorder,
+            hub,
+            stop,
+            aggregator,
+            node_id,
+            app_url,
+        } = s;
         let listener =
             TcpListener::bind(&opts.ui_listen)
                 .await
@@ -122,14 +210,15 @@ impl ConsoleCore {
         let info = HostInfo {
             mode: host.mode(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            node_id: server.node_id().to_owned(),
-            app_url: running.url(),
+            node_id,
+            app_url,
             source: opts.source.clone(),
             capture_path: recorder.as_ref().map(|r| r.path().display().to_string()),
         };
         let exports = ExportStore::new(tempfile::tempdir().map_err(ConsoleError::TempDir)?);
         let state = Arc::new(AppState::new(
             server,
+            source,
             token,
             host,
             info,
@@ -172,13 +261,22 @@ impl ConsoleCore {
         self.state.token.as_str()
     }
 
-    /// `ws://ADDR/`: where applications connect.
+    /// `ws://ADDR/`: where applications connect (empty in attach mode, which serves none).
     pub fn app_url(&self) -> String {
-        self.running.url()
+        self.running
+            .as_ref()
+            .map(RunningServer::url)
+            .unwrap_or_default()
     }
 
-    pub fn app_addr(&self) -> SocketAddr {
-        self.running.addr
+    /// The application endpoint's address; `None` in attach mode.
+    pub fn app_addr(&self) -> Option<SocketAddr> {
+        self.running.as_ref().map(|r| r.addr)
+    }
+
+    /// The nodes followed in attach mode.
+    pub fn attached(&self) -> Option<&Arc<AttachedNodes>> {
+        self.state.attached()
     }
 
     pub fn server(&self) -> &Server {
@@ -195,7 +293,13 @@ impl ConsoleCore {
     pub async fn shutdown(self) -> Result<(), ConsoleError> {
         self.stop.cancel();
         let _ = self.ui_task.await;
-        let served = self.running.shutdown().await;
+        let served = match self.running {
+            Some(running) => running.shutdown().await,
+            None => Ok(()),
+        };
+        if let Some(nodes) = self.state.attached() {
+            nodes.shutdown().await;
+        }
         let _ = self.aggregator.await;
         if let Some(slot) = self.state.recorder.clone() {
             match tokio::task::spawn_blocking(move || slot.close()).await {
@@ -220,4 +324,38 @@ fn open_recorder(server: &Server, path: &std::path::Path) -> Result<RecorderSlot
     cfg.tool_version = format!("switchboard-console {}", env!("CARGO_PKG_VERSION"));
     cfg.contract = serde_json::to_value(server.contract().spec()).unwrap_or_default();
     Ok(RecorderSlot::new(Recorder::open(cfg)?))
+}
+
+/// What [`ConsoleCore::serve`] needs from either mode.
+struct Serve {
+    server: Server,
+    source: NodeSource,
+    running: Option<RunningServer>,
+    opts: ConsoleOptions,
+    host: Arc<dyn Host>,
+    recorder: Option<Arc<RecorderSlot>>,
+    hub: Arc<LiveHub>,
+    stop: CancellationToken,
+    aggregator: JoinHandle<()>,
+    node_id: String,
+    app_url: String,
+}
+
+/// The contract of the idle server attach mode holds: one role, nothing else.
+const IDLE_CONTRACT: &str = r#"{"roles":{"console":{}}}"#;
+
+/// A server that is never started, so attach mode needs no special case where a handle is
+/// merely passed around; it has no connections, and its node id says what it is.
+fn idle_server() -> Result<Server, ConsoleError> {
+    let contract = switchboard_server::contract::Contract::from_json_str(IDLE_CONTRACT, "attach")
+        .and_then(|c| c.compile())
+        .map_err(|e| ConsoleError::Idle(e.to_string()))?;
+    let config = switchboard_server::ServerConfig {
+        node_id: "console-attach".into(),
+        ..switchboard_server::ServerConfig::default()
+    };
+    Server::builder(Arc::new(contract))
+        .config(config)
+        .build()
+        .map_err(|e| ConsoleError::Idle(e.to_string()))
 }

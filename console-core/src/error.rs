@@ -28,6 +28,12 @@ pub enum ConsoleError {
         #[source]
         source: std::io::Error,
     },
+    /// An attach URL was refused (attach mode).
+    #[error(transparent)]
+    Attach(#[from] crate::nodes::AttachError),
+    /// The idle server attach mode holds could not be built (a bug, not a user error).
+    #[error("cannot prepare attach mode: {0}")]
+    Idle(String),
     /// The temporary folder for exports could not be created.
     #[error("cannot create a temporary folder for exports: {0}")]
     TempDir(#[source] std::io::Error),

@@ -16,6 +16,8 @@
 //!   250 ms, through bounded queues whose drops are counted and shown.
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
+//! - [`nodes`]: the node-source seam: the embedded server, or nodes attached through their
+//!   inspectors (attach mode), with reconnection and per-node state.
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
 //! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 
@@ -26,6 +28,7 @@ pub mod core;
 pub mod error;
 pub mod host;
 pub mod live;
+pub mod nodes;
 pub mod push_log;
 pub mod recording;
 pub mod state;

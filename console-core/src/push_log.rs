@@ -147,6 +147,7 @@ mod tests {
 
     fn record(id: u32) -> PushRecord {
         PushRecord {
+            nodes: None,
             id,
             at_us: i64::from(id),
             request: PushRequest {

@@ -15,6 +15,7 @@ use crate::api::error::ApiError;
 use crate::auth::Token;
 use crate::host::Host;
 use crate::live::hub::LiveHub;
+use crate::nodes::NodeSource;
 use crate::push_log::{history_path, PushLog};
 use crate::recording::RecorderSlot;
 use crate::types::HostInfo;
@@ -23,7 +24,12 @@ use crate::types::HostInfo;
 pub const EXPORTS_KEPT: usize = 8;
 
 pub struct AppState {
+    /// The embedded server. In attach mode it is an idle server that never listens (so code
+    /// that has not been taught about attached nodes sees an empty node, never wrong data);
+    /// read nodes through `source` instead.
     pub server: Server,
+    /// Where node state is read and commands go: the embedded server, or attached nodes.
+    pub source: NodeSource,
     /// The same server, recording what it does as `manual`.
     pub manual: Server,
     pub token: Token,
@@ -43,6 +49,7 @@ impl AppState {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         server: Server,
+        source: NodeSource,
         token: Token,
         host: Arc<dyn Host>,
         info: HostInfo,
@@ -56,6 +63,7 @@ impl AppState {
         AppState {
             manual: server.with_origin(Origin::Manual),
             server,
+            source,
             token,
             host,
             info,
@@ -66,6 +74,11 @@ impl AppState {
             replay: Mutex::new(None),
             stop,
         }
+    }
+
+    /// The attached nodes, in attach mode.
+    pub fn attached(&self) -> Option<&Arc<crate::nodes::AttachedNodes>> {
+        self.source.attached()
     }
 
     pub fn capture_path(&self) -> Option<PathBuf> {

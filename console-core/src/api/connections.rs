@@ -62,6 +62,14 @@ async fn list(
     query: Result<Query<ConnQuery>, QueryRejection>,
 ) -> ApiResult<ConnPage> {
     let Query(q) = query?;
+    if let Some(nodes) = st.attached() {
+        let nodes = nodes.clone();
+        let page = tokio::task::spawn_blocking(move || {
+            super::connections_attached::list(&nodes, q, DEFAULT_LIMIT, MAX_LIMIT)
+        })
+        .await?;
+        return Ok(Json(page));
+    }
     let server = st.server.clone();
     let page = tokio::task::spawn_blocking(move || {
         let all = server.local();
@@ -109,15 +117,28 @@ fn masked(mut value: serde_json::Value) -> serde_json::Value {
 }
 
 async fn detail(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<ConnDetail> {
-    let conn = st.server.conn(&id).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no connection `{id}` on this node (it may have disconnected)"
-        ))
-    })?;
-    let info = conn.info();
-    let params = info.params.clone();
-    let ctx = masked(conn.ctx().clone());
-    let env = masked(conn.env());
+    let (info, params, ctx, env) = match st.attached() {
+        // The node masked secrets before sending; its values are as of its last report.
+        Some(nodes) => {
+            let c = super::connections_attached::find(nodes, &id)?;
+            (crate::nodes::convert::conn_row(&c), c.params, c.ctx, c.env)
+        }
+        None => {
+            let conn = st.server.conn(&id).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no connection `{id}` on this node (it may have disconnected)"
+                ))
+            })?;
+            let info = conn.info();
+            let params = info.params.clone();
+            (
+                row(info),
+                params,
+                masked(conn.ctx().clone()),
+                masked(conn.env()),
+            )
+        }
+    };
     let recent = if st.recorder.is_some() {
         let st2 = st.clone();
         let id2 = id.clone();
@@ -135,7 +156,7 @@ async fn detail(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiR
         Vec::new()
     };
     Ok(Json(ConnDetail {
-        info: row(info),
+        info,
         params,
         ctx,
         env,
@@ -154,6 +175,13 @@ async fn disconnect(
         Err(JsonRejection::MissingJsonContentType(_)) => None,
         Err(e) => return Err(e.into()),
     };
+    if let Some(nodes) = st.attached() {
+        let reason = reason
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or_else(|| "closed from the console".to_owned());
+        super::connections_attached::disconnect(nodes, &id, reason).await?;
+        return Ok(Json(serde_json::json!({ "closed": true })));
+    }
     let conn = st.server.conn(&id).ok_or_else(|| {
         ApiError::not_found(format!(
             "no connection `{id}` on this node (it may have disconnected)"

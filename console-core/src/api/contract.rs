@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use switchboard_server::contract::{CompiledContract, CompiledMessage, EventSpec};
 
+use super::error::ApiError;
 use crate::state::AppState;
 use crate::types::{ContractView, Direction, MessageKind, MessageView, RoleView};
 
@@ -89,6 +90,13 @@ pub fn view(contract: &CompiledContract) -> ContractView {
     }
 }
 
-async fn contract(State(st): State<Arc<AppState>>) -> Json<ContractView> {
-    Json(view(st.server.contract()))
+async fn contract(State(st): State<Arc<AppState>>) -> Result<Json<ContractView>, ApiError> {
+    match st.attached() {
+        // The contract the nodes announced in their hello.
+        Some(nodes) => nodes
+            .contract()
+            .map(|c| Json(view(&c)))
+            .ok_or_else(|| ApiError::unavailable("no attached node has sent its contract yet")),
+        None => Ok(Json(view(st.server.contract()))),
+    }
 }

@@ -103,3 +103,27 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A command an attached node refused or could not carry out, with the status that fits its
+/// code; a validation refusal keeps the node's issues.
+impl From<switchboard_inspector::CommandError> for ApiError {
+    fn from(e: switchboard_inspector::CommandError) -> Self {
+        use switchboard_inspector::protocol::ErrorCode as C;
+        let message = format!("the node answered {}: {}", e.code, e.message);
+        match e.code {
+            C::NotFound => ApiError::not_found(message),
+            C::Validation => {
+                let mut err =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message);
+                err.issues = e
+                    .data
+                    .and_then(|d| serde_json::from_value::<Vec<ApiIssue>>(d).ok())
+                    .unwrap_or_default();
+                err
+            }
+            C::Refused | C::BadCommand | C::TooBig | C::ReadOnly => ApiError::bad_request(message),
+            C::Disconnected | C::Busy | C::Timeout => ApiError::unavailable(message),
+            _ => ApiError::internal(message),
+        }
+    }
+}

@@ -2,15 +2,18 @@
 //! ([`crate::auth`]); [`router`] adds the UI's files around them.
 
 pub mod connections;
+pub mod connections_attached;
 pub mod contract;
 pub mod error;
 pub mod export;
 pub mod host;
 pub mod live;
+pub mod nodes;
 pub mod overview;
 pub mod push;
 pub mod replay;
 pub mod rooms;
+pub mod rooms_attached;
 pub mod traffic;
 
 use std::sync::Arc;
@@ -49,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(export::routes())
         .merge(replay::routes())
         .merge(live::routes())
+        .merge(nodes::routes())
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(

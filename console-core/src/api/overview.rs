@@ -18,6 +18,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 async fn overview(
     State(st): State<Arc<AppState>>,
 ) -> Result<Json<Overview>, super::error::ApiError> {
+    if let Some(nodes) = st.attached() {
+        return Ok(Json(attached(&st, nodes)));
+    }
     let st2 = st.clone();
     // Listing every connection walks the registry: keep it off the async workers.
     let conns = tokio::task::spawn_blocking(move || st2.server.local()).await?;
@@ -43,6 +46,7 @@ async fn overview(
                     rooms: n.rooms as u32,
                     alive: n.alive,
                     local: n.is_self,
+                    link: None,
                 })
                 .collect(),
             None,
@@ -54,6 +58,7 @@ async fn overview(
                 rooms: st.server.room_count() as u32,
                 alive: true,
                 local: true,
+                link: None,
             }],
             other.err().map(|e| e.to_string()),
         ),
@@ -71,4 +76,52 @@ async fn overview(
         live: st.hub.status(),
         rates: st.hub.rate_history(),
     }))
+}
+
+/// Attach mode: one row per attached node with the console's link to it (state, drops), and
+/// totals over the nodes that are attached now.
+fn attached(st: &AppState, nodes: &crate::nodes::AttachedNodes) -> Overview {
+    let conns = nodes.connections();
+    let roles = role_counts(conns.iter().map(|c| c.role.as_str()));
+    let mut topics: std::collections::BTreeMap<(Option<String>, String), TopicRow> =
+        std::collections::BTreeMap::new();
+    let mut rows = Vec::new();
+    for link in nodes.links() {
+        let status = link.status();
+        link.read(|n| {
+            for t in n.topics.values() {
+                let row = topics
+                    .entry((t.role.clone(), t.topic.clone()))
+                    .or_insert_with(|| TopicRow {
+                        role: t.role.clone(),
+                        topic: t.topic.clone(),
+                        subscribers: 0,
+                        listeners: 0,
+                    });
+                row.subscribers += t.subscribers as u32;
+                row.listeners += t.listeners as u32;
+            }
+        });
+        rows.push(NodeRow {
+            id: status.node.clone().unwrap_or_else(|| status.url.clone()),
+            connections: status.connections,
+            rooms: status.rooms,
+            alive: status.state == crate::types::LinkState::Attached,
+            local: false,
+            link: Some(status),
+        });
+    }
+    Overview {
+        nodes: rows,
+        transport: "attach".into(),
+        cluster_error: None,
+        connections: conns.len() as u32,
+        roles,
+        rooms: st.source.room_count() as u32,
+        topics: topics.into_values().collect(),
+        counters: st.source.counters(),
+        recorder: st.recorder.as_ref().map(|r| r.status()).unwrap_or_default(),
+        live: st.hub.status(),
+        rates: st.hub.rate_history(),
+    }
 }

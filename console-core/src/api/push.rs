@@ -127,7 +127,13 @@ async fn push(
 ) -> ApiResult<PushRecord> {
     let Json(req) = body?;
     let at_us = now_us();
-    let result = send(&st, &req);
+    let (result, nodes) = match st.attached() {
+        Some(attached) => {
+            let (result, per_node) = crate::nodes::push::push(attached, &req).await;
+            (result, Some(per_node))
+        }
+        None => (send(&st, &req), None),
+    };
     let mut log = lock(&st.pushes);
     let record = PushRecord {
         id: log.next_id(),
@@ -135,6 +141,7 @@ async fn push(
         request: req,
         delivered: result.as_ref().ok().map(|n| *n as u32),
         error: result.as_ref().err().map(|e| e.message.clone()),
+        nodes,
     };
     log.add(record.clone());
     drop(log);

@@ -141,6 +141,13 @@ async fn start(
         ));
     }
     let target = match req.target.trim() {
+        "" | "embedded" if st.attached().is_some() => {
+            return Err(ApiError::bad_request(
+                "this console is attached to other processes and runs no embedded server: \
+                 replay client traffic against a URL (ws://HOST:PORT/); push replay needs a \
+                 console with its own server (`switchboard`, not `switchboard attach`)",
+            ))
+        }
         "" | "embedded" => ReplayTarget::server(&st.server, Some(st.info.app_url.clone())),
         url if req.mode == ReplayMode::Pushes => {
             return Err(ApiError::bad_request(format!(

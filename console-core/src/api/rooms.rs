@@ -50,6 +50,7 @@ fn member(c: &Conn) -> MemberRow {
         id: c.id().to_owned(),
         role: c.role().to_owned(),
         user: c.user().to_owned(),
+        node: None,
     }
 }
 
@@ -68,6 +69,9 @@ async fn list(
 ) -> ApiResult<RoomList> {
     let Query(query) = query?;
     let needle = query.q.unwrap_or_default().to_lowercase();
+    if let Some(nodes) = st.attached() {
+        return Ok(Json(super::rooms_attached::list(nodes, &needle)));
+    }
     let all = st.server.rooms_info();
     let rooms = all
         .iter()
@@ -87,6 +91,9 @@ async fn detail(
 ) -> ApiResult<RoomDetail> {
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(DEFAULT_MEMBER_LIMIT).clamp(1, 20_000);
+    if let Some(nodes) = st.attached() {
+        return super::rooms_attached::detail(nodes, room, limit).map(Json);
+    }
     let mut members: Vec<MemberRow> = st
         .server
         .room(&room)
@@ -129,6 +136,11 @@ async fn add(
     if room.trim().is_empty() {
         return Err(ApiError::bad_request("a room name cannot be empty"));
     }
+    if let Some(nodes) = st.attached() {
+        return super::rooms_attached::change(nodes, room, body.conn, true)
+            .await
+            .map(Json);
+    }
     known_conn(&st.server, &body.conn)?;
     let changed = st.manual.room(&room).add_id(&body.conn);
     Ok(Json(MemberChangeResult { changed }))
@@ -138,12 +150,20 @@ async fn remove(
     State(st): State<Arc<AppState>>,
     Path((room, conn)): Path<(String, String)>,
 ) -> ApiResult<MemberChangeResult> {
+    if let Some(nodes) = st.attached() {
+        return super::rooms_attached::change(nodes, room, conn, false)
+            .await
+            .map(Json);
+    }
     known_conn(&st.server, &conn)?;
     let changed = st.manual.room(&room).remove_id(&conn);
     Ok(Json(MemberChangeResult { changed }))
 }
 
 async fn graph(State(st): State<Arc<AppState>>) -> Result<Json<MembershipGraph>, ApiError> {
+    if let Some(nodes) = st.attached() {
+        return Ok(Json(super::rooms_attached::graph(nodes)));
+    }
     let server = st.server.clone();
     let graph = tokio::task::spawn_blocking(move || build_graph(&server)).await?;
     Ok(Json(graph))

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_server::tap::{now_us, TapEvent, TapKind};
-use switchboard_server::Server;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::hub::{Envelope, LiveHub};
 use super::rates::Rates;
 use super::rows;
+use crate::nodes::NodeSource;
 use crate::recording::RecorderSlot;
 use crate::types::{Change, LiveBatch, LiveSummary, MemberRow, RoleCount, ServerCounters};
 
@@ -29,7 +29,7 @@ const RESYNC_EVERY: Duration = Duration::from_secs(5);
 const RECV_CHUNK: usize = 1024;
 
 pub struct Aggregator {
-    server: Server,
+    source: NodeSource,
     recorder: Option<Arc<RecorderSlot>>,
     hub: Arc<LiveHub>,
     rx: mpsc::Receiver<TapEvent>,
@@ -47,11 +47,12 @@ pub struct Aggregator {
 
 use crate::types::TrafficRow;
 
-fn member(ev: &TapEvent) -> MemberRow {
+fn member(ev: &TapEvent, with_node: bool) -> MemberRow {
     MemberRow {
         id: ev.conn.as_deref().unwrap_or_default().to_owned(),
         role: ev.role.as_deref().unwrap_or_default().to_owned(),
         user: ev.user.as_deref().unwrap_or_default().to_owned(),
+        node: with_node.then(|| ev.node.to_string()),
     }
 }
 
@@ -72,7 +73,7 @@ pub fn sorted_counts(counts: impl Iterator<Item = (String, u32)>) -> Vec<RoleCou
     v
 }
 
-pub fn counters(server: &Server) -> ServerCounters {
+pub fn counters(server: &switchboard_server::Server) -> ServerCounters {
     let s = server.stats();
     ServerCounters {
         connections_total: s.connections_total,
@@ -87,13 +88,13 @@ pub fn counters(server: &Server) -> ServerCounters {
 
 impl Aggregator {
     pub fn new(
-        server: Server,
+        source: NodeSource,
         recorder: Option<Arc<RecorderSlot>>,
         hub: Arc<LiveHub>,
         rx: mpsc::Receiver<TapEvent>,
     ) -> Aggregator {
         Aggregator {
-            server,
+            source,
             recorder,
             hub,
             rx,
@@ -134,24 +135,30 @@ impl Aggregator {
     }
 
     fn ingest(&mut self, ev: &TapEvent, tailing: bool) {
+        // Attached nodes' members carry their node; the embedded server's stay as they were.
+        let with_node = self.source.attached().is_some();
         self.rates.add(ev.kind, ev.at_us);
         let change = match ev.kind {
             TapKind::Connect => {
                 if let (Some(id), Some(role)) = (ev.conn.as_deref(), ev.role.as_deref()) {
                     self.conns.insert(id.to_owned(), role.to_owned());
                 }
-                Some(Change::Connect { conn: member(ev) })
+                Some(Change::Connect {
+                    conn: member(ev, with_node),
+                })
             }
             TapKind::Disconnect => {
                 if let Some(id) = ev.conn.as_deref() {
                     self.conns.remove(id);
                 }
-                Some(Change::Disconnect { conn: member(ev) })
+                Some(Change::Disconnect {
+                    conn: member(ev, with_node),
+                })
             }
             TapKind::RoomAdd | TapKind::RoomRemove if ev.conn.is_some() => {
                 ev.rooms.first().map(|room| {
                     let room = room.to_string();
-                    let conn = member(ev);
+                    let conn = member(ev, with_node);
                     if ev.kind == TapKind::RoomAdd {
                         Change::Join { room, conn }
                     } else {
@@ -162,7 +169,7 @@ impl Aggregator {
             TapKind::Subscribe | TapKind::Unsubscribe if ev.conn.is_some() => {
                 ev.topic.as_deref().map(|topic| {
                     let topic = topic.to_owned();
-                    let conn = member(ev);
+                    let conn = member(ev, with_node);
                     if ev.kind == TapKind::Subscribe {
                         Change::Subscribe { topic, conn }
                     } else {
@@ -191,21 +198,21 @@ impl Aggregator {
     fn flush(&mut self) {
         let now = now_us();
         self.rates
-            .set_connections(self.server.connection_count() as u32);
+            .set_connections(self.source.connection_count() as u32);
         self.rates.advance(now);
         let rates = self.rates.take_completed();
         self.hub.record_rates(&rates);
         let dropped = self.hub.dropped();
-        let resync = self.overflow || dropped != self.dropped_seen;
+        let resync = self.hub.take_resync() || self.overflow || dropped != self.dropped_seen;
         self.dropped_seen = dropped;
         self.overflow = false;
         self.seq += 1;
         let summary = LiveSummary {
-            connections: self.server.connection_count() as u32,
+            connections: self.source.connection_count() as u32,
             roles: role_counts(self.conns.values().map(String::as_str)),
-            rooms: self.server.room_count() as u32,
-            topics: self.server.topic_count() as u32,
-            counters: counters(&self.server),
+            rooms: self.source.room_count() as u32,
+            topics: self.source.topic_count() as u32,
+            counters: self.source.counters(),
             recorder: self
                 .recorder
                 .as_ref()
@@ -227,17 +234,10 @@ impl Aggregator {
         self.hub.publish(Envelope { batch, traffic });
     }
 
-    /// Re-read who is connected from the server itself.
+    /// Re-read who is connected from the source itself.
     async fn resync_roles(&mut self) {
-        let server = self.server.clone();
-        let listed = tokio::task::spawn_blocking(move || {
-            server
-                .local()
-                .into_iter()
-                .map(|c| (c.id, c.role))
-                .collect::<HashMap<String, String>>()
-        })
-        .await;
+        let source = self.source.clone();
+        let listed = tokio::task::spawn_blocking(move || source.roles()).await;
         if let Ok(map) = listed {
             self.conns = map;
         }

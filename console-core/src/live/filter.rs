@@ -94,6 +94,7 @@ mod tests {
             recipients: Some(3),
             origin: Origin::Client,
             meta: None,
+            node: None,
         }
     }
 

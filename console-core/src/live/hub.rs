@@ -3,7 +3,7 @@
 //! tail filter selects, and sends one message. A client that falls behind skips whole batches
 //! (the channel lags) and is told to reload, so a slow browser never slows the server.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
@@ -27,6 +27,9 @@ pub struct LiveHub {
     clients: AtomicU32,
     tailing: AtomicU32,
     history: Mutex<RateHistory>,
+    /// Set when the membership the clients hold is stale for a reason other than drops (an
+    /// attached node came, went, or was refreshed from a snapshot).
+    resync_wanted: AtomicBool,
 }
 
 impl LiveHub {
@@ -38,6 +41,7 @@ impl LiveHub {
             clients: AtomicU32::new(0),
             tailing: AtomicU32::new(0),
             history: Mutex::new(RateHistory::default()),
+            resync_wanted: AtomicBool::new(false),
         }
     }
 
@@ -60,6 +64,16 @@ impl LiveHub {
             dropped: self.dropped.load(Ordering::Relaxed),
             clients: self.clients.load(Ordering::Relaxed),
         }
+    }
+
+    /// Ask the next batch to tell clients to reload their snapshots.
+    pub fn request_resync(&self) {
+        self.resync_wanted.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a resync was asked for since the last call.
+    pub fn take_resync(&self) -> bool {
+        self.resync_wanted.swap(false, Ordering::Relaxed)
     }
 
     pub fn dropped(&self) -> u64 {

@@ -51,6 +51,7 @@ pub fn from_tap(ev: &TapEvent) -> TrafficRow {
         recipients: ev.recipients,
         origin: ev.origin,
         meta: ev.meta.clone(),
+        node: (!ev.node.is_empty()).then(|| ev.node.to_string()),
     }
 }
 
@@ -72,5 +73,6 @@ pub fn from_capture(row: Row) -> TrafficRow {
         recipients: row.recipients,
         origin: row.origin,
         meta: row.meta,
+        node: Some(row.node_id),
     }
 }

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod export;
 pub mod host;
 pub mod live;
+pub mod nodes;
 pub mod overview;
 pub mod push;
 pub mod replay;
@@ -20,6 +21,7 @@ pub use contract::{ContractView, Direction, MessageKind, MessageView, RoleView};
 pub use export::{ExportFormatName, ExportRequest, ExportResult, RedactionOptions, SaveMode};
 pub use host::{HostInfo, HostMode};
 pub use live::{Change, LiveBatch, LiveCommand, LiveSummary};
+pub use nodes::{AttachRequest, LinkState, NodeLink, NodeList, NodePushResult};
 pub use overview::{
     LiveStatus, NodeRow, Overview, RateSample, RecorderStatus, ServerCounters, TopicRow,
 };
@@ -136,6 +138,11 @@ pub fn typescript() -> String {
         LiveSummary,
         LiveBatch,
         LiveCommand,
+        LinkState,
+        NodeLink,
+        NodeList,
+        AttachRequest,
+        NodePushResult,
     );
     out
 }

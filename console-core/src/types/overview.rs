@@ -15,6 +15,10 @@ pub struct NodeRow {
     pub alive: bool,
     /// Whether this is the node the console runs on.
     pub local: bool,
+    /// Attach mode: the console's link to the node (absent for the embedded server's cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub link: Option<super::nodes::NodeLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

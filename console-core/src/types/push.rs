@@ -44,6 +44,10 @@ pub struct PushRecord {
     /// Connections that received it (`null` when it failed).
     pub delivered: Option<u32>,
     pub error: Option<String>,
+    /// Attach mode: what each node the push went to did with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub nodes: Option<Vec<super::nodes::NodePushResult>>,
 }
 
 /// Newest first, at most the last 200 pushes; kept across restarts beside the capture file.

@@ -27,6 +27,10 @@ pub struct MemberRow {
     pub id: String,
     pub role: String,
     pub user: String,
+    /// Attach mode: the node holding the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub node: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -33,6 +33,10 @@ pub struct TrafficRow {
     /// Close codes, durations, error codes, filters.
     #[ts(type = "unknown")]
     pub meta: Option<serde_json::Value>,
+    /// The node it happened on (absent in rows from older consoles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub node: Option<String>,
 }
 
 /// A selection of traffic. Empty lists and `null` do not restrict; a list matches any of its

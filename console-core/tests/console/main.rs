@@ -12,6 +12,7 @@ mod api_push;
 mod api_replay;
 mod api_rooms;
 mod api_traffic;
+mod attach;
 mod live_stream;
 mod push_history;
 mod ts_types;

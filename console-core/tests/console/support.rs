@@ -48,6 +48,27 @@ pub async fn start_in(dir: tempfile::TempDir) -> Harness {
     }
 }
 
+/// A console in attach mode following `urls`, recording into a fresh capture file.
+pub async fn start_attached(urls: Vec<String>) -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut opts = ConsoleOptions::new();
+    opts.ui_listen = "127.0.0.1:0".into();
+    opts.capture = Some(dir.path().join("capture.db"));
+    opts.source = "attach".into();
+    let core = ConsoleCore::attach(urls, opts, Arc::new(BrowserHost))
+        .await
+        .expect("console attaches");
+    let base = format!("http://{}", core.ui_addr());
+    let token = core.token().to_owned();
+    Harness {
+        core,
+        http: reqwest::Client::new(),
+        base,
+        token,
+        _dir: dir,
+    }
+}
+
 impl Harness {
     /// Stops the console and hands back its folder (capture file and all).
     pub async fn stop(self) -> tempfile::TempDir {

@@ -94,6 +94,7 @@ pub struct InspectorClient {
     messages: mpsc::Receiver<NodeMessage>,
     commander: Commander,
     local_drops: Arc<AtomicU64>,
+    bad_frames: Arc<AtomicU64>,
 }
 
 impl InspectorClient {
@@ -150,12 +151,16 @@ impl InspectorClient {
         let (msg_tx, msg_rx) = mpsc::channel(options.capacity.max(1));
         let pending: Pending = Arc::default();
         let local_drops = Arc::new(AtomicU64::new(0));
+        let bad_frames = Arc::new(AtomicU64::new(0));
         tokio::spawn(drive(
             link,
             cmd_rx,
             pending.clone(),
             msg_tx,
-            local_drops.clone(),
+            Counters {
+                local_drops: local_drops.clone(),
+                bad_frames: bad_frames.clone(),
+            },
         ));
         Ok(InspectorClient {
             hello,
@@ -167,6 +172,7 @@ impl InspectorClient {
                 next_id: Arc::new(AtomicU64::new(0)),
             },
             local_drops,
+            bad_frames,
         })
     }
 
@@ -200,6 +206,19 @@ impl InspectorClient {
     pub fn dropped_locally(&self) -> u64 {
         self.local_drops.load(Ordering::Relaxed)
     }
+
+    /// Frames from the node that were not the protocol (not JSON, not a message this build
+    /// can read). They are skipped, never fatal: a console keeps its session and shows the
+    /// count, so one malformed frame from a newer or buggy node does not blind it.
+    pub fn bad_frames(&self) -> u64 {
+        self.bad_frames.load(Ordering::Relaxed)
+    }
+}
+
+/// What the driver counts for the client.
+struct Counters {
+    local_drops: Arc<AtomicU64>,
+    bad_frames: Arc<AtomicU64>,
 }
 
 /// Enough of a `hello` to tell its version, whatever else a newer node put in it.
@@ -249,13 +268,14 @@ async fn drive(
     mut commands: mpsc::Receiver<Outgoing>,
     pending: Pending,
     messages: mpsc::Sender<NodeMessage>,
-    local_drops: Arc<AtomicU64>,
+    counters: Counters,
 ) {
     loop {
         tokio::select! {
             incoming = link.recv() => match incoming {
-                Recv::Message(msg) => route(msg, &pending, &messages, &local_drops),
+                Recv::Message(msg) => route(msg, &pending, &messages, &counters.local_drops),
                 Recv::Bad(text) => {
+                    counters.bad_frames.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!("inspector client: a message that is not the protocol: {text}");
                 }
                 Recv::End => break,

@@ -68,7 +68,11 @@ alive: boolean,
 /**
  * Whether this is the node the console runs on.
  */
-local: boolean, };
+local: boolean, 
+/**
+ * Attach mode: the console's link to the node (absent for the embedded server's cluster).
+ */
+link?: NodeLink, };
 
 export type TopicRow = { 
 /**
@@ -160,7 +164,11 @@ total: number, };
 /**
  * A connection as a member of something.
  */
-export type MemberRow = { id: string, role: string, user: string, };
+export type MemberRow = { id: string, role: string, user: string, 
+/**
+ * Attach mode: the node holding the connection.
+ */
+node?: string, };
 
 export type RoomDetail = { name: string, size: number, 
 /**
@@ -324,7 +332,11 @@ payload_text: string | null, size: number, recipients: number | null, origin: Or
 /**
  * Close codes, durations, error codes, filters.
  */
-meta: unknown, };
+meta: unknown, 
+/**
+ * The node it happened on (absent in rows from older consoles).
+ */
+node?: string, };
 
 /**
  * A selection of traffic. Empty lists and `null` do not restrict; a list matches any of its
@@ -382,7 +394,11 @@ export type PushRecord = { id: number, at_us: number, request: PushRequest,
 /**
  * Connections that received it (`null` when it failed).
  */
-delivered: number | null, error: string | null, };
+delivered: number | null, error: string | null, 
+/**
+ * Attach mode: what each node the push went to did with it.
+ */
+nodes?: Array<NodePushResult>, };
 
 /**
  * Newest first, at most the last 200 pushes; kept across restarts beside the capture file.
@@ -695,3 +711,77 @@ resync: boolean, };
  * What a console client sends on the live stream.
  */
 export type LiveCommand = { "type": "tail", filter: TrafficFilter, } | { "type": "untail" };
+
+/**
+ * Where the console's link to a node stands.
+ */
+export type LinkState = "embedded" | "connecting" | "attached" | "lost" | "reconnecting";
+
+/**
+ * One node and the console's link to it.
+ */
+export type NodeLink = { 
+/**
+ * The console's number for this link (what `DELETE /api/nodes/{id}` takes).
+ */
+id: number, 
+/**
+ * The attach URL with its token masked (empty for the embedded server).
+ */
+url: string, 
+/**
+ * The node's id from its `hello` (`null` until it has been reached once).
+ */
+node: string | null, state: LinkState, 
+/**
+ * Connections and rooms on the node as of now (as of the loss when it is lost).
+ */
+connections: number, rooms: number, 
+/**
+ * Events lost on the way: reported by the node's session queue, plus those this console
+ * could not read in time. The view is refreshed from a snapshot after each loss.
+ */
+dropped: number, 
+/**
+ * Frames from the node that were not the protocol; skipped, never fatal.
+ */
+bad_frames: number, 
+/**
+ * Sessions begun (more than one means it was lost and attached again).
+ */
+attaches: number, 
+/**
+ * Why the last attempt or session failed.
+ */
+last_error: string | null, 
+/**
+ * The Switchboard release the node runs.
+ */
+server_version: string | null, };
+
+/**
+ * `GET /api/nodes`.
+ */
+export type NodeList = { 
+/**
+ * `embedded` (the console runs its own server) or `attach` (it observes other processes).
+ */
+mode: string, nodes: Array<NodeLink>, };
+
+/**
+ * Body of `POST /api/nodes`: attach one more node.
+ */
+export type AttachRequest = { 
+/**
+ * `ws://HOST:PORT/?token=...`, as the node printed it.
+ */
+url: string, };
+
+/**
+ * What one node did with a push sent to several.
+ */
+export type NodePushResult = { node: string, 
+/**
+ * Connections on that node that received it (`null` when it failed there).
+ */
+delivered: number | null, error: string | null, };

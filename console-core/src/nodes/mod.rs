@@ -1,0 +1,107 @@
+//! The node-source seam: where the console reads node state and sends commands.
+//!
+//! [`NodeSource::Embedded`] is the console's own server in this process (the default, what
+//! `scripts/run` and `Console::new(server)` give). [`NodeSource::Attached`] is one or more
+//! nodes in other processes, followed through their inspectors ([`AttachedNodes`]). The live
+//! pipeline, the recorder and the overview read counts through [`NodeSource`]; the handlers
+//! that list or change connections and rooms match on it and keep one branch per source.
+//!
+//! Why the embedded server is read directly rather than through `Inspector::local_session`:
+//! the console's API answers from the registry itself (a connection's live counters, its
+//! context and env, a room's members the moment a join returns), and its recorder is a tap
+//! that sees every event without the session queue in between. An in-process inspector
+//! session gives the same facts only as of its last event, which would make every existing
+//! "act, then read" flow eventually consistent and route recording through a queue that
+//! drops under load. Attached nodes cannot do better than that, so they get their own branch.
+
+pub mod attached;
+pub mod convert;
+pub mod push;
+pub mod remote;
+pub mod sink;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use switchboard_server::Server;
+
+use crate::types::ServerCounters;
+pub use attached::{AttachError, AttachedNodes};
+
+#[derive(Clone)]
+pub enum NodeSource {
+    /// The console's own server.
+    Embedded(Server),
+    /// Nodes in other processes, through their inspectors.
+    Attached(Arc<AttachedNodes>),
+}
+
+impl NodeSource {
+    pub fn attached(&self) -> Option<&Arc<AttachedNodes>> {
+        match self {
+            NodeSource::Attached(a) => Some(a),
+            NodeSource::Embedded(_) => None,
+        }
+    }
+
+    pub fn connection_count(&self) -> usize {
+        match self {
+            NodeSource::Embedded(s) => s.connection_count(),
+            NodeSource::Attached(a) => a
+                .links()
+                .iter()
+                .filter_map(|l| l.read(|n| n.connections.len()))
+                .sum(),
+        }
+    }
+
+    pub fn room_count(&self) -> usize {
+        match self {
+            NodeSource::Embedded(s) => s.room_count(),
+            NodeSource::Attached(a) => a.room_count(),
+        }
+    }
+
+    pub fn topic_count(&self) -> usize {
+        match self {
+            NodeSource::Embedded(s) => s.topic_count(),
+            NodeSource::Attached(a) => a.topic_count(),
+        }
+    }
+
+    /// Totals since each server started, summed over the attached nodes.
+    pub fn counters(&self) -> ServerCounters {
+        match self {
+            NodeSource::Embedded(s) => crate::live::aggregator::counters(s),
+            NodeSource::Attached(a) => {
+                let mut c = ServerCounters::default();
+                for l in a.links() {
+                    l.read(|n| {
+                        let s = &n.stats;
+                        c.connections_total += s.connections_total;
+                        c.refused_upgrades += s.refused_upgrades;
+                        c.slow_consumers += s.slow_consumers;
+                        c.reaped += s.reaped;
+                        c.frame_errors += s.frame_errors;
+                        c.handler_panics += s.handler_panics;
+                        c.listener_faults += s.listener_faults;
+                    });
+                }
+                c
+            }
+        }
+    }
+
+    /// Connection id to role, for every connection. Walks the registry for the embedded
+    /// server: call it from a blocking task.
+    pub fn roles(&self) -> HashMap<String, String> {
+        match self {
+            NodeSource::Embedded(s) => s.local().into_iter().map(|c| (c.id, c.role)).collect(),
+            NodeSource::Attached(a) => a
+                .connections()
+                .into_iter()
+                .map(|c| (c.id, c.role))
+                .collect(),
+        }
+    }
+}

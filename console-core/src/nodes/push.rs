@@ -1,0 +1,138 @@
+//! A push fired from the console in attach mode: sent to the node(s) that can deliver it,
+//! through each node's inspector (which checks the payload against its contract and records
+//! the push as `manual`), with what each node did.
+
+use std::sync::Arc;
+
+use switchboard_inspector::protocol::{Command, Outcome, PushTarget as WireTarget};
+
+use super::attached::AttachedNodes;
+use super::remote::RemoteNode;
+use crate::api::error::ApiError;
+use crate::types::{LinkState, NodePushResult, PushRequest, PushTarget};
+
+fn wire_target(target: &PushTarget) -> WireTarget {
+    match target {
+        PushTarget::Conn { id } => WireTarget::Conn { id: id.clone() },
+        PushTarget::User { user } => WireTarget::User { user: user.clone() },
+        PushTarget::Rooms { rooms, except } => WireTarget::Rooms {
+            rooms: rooms.clone(),
+            except: except.clone().filter(|s| !s.is_empty()),
+            only_users: None,
+            only_conns: None,
+        },
+        PushTarget::RoleTopic { role } => WireTarget::RoleTopic { role: role.clone() },
+        PushTarget::SharedTopic => WireTarget::SharedTopic,
+        PushTarget::Everyone => WireTarget::Everyone,
+    }
+}
+
+/// Which nodes a push goes to: the one holding the connection, those holding the user's
+/// sessions, or every attached node for rooms, topics and everyone (rooms span nodes).
+fn recipients(
+    nodes: &AttachedNodes,
+    target: &PushTarget,
+) -> Result<Vec<Arc<RemoteNode>>, ApiError> {
+    match target {
+        PushTarget::Conn { id } => {
+            nodes
+                .find_conn(id)
+                .map(|(node, _)| vec![node])
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("no connection `{id}` on any attached node"))
+                })
+        }
+        PushTarget::User { user } => {
+            let found = nodes.nodes_of_user(user);
+            if found.is_empty() {
+                Err(ApiError::not_found(format!(
+                    "user `{user}` has no connection on any attached node"
+                )))
+            } else {
+                Ok(found)
+            }
+        }
+        PushTarget::Rooms { rooms, .. } if rooms.is_empty() => {
+            Err(ApiError::bad_request("pick at least one room"))
+        }
+        _ => {
+            let all: Vec<_> = nodes
+                .links()
+                .into_iter()
+                .filter(|l| l.state() == LinkState::Attached)
+                .collect();
+            if all.is_empty() {
+                Err(ApiError::unavailable("no node is attached right now"))
+            } else {
+                Ok(all)
+            }
+        }
+    }
+}
+
+/// Send `req`; the total delivered and each node's result. Fails when every node refused it
+/// (with the first node's error); a push some nodes delivered succeeds with the others'
+/// errors in the per-node results.
+pub async fn push(
+    nodes: &AttachedNodes,
+    req: &PushRequest,
+) -> (Result<usize, ApiError>, Vec<NodePushResult>) {
+    let targets = match recipients(nodes, &req.target) {
+        Ok(t) => t,
+        Err(e) => return (Err(e), Vec::new()),
+    };
+    let command = Command::Push {
+        target: wire_target(&req.target),
+        name: req.name.clone(),
+        payload: req.payload.clone(),
+    };
+    let answers = futures_util::future::join_all(targets.iter().map(|node| {
+        let command = command.clone();
+        async move {
+            (
+                node.node_id().unwrap_or_default(),
+                node.command(command).await,
+            )
+        }
+    }))
+    .await;
+    let mut delivered = 0usize;
+    let mut first_error: Option<ApiError> = None;
+    let mut any_ok = false;
+    let mut results = Vec::with_capacity(answers.len());
+    for (node, answer) in answers {
+        match answer {
+            Ok(Outcome::Push { delivered: n }) => {
+                any_ok = true;
+                delivered += n;
+                results.push(NodePushResult {
+                    node,
+                    delivered: Some(n as u32),
+                    error: None,
+                });
+            }
+            Ok(other) => {
+                let e = ApiError::internal(format!("the node answered a push with {other:?}"));
+                results.push(NodePushResult {
+                    node,
+                    delivered: None,
+                    error: Some(e.message.clone()),
+                });
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                results.push(NodePushResult {
+                    node,
+                    delivered: None,
+                    error: Some(e.message.clone()),
+                });
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match (any_ok, first_error) {
+        (false, Some(e)) => (Err(e), results),
+        _ => (Ok(delivered), results),
+    }
+}
