@@ -20,11 +20,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
 
 type OnStart = Box<dyn FnOnce(&ConsoleCore) + Send + 'static>;
 
+/// What the console shows: its own server, or nodes in other processes.
+enum Target {
+    Embedded(Server),
+    /// Attach URLs (`ws://HOST:PORT/?token=...`) of nodes started with the inspector.
+    Attach(Vec<String>),
+}
+
 /// The console around one server. Defaults: the application endpoint on `127.0.0.1:7070`, the
 /// console UI on a free loopback port, recording into [`paths::default_capture`], a window when
 /// there is a display.
 pub struct Console {
-    server: Server,
+    target: Target,
     opts: ConsoleOptions,
     headless: bool,
     on_start: Vec<OnStart>,
@@ -36,7 +43,22 @@ impl Console {
         let mut opts = ConsoleOptions::new();
         opts.capture = Some(paths::default_capture());
         Console {
-            server,
+            target: Target::Embedded(server),
+            opts,
+            headless: false,
+            on_start: Vec::new(),
+            runtime: None,
+        }
+    }
+
+    /// A console that serves no application of its own: it attaches to the nodes at `urls`
+    /// (as `--inspect` prints them) and records what each of them does.
+    pub fn attach(urls: Vec<String>) -> Console {
+        let mut opts = ConsoleOptions::new();
+        opts.capture = Some(paths::default_capture());
+        opts.source = "attach".into();
+        Console {
+            target: Target::Attach(urls),
             opts,
             headless: false,
             on_start: Vec::new(),
@@ -118,7 +140,10 @@ impl Console {
         } else {
             window_host.clone()
         };
-        let core = rt.block_on(ConsoleCore::start(self.server, self.opts, host))?;
+        let core = match self.target {
+            Target::Embedded(server) => rt.block_on(ConsoleCore::start(server, self.opts, host))?,
+            Target::Attach(urls) => rt.block_on(ConsoleCore::attach(urls, self.opts, host))?,
+        };
         {
             let _entered = rt.enter();
             for f in self.on_start {
@@ -126,7 +151,14 @@ impl Console {
             }
         }
         println!("Switchboard is running.");
-        println!("  applications connect to  {}", core.app_url());
+        match core.attached() {
+            None => println!("  applications connect to  {}", core.app_url()),
+            Some(nodes) => {
+                for link in nodes.status() {
+                    println!("  attached to              {}", link.url);
+                }
+            }
+        }
         println!("  console                  {}", core.ui_url());
         if let Some(path) = core.capture_path() {
             println!("  recording into           {}", path.display());

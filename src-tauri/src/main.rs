@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use switchboard_console::Console;
 use switchboard_demo::{self as demo, simulate};
 use switchboard_redis::{RedisAdapter, RedisConfig};
@@ -22,6 +22,8 @@ use tokio_util::sync::CancellationToken;
 #[derive(Parser, Debug)]
 #[command(name = "switchboard", version)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Run this contract file instead of the demo (requests answer schema-valid samples).
     #[arg(long, value_name = "FILE")]
     contract: Option<PathBuf>,
@@ -54,6 +56,30 @@ struct Cli {
     max_connections: usize,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run no server: attach to running nodes through their inspectors (start them with
+    /// `switchboard-server --inspect ADDR`, or `Inspector::start` in your app) and record what
+    /// each of them does into one capture file.
+    Attach(AttachArgs),
+}
+
+#[derive(Args, Debug)]
+struct AttachArgs {
+    /// Attach URLs as the nodes print them: ws://HOST:PORT/?token=TOKEN (one or more).
+    #[arg(value_name = "URL", required = true)]
+    urls: Vec<String>,
+    /// No window: serve the console over HTTP and print its URL.
+    #[arg(long)]
+    headless: bool,
+    /// Address of the console's own HTTP listener (UI and API). Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    ui_listen: String,
+    /// Record every node's traffic into this capture file (default: in the app data folder).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -71,7 +97,21 @@ fn main() -> ExitCode {
     }
 }
 
+fn attach(args: AttachArgs) -> anyhow::Result<()> {
+    let mut console = Console::attach(args.urls)
+        .ui_listen(args.ui_listen)
+        .headless(args.headless);
+    if let Some(db) = args.db {
+        console = console.capture(db);
+    }
+    console.run()?;
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Attach(args)) = cli.command {
+        return attach(args);
+    }
     let mut config = ServerConfig::default();
     if let Some(id) = cli.node_id.clone() {
         config.node_id = id;

@@ -82,6 +82,11 @@ async fn list(
                     .as_deref()
                     .is_none_or(|r| r.is_empty() || c.role == r)
             })
+            .filter(|c| {
+                q.node
+                    .as_deref()
+                    .is_none_or(|n| n.is_empty() || c.node == n)
+            })
             .filter(|c| matches(c, &needle))
             .collect();
         // Grouped by role; oldest connection first inside a group.

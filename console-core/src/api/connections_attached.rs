@@ -30,6 +30,11 @@ pub fn list(nodes: &AttachedNodes, q: ConnQuery, default_limit: u32, max_limit: 
                 .as_deref()
                 .is_none_or(|r| r.is_empty() || c.role == r)
         })
+        .filter(|c| {
+            q.node
+                .as_deref()
+                .is_none_or(|n| n.is_empty() || c.node == n)
+        })
         .filter(|c| matches(c, &needle))
         .collect();
     hits.sort_by(|a, b| {

@@ -34,6 +34,7 @@ pub fn matches(f: &TrafficFilter, row: &TrafficRow) -> bool {
         || !any_str(&f.topics, row.topic.as_deref())
         || !any_str(&f.conns, row.conn.as_deref())
         || !any_str(&f.users, row.user.as_deref())
+        || !any_str(&f.nodes, row.node.as_deref())
     {
         return false;
     }
@@ -68,6 +69,7 @@ pub fn to_capture(f: &TrafficFilter) -> Filter {
         users: f.users.clone(),
         origins: f.origins.clone(),
         sessions: Vec::new(),
+        nodes: f.nodes.clone(),
         text: f.text.clone().filter(|t| !t.is_empty()),
     }
 }

@@ -46,6 +46,10 @@ pub struct ConnQuery {
     pub offset: Option<u32>,
     /// At most 1000; default 200.
     pub limit: Option<u32>,
+    /// Only connections on this node (attach mode follows several).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub node: Option<String>,
 }
 
 /// A window of the connection list, ordered by role then connection time.

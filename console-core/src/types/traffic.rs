@@ -61,6 +61,10 @@ pub struct TrafficFilter {
     pub origins: Vec<Origin>,
     /// Text the payload contains, ignoring ASCII case.
     pub text: Option<String>,
+    /// Rows from these nodes (attach mode); absent or empty: every node.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub nodes: Vec<String>,
 }
 
 /// Where a history page starts.

@@ -300,3 +300,69 @@ async fn nodes_are_added_and_removed_at_run_time_and_bad_urls_are_refused() {
     h.stop().await;
     node.stop().await;
 }
+
+#[tokio::test]
+async fn two_nodes_are_told_apart_by_their_node_id_in_connections_and_traffic() {
+    let a = Node::start(any_port(), TOKEN).await;
+    let b = Node::start(any_port(), TOKEN).await;
+    let h = support::start_attached(vec![a.inspector.attach_url(), b.inspector.attach_url()]).await;
+    support::eventually("both nodes attached", || async {
+        let list: Value = h.get("/api/nodes").await;
+        let nodes = list["nodes"].as_array()?;
+        (nodes.len() == 2 && nodes.iter().all(|l| l["state"] == "attached")).then_some(())
+    })
+    .await;
+    let alice = a.client("alice").await;
+    let bob = b.client("bob").await;
+    alice
+        .request("join", json!({ "room": "shared" }))
+        .await
+        .expect("join");
+    bob.request("join", json!({ "room": "shared" }))
+        .await
+        .expect("join");
+
+    // One room across two nodes, each member with its node.
+    let room = support::eventually("the room merged across nodes", || async {
+        let (status, room) = h.get_status("/api/rooms/shared").await;
+        (status == 200 && room["size"] == 2).then_some(room)
+    })
+    .await;
+    let nodes: Vec<&str> = room["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["node"].as_str().unwrap())
+        .collect();
+    assert!(nodes.contains(&a.node_id().as_str()) && nodes.contains(&b.node_id().as_str()));
+
+    let only_b: Value = h
+        .get(&format!("/api/connections?node={}", b.node_id()))
+        .await;
+    assert_eq!(only_b["total"], 1);
+    assert_eq!(only_b["rows"][0]["user"], "bob");
+
+    let rows = recorded(
+        &h,
+        "node b's join, by node",
+        json!({ "kinds": ["room_add"], "nodes": [b.node_id()] }),
+    )
+    .await;
+    assert!(rows.iter().all(|r| r["user"] == "bob"), "{rows:?}");
+
+    // A room push goes to every node and is delivered to the members on each.
+    let (status, record) = h
+        .post(
+            "/api/push",
+            &json!({ "target": { "kind": "rooms", "rooms": ["shared"], "except": null },
+                     "name": "message", "payload": { "room": "shared", "text": "to all", "from": "ops" } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["delivered"], 2, "{record}");
+    assert_eq!(record["nodes"].as_array().unwrap().len(), 2);
+
+    h.stop().await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -40,6 +40,10 @@ pub struct Filter {
     pub origins: Vec<Origin>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sessions: Vec<i64>,
+    /// Rows recorded from these nodes (a console attached to several nodes records them all
+    /// into one file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
     /// Text that the payload contains (ASCII case-insensitive; `%` and `_` are literal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -87,6 +91,7 @@ impl Filter {
         any_of("role", texts(&self.roles));
         any_of("topic", texts(&self.topics));
         any_of("user", texts(&self.users));
+        any_of("node_id", texts(&self.nodes));
         any_of(
             "origin",
             self.origins

@@ -119,6 +119,9 @@ pub struct FilterArgs {
     /// User id (repeatable).
     #[arg(long = "user")]
     pub users: Vec<String>,
+    /// Node id, for a capture that holds several nodes (repeatable).
+    #[arg(long = "node")]
+    pub nodes: Vec<String>,
     /// client, server, manual or replay (repeatable).
     #[arg(long = "origin", value_parser = parse_origin)]
     pub origins: Vec<Origin>,
@@ -142,6 +145,7 @@ impl FilterArgs {
             topics: self.topics.clone(),
             conns: self.conns.clone(),
             users: self.users.clone(),
+            nodes: self.nodes.clone(),
             origins: self.origins.clone(),
             sessions: self.sessions.clone(),
             text: self.text.clone(),

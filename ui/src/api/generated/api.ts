@@ -230,7 +230,11 @@ q: string | null, offset: number | null,
 /**
  * At most 1000; default 200.
  */
-limit: number | null, };
+limit: number | null, 
+/**
+ * Only connections on this node (attach mode follows several).
+ */
+node?: string, };
 
 /**
  * A window of the connection list, ordered by role then connection time.
@@ -355,7 +359,11 @@ until_us: number | null, kinds: Array<TapKind>, names: Array<string>, roles: Arr
 /**
  * Text the payload contains, ignoring ASCII case.
  */
-text: string | null, };
+text: string | null, 
+/**
+ * Rows from these nodes (attach mode); absent or empty: every node.
+ */
+nodes?: Array<string>, };
 
 /**
  * Where a history page starts.
