@@ -127,7 +127,13 @@ impl Aggregator {
                         self.ingest(&ev, tailing);
                     }
                 }
-                _ = tick.tick() => self.flush(),
+                _ = tick.tick() => {
+                    // After a node attached, was lost or was refreshed, recount roles at once
+                    // rather than at the next periodic recount.
+                    if self.flush() {
+                        self.resync_roles().await;
+                    }
+                }
                 _ = resync.tick() => self.resync_roles().await,
                 _ = stop.cancelled() => break,
             }
@@ -195,7 +201,10 @@ impl Aggregator {
         }
     }
 
-    fn flush(&mut self) {
+    /// Publish the window's batch; returns whether a resync was asked for (a node attached,
+    /// lost or refreshed). Drops alone do not recount: under load that would walk the
+    /// registry every window.
+    fn flush(&mut self) -> bool {
         let now = now_us();
         self.rates
             .set_connections(self.source.connection_count() as u32);
@@ -203,7 +212,8 @@ impl Aggregator {
         let rates = self.rates.take_completed();
         self.hub.record_rates(&rates);
         let dropped = self.hub.dropped();
-        let resync = self.hub.take_resync() || self.overflow || dropped != self.dropped_seen;
+        let asked = self.hub.take_resync();
+        let resync = asked || self.overflow || dropped != self.dropped_seen;
         self.dropped_seen = dropped;
         self.overflow = false;
         self.seq += 1;
@@ -232,6 +242,7 @@ impl Aggregator {
         };
         let traffic = std::mem::take(&mut self.traffic);
         self.hub.publish(Envelope { batch, traffic });
+        asked
     }
 
     /// Re-read who is connected from the source itself.

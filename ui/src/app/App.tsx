@@ -11,6 +11,7 @@ import { TrafficPanel } from '../panels/traffic/TrafficPanel';
 import { PushPanel } from '../panels/push/PushPanel';
 import { ExportPanel } from '../panels/export/ExportPanel';
 import { ReplayPanel } from '../panels/replay/ReplayPanel';
+import { NodesStatus } from './NodesStatus';
 
 const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = {
   overview: { label: 'Overview', icon: '◉', key: '1' },
@@ -61,12 +62,16 @@ function StatusBar() {
     <footer class="statusbar">
       <span class={`dot ${live}`} data-testid="live-state" data-state={live} />
       <span>{live === 'open' ? 'live' : live === 'connecting' ? 'connecting…' : 'disconnected: retrying'}</span>
+      <span class="sep" />
+      <NodesStatus />
       {host && (
         <>
-          <span class="sep" />
-          <span title="This node">{host.node_id}</span>
-          <span class="sep" />
-          <span title="Where applications connect">{host.app_url}</span>
+          {host.app_url && (
+            <>
+              <span class="sep" />
+              <span title="Where applications connect">{host.app_url}</span>
+            </>
+          )}
           <span class="sep" />
           <span>{host.source}</span>
           <span class="sep" />

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TapKind } from '../api/generated/api';
 import { KIND_GROUPS, PROBLEM_KINDS, emptyForm, isProblems, type FilterForm } from '../state/filter';
 import { toLocalInput } from '../state/format';
+import { useAttachMode } from '../app/NodesStatus';
 
 const QUICK: { label: string; secs: number | null }[] = [
   { label: '5 min', secs: 300 },
@@ -25,6 +26,7 @@ export interface FilterBarProps {
 
 export function FilterBar({ form, onChange, withTime, withRegex, textError }: FilterBarProps) {
   const [kindsOpen, setKindsOpen] = useState(false);
+  const attach = useAttachMode();
   const picker = useRef<HTMLDivElement>(null);
   // The menu closes on a click elsewhere or Escape.
   useEffect(() => {
@@ -47,7 +49,7 @@ export function FilterBar({ form, onChange, withTime, withRegex, textError }: Fi
     onChange({ ...form, kinds: form.kinds.includes(k) ? form.kinds.filter((x) => x !== k) : [...form.kinds, k] });
   const quick = (secs: number | null) =>
     onChange({ ...form, since: secs === null ? '' : toLocalInput(Date.now() * 1000 - secs * 1e6), until: '' });
-  const field = (k: 'name' | 'role' | 'room' | 'topic' | 'conn' | 'user' | 'text', placeholder: string, invalid = false) => (
+  const field = (k: 'name' | 'role' | 'room' | 'topic' | 'conn' | 'user' | 'node' | 'text', placeholder: string, invalid = false) => (
     <input
       class={`f-${k} ${invalid ? 'invalid' : ''}`}
       placeholder={placeholder}
@@ -99,6 +101,7 @@ export function FilterBar({ form, onChange, withTime, withRegex, textError }: Fi
         {field('topic', 'topic')}
         {field('conn', 'connection')}
         {field('user', 'user')}
+        {attach && field('node', 'node')}
         <div class="textfilter">
           {field('text', form.regex ? 'payload matches /regex/…' : 'payload contains…', !!textError)}
           {withRegex && (

@@ -6,6 +6,7 @@ import type {
   HostInfo,
   LiveBatch,
   LiveSummary,
+  NodeList,
   RateSample,
   TrafficFilter,
   TrafficRow,
@@ -17,6 +18,8 @@ import { Store } from './store';
 
 /** Live rows kept for the traffic tail. */
 export const TAIL_CAPACITY = 100_000;
+/** How often the node links are re-read (the status bar's states). */
+export const NODES_EVERY_MS = 2_000;
 
 export interface BatchStats {
   /** Size of the last batch message, in bytes. */
@@ -44,6 +47,8 @@ export class ConsoleState {
   readonly tail = new Ring<TrafficRow>(TAIL_CAPACITY);
   readonly tailVersion = new Store(0);
   readonly tailSkipped = new Store(0);
+  /** The nodes the console follows and its link to each (`/api/nodes`). */
+  readonly nodes = new Store<NodeList | null>(null);
   private live: LiveStream | null = null;
   private batchListeners = new Set<(b: LiveBatch) => void>();
 
@@ -59,6 +64,20 @@ export class ConsoleState {
       state: (s) => this.liveState.set(s),
     });
     this.live.start();
+    this.refreshNodes();
+    setInterval(() => {
+      if (typeof document === 'undefined' || document.visibilityState !== 'hidden') this.refreshNodes();
+    }, NODES_EVERY_MS);
+  }
+
+  /** Re-read the node links now (after adding or removing one, and every few seconds). */
+  refreshNodes(): void {
+    this.api.get<NodeList>('/api/nodes').then((n) => this.nodes.set(n), () => {});
+  }
+
+  /** Whether the console follows nodes in other processes (`switchboard attach`). */
+  attachMode(): boolean {
+    return this.nodes.get()?.mode === 'attach';
   }
 
   /** Start, change or stop (`null`) the traffic tail. */
@@ -78,6 +97,7 @@ export class ConsoleState {
     if (b.changes.length && this.membership.apply(b.changes)) {
       this.membershipVersion.set(this.membership.version);
     }
+    if (b.resync && this.attachMode()) this.refreshNodes();
     if (b.traffic.length) {
       this.tail.push(b.traffic);
       this.tailVersion.update((n) => n + 1);

@@ -10,6 +10,8 @@ export interface FilterForm {
   topic: string;
   conn: string;
   user: string;
+  /** Node ids (attach mode). */
+  node: string;
   text: string;
   /** `text` is a regular expression (matched here, in the browser: the server only knows
    * substrings). */
@@ -45,7 +47,7 @@ export function isProblems(kinds: readonly TapKind[]): boolean {
 }
 
 export function emptyForm(): FilterForm {
-  return { kinds: [], name: '', role: '', room: '', topic: '', conn: '', user: '', text: '', regex: false, since: '', until: '' };
+  return { kinds: [], name: '', role: '', room: '', topic: '', conn: '', user: '', node: '', text: '', regex: false, since: '', until: '' };
 }
 
 /** `a, b` -> ['a', 'b']; empty -> []. */
@@ -67,6 +69,7 @@ export function formToFilter(f: FilterForm, withTime = true): TrafficFilter {
     topics: list(f.topic),
     conns: list(f.conn),
     users: list(f.user),
+    ...(list(f.node).length ? { nodes: list(f.node) } : {}),
     origins: [],
     // A regular expression is applied in the browser (see `compileText`); the server is
     // asked for the rows the other fields select.
@@ -115,6 +118,7 @@ export function rowMatches(f: TrafficFilter, text: ((s: string) => boolean) | nu
     return false;
   }
   if (f.rooms.length && !row.rooms.some((r) => f.rooms.includes(r))) return false;
+  if (f.nodes?.length && !anyOf(f.nodes, row.node ?? null)) return false;
   return text === null || text(payloadText(row));
 }
 
@@ -128,7 +132,7 @@ export function formPredicate(f: FilterForm, withTime: boolean): { test: ((r: Tr
   return { test: (r) => rowMatches(filter, text.test, r), error: text.error };
 }
 
-const FIELDS = ['name', 'role', 'room', 'topic', 'conn', 'user', 'text'] as const;
+const FIELDS = ['name', 'role', 'room', 'topic', 'conn', 'user', 'node', 'text'] as const;
 
 /** A form prefilled from route parameters (`#/traffic?conn=...&room=...&kind=emit,to_conn`). */
 export function formFromParams(params: Record<string, string>): FilterForm {

@@ -10,6 +10,7 @@ import { Card, Empty, ErrorBox, Panel, RoleBadge, roleColor } from '../../compon
 import { VirtualList } from '../../components/VirtualList';
 import { ago, bytes, count } from '../../state/format';
 import { ConnectionDetail } from './ConnectionDetail';
+import { useAttachMode, useNodeIds } from '../../app/NodesStatus';
 
 const PAGE = 200;
 const ROW = 32;
@@ -17,7 +18,11 @@ const ROW = 32;
 export function ConnectionsPanel({ params }: { params: Record<string, string> }) {
   const c = useConsole();
   const role = params.role ?? '';
+  const node = params.node ?? '';
   const selected = params.id ?? null;
+  const attach = useAttachMode();
+  const nodeIds = useNodeIds();
+  const grid = `conn-grid${attach ? ' with-node' : ''}`;
   const [q, setQ] = useState(params.q ?? '');
   const [total, setTotal] = useState(0);
   const [roles, setRoles] = useState<RoleCount[]>([]);
@@ -31,7 +36,7 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
     const offset = Math.max(0, Math.floor(start / PAGE) * PAGE);
     const limit = Math.min(1000, Math.ceil((end - offset) / PAGE) * PAGE || PAGE);
     try {
-      const page = await c.api.get<ConnPage>(`/api/connections${query({ role, q, offset, limit })}`);
+      const page = await c.api.get<ConnPage>(`/api/connections${query({ role, q, offset, limit, node })}`);
       setTotal(page.total);
       setRoles(page.roles);
       setRows((old) => {
@@ -54,9 +59,10 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
       if (document.visibilityState !== 'hidden') fetchWindow();
     }, 2000);
     return () => clearInterval(t);
-  }, [role, q]);
+  }, [role, q, node]);
 
-  const setRole = (r: string) => navigate('connections', { role: r, q, id: selected ?? undefined });
+  const setRole = (r: string) => navigate('connections', { role: r, q, node: node || undefined, id: selected ?? undefined });
+  const setNode = (n: string) => navigate('connections', { role, q, node: n || undefined, id: selected ?? undefined });
   const all = roles.reduce((n, r) => n + r.connections, 0);
 
   return (
@@ -80,6 +86,14 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
                 </button>
               ))}
             </div>
+            {attach && (
+              <select value={node} onChange={(e) => setNode((e.target as HTMLSelectElement).value)} data-testid="conn-node" title="Only connections on this node">
+                <option value="">all nodes</option>
+                {nodeIds.map((n) => (
+                  <option key={n} value={n}>{n}</option>
+                ))}
+              </select>
+            )}
             <input
               class="grow"
               placeholder="Search id, user, role, room or topic"
@@ -89,8 +103,8 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
             />
           </div>
           <ErrorBox error={error} onRetry={fetchWindow} />
-          <div class="thead conn-grid">
-            <span>role</span><span>id</span><span>user</span><span>rooms</span><span>topics</span>
+          <div class={`thead ${grid}`}>
+            <span>role</span><span>id</span>{attach && <span>node</span>}<span>user</span><span>rooms</span><span>topics</span>
             <span>connected</span><span>last pong</span><span class="num">in</span><span class="num">out</span><span class="num">queue</span>
           </div>
           {loaded && total === 0 ? (
@@ -113,13 +127,14 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
                 if (!r) return <div class="conn-grid row-loading">…</div>;
                 return (
                   <div
-                    class={`conn-grid trow ${r.id === selected ? 'active' : ''}`}
+                    class={`${grid} trow ${r.id === selected ? 'active' : ''}`}
                     style={{ borderLeft: `3px solid ${roleColor(r.role)}` }}
-                    onClick={() => navigate('connections', { role, q, id: r.id })}
+                    onClick={() => navigate('connections', { role, q, node: node || undefined, id: r.id })}
                     data-conn={r.id}
                   >
                     <span><RoleBadge role={r.role} /></span>
                     <span class="mono ellipsis">{r.id}</span>
+                    {attach && <span class="mono ellipsis" data-testid="conn-node-cell">{r.node}</span>}
                     <span class="ellipsis">{r.user}</span>
                     <span class="ellipsis">{r.rooms.join(', ')}</span>
                     <span class="ellipsis">{r.topics.join(', ')}</span>
@@ -134,7 +149,7 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
             />
           )}
         </Card>
-        {selected && <ConnectionDetail id={selected} onClose={() => navigate('connections', { role, q })} />}
+        {selected && <ConnectionDetail id={selected} onClose={() => navigate('connections', { role, q, node: node || undefined })} />}
       </div>
     </Panel>
   );

@@ -137,7 +137,14 @@ export function OverviewPanel() {
                   <td class="mono">{n.id}{n.local && <span class="badge">this node</span>}</td>
                   <td class="num">{count(n.local ? connections : n.connections)}</td>
                   <td class="num">{count(n.rooms)}</td>
-                  <td>{n.alive ? <span class="ok">alive</span> : <span class="warn">stale</span>}</td>
+                  <td>
+                    {n.link ? (
+                      <span class={n.link.state === 'attached' ? 'ok' : 'warn'} data-testid="node-link-state">
+                        {n.link.state}
+                        {n.link.dropped > 0 && ` · ${count(n.link.dropped)} dropped`}
+                      </span>
+                    ) : n.alive ? <span class="ok">alive</span> : <span class="warn">stale</span>}
+                  </td>
                 </tr>
               ))}
             </tbody>

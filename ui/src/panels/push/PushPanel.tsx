@@ -273,6 +273,15 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
             {result && (
               <div class="result" data-testid="push-result" data-delivered={result.delivered ?? 0}>
                 Delivered to <b>{count(result.delivered ?? 0)}</b> connection{result.delivered === 1 ? '' : 's'}.
+                {result.nodes && (
+                  <ul class="push-nodes" data-testid="push-nodes">
+                    {result.nodes.map((n) => (
+                      <li key={n.node}>
+                        <span class="mono">{n.node}</span>: {n.error ? <span class="warn">{n.error}</span> : `${count(n.delivered ?? 0)} delivered`}
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </div>
             )}
           </form>

@@ -4,15 +4,18 @@ import { navigate } from '../../app/router';
 import { Card, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
 import { bytes, clock, count, preview } from '../../state/format';
+import { useAttachMode } from '../../app/NodesStatus';
 
 export const ROW_HEIGHT = 28;
 
 export function TrafficLine({ row, active, onClick }: { row: TrafficRow; active: boolean; onClick: () => void }) {
   const where = row.rooms.length ? row.rooms.join(', ') : row.topic ?? '';
+  const attach = useAttachMode();
   return (
-    <div class={`traffic-grid trow ${active ? 'active' : ''} origin-${row.origin}`} onClick={onClick} data-kind={row.kind}>
+    <div class={`traffic-grid${attach ? ' with-node' : ''} trow ${active ? 'active' : ''} origin-${row.origin}`} onClick={onClick} data-kind={row.kind}>
       <span class="mono">{clock(row.at_us)}</span>
       <span class="ellipsis"><span class={`kind k-${row.kind}`} title={row.kind}>{row.kind}</span></span>
+      {attach && <span class="mono ellipsis col-node" data-testid="traffic-node">{row.node ?? ''}</span>}
       <span class="ellipsis">{row.name ?? ''}</span>
       <span class="mono ellipsis col-conn">{row.conn ?? ''}</span>
       <span class="ellipsis col-user">{row.user ?? ''}</span>
@@ -25,9 +28,10 @@ export function TrafficLine({ row, active, onClick }: { row: TrafficRow; active:
 }
 
 export function TrafficHeader() {
+  const attach = useAttachMode();
   return (
-    <div class="thead traffic-grid">
-      <span>time</span><span>kind</span><span>name</span><span class="col-conn">connection</span><span class="col-user">user</span>
+    <div class={`thead traffic-grid${attach ? ' with-node' : ''}`}>
+      <span>time</span><span>kind</span>{attach && <span class="col-node">node</span>}<span>name</span><span class="col-conn">connection</span><span class="col-user">user</span>
       <span class="col-where">room / topic</span><span class="num col-to">to</span><span class="num col-size">size</span><span>payload</span>
     </div>
   );
@@ -40,6 +44,7 @@ export function Inspector({ row, onClose }: { row: TrafficRow; onClose: () => vo
         <tbody>
           <tr><th>time</th><td>{new Date(row.at_us / 1000).toISOString()}</td></tr>
           {row.seq !== null && <tr><th>seq</th><td>{row.seq}</td></tr>}
+          {row.node && <tr><th>node</th><td class="mono">{row.node}</td></tr>}
           <tr><th>origin</th><td><span class={`badge origin-${row.origin}`}>{row.origin}</span></td></tr>
           {row.conn && (
             <tr><th>connection</th><td><a class="mono" href={`#/connections?id=${encodeURIComponent(row.conn)}`} data-testid="jump-conn">{row.conn}</a></td></tr>
