@@ -13,6 +13,7 @@ mod api_replay;
 mod api_rooms;
 mod api_traffic;
 mod attach;
+mod attach_faults;
 mod live_stream;
 mod push_history;
 mod ts_types;
