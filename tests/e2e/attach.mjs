@@ -178,6 +178,14 @@ try {
     await shot('4-overview');
   });
 
+  await check('replay says push replay needs an embedded server; client replay targets a URL', async () => {
+    await go('#/replay');
+    await until('the note', () => page.isVisible('[data-testid=replay-attach-note]'));
+    assert(await page.isDisabled('[data-testid=replay-target-embedded]'), 'the embedded target is offered');
+    assert(await page.isDisabled('[data-testid=replay-mode-pushes]'), 'push replay is offered');
+    await shot('7-replay');
+  });
+
   const firstId = node.id;
   await check('a stopped node shows lost and its rows stay queryable', async () => {
     await stop(node);

@@ -204,6 +204,30 @@ async fn an_attached_console_sees_joins_pushes_to_the_node_and_records_its_rows(
         "{body}"
     );
 
+    // Client traffic replays against a URL as usual: here, the node itself.
+    let sessions: Value = h.get("/api/replay/sessions").await;
+    let current = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("the recording session")["id"]
+        .clone();
+    let (status, started) = h
+        .post(
+            "/api/replay",
+            &json!({ "selection": { "session": current, "conns": [id] }, "mode": "clients",
+                     "target": node.running.url(), "speed": 0, "ignore": [], "strict_order": false }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    let done = support::eventually("the replay finishes", || async {
+        let s: Value = h.get("/api/replay").await;
+        (s["state"] != "running" && s["state"] != "paused" && s["state"] != "ready").then_some(s)
+    })
+    .await;
+    assert_eq!(done["state"], "finished", "{done}");
+
     h.stop().await;
     node.stop().await;
 }

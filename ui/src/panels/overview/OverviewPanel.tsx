@@ -86,7 +86,7 @@ export function OverviewPanel() {
         <Card title="Connections per role">
           {roles.length === 0 ? (
             <Empty title="No connections yet">
-              Connect a client to <code>{c.host.get()?.app_url ?? 'the app endpoint'}</code>, e.g.{' '}
+              Connect a client to <code>{c.host.get()?.app_url || 'the app endpoint'}</code>, e.g.{' '}
               <code>?role=user&amp;name=alice</code>, or start the demo with <code>--simulate 20</code>.
             </Empty>
           ) : (

@@ -16,6 +16,7 @@ import type {
   ReplayStatus,
 } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
+import { useAttachMode } from '../../app/NodesStatus';
 import { useLoad, usePoll } from '../../app/hooks';
 import { Card, Empty, ErrorBox, Panel, Stat } from '../../components/common';
 import { clock, count, fromLocalInput } from '../../state/format';
@@ -83,7 +84,12 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [mode, setMode] = useState<ReplayKind>(params.mode === 'pushes' ? 'pushes' : 'clients');
+  const attach = useAttachMode();
   const [targetKind, setTargetKind] = useState<'embedded' | 'url'>('embedded');
+  // Attach mode has no embedded server: client replay goes to a URL, push replay cannot run.
+  useEffect(() => {
+    if (attach) setTargetKind('url');
+  }, [attach]);
   const [url, setUrl] = useState('ws://127.0.0.1:7070/');
   const [speed, setSpeed] = useState(0);
   const [ignore, setIgnore] = useState('');
@@ -205,19 +211,25 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               <button type="button" class={mode === 'clients' ? 'on' : ''} onClick={() => setMode('clients')} data-testid="replay-mode-clients">
                 Clients (reproduce)
               </button>
-              <button type="button" class={mode === 'pushes' ? 'on' : ''} onClick={() => { setMode('pushes'); setTargetKind('embedded'); }} data-testid="replay-mode-pushes">
+              <button type="button" class={mode === 'pushes' ? 'on' : ''} disabled={attach} onClick={() => { setMode('pushes'); setTargetKind('embedded'); }} data-testid="replay-mode-pushes">
                 Pushes (re-fire)
               </button>
             </div>
             <label>Target</label>
             <div class="seg">
-              <button type="button" class={targetKind === 'embedded' ? 'on' : ''} onClick={() => setTargetKind('embedded')} data-testid="replay-target-embedded">
+              <button type="button" class={targetKind === 'embedded' ? 'on' : ''} disabled={attach} onClick={() => setTargetKind('embedded')} data-testid="replay-target-embedded">
                 Embedded server
               </button>
               <button type="button" class={targetKind === 'url' ? 'on' : ''} disabled={mode === 'pushes'} onClick={() => setTargetKind('url')} data-testid="replay-target-url">
                 WebSocket URL
               </button>
             </div>
+            {attach && (
+              <div class="muted" data-testid="replay-attach-note">
+                Attached to other processes: this console runs no embedded server, so client traffic replays against a URL and
+                push replay needs a console with its own server (<code>switchboard</code>, not <code>switchboard attach</code>).
+              </div>
+            )}
             {targetKind === 'url' && <input value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} placeholder="ws://host:port/" data-testid="replay-url" />}
             <label>Speed</label>
             <select value={String(speed)} onChange={(e) => setSpeed(Number((e.target as HTMLSelectElement).value))} data-testid="replay-speed">
