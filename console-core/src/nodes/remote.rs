@@ -24,6 +24,11 @@ use crate::types::{LinkState, NodeLink};
 const BACKOFF_FIRST: Duration = Duration::from_millis(200);
 /// The longest wait between attempts: a node that comes back is seen within this.
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often a fresh snapshot is asked for while someone has the console open. The change
+/// stream keeps membership current, but a connection's traffic counters, heartbeat times and
+/// context (for connections that arrived after the first snapshot) come only with a snapshot;
+/// its size grows with the node's connections, so nobody watching means no refresh.
+const REFRESH_EVERY: Duration = Duration::from_secs(5);
 /// Time allowed to reach a node and read its hello and snapshot.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -214,9 +219,18 @@ impl RemoteNode {
     async fn follow(&self, mut client: InspectorClient, sink: &Sink) -> String {
         let commander = client.commander();
         let (mut local_seen, mut bad_seen) = (0u64, 0u64);
+        let mut refresh = tokio::time::interval(REFRESH_EVERY);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        refresh.reset();
         loop {
             let message = tokio::select! {
                 m = client.next() => m,
+                _ = refresh.tick() => {
+                    if sink.watched() {
+                        self.refresh(&commander).await;
+                    }
+                    continue;
+                }
                 _ = self.stop.cancelled() => return "detached by the console".into(),
             };
             let mut resnapshot = false;
@@ -259,15 +273,18 @@ impl RemoteNode {
             }
             if resnapshot {
                 // Events were lost: the change stream alone no longer gives the right state.
-                // Start again from a fresh snapshot (the events queued meanwhile apply on top).
-                if let Ok(Outcome::Snapshot { snapshot }) =
-                    commander.command(Command::Snapshot).await
-                {
-                    if let Some(nodes) = lock(&self.view).nodes.as_mut() {
-                        nodes.reset(*snapshot);
-                    }
-                }
+                self.refresh(&commander).await;
                 sink.resync();
+            }
+        }
+    }
+
+    /// Start again from a fresh snapshot; the events queued meanwhile apply on top (they set
+    /// facts, so one the snapshot already holds changes nothing).
+    async fn refresh(&self, commander: &Commander) {
+        if let Ok(Outcome::Snapshot { snapshot }) = commander.command(Command::Snapshot).await {
+            if let Some(nodes) = lock(&self.view).nodes.as_mut() {
+                nodes.reset(*snapshot);
             }
         }
     }

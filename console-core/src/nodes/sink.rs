@@ -25,6 +25,12 @@ impl Sink {
         }
     }
 
+    /// Whether anyone has the console open (a live-stream client): refreshing what only a
+    /// snapshot carries is worth its cost only then.
+    pub fn watched(&self) -> bool {
+        self.hub.status().clients > 0
+    }
+
     /// Tell the console's clients to reload their snapshots: a node was attached, lost, or
     /// refreshed from a snapshot, so the changes they hold are no longer the whole story.
     pub fn resync(&self) {

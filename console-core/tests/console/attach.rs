@@ -204,6 +204,18 @@ async fn an_attached_console_sees_joins_pushes_to_the_node_and_records_its_rows(
         "{body}"
     );
 
+    // While someone has the console open, what only a snapshot carries (a connection's
+    // traffic counters) is refreshed.
+    let live = format!("ws://{}/api/live?token={}", h.core.ui_addr(), h.token);
+    let (_watching, _) = tokio_tungstenite::connect_async(&live)
+        .await
+        .expect("live stream");
+    support::eventually("alice's counters refreshed", || async {
+        let page: Value = h.get("/api/connections?q=alice").await;
+        (page["rows"][0]["msgs_in"].as_u64()? >= 1).then_some(())
+    })
+    .await;
+
     // Client traffic replays against a URL as usual: here, the node itself.
     let sessions: Value = h.get("/api/replay/sessions").await;
     let current = sessions["sessions"]
