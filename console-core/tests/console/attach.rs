@@ -240,6 +240,27 @@ async fn an_attached_console_sees_joins_pushes_to_the_node_and_records_its_rows(
     .await;
     assert_eq!(done["state"], "finished", "{done}");
 
+    // Room changes and disconnects go to the node holding the connection.
+    let (status, changed) = h
+        .post("/api/rooms/vip/members", &json!({ "conn": id }))
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["changed"], true);
+    support::eventually("alice in vip", || async {
+        let (status, room) = h.get_status("/api/rooms/vip").await;
+        (status == 200 && room["members"][0]["id"] == id.as_str()).then_some(())
+    })
+    .await;
+    let (status, _) = h
+        .post(&format!("/api/connections/{id}/disconnect"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    support::eventually("alice gone", || async {
+        let (status, _) = h.get_status(&format!("/api/connections/{id}")).await;
+        (status == 404).then_some(())
+    })
+    .await;
+
     h.stop().await;
     node.stop().await;
 }
@@ -385,6 +406,40 @@ async fn two_nodes_are_told_apart_by_their_node_id_in_connections_and_traffic() 
     )
     .await;
     assert!(rows.iter().all(|r| r["user"] == "bob"), "{rows:?}");
+
+    // An export of one node's rows holds that node's rows only.
+    let (status, result) = h
+        .post(
+            "/api/exports",
+            &json!({ "filter": { "nodes": [b.node_id()] }, "format": "jsonl",
+                     "redaction": { "default_keys": true, "keys": [], "paths": [] }, "save": "download" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    let file = h
+        .http
+        .get(format!(
+            "{}/api/exports/{}?token={}",
+            h.base,
+            result["id"].as_str().unwrap(),
+            h.token
+        ))
+        .send()
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("body");
+    let lines: Vec<Value> = file
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines.iter().all(|l| l.to_string().contains(&b.node_id())),
+        "{file}"
+    );
+    assert!(!file.contains(&a.node_id()), "{file}");
 
     // A room push goes to every node and is delivered to the members on each.
     let (status, record) = h
