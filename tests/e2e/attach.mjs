@@ -148,7 +148,8 @@ try {
     const room = await until('the room', async () => api('/api/rooms/e2e-room'));
     assert(room.members[0].node === node.id, JSON.stringify(room));
     await go('#/rooms?room=e2e-room');
-    await page.waitForTimeout(500);
+    await until("the member's node in the room's list", async () => ((await page.textContent('[data-testid=room-members]')) ?? '').includes(node.id));
+    await until('the graph laid out', async () => !(await page.isVisible('[data-testid=graph-laying]')));
     await shot('2-rooms');
   });
 

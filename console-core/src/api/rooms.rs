@@ -189,6 +189,7 @@ fn build_graph(server: &Server) -> MembershipGraph {
                     role: c.role().to_owned(),
                     user: c.user().to_owned(),
                     rooms: Vec::new(),
+                    node: None,
                 })
                 .rooms
                 .push(name.clone());

@@ -107,6 +107,7 @@ pub fn graph(nodes: &AttachedNodes) -> MembershipGraph {
                     role: m.role.clone(),
                     user: m.user.clone(),
                     rooms: Vec::new(),
+                    node: m.node.clone(),
                 })
                 .rooms
                 .push(room.clone());

@@ -61,6 +61,10 @@ pub struct GraphConn {
     pub role: String,
     pub user: String,
     pub rooms: Vec<String>,
+    /// Attach mode: the node holding the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub node: Option<String>,
 }
 
 /// Members of one room with one role, drawn as one node when there are too many connections

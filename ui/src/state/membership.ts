@@ -36,7 +36,7 @@ export class Membership {
     this.rooms.clear();
     this.conns.clear();
     for (const c of graph.conns) {
-      for (const room of c.rooms) this.join(room, { id: c.id, role: c.role, user: c.user });
+      for (const room of c.rooms) this.join(room, { id: c.id, role: c.role, user: c.user, ...(c.node ? { node: c.node } : {}) });
     }
     const replay = this.pending ?? [];
     this.pending = null;

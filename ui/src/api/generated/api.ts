@@ -189,7 +189,11 @@ export type MemberChangeResult = { changed: boolean, };
 /**
  * A connection node of the graph, with the rooms it belongs to (its edges).
  */
-export type GraphConn = { id: string, role: string, user: string, rooms: Array<string>, };
+export type GraphConn = { id: string, role: string, user: string, rooms: Array<string>, 
+/**
+ * Attach mode: the node holding the connection.
+ */
+node?: string, };
 
 /**
  * Members of one room with one role, drawn as one node when there are too many connections

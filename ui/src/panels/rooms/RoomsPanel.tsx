@@ -184,7 +184,7 @@ function RoomDetailCard({ room, version }: { room: string; version: number }) {
                   <RoleBadge role={m.role} />
                   <a class="mono" href={`#/connections?id=${encodeURIComponent(m.id)}`}>{m.id}</a>
                   <span class="grow ellipsis">{m.user}</span>
-                  {m.node && <span class="mono muted" title="The node holding this connection">{m.node}</span>}
+                  {m.node && <span class="mono muted member-node" title="The node holding this connection">{m.node}</span>}
                   <button class="btn small danger" type="button" onClick={() => remove(m.id)} title="Remove from this room">Remove</button>
                 </div>
               );
