@@ -57,3 +57,14 @@ test('the problems preset', () => {
     expect(PROBLEM_KINDS).toContain(k);
   }
 });
+
+test('a node filter (attach mode) selects the rows of those nodes only, and is left out when empty', () => {
+  expect(formToFilter(emptyForm(), false).nodes).toBeUndefined();
+  const f = { ...emptyForm(), node: 'node-a, node-b' };
+  expect(formToFilter(f, false).nodes).toEqual(['node-a', 'node-b']);
+  const p = formPredicate(f, false).test!;
+  expect(p(row({ node: 'node-a' }))).toBe(true);
+  expect(p(row({ node: 'node-c' }))).toBe(false);
+  expect(p(row())).toBe(false);
+  expect(formToParams(f)).toEqual({ node: 'node-a, node-b' });
+});
