@@ -87,7 +87,11 @@ impl ConsoleCore {
         host: Arc<dyn Host>,
     ) -> Result<ConsoleCore, ConsoleError> {
         let recorder = match &opts.capture {
-            Some(path) => Some(Arc::new(open_recorder(&server, path)?)),
+            Some(path) => Some(Arc::new(open_recorder(
+                path,
+                server.node_id(),
+                serde_json::to_value(server.contract().spec()).unwrap_or_default(),
+            )?)),
             None => None,
         };
         if let Some(slot) = &recorder {
@@ -133,8 +137,14 @@ impl ConsoleCore {
         host: Arc<dyn Host>,
     ) -> Result<ConsoleCore, ConsoleError> {
         let server = idle_server()?;
+        // Rows carry each node's id; the session's own node id says who recorded them. The
+        // nodes' contract is not known yet (and could differ between nodes): none is stored.
         let recorder = match &opts.capture {
-            Some(path) => Some(Arc::new(open_recorder(&server, path)?)),
+            Some(path) => Some(Arc::new(open_recorder(
+                path,
+                "console-attach",
+                serde_json::Value::Null,
+            )?)),
             None => None,
         };
         let dropped = Arc::new(AtomicU64::new(0));
@@ -312,7 +322,11 @@ impl ConsoleCore {
     }
 }
 
-fn open_recorder(server: &Server, path: &std::path::Path) -> Result<RecorderSlot, ConsoleError> {
+fn open_recorder(
+    path: &std::path::Path,
+    node_id: &str,
+    contract: serde_json::Value,
+) -> Result<RecorderSlot, ConsoleError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| ConsoleError::CreateDir {
             path: dir.to_path_buf(),
@@ -320,9 +334,9 @@ fn open_recorder(server: &Server, path: &std::path::Path) -> Result<RecorderSlot
         })?;
     }
     let mut cfg = RecorderConfig::new(path);
-    cfg.node_id = server.node_id().to_owned();
+    cfg.node_id = node_id.to_owned();
     cfg.tool_version = format!("switchboard-console {}", env!("CARGO_PKG_VERSION"));
-    cfg.contract = serde_json::to_value(server.contract().spec()).unwrap_or_default();
+    cfg.contract = contract;
     Ok(RecorderSlot::new(Recorder::open(cfg)?))
 }
 

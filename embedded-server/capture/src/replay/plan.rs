@@ -272,9 +272,11 @@ impl ReplayPlan {
                 });
             }
         }
+        // A session recorded without a contract (`null`: a console attached to other nodes
+        // learns theirs only later) is treated as unknown: every role may receive anything.
         let contracts: HashMap<i64, Value> = sessions
             .iter()
-            .filter_map(|s| Some((s.id, s.contract.clone()?)))
+            .filter_map(|s| Some((s.id, s.contract.clone().filter(|c| !c.is_null())?)))
             .collect();
         let (sql, params): (String, Vec<i64>) = match selection.session {
             Some(id) => (
