@@ -187,6 +187,27 @@ try {
     await shot('7-replay');
   });
 
+  await check('a second node is attached and removed from the status bar at run time', async () => {
+    const second = await startNode('127.0.0.1:0');
+    try {
+      await page.click('[data-testid=nodes-manage]');
+      await page.fill('[data-testid=node-url]', second.attachUrl);
+      await page.click('[data-testid=node-add]');
+      await until('two chips, both attached', async () => {
+        const states = await page.$$eval('[data-testid=node-chip]', (cs) => cs.map((c) => c.getAttribute('data-state')));
+        return states.length === 2 && states.every((s) => s === 'attached');
+      });
+      const text = await page.textContent('[data-testid=nodes-popover]');
+      assert(!text.includes(TOKEN), 'the token is shown');
+      await shot('8-two-nodes');
+      await page.click(`[data-testid=node-remove][data-node="${second.id}"]`);
+      await until('one chip again', async () => (await page.$$('[data-testid=node-chip]')).length === 1);
+      await page.click('[data-testid=nodes-manage]');
+    } finally {
+      await stop(second);
+    }
+  });
+
   const firstId = node.id;
   await check('a stopped node shows lost and its rows stay queryable', async () => {
     await stop(node);

@@ -98,7 +98,11 @@ function NodesPopover({ nodes, onClose }: { nodes: NodeLink[]; onClose: () => vo
               <td class="mono muted">{n.url}</td>
               <td>{count(n.connections)} conns · {count(n.dropped)} dropped · {count(n.bad_frames)} bad frames</td>
               <td class="muted node-error">{n.last_error ?? ''}</td>
-              <td><button type="button" class="btn small" onClick={() => remove(n.id)}>Remove</button></td>
+              <td>
+                <button type="button" class="btn small" onClick={() => remove(n.id)} data-testid="node-remove" data-node={n.node ?? ''}>
+                  Remove
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
