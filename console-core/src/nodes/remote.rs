@@ -29,6 +29,10 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 /// context (for connections that arrived after the first snapshot) come only with a snapshot;
 /// its size grows with the node's connections, so nobody watching means no refresh.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// Time a node has to answer a command from the console (a push, a room change, a
+/// snapshot). A node answers at once unless it is stuck; without a limit a stuck node would
+/// hold an API call, or the console's shutdown, forever.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time allowed to reach a node and read its hello and snapshot.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -122,7 +126,7 @@ impl RemoteNode {
     pub async fn command(&self, command: Command) -> Result<Outcome, CommandError> {
         let commander = lock(&self.view).commander.clone();
         match commander {
-            Some(c) => c.command(command).await,
+            Some(c) => answer_within(&c, command).await,
             None => Err(CommandError::new(
                 ErrorCode::Disconnected,
                 format!(
@@ -282,11 +286,26 @@ impl RemoteNode {
     /// Start again from a fresh snapshot; the events queued meanwhile apply on top (they set
     /// facts, so one the snapshot already holds changes nothing).
     async fn refresh(&self, commander: &Commander) {
-        if let Ok(Outcome::Snapshot { snapshot }) = commander.command(Command::Snapshot).await {
+        let answer = tokio::select! {
+            a = answer_within(commander, Command::Snapshot) => a,
+            _ = self.stop.cancelled() => return,
+        };
+        if let Ok(Outcome::Snapshot { snapshot }) = answer {
             if let Some(nodes) = lock(&self.view).nodes.as_mut() {
                 nodes.reset(*snapshot);
             }
         }
+    }
+}
+
+/// `command`'s answer, or `TIMEOUT` after [`COMMAND_TIMEOUT`].
+async fn answer_within(commander: &Commander, command: Command) -> Result<Outcome, CommandError> {
+    match tokio::time::timeout(COMMAND_TIMEOUT, commander.command(command)).await {
+        Ok(answer) => answer,
+        Err(_) => Err(CommandError::new(
+            ErrorCode::Timeout,
+            format!("the node did not answer within {COMMAND_TIMEOUT:?}"),
+        )),
     }
 }
 
