@@ -27,12 +27,31 @@ fn wire_target(target: &PushTarget) -> WireTarget {
     }
 }
 
+/// The nodes to send a fan-out push (user, rooms, topics, everyone) through so that each
+/// client gets it once: every node on its own, but only the first of the nodes that are in a
+/// cluster, since a cluster node's push already reaches its peers. (Nodes of one application
+/// share one cluster; several clusters attached at once are not told apart yet.)
+pub fn fan_out<T>(nodes: Vec<T>, clustered: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut seen_cluster = false;
+    nodes
+        .into_iter()
+        .filter(|n| {
+            if !clustered(n) {
+                return true;
+            }
+            !std::mem::replace(&mut seen_cluster, true)
+        })
+        .collect()
+}
+
 /// Which nodes a push goes to: the one holding the connection, those holding the user's
-/// sessions, or every attached node for rooms, topics and everyone (rooms span nodes).
+/// sessions, or every attached node for rooms, topics and everyone (rooms span nodes); a
+/// cluster is sent to once ([`fan_out`]).
 fn recipients(
     nodes: &AttachedNodes,
     target: &PushTarget,
 ) -> Result<Vec<Arc<RemoteNode>>, ApiError> {
+    let once = |found: Vec<Arc<RemoteNode>>| fan_out(found, |n| n.clustered());
     match target {
         PushTarget::Conn { id } => {
             nodes
@@ -49,7 +68,7 @@ fn recipients(
                     "user `{user}` has no connection on any attached node"
                 )))
             } else {
-                Ok(found)
+                Ok(once(found))
             }
         }
         PushTarget::Rooms { rooms, .. } if rooms.is_empty() => {
@@ -64,7 +83,7 @@ fn recipients(
             if all.is_empty() {
                 Err(ApiError::unavailable("no node is attached right now"))
             } else {
-                Ok(all)
+                Ok(once(all))
             }
         }
     }
@@ -134,5 +153,20 @@ pub async fn push(
     match (any_ok, first_error) {
         (false, Some(e)) => (Err(e), results),
         _ => (Ok(delivered), results),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fan_out;
+
+    #[test]
+    fn a_cluster_is_sent_to_once_and_lone_nodes_each() {
+        // (name, clustered)
+        let nodes = vec![("a", false), ("c1", true), ("b", false), ("c2", true)];
+        let picked: Vec<&str> = fan_out(nodes, |n| n.1).into_iter().map(|n| n.0).collect();
+        assert_eq!(picked, ["a", "c1", "b"]);
+        let lone = vec![("a", false), ("b", false)];
+        assert_eq!(fan_out(lone, |n| n.1).len(), 2);
     }
 }

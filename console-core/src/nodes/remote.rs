@@ -42,6 +42,8 @@ struct View {
     state: Option<LinkState>,
     node: Option<String>,
     server_version: Option<String>,
+    /// `redis` when the node is one of a cluster (from its hello).
+    transport: Option<String>,
     contract: Option<Arc<CompiledContract>>,
     /// Present while attached.
     nodes: Option<NodeState>,
@@ -87,6 +89,12 @@ impl RemoteNode {
     /// The node's id from its last `hello`.
     pub fn node_id(&self) -> Option<String> {
         lock(&self.view).node.clone()
+    }
+
+    /// Whether the node said it is one node of a cluster: its pushes to rooms, users, topics
+    /// and everyone already reach the other nodes.
+    pub fn clustered(&self) -> bool {
+        lock(&self.view).transport.as_deref() == Some("redis")
     }
 
     /// The contract the node announced in its last `hello`.
@@ -190,6 +198,7 @@ impl RemoteNode {
         v.state = Some(LinkState::Attached);
         v.node = Some(hello.node.clone());
         v.server_version = Some(hello.server_version.clone());
+        v.transport = hello.transport.clone();
         v.nodes = Some(NodeState::new(hello, client.snapshot().clone()));
         v.commander = Some(client.commander());
         v.last_error = None;

@@ -79,6 +79,12 @@ pub struct Hello {
     pub capabilities: Vec<String>,
     /// What this session may queue and send.
     pub limits: Limits,
+    /// How the node reaches its peers: `memory` (it is alone) or `redis` (it is one node of a
+    /// cluster, where a push to rooms, a user, a topic or everyone reaches every node). A
+    /// console attached to several nodes of one cluster sends such pushes through one of them
+    /// only. Absent from older nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
 }
 
 /// The limits of one session, so a console can explain what it sees when one is hit.

@@ -44,6 +44,7 @@ pub(crate) fn hello(server: &Server, limits: &SessionLimits, read_only: bool) ->
             max_command_bytes: limits.max_command_bytes,
             max_inflight_requests: limits.max_inflight_requests,
         },
+        transport: Some(server.cluster_transport().to_owned()),
     }
 }
 

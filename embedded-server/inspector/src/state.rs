@@ -258,6 +258,7 @@ mod tests {
                 max_command_bytes: 1,
                 max_inflight_requests: 1,
             },
+            transport: None,
         }
     }
 

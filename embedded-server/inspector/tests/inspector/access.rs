@@ -123,6 +123,11 @@ async fn a_non_loopback_address_without_a_token_refuses_to_start() {
     );
     let console = InspectorClient::connect(&url).await.expect("attaches");
     assert_eq!(console.hello().node, server.server.node_id());
+    assert_eq!(
+        console.hello().transport.as_deref(),
+        Some("memory"),
+        "a node alone says so, so a console knows its pushes stay on it"
+    );
     inspector.shutdown().await;
 }
 
