@@ -3,6 +3,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A line on stdout that never panics: `println!` would, if whoever started the console closed
+/// the pipe (`| head -1`), and that is no reason to stop a running console.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*).and_then(|()| out.flush());
+    }};
+}
+
 use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions, Host};
 use switchboard_server::Server;
 
@@ -150,21 +160,21 @@ impl Console {
                 f(&core);
             }
         }
-        println!("Switchboard is running.");
+        say!("Switchboard is running.");
         match core.attached() {
-            None => println!("  applications connect to  {}", core.app_url()),
+            None => say!("  applications connect to  {}", core.app_url()),
             Some(nodes) => {
                 for link in nodes.status() {
-                    println!("  attached to              {}", link.url);
+                    say!("  attached to              {}", link.url);
                 }
             }
         }
-        println!("  console                  {}", core.ui_url());
+        say!("  console                  {}", core.ui_url());
         if let Some(path) = core.capture_path() {
-            println!("  recording into           {}", path.display());
+            say!("  recording into           {}", path.display());
         }
         if headless {
-            println!("Press Ctrl-C to stop.");
+            say!("Press Ctrl-C to stop.");
             rt.block_on(async {
                 if let Err(e) = tokio::signal::ctrl_c().await {
                     tracing::warn!("cannot wait for Ctrl-C ({e}); stopping");

@@ -237,16 +237,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             demo::simulate::spawn(opts, stop.clone());
         }
     }
-    println!(
+    say(format_args!(
         "Switchboard listening on {} ({what}, node {})",
         running.url(),
         server.node_id()
-    );
+    ));
     if let Some(inspector) = &inspector {
-        println!("Inspector attach URL {}", inspector.attach_url());
+        say(format_args!(
+            "Inspector attach URL {}",
+            inspector.attach_url()
+        ));
     }
     if let Some(path) = &args.record {
-        println!("recording into {}", path.display());
+        say(format_args!("recording into {}", path.display()));
     }
     tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
     tokio::signal::ctrl_c()
@@ -269,4 +272,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// One line on stdout for whoever started the server. A reader that went away (`| head -1`, a
+/// supervisor that only wanted the URL) is not a reason to stop serving: `println!` would panic
+/// on the closed pipe, so write errors are ignored here.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }

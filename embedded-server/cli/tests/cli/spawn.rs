@@ -11,8 +11,13 @@ pub async fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("piped stdout");
     let line = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        let first = reader.read_line(&mut line).map(|_| line);
+        // Keep draining what it prints later (the inspector's URL, `recording into`), so the
+        // pipe never closes under it.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        first
     })
     .await
     .expect("reader task")

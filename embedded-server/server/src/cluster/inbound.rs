@@ -55,6 +55,8 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
         } => {
             if link.peers().hello(&from, prefix, interest) {
                 tracing::info!(node = %from, "cluster peer joined");
+                // A new peer gets our whole interest at once rather than at our next heartbeat.
+                link.announce_all(shared);
             }
         }
         Body::HelloRequest => {

@@ -179,8 +179,11 @@ impl ClusterLink {
         let result = {
             let _turn = lock(&self.announcing);
             let changes = self.interest.take_changes();
-            // Alone, or nothing left to say: a peer that shows up asks for a full hello.
-            if self.peers.is_empty() || (changes.add.is_empty() && changes.remove.is_empty()) {
+            // Sent even when no peer is known yet: a node that has just started may already
+            // hear us before we have processed its hello, and a change dropped here would only
+            // reach it with the next heartbeat's full announcement, after pushes it sent in
+            // between were routed without it.
+            if changes.add.is_empty() && changes.remove.is_empty() {
                 return;
             }
             self.try_publish(

@@ -35,10 +35,6 @@ pub(crate) struct Peers {
 }
 
 impl Peers {
-    pub fn is_empty(&self) -> bool {
-        lock(&self.nodes).is_empty()
-    }
-
     pub fn count(&self) -> usize {
         lock(&self.nodes).len()
     }
