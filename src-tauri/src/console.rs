@@ -17,6 +17,7 @@ use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions, Host};
 use switchboard_server::Server;
 
 use crate::error::RunError;
+use crate::signals::StopSignals;
 use crate::{display, paths, window};
 
 /// The multi-threaded runtime everything runs on.
@@ -126,7 +127,8 @@ impl Console {
         self
     }
 
-    /// Start everything and block until the window is closed, or until Ctrl-C when headless;
+    /// Start everything and block until the window is closed, or until SIGTERM or SIGINT
+    /// (Ctrl-C) in either mode;
     /// then shut down in order (the recorder last, so the capture is complete).
     pub fn run(self) -> Result<(), RunError> {
         let has_display = display::available();
@@ -149,6 +151,12 @@ impl Console {
             Arc::new(BrowserHost)
         } else {
             window_host.clone()
+        };
+        // Before anything listens: a stop request during start-up then waits for the ordered
+        // shutdown below instead of killing the process.
+        let signals = {
+            let _entered = rt.enter();
+            StopSignals::install().map_err(RunError::Signals)?
         };
         let core = match self.target {
             Target::Embedded(server) => rt.block_on(ConsoleCore::start(server, self.opts, host))?,
@@ -175,15 +183,12 @@ impl Console {
         }
         if headless {
             say!("Press Ctrl-C to stop.");
-            rt.block_on(async {
-                if let Err(e) = tokio::signal::ctrl_c().await {
-                    tracing::warn!("cannot wait for Ctrl-C ({e}); stopping");
-                }
-            });
+            let signal = rt.block_on(signals.wait());
+            eprintln!("{signal}: shutting down...");
         } else {
-            window::run(&rt, &core.ui_url(), window_host)?;
+            window::run(&rt, &core.ui_url(), window_host, signals)?;
+            eprintln!("shutting down...");
         }
-        eprintln!("shutting down...");
         rt.block_on(core.shutdown())?;
         Ok(())
     }

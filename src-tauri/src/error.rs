@@ -5,6 +5,8 @@
 pub enum RunError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot install the SIGTERM/SIGINT handlers: {0}")]
+    Signals(#[source] std::io::Error),
     #[error(transparent)]
     Console(#[from] switchboard_console_core::ConsoleError),
     #[error("the console URL {url} is not a valid URL: {reason}")]

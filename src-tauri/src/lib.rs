@@ -18,11 +18,13 @@
 //! - [`window`]: the Tauri window and the native save dialog.
 //! - [`display`]: whether a window can be shown at all.
 //! - [`paths`]: where the capture file goes by default.
+//! - [`signals`]: SIGTERM and SIGINT, which stop the console like closing its window.
 
 pub mod console;
 pub mod display;
 pub mod error;
 pub mod paths;
+pub mod signals;
 pub mod window;
 
 pub use console::Console;

@@ -11,6 +11,7 @@ use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::RunError;
+use crate::signals::StopSignals;
 
 /// The window as a [`Host`]: it knows the app handle once Tauri has started.
 #[derive(Default)]
@@ -54,8 +55,14 @@ pub fn fix_locale() {
     }
 }
 
-/// Open the window on `url` and run the desktop event loop until the window closes (or Ctrl-C).
-pub fn run(rt: &tokio::runtime::Runtime, url: &str, host: Arc<WindowHost>) -> Result<(), RunError> {
+/// Open the window on `url` and run the desktop event loop until the window closes (or SIGTERM
+/// or SIGINT arrives).
+pub fn run(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    host: Arc<WindowHost>,
+    signals: StopSignals,
+) -> Result<(), RunError> {
     let parsed: tauri::Url = url
         .parse()
         .map_err(|e: url_parse_error::Error| RunError::Url {
@@ -75,9 +82,9 @@ pub fn run(rt: &tokio::runtime::Runtime, url: &str, host: Arc<WindowHost>) -> Re
                 .build()?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    handle.exit(0);
-                }
+                let signal = signals.wait().await;
+                tracing::info!("{signal}: closing the window");
+                handle.exit(0);
             });
             Ok(())
         })

@@ -17,6 +17,7 @@ use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::{AdapterStatus, ClusterConfig};
 use switchboard_server::contract::Contract;
+use switchboard_server::tap::Tap;
 use switchboard_server::{ReplayKey, Server, ServerConfig};
 
 #[derive(Parser, Debug)]
@@ -150,6 +151,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.simulate > 0 && args.contract.is_some() {
         anyhow::bail!("--simulate runs the demo's clients; it cannot be combined with --contract");
     }
+    let signals = StopSignals::install()?;
     let mut config = ServerConfig::default();
     if let Some(id) = args.node_id {
         config.node_id = id;
@@ -184,8 +186,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             rc.tool_version = env!("CARGO_PKG_VERSION").to_owned();
             rc.contract = contract_json;
             let recorder = Arc::new(Recorder::open(rc)?);
-            builder = builder.tap(recorder.clone());
-            Some(recorder)
+            let tap: Arc<dyn Tap> = recorder.clone();
+            builder = builder.tap(tap.clone());
+            Some((recorder, tap))
         }
         None => None,
     };
@@ -252,25 +255,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         say(format_args!("recording into {}", path.display()));
     }
     tracing::info!(addr = %running.addr, node = server.node_id(), "serving {what}");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
-    eprintln!("shutting down...");
+    let signal = signals.wait().await?;
+    eprintln!("{signal}: shutting down...");
     stop.cancel();
     if let Some(inspector) = inspector {
         inspector.shutdown().await;
     }
-    running.shutdown().await?;
-    if let Some(recorder) = recorder {
-        recorder.flush()?;
-        let stats = recorder.stats();
+    let served = running.shutdown().await;
+    // The recorder goes last, after every socket closed, so the capture holds the replies to
+    // in-flight requests and the closes; then its session is marked ended.
+    if let Some((recorder, tap)) = recorder {
+        server.remove_tap(&tap);
+        drop(tap);
+        let path = recorder.path().to_path_buf();
+        let stats = tokio::task::spawn_blocking(move || match Arc::try_unwrap(recorder) {
+            Ok(recorder) => recorder.close(),
+            // Someone still holds it (an event being observed right now): commit what it has;
+            // the session is closed when the last holder drops it.
+            Err(shared) => shared.flush().map(|()| shared.stats()),
+        })
+        .await
+        .context("closing the recorder")??;
         eprintln!(
             "recorded {} rows into {} ({} dropped)",
             stats.rows_written,
-            recorder.path().display(),
+            path.display(),
             stats.dropped
         );
     }
+    served?;
     Ok(())
 }
 
@@ -281,4 +294,48 @@ fn say(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// SIGTERM (what systemd, Docker and Kubernetes send to stop a service) and SIGINT (Ctrl-C),
+/// both meaning "shut down gracefully". Installed before the endpoint opens, so a signal that
+/// arrives during start-up is not the default action (an immediate death, clients seeing 1006,
+/// the capture losing its last batch) but a graceful stop as soon as serving begins.
+struct StopSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+                int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Waits for either signal and names it.
+    async fn wait(mut self) -> anyhow::Result<&'static str> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => Ok("SIGTERM"),
+                _ = self.int.recv() => Ok("SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            Ok("Ctrl-C")
+        }
+    }
 }

@@ -17,3 +17,4 @@ mod cluster_node;
 mod inspect;
 mod replay;
 mod serve;
+mod signals;
