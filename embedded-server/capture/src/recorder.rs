@@ -37,10 +37,21 @@ pub struct RecorderConfig {
     /// Events the server may queue ahead of the writer before it starts dropping them.
     /// Default 65536 (each slot holds one event: a few hundred bytes, allocated up front).
     pub queue_capacity: usize,
+    /// Most payload bytes (the frames' sizes) accepted and not yet committed: queued, or in the
+    /// batch being written. Past it new events are dropped and counted
+    /// ([`RecorderStats::dropped_over_bytes`]) until a commit makes room; an event alone is
+    /// always accepted, however large. Default 16 MiB. Rows alone do not bound what a crash
+    /// loses: 65,536 queued 60 KB payloads are 4 GB and seconds of writing, where 16 MiB is
+    /// a fraction of a second at the rates measured in docs/benchmarks.md.
+    pub max_backlog_bytes: u64,
     /// Most rows per transaction. Default 32768: large batches amortise the index pages each
     /// commit rewrites and the WAL frames the checkpoint copies (measured in
     /// docs/benchmarks.md); the window below still bounds the wait.
     pub batch_rows: usize,
+    /// Most payload bytes per transaction: a batch is committed as soon as it holds this much,
+    /// so large payloads make small, quick transactions instead of one that takes seconds.
+    /// Default 4 MiB.
+    pub batch_bytes: u64,
     /// Longest an event waits in a partial batch before it is committed: this bounds what a
     /// crash can lose. Default 200 ms.
     pub batch_window: Duration,
@@ -61,7 +72,9 @@ impl RecorderConfig {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             contract: Value::Null,
             queue_capacity: 65_536,
+            max_backlog_bytes: 16 * 1024 * 1024,
             batch_rows: 32_768,
+            batch_bytes: 4 * 1024 * 1024,
             batch_window: Duration::from_millis(200),
             retention: Retention::default(),
             hard_max_bytes: None,
@@ -76,6 +89,11 @@ impl RecorderConfig {
 pub(crate) struct Shared {
     pub enqueued: Padded<AtomicU64>,
     pub dropped: Padded<AtomicU64>,
+    /// Payload bytes accepted and not yet committed: the hot path adds, the writer subtracts
+    /// once per commit.
+    pub backlog_bytes: Padded<AtomicU64>,
+    /// The part of `dropped` refused because `backlog_bytes` was at its bound.
+    pub dropped_over_bytes: AtomicU64,
     /// Published by the writer once per drained burst, not per event.
     pub dequeued: Padded<AtomicU64>,
     pub rows_written: AtomicU64,
@@ -113,8 +131,12 @@ pub struct RecorderStats {
     pub session_id: i64,
     /// Rows committed to the file.
     pub rows_written: u64,
-    /// Events dropped because the queue was full (the server never waits for the recorder).
+    /// Events dropped because the queue was full, in rows or in bytes (the server never waits
+    /// for the recorder).
     pub dropped: u64,
+    /// Of `dropped`, the events refused because `max_backlog_bytes` of payload were already
+    /// waiting to be committed.
+    pub dropped_over_bytes: u64,
     /// Batch commits that failed (disk full, file removed, ...).
     pub write_errors: u64,
     /// Rows in the failed batches.
@@ -125,6 +147,8 @@ pub struct RecorderStats {
     pub last_error: Option<String>,
     /// Events queued and not yet taken by the writer (updated by the writer once per burst).
     pub queue_depth: u64,
+    /// Payload bytes accepted and not yet committed (what a crash now would lose).
+    pub backlog_bytes: u64,
     /// Size of the database and its WAL, as of the last commit.
     pub file_bytes: u64,
 }
@@ -135,6 +159,7 @@ pub struct RecorderStats {
 pub struct Recorder {
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
+    max_backlog_bytes: u64,
     thread: Option<JoinHandle<()>>,
     path: PathBuf,
     session_id: i64,
@@ -180,6 +205,7 @@ impl Recorder {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = mpsc::sync_channel(cfg.queue_capacity.max(1));
         let path = cfg.path.clone();
+        let max_backlog_bytes = cfg.max_backlog_bytes;
         let writer = Writer::new(conn, cfg, session, identity, shared.clone());
         let thread = std::thread::Builder::new()
             .name("switchboard-recorder".into())
@@ -188,6 +214,7 @@ impl Recorder {
         Ok(Recorder {
             tx,
             shared,
+            max_backlog_bytes,
             thread: Some(thread),
             path,
             session_id,
@@ -203,11 +230,13 @@ impl Recorder {
             session_id: self.session_id,
             rows_written: s.rows_written.load(Ordering::Relaxed),
             dropped: s.dropped.load(Ordering::Relaxed),
+            dropped_over_bytes: s.dropped_over_bytes.load(Ordering::Relaxed),
             write_errors: s.write_errors.load(Ordering::Relaxed),
             rows_lost: s.rows_lost.load(Ordering::Relaxed),
             rows_pruned: s.rows_pruned.load(Ordering::Relaxed),
             last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
             queue_depth: enqueued.saturating_sub(dequeued),
+            backlog_bytes: s.backlog_bytes.load(Ordering::Relaxed),
             file_bytes: s.file_bytes.load(Ordering::Relaxed),
         }
     }
@@ -268,14 +297,24 @@ impl Recorder {
 }
 
 impl Tap for Recorder {
-    /// Never blocks: a full queue drops the event and counts it.
+    /// Never blocks: a full queue (in rows or in bytes) drops the event and counts it.
     fn observe(&self, event: &TapEvent) {
+        let shared = &self.shared;
+        let bytes = event.size as u64;
+        let before = shared.backlog_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if before > 0 && before.saturating_add(bytes) > self.max_backlog_bytes {
+            shared.backlog_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            shared.dropped_over_bytes.fetch_add(1, Ordering::Relaxed);
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.tx.try_send(Msg::Event(event.clone())) {
             Ok(()) => {
-                self.shared.enqueued.fetch_add(1, Ordering::Relaxed);
+                shared.enqueued.fetch_add(1, Ordering::Relaxed);
             }
             Err(_) => {
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                shared.backlog_bytes.fetch_sub(bytes, Ordering::Relaxed);
+                shared.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

@@ -1,7 +1,9 @@
 //! The `switchboard-recorder` thread: the only owner of the recorder's SQLite connection.
 //!
 //! It collects events into a batch and commits the batch in one transaction when it holds
-//! `batch_rows` rows or its oldest row has waited `batch_window`, whichever comes first. One
+//! `batch_rows` rows or `batch_bytes` of payload, or its oldest row has waited `batch_window`,
+//! whichever comes first. The window is checked while the queue is being drained too, so a
+//! writer that is behind still commits at least every window. One
 //! transaction per batch (with a cached prepared statement) is what makes hundreds of thousands
 //! of rows per second possible; the window bounds what a crash can lose.
 //!
@@ -31,6 +33,9 @@ use crate::tap::{now_us, TapEvent, TapPayload};
 /// How long the writer sleeps when its queue is empty: events wait at most this long before
 /// joining a batch (the batch window, 200 ms by default, bounds the commit itself).
 pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// Events taken from the queue between two looks at the clock while draining it.
+const CLOCK_EVERY: usize = 64;
 
 /// What the recorder sends to its writer.
 // Events travel inline: boxing them would put an allocation on the server's hot path, and the
@@ -70,6 +75,7 @@ pub(crate) struct Writer {
     conn: Option<Connection>,
     path: PathBuf,
     batch_rows: usize,
+    batch_max_bytes: u64,
     batch_window: Duration,
     retention: Retention,
     hard_max_bytes: Option<u64>,
@@ -77,6 +83,8 @@ pub(crate) struct Writer {
     identity: FileIdentity,
     shared: Arc<Shared>,
     batch: Vec<TapEvent>,
+    /// Payload bytes in `batch` (given back to `shared.backlog_bytes` when it is committed).
+    batch_bytes: u64,
     /// Errors already logged, so a full disk does not flood the log.
     logged_errors: u64,
     /// Events taken from the queue so far (published to `shared.dequeued` per burst).
@@ -107,6 +115,7 @@ impl Writer {
             conn: Some(conn),
             path: cfg.path,
             batch_rows: cfg.batch_rows.max(1),
+            batch_max_bytes: cfg.batch_bytes.max(1),
             batch_window: cfg.batch_window,
             retention: cfg.retention,
             hard_max_bytes: cfg.hard_max_bytes,
@@ -114,6 +123,7 @@ impl Writer {
             identity,
             shared,
             batch: Vec::with_capacity(cfg.batch_rows.clamp(1, 65_536)),
+            batch_bytes: 0,
             logged_errors: 0,
             taken: 0,
             checkpointer,
@@ -130,7 +140,15 @@ impl Writer {
         loop {
             // Take what is queued, at most a batch before looking at the clock again.
             let mut emptied = false;
-            for _ in 0..self.batch_rows {
+            for k in 0..self.batch_rows {
+                // A writer that is behind never sees an empty queue: look at the clock every
+                // few events, so the window still bounds how long a row waits uncommitted.
+                if k % CLOCK_EVERY == CLOCK_EVERY - 1
+                    && deadline.is_some_and(|d| Instant::now() >= d)
+                {
+                    self.commit();
+                    deadline = None;
+                }
                 match rx.try_recv() {
                     Ok(msg) => {
                         if let Flow::Stop = self.handle(msg, &mut deadline) {
@@ -174,8 +192,9 @@ impl Writer {
                 if self.batch.is_empty() {
                     *deadline = Some(Instant::now() + self.batch_window);
                 }
+                self.batch_bytes += e.size as u64;
                 self.batch.push(e);
-                if self.batch.len() >= self.batch_rows {
+                if self.batch.len() >= self.batch_rows || self.batch_bytes >= self.batch_max_bytes {
                     self.commit();
                     *deadline = None;
                 }
@@ -226,6 +245,10 @@ impl Writer {
             }),
         };
         self.reclaim.recycle(&mut self.batch);
+        // Committed or lost, these bytes no longer wait: make room for new events.
+        self.shared
+            .backlog_bytes
+            .fetch_sub(std::mem::take(&mut self.batch_bytes), Ordering::Relaxed);
         match result {
             Ok(()) => {
                 self.shared.rows_written.fetch_add(n, Ordering::Relaxed);

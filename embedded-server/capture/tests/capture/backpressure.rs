@@ -47,3 +47,45 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
     let session = &reader.sessions().expect("sessions")[0];
     assert_eq!(session.dropped, stats.dropped);
 }
+
+#[test]
+fn a_backlog_full_of_bytes_drops_and_counts_them_apart() {
+    let t = temp_capture();
+    let mut cfg = config(&t.path);
+    // Room for every event in rows, but only for a few of them in bytes.
+    cfg.queue_capacity = 10_000;
+    cfg.max_backlog_bytes = 10 * 1024;
+    cfg.batch_window = Duration::from_millis(1);
+    let rec = Recorder::open(cfg).expect("open");
+
+    let blocker = rusqlite::Connection::open(&t.path).expect("open blocker");
+    blocker.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let total = 200u64;
+    for i in 0..total {
+        let mut e = synthetic(i);
+        e.size = 1024;
+        rec.observe(&e);
+    }
+    let during = rec.stats();
+    assert!(
+        during.dropped_over_bytes > 0 && during.dropped_over_bytes <= during.dropped,
+        "the byte bound refused events: {during:?}"
+    );
+    assert!(during.backlog_bytes <= 10 * 1024, "{during:?}");
+    blocker.execute_batch("COMMIT").expect("unlock");
+
+    rec.flush().expect("flush");
+    let stats = rec.stats();
+    assert_eq!(stats.backlog_bytes, 0, "{stats:?}");
+    assert_eq!(
+        stats.rows_written + stats.dropped + stats.rows_lost,
+        total,
+        "{stats:?}"
+    );
+    // Room again once committed.
+    rec.observe(&synthetic(total));
+    rec.flush().expect("flush");
+    assert_eq!(rec.stats().dropped, stats.dropped);
+    let reader = CaptureReader::open(&t.path).expect("reader");
+    assert_eq!(reader.sessions().expect("sessions")[0].dropped, stats.dropped);
+}

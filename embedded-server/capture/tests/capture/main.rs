@@ -7,6 +7,7 @@ mod backpressure;
 mod export;
 mod failures;
 mod import;
+mod loss_window;
 mod migration;
 mod query;
 mod redaction;
