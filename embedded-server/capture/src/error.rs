@@ -45,6 +45,11 @@ pub enum CaptureError {
         message: String,
     },
 
+    /// `capture import` was asked to import a capture into itself (the same file, under this
+    /// name or another): that would double every row.
+    #[error("cannot import {path} into itself: the source and the destination are the same file")]
+    ImportIntoItself { path: PathBuf },
+
     /// A value stored in the capture file is not what the schema promises.
     #[error("corrupt row {seq}: {message}")]
     Corrupt { seq: i64, message: String },

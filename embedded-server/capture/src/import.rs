@@ -3,10 +3,17 @@
 //!
 //! Each session of the source becomes a new session in the target, marked with the source file
 //! and its original session id; rows keep their original timestamps and get new `seq` values
-//! after the target's existing rows. Rows are inserted in transactions of a few thousand.
+//! after the target's existing rows.
+//!
+//! An import is all or nothing: it runs in one transaction, so a bad line anywhere (or a full
+//! disk, or a crash) leaves the target as it was, without a partial session. The target is
+//! checked before anything is written to it (a database that is not a capture stays
+//! byte-identical), and a capture is never imported into itself. Rows are held to the wire's
+//! limits (payload size and nesting depth): a capture can only hold what a server could have
+//! sent or received, so everything imported can be queried and exported again.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -18,9 +25,14 @@ use super::filter::Filter;
 use super::query::CaptureReader;
 use super::row::{Row, SessionInfo};
 use super::schema;
+use crate::wire::limits::{nesting_depth, MAX_DEPTH};
 
-/// Rows per import transaction.
+/// Rows between two progress reports.
 const BATCH: u64 = 4096;
+
+/// The longest JSONL line read: a row is its payload (at most a frame, 1 MiB by default) plus
+/// a few short fields and its meta. A longer line is refused before it is held in memory whole.
+pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +51,11 @@ pub fn import(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, CaptureError> {
     std::fs::metadata(input).map_err(|e| CaptureError::io(input, e))?;
+    if same_file(db, input) {
+        return Err(CaptureError::ImportIntoItself {
+            path: input.to_path_buf(),
+        });
+    }
     let conn = schema::open_rw(db)?;
     let label = input.display().to_string();
     let mut target = Target {
@@ -46,7 +63,7 @@ pub fn import(
         label,
         sessions: HashMap::new(),
         created: Vec::new(),
-        pending: 0,
+        limits: Limits::wire(),
     };
     target.begin()?;
     let result = if schema::has_sqlite_header(input) {
@@ -69,13 +86,73 @@ pub fn import(
     }
 }
 
+/// Whether two paths name one file (through links, `..` or another spelling). A destination
+/// that does not exist yet is never the source.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        x.dev() == y.dev() && x.ino() == y.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (x, y);
+        matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(p), Ok(q)) if p == q
+        )
+    }
+}
+
+/// What one imported row may hold: the same bounds a frame meets on the wire.
+struct Limits {
+    /// Bytes of a payload: the server's default largest frame (`ServerConfig::max_frame_bytes`).
+    payload_bytes: usize,
+    /// Nesting of a payload: one level inside its frame ([`MAX_DEPTH`]).
+    payload_depth: usize,
+}
+
+impl Limits {
+    fn wire() -> Limits {
+        Limits {
+            payload_bytes: switchboard_server::ServerConfig::default().max_frame_bytes,
+            payload_depth: MAX_DEPTH - 1,
+        }
+    }
+
+    /// Why `row` cannot be imported, if it cannot.
+    fn check(&self, row: &Row) -> Result<(), String> {
+        let text = row.payload_str().unwrap_or("");
+        if text.len() > self.payload_bytes {
+            return Err(format!(
+                "the payload is {} bytes, more than a frame may carry ({} bytes)",
+                text.len(),
+                self.payload_bytes
+            ));
+        }
+        if let Some(raw) = &row.payload {
+            let depth = nesting_depth(raw.get());
+            if depth > self.payload_depth {
+                return Err(format!(
+                    "the payload nests {depth} levels deep, more than a frame allows ({})",
+                    self.payload_depth
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 struct Target {
     conn: Connection,
     label: String,
     /// Source session id -> (new id, rows imported).
     sessions: HashMap<i64, (i64, u64)>,
     created: Vec<i64>,
-    pending: u64,
+    limits: Limits,
 }
 
 impl Target {
@@ -123,12 +200,6 @@ impl Target {
         entry.1 += 1;
         let id = entry.0;
         row.insert(&self.conn, id, false)?;
-        self.pending += 1;
-        if self.pending >= BATCH {
-            self.conn.execute_batch("COMMIT")?;
-            self.begin()?;
-            self.pending = 0;
-        }
         Ok(())
     }
 
@@ -158,13 +229,17 @@ fn import_jsonl(
         message,
     };
     let mut line = String::new();
-    let mut read_line = |buf: &mut String| -> Result<usize, CaptureError> {
+    // Reads one line of at most MAX_LINE_BYTES; `Ok(None)` when it is longer.
+    let mut read_line = |buf: &mut String| -> Result<Option<usize>, CaptureError> {
         buf.clear();
-        reader
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_line(buf)
-            .map_err(|e| CaptureError::io(input, e))
+            .map_err(|e| CaptureError::io(input, e))?;
+        Ok((n <= MAX_LINE_BYTES || buf.ends_with('\n')).then_some(n))
     };
-    let mut done = read_line(&mut line)? as u64;
+    let too_long = |line: u64| bad(line, format!("line longer than {MAX_LINE_BYTES} bytes"));
+    let mut done = read_line(&mut line)?.ok_or_else(|| too_long(1))? as u64;
     if done == 0 {
         return Err(bad(1, "empty file: expected an export header line".into()));
     }
@@ -191,7 +266,7 @@ fn import_jsonl(
     let mut rows = 0u64;
     let mut number = 1u64;
     loop {
-        let n = read_line(&mut line)?;
+        let n = read_line(&mut line)?.ok_or_else(|| too_long(number + 1))?;
         if n == 0 {
             break;
         }
@@ -201,6 +276,7 @@ fn import_jsonl(
             continue;
         }
         let row: Row = serde_json::from_str(&line).map_err(|e| bad(number, e.to_string()))?;
+        target.limits.check(&row).map_err(|m| bad(number, m))?;
         target.insert(&row, &header.tool_version)?;
         rows += 1;
         if rows.is_multiple_of(BATCH) {
@@ -225,6 +301,14 @@ fn import_sqlite(
     let tool_version = env!("CARGO_PKG_VERSION");
     let mut rows = 0u64;
     source.scan(&all, |row| {
+        target
+            .limits
+            .check(&row)
+            .map_err(|m| CaptureError::Import {
+                path: input.to_path_buf(),
+                line: 0,
+                message: format!("row {}: {m}", row.seq),
+            })?;
         target.insert(&row, tool_version)?;
         rows += 1;
         if rows.is_multiple_of(BATCH) {

@@ -105,8 +105,13 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, CaptureError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn =
         Connection::open_with_flags(path, flags).map_err(|e| not_writable(e.to_string()))?;
-    configure_rw(&conn).map_err(|e| not_writable(e.to_string()))?;
+    // Identify the file before changing anything in it: a database that is not a capture is
+    // refused exactly as it was found (switching it to WAL would rewrite its header and add
+    // -wal and -shm files beside it).
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| not_writable(e.to_string()))?;
     check_application_id(&conn, path, true)?;
+    configure_rw(&conn).map_err(|e| not_writable(e.to_string()))?;
     migrate(&mut conn).map_err(|e| match e {
         CaptureError::Sqlite(e) => not_writable(e.to_string()),
         other => other,

@@ -11,6 +11,7 @@
 //!   once into shareable bytes, `codes` holds the error codes;
 //! - [`contract`]: roles, requests, events and topics with their JSON Schemas, loaded from a
 //!   file or built from Rust types, compiled into validators and samples;
+//! - [`limits`]: how deep a frame may nest, for every reader of super-line JSON;
 //! - [`secrets`]: which parameter and context keys hold secrets (masked in views and exports);
 //! - [`util`]: the two helpers every layer needs (a poison-tolerant lock, UTF-8-safe
 //!   truncation), declared once here.
@@ -20,6 +21,7 @@ mod inbound;
 mod outbound;
 
 pub mod contract;
+pub mod limits;
 pub mod secrets;
 pub mod util;
 

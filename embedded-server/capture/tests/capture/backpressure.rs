@@ -87,5 +87,8 @@ fn a_backlog_full_of_bytes_drops_and_counts_them_apart() {
     rec.flush().expect("flush");
     assert_eq!(rec.stats().dropped, stats.dropped);
     let reader = CaptureReader::open(&t.path).expect("reader");
-    assert_eq!(reader.sessions().expect("sessions")[0].dropped, stats.dropped);
+    assert_eq!(
+        reader.sessions().expect("sessions")[0].dropped,
+        stats.dropped
+    );
 }

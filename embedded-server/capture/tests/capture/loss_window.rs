@@ -122,7 +122,10 @@ fn a_kill_under_large_payloads_loses_under_a_second() {
         .nth(1)
         .and_then(|v| v.trim().parse().ok())
         .expect("the child's byte-bound drops");
-    assert!(over_bytes > 0, "the backlog's byte bound was reached: {loaded}");
+    assert!(
+        over_bytes > 0,
+        "the backlog's byte bound was reached: {loaded}"
+    );
 
     let bytes = std::fs::read(&acked_path).expect("acked file");
     let acked_us = i64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
