@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::Token;
+use crate::auth::{Access, Token};
 use crate::error::ConsoleError;
 use crate::host::Host;
 use crate::live::aggregator::Aggregator;
@@ -237,7 +237,8 @@ impl ConsoleCore {
             exports,
             stop.clone(),
         ));
-        let app = crate::api::router(state.clone());
+        let access = Access::new(state.token.clone(), ui_addr);
+        let app = crate::api::router(state.clone(), access);
         let shutdown = stop.clone();
         let ui_task = tokio::spawn(async move {
             axum::serve(listener, app)

@@ -68,6 +68,11 @@ const context = await browser.newContext({ viewport: { width: 1440, height: 900 
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
+// What the page's Content-Security-Policy refused (Chromium reports it on the console).
+const policyViolations = [];
+page.on('console', (m) => {
+  if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) policyViolations.push(m.text());
+});
 const go = async (hash) => {
   await page.evaluate((h) => (location.hash = h), hash);
   await page.waitForTimeout(300);
@@ -105,6 +110,12 @@ const connId = async (user) =>
 
 try {
   await page.goto(consoleUrl);
+  await check('the token leaves the address bar, and a reload keeps the session', async () => {
+    await until('the token gone from the address', () => !page.url().includes('token='));
+    await page.reload();
+    await until('the overview after a reload', () => page.isVisible('[data-testid=stat-connections]'));
+    await until('the token gone again', () => !page.url().includes('token='));
+  });
   await connectClient('e2e-alice');
   await connectClient('e2e-bob');
   const alice = await connId('e2e-alice');
@@ -513,6 +524,8 @@ try {
   });
 
   await check('no page errors', async () => assert(pageErrors.length === 0, pageErrors.join('\n')));
+  await check('nothing refused by the content security policy', async () =>
+    assert(policyViolations.length === 0, policyViolations.join('\n')));
 } finally {
   await browser.close();
   proc.kill('SIGINT');

@@ -84,6 +84,7 @@ async fn create(
     body: Result<Json<ExportRequest>, JsonRejection>,
 ) -> ApiResult<ExportResult> {
     let Json(req) = body?;
+    filter::validate(&req.filter).map_err(ApiError::bad_request)?;
     if st.recorder.is_none() {
         return Err(ApiError::unavailable(
             "this console runs without a capture file",

@@ -91,10 +91,15 @@ async fn client(socket: WebSocket, st: Arc<AppState>) {
             }
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<LiveCommand>(&text) {
-                    Ok(LiveCommand::Tail { filter }) => {
-                        tail = Some(*filter);
-                        guard.set_tailing(true);
-                    }
+                    // A filter past the limits is ignored like an unreadable command: the
+                    // tail keeps the filter it had.
+                    Ok(LiveCommand::Tail { filter: f }) => match filter::validate(&f) {
+                        Ok(()) => {
+                            tail = Some(*f);
+                            guard.set_tailing(true);
+                        }
+                        Err(e) => tracing::debug!("ignoring a live tail filter: {e}"),
+                    },
                     Ok(LiveCommand::Untail) => {
                         tail = None;
                         guard.set_tailing(false);

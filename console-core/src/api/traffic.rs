@@ -36,6 +36,7 @@ async fn query(
     body: Result<Json<TrafficQuery>, JsonRejection>,
 ) -> ApiResult<TrafficPage> {
     let Json(q) = body?;
+    filter::validate(&q.filter).map_err(ApiError::bad_request)?;
     if q.limit == 0 || q.limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(
             "limit must be between 1 and {MAX_PAGE}"

@@ -55,6 +55,57 @@ pub fn matches(f: &TrafficFilter, row: &TrafficRow) -> bool {
     }
 }
 
+/// Longest `text` a filter may hold, in bytes. The text becomes an SQL `LIKE` pattern
+/// (SQLite refuses patterns past 50,000 bytes as "too complex") and is matched against every
+/// payload of the live tail; a kilobyte covers any search typed or pasted by hand.
+pub const MAX_TEXT_BYTES: usize = 1024;
+
+/// Most values across all of a filter's lists (kinds, names, roles, rooms, topics, conns,
+/// users, origins). Each value is one SQL parameter and SQLite takes at most 32,766 in one
+/// statement; a thousand is more than a person selects, and keeps each query cheap.
+pub const MAX_VALUES: usize = 1000;
+
+/// Longest single value in a filter's lists, in bytes.
+pub const MAX_VALUE_BYTES: usize = 1024;
+
+/// Checks `f` against the limits above. The message says which limit and is shown as is (the
+/// API answers it with 400), so a filter that is too large is refused whole, never truncated.
+pub fn validate(f: &TrafficFilter) -> Result<(), String> {
+    if let Some(text) = &f.text {
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(format!(
+                "the text filter is {} bytes long; at most {MAX_TEXT_BYTES} are accepted",
+                text.len()
+            ));
+        }
+    }
+    let strings = [
+        ("names", &f.names),
+        ("roles", &f.roles),
+        ("rooms", &f.rooms),
+        ("topics", &f.topics),
+        ("conns", &f.conns),
+        ("users", &f.users),
+    ];
+    let values =
+        f.kinds.len() + f.origins.len() + strings.iter().map(|(_, list)| list.len()).sum::<usize>();
+    if values > MAX_VALUES {
+        return Err(format!(
+            "the filter lists {values} values; at most {MAX_VALUES} are accepted across \
+             kinds, names, roles, rooms, topics, conns, users and origins"
+        ));
+    }
+    for (field, list) in strings {
+        if let Some(long) = list.iter().find(|v| v.len() > MAX_VALUE_BYTES) {
+            return Err(format!(
+                "a value in {field} is {} bytes long; at most {MAX_VALUE_BYTES} are accepted",
+                long.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The same selection for the capture file.
 pub fn to_capture(f: &TrafficFilter) -> Filter {
     Filter {

@@ -7,6 +7,8 @@ mod api_auth;
 mod api_connections;
 mod api_contract;
 mod api_export;
+mod api_host;
+mod api_limits;
 mod api_overview;
 mod api_push;
 mod api_replay;
