@@ -182,10 +182,10 @@ function RoomDetailCard({ room, version }: { room: string; version: number }) {
               return (
                 <div class="member">
                   <RoleBadge role={m.role} />
-                  <a class="mono" href={`#/connections?id=${encodeURIComponent(m.id)}`}>{m.id}</a>
+                  <a class="mono member-id" href={`#/connections?id=${encodeURIComponent(m.id)}`}>{m.id}</a>
                   <span class="grow ellipsis">{m.user}</span>
                   {m.node && <span class="mono muted member-node" title="The node holding this connection">{m.node}</span>}
-                  <button class="btn small danger" type="button" onClick={() => remove(m.id)} title="Remove from this room">Remove</button>
+                  <button class="btn small danger member-remove" type="button" onClick={() => remove(m.id)} title="Remove from this room" aria-label={`Remove ${m.user || m.id} from this room`}>✕</button>
                 </div>
               );
             }}
