@@ -5,10 +5,14 @@
 pub mod close_code {
     /// The server is shutting down.
     pub const GOING_AWAY: u16 = 1001;
+    /// The peer broke the WebSocket protocol (a reserved opcode or bit, a bad control frame).
+    pub const PROTOCOL_ERROR: u16 = 1002;
     /// The peer closed without a status code (recorded, never sent).
     pub const NO_STATUS: u16 = 1005;
     /// The connection dropped without a close frame (recorded, never sent).
     pub const ABNORMAL: u16 = 1006;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// A frame exceeded the size limit.
     pub const TOO_BIG: u16 = 1009;
     /// Closed by the application or by hand from the console.

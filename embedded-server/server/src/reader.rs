@@ -116,10 +116,24 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
                 return;
             }
             Some(Err(e)) => {
-                if is_capacity_error(&e) {
-                    oversized(shared, conn, None, max);
-                } else {
-                    conn.begin_close(CloseReason::lost(format!("read error: {e}")));
+                match e {
+                    tungstenite::Error::Capacity(_) => oversized(shared, conn, None, max),
+                    // RFC 6455 names a code for each: the client learns why it was dropped.
+                    tungstenite::Error::Utf8(_) => violation(
+                        shared,
+                        conn,
+                        close_code::INVALID_PAYLOAD,
+                        "a text frame that is not valid UTF-8".to_owned(),
+                    ),
+                    tungstenite::Error::Protocol(p) => violation(
+                        shared,
+                        conn,
+                        close_code::PROTOCOL_ERROR,
+                        format!("WebSocket protocol error: {p}"),
+                    ),
+                    e => {
+                        conn.begin_close(CloseReason::lost(format!("read error: {e}")));
+                    }
                 }
                 return;
             }
@@ -159,8 +173,17 @@ async fn read_loop(shared: &Arc<Shared>, conn: &Conn, mut stream: SplitStream<So
     }
 }
 
-fn is_capacity_error(e: &tungstenite::Error) -> bool {
-    matches!(e, tungstenite::Error::Capacity(_))
+/// A frame the WebSocket layer refused: counted and recorded as a frame error, and the
+/// connection closed with `code` and `reason` (frames already queued are written first).
+fn violation(shared: &Shared, conn: &Conn, code: u16, reason: String) {
+    shared
+        .counters()
+        .frame_errors
+        .fetch_add(1, Ordering::Relaxed);
+    shared.tap_conn(TapKind::FrameError, conn, |ev| {
+        ev.meta = Some(json!({ "error": reason, "closed": true, "code": code }));
+    });
+    conn.begin_close(CloseReason::new(ClosedBy::Server, code, reason));
 }
 
 fn oversized(shared: &Shared, conn: &Conn, text: Option<&str>, max: usize) {

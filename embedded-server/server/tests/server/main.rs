@@ -14,6 +14,7 @@ mod heartbeat;
 mod interest;
 mod introspection;
 mod membership_races;
+mod protocol_violations;
 mod recording;
 mod requests;
 mod rooms;
