@@ -48,13 +48,49 @@ pub fn row(c: ConnInfo) -> ConnRow {
     }
 }
 
-fn matches(c: &ConnInfo, needle: &str) -> bool {
+fn matches(c: &ConnRow, needle: &str) -> bool {
     needle.is_empty()
         || c.id.to_lowercase().contains(needle)
         || c.user.to_lowercase().contains(needle)
         || c.role.to_lowercase().contains(needle)
+        || c.node.to_lowercase().contains(needle)
         || c.rooms.iter().any(|r| r.to_lowercase().contains(needle))
         || c.topics.iter().any(|t| t.to_lowercase().contains(needle))
+}
+
+/// One page of the list, whichever node source the rows came from: filtered by role, node and
+/// the search text, grouped by role with the oldest connection first, counts per role over
+/// everything.
+pub(super) fn page(all: Vec<ConnRow>, q: ConnQuery) -> ConnPage {
+    let roles = role_counts(all.iter().map(|c| c.role.as_str()));
+    let needle = q.q.unwrap_or_default().to_lowercase();
+    let wanted = |want: &Option<String>, have: &str| {
+        want.as_deref().is_none_or(|w| w.is_empty() || w == have)
+    };
+    let mut hits: Vec<ConnRow> = all
+        .into_iter()
+        .filter(|c| wanted(&q.role, &c.role) && wanted(&q.node, &c.node) && matches(c, &needle))
+        .collect();
+    hits.sort_by(|a, b| {
+        a.role
+            .cmp(&b.role)
+            .then(a.connected_at_us.cmp(&b.connected_at_us))
+            .then(a.id.cmp(&b.id))
+    });
+    let total = hits.len() as u32;
+    let offset = q.offset.unwrap_or(0).min(total);
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let rows = hits
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    ConnPage {
+        total,
+        offset,
+        rows,
+        roles,
+    }
 }
 
 async fn list(
@@ -62,55 +98,14 @@ async fn list(
     query: Result<Query<ConnQuery>, QueryRejection>,
 ) -> ApiResult<ConnPage> {
     let Query(q) = query?;
-    if let Some(nodes) = st.attached() {
-        let nodes = nodes.clone();
-        let page = tokio::task::spawn_blocking(move || {
-            super::connections_attached::list(&nodes, q, DEFAULT_LIMIT, MAX_LIMIT)
-        })
-        .await?;
-        return Ok(Json(page));
-    }
+    let attached = st.attached().cloned();
     let server = st.server.clone();
     let page = tokio::task::spawn_blocking(move || {
-        let all = server.local();
-        let roles = role_counts(all.iter().map(|c| c.role.as_str()));
-        let needle = q.q.unwrap_or_default().to_lowercase();
-        let mut hits: Vec<ConnInfo> = all
-            .into_iter()
-            .filter(|c| {
-                q.role
-                    .as_deref()
-                    .is_none_or(|r| r.is_empty() || c.role == r)
-            })
-            .filter(|c| {
-                q.node
-                    .as_deref()
-                    .is_none_or(|n| n.is_empty() || c.node == n)
-            })
-            .filter(|c| matches(c, &needle))
-            .collect();
-        // Grouped by role; oldest connection first inside a group.
-        hits.sort_by(|a, b| {
-            a.role
-                .cmp(&b.role)
-                .then(a.connected_at_us.cmp(&b.connected_at_us))
-                .then(a.id.cmp(&b.id))
-        });
-        let total = hits.len() as u32;
-        let offset = q.offset.unwrap_or(0).min(total);
-        let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        let rows = hits
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(row)
-            .collect();
-        ConnPage {
-            total,
-            offset,
-            rows,
-            roles,
-        }
+        let all = match attached {
+            Some(nodes) => super::connections_attached::rows(&nodes),
+            None => server.local().into_iter().map(row).collect(),
+        };
+        page(all, q)
     })
     .await?;
     Ok(Json(page))
