@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-import { until as waitUntil } from './wait.mjs';
+import { assert, checks, until as waitUntil } from './wait.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = createRequire(join(root, 'ui', 'package.json'))('playwright-core');
@@ -24,21 +24,7 @@ const shots = join(root, 'artifacts', 'e2e');
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'switchboard-attach-e2e-'));
 
-const results = [];
-async function check(name, f) {
-  const started = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
-  }
-}
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { check, finish } = checks('e2e attach');
 const until = (what, f, ms = 15000) => waitUntil(what, f, ms, 200);
 
 /** Start a process and collect what it prints. */
@@ -236,7 +222,4 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`e2e attach: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-import { until as waitUntil } from './wait.mjs';
+import { assert, checks, until as waitUntil } from './wait.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // playwright-core is one of the UI's dev dependencies: resolve it from ui/node_modules.
@@ -23,21 +23,7 @@ const shots = join(root, 'artifacts', 'e2e');
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
 
-const results = [];
-async function check(name, f) {
-  const started = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
-  }
-}
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { check, finish } = checks('e2e');
 // The browser's checks poll often: a page settles within a few hundred milliseconds.
 const until = (what, f, ms = 15000) => waitUntil(what, f, ms, 200);
 
@@ -533,7 +519,4 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { sleep, until as waitUntil } from './wait.mjs';
+import { checks, sleep, until as waitUntil } from './wait.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = resolve(process.argv[2] ?? process.env.SWITCHBOARD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'switchboard'));
@@ -20,7 +20,6 @@ const work = mkdtempSync(join(tmpdir(), 'switchboard-window-'));
 const display = process.env.WINDOW_TEST_DISPLAY ?? ':97';
 const port = 4444 + Math.floor(Math.random() * 500) * 2;
 const children = [];
-const results = [];
 
 function start(cmd, args, env = {}) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -44,16 +43,7 @@ async function wd(method, path, body) {
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
   return json.value;
 }
-async function check(name, f) {
-  try {
-    await f();
-    results.push(true);
-    console.log(`  ok   ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
-  }
-}
+const { check, fail, finish } = checks('window');
 
 let session = null;
 try {
@@ -107,14 +97,11 @@ try {
     if (shot.status !== 0) console.log(`       (no desktop screenshot: ${shot.stderr})`);
   });
 } catch (e) {
-  results.push(false);
-  console.log(`  FAIL window test setup: ${e?.stack ?? e}`);
+  fail('window test setup', e);
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   for (const p of children.reverse()) p.kill('SIGTERM');
   await sleep(500);
   rmSync(work, { recursive: true, force: true });
 }
-const passed = results.filter(Boolean).length;
-console.log(`window: ${passed} passed, ${results.length - passed} failed`);
-process.exit(results.length - passed ? 1 : 0);
+finish();
