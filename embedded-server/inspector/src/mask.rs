@@ -6,27 +6,7 @@
 //! replaced, at any depth, before an event or a snapshot is sent.
 
 use serde_json::Value;
-use switchboard_server::secrets::is_secret_key;
-
-/// What a masked value becomes (the server's introspection uses the same).
-pub const MASK: &str = "********";
-
-/// Mask, in place, every value whose key looks like a secret, at any depth.
-pub fn mask(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if is_secret_key(key) {
-                    *v = Value::String(MASK.to_owned());
-                } else {
-                    mask(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(mask),
-        _ => {}
-    }
-}
+pub use switchboard_server::secrets::{mask_value as mask, MASK};
 
 /// `value` with secrets masked.
 pub fn masked(mut value: Value) -> Value {

@@ -12,7 +12,7 @@ use switchboard_server::tap::now_us;
 use switchboard_server::{ConnInfo, Server};
 
 use crate::config::SessionLimits;
-use crate::mask::{masked, MASK};
+use crate::mask::masked;
 use crate::protocol::{
     Command, Connection, Hello, Limits, Room, Snapshot, Stats, Topic, PROTOCOL, VERSION,
 };
@@ -128,18 +128,7 @@ fn connection(server: &Server, info: ConnInfo) -> Connection {
     };
     // The server already masks parameters; masking again keeps this module's promise even if
     // that ever changes.
-    let params = info
-        .params
-        .into_iter()
-        .map(|(k, v)| {
-            let v = if switchboard_server::secrets::is_secret_key(&k) {
-                MASK.to_owned()
-            } else {
-                v
-            };
-            (k, v)
-        })
-        .collect();
+    let params = switchboard_server::secrets::masked_params(&info.params);
     Connection {
         id: info.id,
         role: info.role,

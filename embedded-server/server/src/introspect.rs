@@ -8,22 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::conn::Conn;
 use super::Server;
 
-use crate::secrets::is_secret_key;
-
-/// Query parameters with secret-looking values replaced.
-pub(crate) fn masked_params(params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    params
-        .iter()
-        .map(|(k, v)| {
-            let v = if is_secret_key(k) {
-                "********".to_owned()
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
-}
+pub(crate) use crate::secrets::masked_params;
 
 /// One connection as introspection shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -28,6 +28,40 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEY_FRAGMENTS.iter().any(|f| k.contains(f))
 }
 
+/// What a secret value is shown as, everywhere it is masked.
+pub const MASK: &str = "********";
+
+/// Parameters (a connection's upgrade query) with secret-looking values masked.
+pub fn masked_params(
+    params: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_secret_key(k) { MASK } else { v.as_str() };
+            (k.clone(), v.to_owned())
+        })
+        .collect()
+}
+
+/// Masks, in place, every value whose key looks like a secret, at any depth of `value`.
+pub fn mask_value(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if is_secret_key(key) {
+                    *v = Value::String(MASK.to_owned());
+                } else {
+                    mask_value(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

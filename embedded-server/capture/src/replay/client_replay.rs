@@ -199,7 +199,7 @@ fn endpoint(
         .into_iter()
         .map(|(k, v)| {
             let v = if crate::secrets::is_secret_key(&k) && !is_mask(&v) {
-                "********".to_owned()
+                crate::secrets::MASK.to_owned()
             } else {
                 v
             };

@@ -296,7 +296,8 @@ fn parse_url(url: &str) -> Result<Url, ReplayError> {
 fn masked(options: &ReplayOptions) -> ReplayOptions {
     let mut o = options.clone();
     let mask = |m: &mut std::collections::BTreeMap<String, String>| {
-        m.values_mut().for_each(|v| *v = "********".into())
+        m.values_mut()
+            .for_each(|v| *v = crate::secrets::MASK.into())
     };
     mask(&mut o.params.all);
     o.params.by_user.values_mut().for_each(mask);

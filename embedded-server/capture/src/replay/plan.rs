@@ -352,5 +352,5 @@ impl ReplayPlan {
 
 /// Whether a string is a mask left by the server (`********`) or by an export's redaction.
 pub(crate) fn is_mask(value: &str) -> bool {
-    value == "********" || (value.starts_with("[redacted:") && value.ends_with(']'))
+    value == crate::secrets::MASK || (value.starts_with("[redacted:") && value.ends_with(']'))
 }
