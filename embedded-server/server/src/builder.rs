@@ -79,6 +79,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Let `role`'s request `name` run beside the connection's other requests instead of after
+    /// them. By default a connection's requests are handled one after the other in the order
+    /// they arrived, even when a handler waits; a request whose handler is slow and independent
+    /// of the others (a search, a long export) can opt out here. Its answer may then overtake
+    /// the answers of requests sent before it, and later requests do not wait for it.
+    pub fn concurrent(mut self, role: &str, name: &str) -> Self {
+        if self.contract.request(role, name).is_none() {
+            self.errors.push(format!(
+                "no request `{name}` for role `{role}` in the contract (declared concurrent)"
+            ));
+        }
+        self.handlers.set_concurrent(role, name);
+        self
+    }
+
     /// Decide who a connection is from its upgrade request; `Err(reason)` refuses it (401).
     pub fn authenticate<F, Fut>(mut self, f: F) -> Self
     where

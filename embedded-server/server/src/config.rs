@@ -18,6 +18,15 @@ pub struct ServerConfig {
     /// from before its authentication until its connection's cleanup is done, so a burst cannot
     /// get past the cap. Default: 100,000.
     pub max_connections: usize,
+    /// Requests of one connection that may wait behind a handler still running (requests are
+    /// handled in arrival order), and, separately, requests declared concurrent that may run
+    /// at once. One more is answered `BAD_REQUEST` without running; the connection stays open.
+    /// Default: 256.
+    pub max_pending_requests: usize,
+    /// How long `on_connect` and `on_disconnect` may take. A connect hook that takes longer
+    /// refuses the connection (1011); a disconnect hook is abandoned and the cleanup goes on.
+    /// Both are reported to `on_error`. Default: 10 s.
+    pub hook_timeout: Duration,
     /// How often the server sends its `ping` frame. Default: 30 s.
     pub heartbeat_interval: Duration,
     /// Close a connection after this many pings in a row went unanswered. `None` (the default)
@@ -62,6 +71,8 @@ impl Default for ServerConfig {
             max_frame_bytes: 1024 * 1024,
             outbound_queue: 4096,
             max_connections: 100_000,
+            max_pending_requests: 256,
+            hook_timeout: Duration::from_secs(10),
             heartbeat_interval: Duration::from_secs(30),
             max_missed_pongs: None,
             request_timeout: Duration::from_secs(30),

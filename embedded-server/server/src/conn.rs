@@ -13,6 +13,7 @@ use super::conn_stats::ConnStats;
 use super::error::{PushError, RequestError};
 use super::hooks::Identity;
 use super::mirror::Mirror;
+use super::order::RequestOrder;
 use super::rooms::RoomMap;
 use super::shared::Shared;
 use super::topics::{TopicKey, TopicMap};
@@ -47,6 +48,8 @@ struct ConnInner {
     stats: ConnStats,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
     next_request: AtomicU64,
+    /// The order its requests are handled in (see [`RequestOrder`]).
+    order: RequestOrder,
     shared: Weak<Shared>,
 }
 
@@ -96,6 +99,7 @@ impl Conn {
             stats: ConnStats::default(),
             pending: Mutex::new(HashMap::new()),
             next_request: AtomicU64::new(0),
+            order: RequestOrder::default(),
             shared: Arc::downgrade(shared),
         };
         let conn = Conn {
@@ -301,6 +305,10 @@ impl Conn {
     /// The rooms this connection is in; edited by the room registry only.
     pub(crate) fn room_mirror(&self) -> &Mirror<Arc<str>, RoomMap> {
         &self.inner.rooms
+    }
+    /// How this connection's requests are sequenced.
+    pub(crate) fn order(&self) -> &RequestOrder {
+        &self.inner.order
     }
     /// The topics this connection subscribes to; edited by the topic registry only.
     pub(crate) fn topic_mirror(&self) -> &Mirror<TopicKey, TopicMap> {

@@ -1,6 +1,6 @@
 //! Request handlers: `async fn(input, ctx, conn) -> Result<output, HandlerError>` per role.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -28,6 +28,8 @@ where
 #[derive(Default)]
 pub(crate) struct Handlers {
     by_role: HashMap<String, HashMap<String, HandlerFn>>,
+    /// Requests that opted out of arrival order, by role (see `crate::order`).
+    concurrent: HashMap<String, HashSet<String>>,
 }
 
 impl Handlers {
@@ -40,5 +42,21 @@ impl Handlers {
 
     pub fn get(&self, role: &str, name: &str) -> Option<&HandlerFn> {
         self.by_role.get(role)?.get(name)
+    }
+
+    pub fn set_concurrent(&mut self, role: &str, name: &str) {
+        self.concurrent
+            .entry(role.to_owned())
+            .or_default()
+            .insert(name.to_owned());
+    }
+
+    /// Whether `role`'s request `name` runs beside the connection's other requests.
+    pub fn is_concurrent(&self, role: &str, name: &str) -> bool {
+        !self.concurrent.is_empty()
+            && self
+                .concurrent
+                .get(role)
+                .is_some_and(|names| names.contains(name))
     }
 }

@@ -10,8 +10,9 @@
 //! - `builder`: contract + handlers + hooks + taps -> [`Server`]; `config`: [`ServerConfig`].
 //! - `accept`: the HTTP upgrade, authentication, the connection cap; `upgrade`: the WebSocket
 //!   handshake on top of hyper; `replay_key`: how the replayer's connections are told apart.
-//! - `reader`: one task per connection reading and dispatching frames; `outbound`: one writer
-//!   task per connection, coalescing queued frames into one flush.
+//! - `reader`: one task per connection reading and dispatching frames; `order`: a connection's
+//!   requests handled in arrival order; `outbound`: one writer task per connection, coalescing
+//!   queued frames into one flush.
 //! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
 //!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics.
 //! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
@@ -49,6 +50,7 @@ mod hooks;
 mod introspect;
 mod lifecycle;
 mod mirror;
+mod order;
 mod outbound;
 mod reader;
 mod registry;

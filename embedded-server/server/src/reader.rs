@@ -1,7 +1,8 @@
-//! One task per connection: reads frames and dispatches them. Requests run their handler in
-//! place when it finishes at once (so a client's `join` then `say` are handled in order, as in
-//! the reference server) and move to their own task when it has to wait (so a handler that
-//! asks the client something cannot block the reader that will receive the answer).
+//! One task per connection: reads frames and dispatches them. A connection's requests are
+//! handled in the order they arrived (see `crate::order`): a handler that finishes at once runs
+//! in place, one that has to wait moves to a task of its own and the requests behind it wait
+//! for it there, so the reader keeps reading (a handler that asks the client something cannot
+//! block the reader that will receive the answer).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -312,17 +313,29 @@ fn handle_request(
         return reply_error(shared, conn, i, &name, &err, None);
     }
     let handler = shared.handler(conn.role(), &name).cloned();
-    let Some(handler) = handler else {
-        // No handler: a contract file alone gives a working development server.
-        let sample = request.sample_output();
-        return respond(shared, conn, i, &name, Ok(sample), Instant::now());
-    };
-    let started = Instant::now();
-    let fut = handler(input, conn.ctx_arc().clone(), conn.clone());
+    let concurrent = shared.is_concurrent(conn.role(), &name);
+    let limit = shared.config().max_pending_requests;
     let shared2 = shared.clone();
     let conn2 = conn.clone();
-    run_inline_or_spawn(shared, async move {
-        let outcome = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
+    let name2 = name.clone();
+    // Built now, run in turn (see `crate::order`): the handler is called on the job's first
+    // poll, inside `catch_unwind`, so a handler that panics before returning its future is
+    // contained like one that panics later.
+    let job = Box::pin(async move {
+        let name = name2;
+        let started = Instant::now();
+        let Some(handler) = handler else {
+            // No handler: a contract file alone gives a working development server.
+            let sample = shared2
+                .contract()
+                .request(conn2.role(), &name)
+                .map(|r| r.sample_output())
+                .unwrap_or(Value::Null);
+            return respond(&shared2, &conn2, i, &name, Ok(sample), started);
+        };
+        let ctx = conn2.ctx_arc().clone();
+        let call = async { handler(input, ctx, conn2.clone()).await };
+        let outcome = std::panic::AssertUnwindSafe(call).catch_unwind().await;
         let result = match outcome {
             Ok(r) => r,
             Err(panic) => {
@@ -341,6 +354,27 @@ fn handle_request(
         };
         respond(&shared2, &conn2, i, &name, result, started);
     });
+    let admitted = if concurrent {
+        conn.order().concurrent(shared, job, limit)
+    } else {
+        conn.order().ordered(shared, conn, job, limit)
+    };
+    if let Err(full) = admitted {
+        let what = if concurrent {
+            "concurrent requests running"
+        } else {
+            "requests waiting"
+        };
+        let err = HandlerError::new(
+            ErrorCode::BAD_REQUEST,
+            format!(
+                "too many {what} on this connection (limit {}): send the next one after an answer",
+                full.limit
+            ),
+        )
+        .with_data(json!({ "limit": full.limit }));
+        reply_error(shared, conn, i, &name, &err, None);
+    }
 }
 
 fn respond(

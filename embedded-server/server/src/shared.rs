@@ -169,6 +169,11 @@ impl Shared {
         self.handlers.get(role, name)
     }
 
+    /// Whether `role`'s request `name` was declared concurrent (see `crate::order`).
+    pub fn is_concurrent(&self, role: &str, name: &str) -> bool {
+        self.handlers.is_concurrent(role, name)
+    }
+
     pub fn auth(&self) -> &AuthFn {
         &self.auth
     }

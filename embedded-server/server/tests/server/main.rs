@@ -16,6 +16,7 @@ mod introspection;
 mod membership_races;
 mod protocol_violations;
 mod recording;
+mod request_order;
 mod requests;
 mod rooms;
 mod rust_client;

@@ -139,9 +139,11 @@ async fn an_output_that_breaks_the_contract_is_internal_and_reported() {
 }
 
 #[tokio::test]
-async fn a_slow_handler_does_not_block_the_connection() {
+async fn a_slow_concurrent_handler_does_not_block_the_connection() {
+    // Requests are handled in arrival order (see `request_order`) unless declared concurrent.
     let builder = Server::builder(Arc::new(demo::contract().unwrap()))
         .config(test_config())
+        .concurrent("user", "notify")
         .handle("user", "notify", |_i, _c, _conn| async move {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             Ok(json!({"ok": true}))
@@ -157,7 +159,7 @@ async fn a_slow_handler_does_not_block_the_connection() {
     alice
         .send(json!({"t":"req","i":2,"m":"join","d":{"room":"a"}}))
         .await;
-    // The quick request is answered first: the slow one runs on its own task.
+    // The quick request is answered first: the slow concurrent one runs on its own task.
     assert_eq!(alice.next().await["i"], 2);
     assert_eq!(alice.next().await["i"], 1);
 }
@@ -166,4 +168,30 @@ async fn a_slow_handler_does_not_block_the_connection() {
 async fn handler_error_helpers_set_codes() {
     assert_eq!(HandlerError::forbidden("x").code.as_str(), "FORBIDDEN");
     assert_eq!(HandlerError::new("CUSTOM", "y").code.as_str(), "CUSTOM");
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_before_returning_its_future_is_contained() {
+    let faults = Faults::default();
+    let builder = Server::builder(Arc::new(demo::contract().unwrap()))
+        .config(test_config())
+        .on_error(faults.hook())
+        .handle("user", "notify", |_i, _c, _conn| {
+            if true {
+                panic!("before the future");
+            }
+            async move { Ok(json!({"ok": true})) }
+        });
+    let server = start(builder).await;
+    let mut alice = Raw::user(&server, "alice").await;
+    let reply = alice.request(1, "notify", json!({})).await;
+    assert_eq!(reply["code"], "INTERNAL");
+    // The reader survived: the connection goes on.
+    assert_eq!(
+        alice.request(2, "join", json!({"room": "a"})).await["t"],
+        "res"
+    );
+    let faults = faults.all();
+    assert_eq!(faults.len(), 1);
+    assert!(faults[0].1.contains("before the future"), "{}", faults[0].1);
 }
