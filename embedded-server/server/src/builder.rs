@@ -11,8 +11,8 @@ use super::conn::{Conn, Ctx};
 use super::error::HandlerError;
 use super::handlers::{self, Handlers};
 use super::hooks::{
-    default_authenticate, AuthFn, AuthRequest, AuthorizeSubscribeFn, FaultContext, Hooks, Identity,
-    OnErrorFn, ServerFault,
+    default_authenticate, AuthFn, AuthRequest, AuthorizeSubscribeFn, Disconnect, FaultContext,
+    Hooks, Identity, OnConnectFn, OnDisconnectFn, OnErrorFn, Refusal, ServerFault,
 };
 use super::shared::{Shared, SharedParts};
 use super::Server;
@@ -27,6 +27,8 @@ pub struct ServerBuilder {
     handlers: Handlers,
     auth: Option<AuthFn>,
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    on_connect: Option<OnConnectFn>,
+    on_disconnect: Option<OnDisconnectFn>,
     on_error: Vec<OnErrorFn>,
     taps: Vec<Arc<dyn Tap>>,
     adapter: Option<Arc<dyn crate::cluster::Adapter>>,
@@ -47,6 +49,8 @@ impl ServerBuilder {
             handlers: Handlers::default(),
             auth: None,
             authorize_subscribe: None,
+            on_connect: None,
+            on_disconnect: None,
             on_error: Vec::new(),
             taps: Vec::new(),
             adapter: None,
@@ -114,6 +118,35 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs once per connection, after authentication and before its first request is
+    /// handled (frames the client sends meanwhile wait): the place to put it in its default
+    /// rooms, subscribe it, greet it. `Err(Refusal)` closes it with the refusal's code and
+    /// reason instead; a hook that panics or takes longer than `ServerConfig::hook_timeout` is
+    /// reported to `on_error` and the connection closed with 1011. A connection turned away
+    /// here gets no `on_disconnect`.
+    pub fn on_connect<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Refusal>> + Send + 'static,
+    {
+        self.on_connect = Some(Arc::new(move |c| f(c).boxed()));
+        self
+    }
+
+    /// Runs once per connection that `on_connect` accepted, when it ends (however it ends),
+    /// before it is removed from its rooms and topics: `conn.rooms()` and `conn.topics()` still
+    /// list them, and a broadcast to those rooms reaches the other members (not the closed
+    /// connection). An `Err`, a panic or a hook slower than `ServerConfig::hook_timeout` is
+    /// reported to `on_error`; the cleanup happens regardless.
+    pub fn on_disconnect<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Conn, Disconnect) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.on_disconnect = Some(Arc::new(move |c, d| f(c, d).boxed()));
+        self
+    }
+
     /// Called for every fault: panicking handlers, failing bus listeners, rejected inbound
     /// payloads, slow consumers, adapter failures.
     pub fn on_error(
@@ -158,6 +191,8 @@ impl ServerBuilder {
             hooks: Hooks {
                 auth,
                 authorize_subscribe: self.authorize_subscribe,
+                on_connect: self.on_connect,
+                on_disconnect: self.on_disconnect,
                 on_error: self.on_error,
             },
             taps: self.taps,

@@ -15,6 +15,8 @@ pub mod close_code {
     pub const INVALID_PAYLOAD: u16 = 1007;
     /// A frame exceeded the size limit.
     pub const TOO_BIG: u16 = 1009;
+    /// The server failed (an `on_connect` hook that panicked or timed out).
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// Closed by the application or by hand from the console.
     pub const CLOSED_BY_SERVER: u16 = 4000;
     /// Too many pings went unanswered.

@@ -182,6 +182,30 @@ impl Conn {
         super::rooms::RoomTarget::from_conn(server, vec![room.to_owned()], self.id().to_owned())
     }
 
+    /// A handle for broadcasting to every room this connection is in (on this node's count of
+    /// its rooms, and their members on every node), each member once, the connection itself
+    /// left out unless `include_self` is called. The rooms are read now: joins that follow do
+    /// not widen a handle already made. In no room, the broadcast reaches nobody.
+    pub fn to_rooms(&self) -> super::rooms::RoomTarget {
+        super::rooms::RoomTarget::from_conn(self.server(), self.rooms(), self.id().to_owned())
+    }
+
+    /// Put this connection in `room` (as `server.room(room).add(conn)` does); false when it
+    /// already was there, is closed, or its server is gone.
+    pub fn join(&self, room: &str) -> bool {
+        self.server().is_some_and(|s| s.room_add(room, self))
+    }
+
+    /// Take this connection out of `room`; false when it was not there.
+    pub fn leave(&self, room: &str) -> bool {
+        self.server().is_some_and(|s| s.room_remove(room, self))
+    }
+
+    /// Whether this connection is in `room` (read from its own list: no registry lock).
+    pub fn in_room(&self, room: &str) -> bool {
+        self.inner.rooms.contains(room)
+    }
+
     /// Close the connection with a code and reason (queued frames are still sent first).
     pub fn close(&self, code: u16, reason: impl Into<String>) {
         self.begin_close(CloseReason::new(ClosedBy::Server, code, reason));

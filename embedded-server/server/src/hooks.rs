@@ -1,4 +1,5 @@
-//! Application hooks: authentication, subscribe authorisation and error reporting.
+//! Application hooks: authentication, a connection's start and end, subscribe authorisation
+//! and error reporting.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::conn::Conn;
+use super::error::HandlerError;
 
 /// The upgrade request, as the `authenticate` hook sees it.
 #[derive(Debug, Clone)]
@@ -49,10 +51,46 @@ pub type AuthorizeSubscribeFn = Arc<dyn Fn(Conn, String) -> BoxFuture<'static, b
 
 pub type OnErrorFn = Arc<dyn Fn(&ServerFault, &FaultContext) + Send + Sync>;
 
+pub type OnConnectFn = Arc<dyn Fn(Conn) -> BoxFuture<'static, Result<(), Refusal>> + Send + Sync>;
+
+pub type OnDisconnectFn =
+    Arc<dyn Fn(Conn, Disconnect) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
+
+/// `on_connect`'s answer when it turns a connection away: the connection is closed with this
+/// code and reason before any of its requests is handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// A close code the application chooses, 4000-4999 by convention (one a close frame may
+    /// not carry is sent as 4000).
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(code: u16, reason: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How a connection ended, as `on_disconnect` is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disconnect {
+    /// The close code (1006 when the socket dropped without one).
+    pub code: u16,
+    pub reason: String,
+    /// Who ended it: `client`, `server`, `heartbeat`, `slow_consumer` or `shutdown`.
+    pub by: &'static str,
+}
+
 /// The application's hooks, as the builder collected them.
 pub(crate) struct Hooks {
     pub auth: AuthFn,
     pub authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    pub on_connect: Option<OnConnectFn>,
+    pub on_disconnect: Option<OnDisconnectFn>,
     pub on_error: Vec<OnErrorFn>,
 }
 

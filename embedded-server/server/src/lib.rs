@@ -17,6 +17,7 @@
 //!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics.
 //! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
 //! - `delivery`: emits, broadcasts, publishes and server-to-client requests.
+//! - `conn_hooks`: running the application's `on_connect` and `on_disconnect`, contained.
 //! - `heartbeat`: the server's ping timer and reaping.
 //! - `introspect`: read-only views for the console and tests.
 //! - `lifecycle`: serving and graceful shutdown.
@@ -47,6 +48,7 @@ mod error;
 mod handlers;
 mod heartbeat;
 mod hooks;
+mod conn_hooks;
 mod introspect;
 mod lifecycle;
 mod mirror;
@@ -74,7 +76,9 @@ pub use config::ServerConfig;
 pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
 pub use error::{HandlerError, PushError, RequestError, ServeError};
-pub use hooks::{AuthRequest, FaultContext, FaultKind, Identity, ServerFault};
+pub use hooks::{
+    AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault,
+};
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
 pub use replay_key::{InvalidReplayKey, ReplayKey, REPLAY_KEY_HEADER, REPLAY_PARAM};

@@ -35,6 +35,14 @@ impl<T: Ord + Clone, R> Mirror<T, R> {
         lock(&self.items)
     }
 
+    /// Whether `item` is there (no copy of the list is made).
+    pub fn contains<Q: Ord + ?Sized>(&self, item: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+    {
+        lock(&self.items).contains(item)
+    }
+
     /// The items, in order.
     pub fn snapshot(&self) -> Vec<T> {
         lock(&self.items).iter().cloned().collect()

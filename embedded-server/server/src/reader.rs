@@ -68,7 +68,12 @@ pub(crate) async fn run(
         }));
     });
 
-    read_loop(&shared, &conn, stream).await;
+    // The application's hooks frame the connection's requests: `on_connect` before the first
+    // is read, `on_disconnect` after the last, while its rooms and topics are still there.
+    if super::conn_hooks::connect(&shared, &conn).await {
+        read_loop(&shared, &conn, stream).await;
+        super::conn_hooks::disconnect(&shared, &conn).await;
+    }
     drop(departure);
     // The writer sends the close frame; give it a bounded time to finish.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;

@@ -19,8 +19,8 @@ use super::config::ServerConfig;
 use super::conn::Conn;
 use super::handlers::{HandlerFn, Handlers};
 use super::hooks::{
-    panic_message, AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnErrorFn,
-    ServerFault,
+    panic_message, AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnConnectFn,
+    OnDisconnectFn, OnErrorFn, ServerFault,
 };
 use super::registry::Registry;
 use super::rooms::RoomRegistry;
@@ -67,6 +67,8 @@ pub(crate) struct Shared {
     handlers: Handlers,
     auth: AuthFn,
     authorize_subscribe: Option<AuthorizeSubscribeFn>,
+    on_connect: Option<OnConnectFn>,
+    on_disconnect: Option<OnDisconnectFn>,
     on_error: Vec<OnErrorFn>,
     registry: Registry,
     /// What marks a connection as the replayer's: `config.replay_key` or a random key.
@@ -107,6 +109,8 @@ impl Shared {
         let Hooks {
             auth,
             authorize_subscribe,
+            on_connect,
+            on_disconnect,
             on_error,
         } = hooks;
         let node_id: Arc<str> = Arc::from(config.node_id.as_str());
@@ -137,6 +141,8 @@ impl Shared {
             handlers,
             auth,
             authorize_subscribe,
+            on_connect,
+            on_disconnect,
             on_error,
             registry: Registry::new(interest.clone()),
             rooms: RoomRegistry::new(interest.clone()),
@@ -180,6 +186,14 @@ impl Shared {
 
     pub fn authorize_subscribe(&self) -> Option<&AuthorizeSubscribeFn> {
         self.authorize_subscribe.as_ref()
+    }
+
+    pub fn on_connect(&self) -> Option<&OnConnectFn> {
+        self.on_connect.as_ref()
+    }
+
+    pub fn on_disconnect(&self) -> Option<&OnDisconnectFn> {
+        self.on_disconnect.as_ref()
     }
 
     /// Connections on this node.
