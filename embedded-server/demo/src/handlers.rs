@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use switchboard_server::{Conn, HandlerError, ServerBuilder};
+use switchboard_server::{Conn, Disconnect, HandlerError, ServerBuilder};
 
 fn room_of(input: &Value) -> String {
     input
@@ -70,6 +70,16 @@ async fn announce(input: Value, conn: Conn) -> Result<Value, HandlerError> {
     Ok(json!({ "ok": true }))
 }
 
+/// A member's connection closed: each room it was in hears it from `system` (the closed
+/// connection itself is no longer sent anything).
+async fn left(conn: Conn, _why: Disconnect) -> Result<(), HandlerError> {
+    for room in conn.rooms() {
+        let notice = json!({ "room": room, "text": format!("{} left", conn.user()), "from": "system" });
+        conn.to_room(&room).broadcast("message", &notice)?;
+    }
+    Ok(())
+}
+
 pub(super) fn register(b: ServerBuilder) -> ServerBuilder {
     let mut b = b;
     for role in ["user", "agent"] {
@@ -81,4 +91,5 @@ pub(super) fn register(b: ServerBuilder) -> ServerBuilder {
     b.handle("user", "notify", |_i, _ctx, c| notify(c))
         .handle("user", "dm", |i, _ctx, c| dm(i, c))
         .handle("agent", "announce", |i, _ctx, c| announce(i, c))
+        .on_disconnect(left)
 }

@@ -10,6 +10,7 @@ mod conn_rooms;
 mod connection_end;
 mod connection_hooks;
 mod emits;
+mod demo_leave_notice;
 mod env;
 mod handshake;
 mod heartbeat;

@@ -215,7 +215,9 @@ async fn disconnecting_leaves_every_room_and_empty_rooms_vanish() {
     let frames = b
         .request_frames(2, "say", json!({"room":"shared","text":"anyone?"}))
         .await;
-    assert_eq!(frames[0], msg("shared", "anyone?", "bob"));
+    // The demo tells the rooms a member left (its `on_disconnect`), then bob is heard.
+    assert_eq!(frames[0], msg("shared", "alice left", "system"));
+    assert_eq!(frames[1], msg("shared", "anyone?", "bob"));
 }
 
 #[tokio::test]
