@@ -4,6 +4,10 @@ use serde_json::{json, Value};
 
 use switchboard_server::{Conn, Disconnect, HandlerError, ServerBuilder};
 
+/// How long `dm` waits for other nodes to say how many sessions they reached; a node that
+/// stays silent longer is left out of the count.
+const DM_CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn room_of(input: &Value) -> String {
     input
         .get("room")
@@ -61,8 +65,12 @@ async fn notify(conn: Conn) -> Result<Value, HandlerError> {
 async fn dm(input: Value, conn: Conn) -> Result<Value, HandlerError> {
     let to = text_of(&input, "to");
     let message = json!({ "room": format!("dm:{}", conn.user()), "text": text_of(&input, "text"), "from": conn.user() });
-    let delivered = server_of(&conn)?.to_user(&to).emit("message", &message)?;
-    Ok(json!({ "delivered": delivered }))
+    // Counted on every node: a user with sessions on two nodes makes `delivered: 2`.
+    let delivered = server_of(&conn)?
+        .to_user(&to)
+        .emit_confirmed("message", &message, DM_CONFIRM_TIMEOUT)
+        .await?;
+    Ok(json!({ "delivered": delivered.total() }))
 }
 
 async fn announce(input: Value, conn: Conn) -> Result<Value, HandlerError> {

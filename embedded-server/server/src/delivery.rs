@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::bus::{Listener, ListenerOutcome, Subscription};
+use super::confirm::Awaiting;
 use super::conn::Conn;
 use super::error::{PushError, RequestError};
 use super::hooks::{panic_message, FaultKind};
@@ -125,6 +126,19 @@ impl Server {
         event: &str,
         payload: &Value,
     ) -> Result<usize, PushError> {
+        self.broadcast_rooms_acked(target, event, payload, false)
+            .map(|(n, _)| n)
+    }
+
+    /// [`Server::broadcast_rooms`], asking the other nodes for acknowledgements when `confirm`
+    /// (see `crate::confirm`).
+    pub(crate) fn broadcast_rooms_acked(
+        &self,
+        target: &RoomTarget,
+        event: &str,
+        payload: &Value,
+        confirm: bool,
+    ) -> Result<(usize, Option<Awaiting>), PushError> {
         let msg = self.shared_event_or_err(event)?;
         self.check(msg, payload)?;
         let encoded = enc(encode::evt(event, payload))?;
@@ -146,6 +160,7 @@ impl Server {
                 .iter()
                 .any(|room| interest.contains(InterestKey::Room(room)))
         });
+        let mut awaiting = None;
         if !nodes.is_empty() {
             let f = &target.filter;
             let wire = WireFilter {
@@ -153,6 +168,8 @@ impl Server {
                 only_conns: f.only_conns.as_ref().map(|s| s.iter().cloned().collect()),
                 only_users: f.only_users.as_ref().map(|s| s.iter().cloned().collect()),
             };
+            let ack = confirm.then(|| Awaiting::ask(&self.shared, &nodes));
+            let id = ack.as_ref().and_then(Awaiting::id);
             self.shared
                 .cluster()
                 .send_each(&self.shared, &nodes, || Body::Room {
@@ -160,9 +177,11 @@ impl Server {
                     e: event.to_owned(),
                     d: payload.clone(),
                     filter: wire.clone(),
+                    ack: id,
                 });
+            awaiting = ack;
         }
-        Ok(delivered)
+        Ok((delivered, awaiting))
     }
 
     /// The schema of `event` wherever the contract declares it (shared or any role), for
@@ -178,6 +197,17 @@ impl Server {
         })
     }
 
+    /// Validate `payload` as `event` wherever the contract declares it.
+    fn check_anywhere(&self, event: &str, payload: &Value) -> Result<(), PushError> {
+        let msg = self
+            .event_anywhere(event)
+            .ok_or_else(|| PushError::UnknownEvent {
+                name: event.to_owned(),
+                role: "*".to_owned(),
+            })?;
+        self.check(msg, payload)
+    }
+
     /// Validate and forward an event to the nodes in `nodes`.
     fn forward_event(
         &self,
@@ -189,13 +219,7 @@ impl Server {
         if nodes.is_empty() {
             return Ok(());
         }
-        let msg = self
-            .event_anywhere(event)
-            .ok_or_else(|| PushError::UnknownEvent {
-                name: event.to_owned(),
-                role: "*".to_owned(),
-            })?;
-        self.check(msg, payload)?;
+        self.check_anywhere(event, payload)?;
         self.shared.cluster().send_each(&self.shared, nodes, || {
             body(event.to_owned(), payload.clone())
         });
@@ -464,6 +488,17 @@ impl UserTarget {
     /// Returns the sessions reached on this node; other nodes holding sessions of the user get
     /// the event forwarded (at most once).
     pub fn emit(&self, event: &str, payload: &Value) -> Result<usize, PushError> {
+        self.emit_acked(event, payload, false).map(|(n, _)| n)
+    }
+
+    /// [`UserTarget::emit`], asking the other nodes for acknowledgements when `confirm` (see
+    /// `crate::confirm`).
+    pub(crate) fn emit_acked(
+        &self,
+        event: &str,
+        payload: &Value,
+        confirm: bool,
+    ) -> Result<(usize, Option<Awaiting>), PushError> {
         let server = &self.server;
         let conns = server.shared.registry().by_user(&self.user);
         let nodes = server
@@ -471,15 +506,20 @@ impl UserTarget {
             .cluster()
             .nodes_for(InterestKey::User(&self.user));
         let user = self.user.clone();
+        // Dropped on an error below, the wait is forgotten with it.
+        let ack = (confirm && !nodes.is_empty()).then(|| Awaiting::ask(&server.shared, &nodes));
+        let id = ack.as_ref().and_then(Awaiting::id);
         server.forward_event(&nodes, event, payload, |e, d| Body::User {
             user: user.clone(),
             e,
             d,
+            ack: id,
         })?;
         if conns.is_empty() {
-            return Ok(0);
+            return Ok((0, ack));
         }
-        server.emit_to_conns(TapKind::ToUser, event, payload, &conns)
+        let local = server.emit_to_conns(TapKind::ToUser, event, payload, &conns)?;
+        Ok((local, ack))
     }
 
     /// The user's connections on this node.

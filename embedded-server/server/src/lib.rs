@@ -16,7 +16,8 @@
 //! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
 //!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics.
 //! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
-//! - `delivery`: emits, broadcasts, publishes and server-to-client requests.
+//! - `delivery`: emits, broadcasts, publishes and server-to-client requests; `confirm`: the
+//!   awaited forms that count deliveries on every node.
 //! - `conn_hooks`: running the application's `on_connect` and `on_disconnect`, contained.
 //! - `heartbeat`: the server's ping timer and reaping.
 //! - `introspect`: read-only views for the console and tests.
@@ -41,6 +42,7 @@ mod bus;
 mod close;
 pub mod cluster;
 mod config;
+mod confirm;
 mod conn;
 mod conn_stats;
 mod delivery;
@@ -73,6 +75,7 @@ pub use builder::{BuildError, ServerBuilder};
 pub use bus::{ListenerOutcome, Subscription};
 pub use close::close_code;
 pub use config::ServerConfig;
+pub use confirm::ClusterDelivery;
 pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
 pub use error::{HandlerError, PushError, RequestError, ServeError};

@@ -9,6 +9,7 @@ mod support;
 
 mod adapter;
 mod bus;
+mod confirmed;
 mod delivery;
 mod failures;
 mod interest;

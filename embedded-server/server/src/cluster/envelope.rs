@@ -46,6 +46,9 @@ pub enum Body {
         e: String,
         d: Value,
         filter: WireFilter,
+        /// Set when the sender waits for a [`Body::Delivered`] with this id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ack: Option<u64>,
     },
     Conn {
         id: String,
@@ -56,7 +59,13 @@ pub enum Body {
         user: String,
         e: String,
         d: Value,
+        /// Set when the sender waits for a [`Body::Delivered`] with this id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ack: Option<u64>,
     },
+    /// How many connections of the answering node a `Room` or `User` push asking for an
+    /// acknowledgement reached.
+    Delivered { ack: u64, n: u64 },
     All {
         e: String,
         d: Value,
@@ -237,6 +246,57 @@ mod tests {
                 let other = Envelope::encode(&format!("{node}2"), Body::Bye);
                 assert!(!other.starts_with(&mine));
             }
+        }
+    }
+
+    #[test]
+    fn acknowledgements_are_optional_and_bad_ones_are_rejected_not_panicked_on() {
+        // A push from a node that asks for no acknowledgement carries no `ack` field.
+        let plain = Envelope::encode(
+            "n1",
+            Body::User {
+                user: "u".into(),
+                e: "message".into(),
+                d: serde_json::json!({}),
+                ack: None,
+            },
+        );
+        assert!(!String::from_utf8_lossy(&plain).contains("ack"));
+        match Envelope::decode(&plain).unwrap().body {
+            Body::User { ack, .. } => assert_eq!(ack, None),
+            other => panic!("{other:?}"),
+        }
+        let asked = Envelope::encode(
+            "n1",
+            Body::Room {
+                rooms: vec!["r".into()],
+                e: "message".into(),
+                d: serde_json::json!({}),
+                filter: WireFilter::default(),
+                ack: Some(7),
+            },
+        );
+        match Envelope::decode(&asked).unwrap().body {
+            Body::Room { ack, .. } => assert_eq!(ack, Some(7)),
+            other => panic!("{other:?}"),
+        }
+        let answer = Envelope::encode("n2", Body::Delivered { ack: 7, n: 2 });
+        match Envelope::decode(&answer).unwrap().body {
+            Body::Delivered { ack, n } => assert_eq!((ack, n), (7, 2)),
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            br#"{"sb":1,"from":"x","k":"delivered","ack":-1,"n":1}"#.as_slice(),
+            br#"{"sb":1,"from":"x","k":"delivered","ack":1,"n":1e400}"#,
+            br#"{"sb":1,"from":"x","k":"delivered","ack":1}"#,
+            br#"{"sb":1,"from":"x","k":"user","user":"u","e":"m","d":{},"ack":"one"}"#,
+            br#"{"sb":1,"from":"x","k":"delivered","ack":18446744073709551616,"n":1}"#,
+        ] {
+            assert!(
+                Envelope::decode(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

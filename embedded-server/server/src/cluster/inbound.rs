@@ -73,8 +73,10 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
             e,
             d,
             filter,
+            ack,
         } => {
             let Ok(encoded) = encode::evt(&e, &d) else {
+                acknowledge(shared, &from, ack, 0);
                 return;
             };
             let filter = Filter {
@@ -91,6 +93,7 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 ev.recipients = Some(n as u32);
                 ev.meta = meta_from(&from);
             });
+            acknowledge(shared, &from, ack, n);
         }
         Body::Conn { id, e, d } => {
             let Some(conn) = shared.registry().get(&id) else {
@@ -112,8 +115,9 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 ev.meta = meta_from(&from);
             });
         }
-        Body::User { user, e, d } => {
+        Body::User { user, e, d, ack } => {
             let Ok(encoded) = encode::evt(&e, &d) else {
+                acknowledge(shared, &from, ack, 0);
                 return;
             };
             let mut n = 0;
@@ -132,7 +136,9 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
                 ev.recipients = Some(n);
                 ev.meta = meta_from(&from);
             });
+            acknowledge(shared, &from, ack, n as usize);
         }
+        Body::Delivered { ack, n } => link.acknowledged(ack, &from, n),
         Body::All { e, d } => {
             let Ok(encoded) = encode::evt(&e, &d) else {
                 return;
@@ -203,6 +209,14 @@ fn dispatch(shared: &Arc<Shared>, from: String, body: Body) {
             };
             link.resolve_remote_request(rid, result);
         }
+    }
+}
+
+/// Tell the node that sent a push how many connections it reached here, when it asked.
+fn acknowledge(shared: &Shared, to: &str, ack: Option<u64>, n: usize) {
+    if let Some(ack) = ack {
+        let body = Body::Delivered { ack, n: n as u64 };
+        shared.cluster().send_to(shared, to, body);
     }
 }
 

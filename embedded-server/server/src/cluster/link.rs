@@ -54,6 +54,27 @@ impl Default for ClusterConfig {
 
 pub(crate) const CTL: &str = "ctl";
 
+/// Pushes of a node waiting for acknowledgements at once; one more is sent without asking,
+/// and its nodes are reported as not having answered.
+pub(crate) const MAX_AWAITED_PUSHES: usize = 4096;
+
+/// One push waiting for acknowledgements: only the nodes it was sent to are heard, each once.
+struct Awaited {
+    waiting: HashSet<String>,
+    counts: Vec<(String, u64)>,
+    /// Told once every node answered.
+    done: Option<oneshot::Sender<()>>,
+}
+
+/// What the nodes asked to acknowledge a push answered.
+#[derive(Debug, Default)]
+pub(crate) struct Acknowledged {
+    /// Node and how many connections it reached, in the order the answers came.
+    pub counts: Vec<(String, u64)>,
+    /// Nodes that did not answer.
+    pub missing: Vec<String>,
+}
+
 pub(crate) fn node_channel(node: &str) -> String {
     format!("node:{node}")
 }
@@ -86,6 +107,9 @@ pub(crate) struct ClusterLink {
     /// Connections whose presence entry must be rewritten.
     dirty: Mutex<HashSet<String>>,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, RequestError>>>>,
+    /// Pushes waiting for the acknowledgements of the nodes they were sent to (at most
+    /// [`MAX_AWAITED_PUSHES`]).
+    awaited: Mutex<HashMap<u64, Awaited>>,
     next_rid: AtomicU64,
     pub counters: ClusterCounters,
     /// Set when presence writes failed, so the next success rewrites everything.
@@ -114,6 +138,7 @@ impl ClusterLink {
             peers: Peers::default(),
             dirty: Mutex::new(HashSet::new()),
             pending: Mutex::new(HashMap::new()),
+            awaited: Mutex::new(HashMap::new()),
             next_rid: AtomicU64::new(0),
             counters: ClusterCounters::default(),
             needs_resync: AtomicBool::new(true),
@@ -249,6 +274,61 @@ impl ClusterLink {
 
     pub fn take_dirty(&self) -> Vec<String> {
         lock(&self.dirty).drain().collect()
+    }
+
+    // ----- acknowledged pushes -----
+
+    /// Wait for acknowledgements from `nodes`: the id to send with the push and what is told
+    /// once all answered. `None` when too many pushes wait already.
+    pub fn await_acks(&self, nodes: &[String]) -> Option<(u64, oneshot::Receiver<()>)> {
+        let mut awaited = lock(&self.awaited);
+        if awaited.len() >= MAX_AWAITED_PUSHES {
+            return None;
+        }
+        let id = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = oneshot::channel();
+        awaited.insert(
+            id,
+            Awaited {
+                waiting: nodes.iter().cloned().collect(),
+                counts: Vec::new(),
+                done: Some(tx),
+            },
+        );
+        Some((id, rx))
+    }
+
+    /// A node's acknowledgement. Ignored unless that node was asked and had not answered yet
+    /// (an unknown id, a repeat or a node not asked cannot change a count).
+    pub fn acknowledged(&self, id: u64, node: &str, n: u64) {
+        let mut awaited = lock(&self.awaited);
+        let Some(entry) = awaited.get_mut(&id) else {
+            return;
+        };
+        if !entry.waiting.remove(node) {
+            return;
+        }
+        entry.counts.push((node.to_owned(), n));
+        if entry.waiting.is_empty() {
+            if let Some(done) = entry.done.take() {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Stop waiting for `id`; returns what was heard and who stayed silent.
+    pub fn finish_acks(&self, id: u64) -> Acknowledged {
+        match lock(&self.awaited).remove(&id) {
+            Some(entry) => {
+                let mut missing: Vec<String> = entry.waiting.into_iter().collect();
+                missing.sort();
+                Acknowledged {
+                    counts: entry.counts,
+                    missing,
+                }
+            }
+            None => Acknowledged::default(),
+        }
     }
 
     // ----- forwarded server-to-client requests -----
