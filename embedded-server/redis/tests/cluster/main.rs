@@ -11,6 +11,7 @@ mod adapter;
 mod bus;
 mod confirmed;
 mod delivery;
+mod examples;
 mod failures;
 mod interest;
 mod presence;
