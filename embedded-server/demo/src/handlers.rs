@@ -82,7 +82,8 @@ async fn announce(input: Value, conn: Conn) -> Result<Value, HandlerError> {
 /// connection itself is no longer sent anything).
 async fn left(conn: Conn, _why: Disconnect) -> Result<(), HandlerError> {
     for room in conn.rooms() {
-        let notice = json!({ "room": room, "text": format!("{} left", conn.user()), "from": "system" });
+        let notice =
+            json!({ "room": room, "text": format!("{} left", conn.user()), "from": "system" });
         conn.to_room(&room).broadcast("message", &notice)?;
     }
     Ok(())

@@ -86,8 +86,9 @@ impl ServerBuilder {
     /// Let `role`'s request `name` run beside the connection's other requests instead of after
     /// them. By default a connection's requests are handled one after the other in the order
     /// they arrived, even when a handler waits; a request whose handler is slow and independent
-    /// of the others (a search, a long export) can opt out here. Its answer may then overtake
-    /// the answers of requests sent before it, and later requests do not wait for it.
+    /// of the others (a search, a long export) can opt out here, or in the contract with
+    /// `"concurrent": true` on the request. Its answer may then overtake the answers of
+    /// requests sent before it, and later requests do not wait for it.
     pub fn concurrent(mut self, role: &str, name: &str) -> Self {
         if self.contract.request(role, name).is_none() {
             self.errors.push(format!(

@@ -44,13 +44,13 @@ pub mod cluster;
 mod config;
 mod confirm;
 mod conn;
+mod conn_hooks;
 mod conn_stats;
 mod delivery;
 mod error;
 mod handlers;
 mod heartbeat;
 mod hooks;
-mod conn_hooks;
 mod introspect;
 mod lifecycle;
 mod mirror;
@@ -79,9 +79,7 @@ pub use confirm::ClusterDelivery;
 pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
 pub use error::{HandlerError, PushError, RequestError, ServeError};
-pub use hooks::{
-    AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault,
-};
+pub use hooks::{AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault};
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
 pub use replay_key::{InvalidReplayKey, ReplayKey, REPLAY_KEY_HEADER, REPLAY_PARAM};

@@ -318,7 +318,7 @@ fn handle_request(
         return reply_error(shared, conn, i, &name, &err, None);
     }
     let handler = shared.handler(conn.role(), &name).cloned();
-    let concurrent = shared.is_concurrent(conn.role(), &name);
+    let concurrent = request.concurrent() || shared.is_concurrent(conn.role(), &name);
     let limit = shared.config().max_pending_requests;
     let shared2 = shared.clone();
     let conn2 = conn.clone();

@@ -134,6 +134,9 @@ async fn a_silent_node_is_named_and_stray_answers_count_for_nothing(t: Transport
     assert_eq!(bob_a.next_n(1).await[0]["d"]["text"], "?");
     // The node goes on answering.
     let mut carol = Raw::user(&a.running, "carol").await;
-    assert_eq!(carol.request(1, "join", json!({"room":"r"})).await["t"], "res");
+    assert_eq!(
+        carol.request(1, "join", json!({"room":"r"})).await["t"],
+        "res"
+    );
 }
 on_every_transport!(a_silent_node_is_named_and_stray_answers_count_for_nothing);

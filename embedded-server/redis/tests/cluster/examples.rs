@@ -7,5 +7,7 @@ mod event_bus;
 
 #[tokio::test]
 async fn the_single_process_event_bus_example_reaches_listeners_and_the_client() {
-    event_bus::run().await.expect("the example's own checks pass");
+    event_bus::run()
+        .await
+        .expect("the example's own checks pass");
 }

@@ -65,7 +65,10 @@ pub enum Body {
     },
     /// How many connections of the answering node a `Room` or `User` push asking for an
     /// acknowledgement reached.
-    Delivered { ack: u64, n: u64 },
+    Delivered {
+        ack: u64,
+        n: u64,
+    },
     All {
         e: String,
         d: Value,

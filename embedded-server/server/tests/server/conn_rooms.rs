@@ -37,9 +37,10 @@ async fn server() -> RunningServer {
             });
     }
     let builder = builder.handle("user", "notify", |_i, _ctx, conn: Conn| async move {
-        conn.to_rooms()
-            .include_self()
-            .broadcast("message", &json!({"room":"*","text":"all","from":conn.user()}))?;
+        conn.to_rooms().include_self().broadcast(
+            "message",
+            &json!({"room":"*","text":"all","from":conn.user()}),
+        )?;
         Ok(json!({ "ok": true }))
     });
     start(builder).await
@@ -60,7 +61,9 @@ async fn join_leave_and_in_room_from_the_connection() {
     );
     assert_eq!(server.server.room("a").size(), 1);
     assert_eq!(
-        alice.request(3, "say", json!({"room":"b","text":"x"})).await["code"],
+        alice
+            .request(3, "say", json!({"room":"b","text":"x"}))
+            .await["code"],
         "FORBIDDEN"
     );
     assert_eq!(
@@ -73,7 +76,9 @@ async fn join_leave_and_in_room_from_the_connection() {
     );
     assert_eq!(server.server.room("a").size(), 0);
     assert_eq!(
-        alice.request(6, "say", json!({"room":"a","text":"x"})).await["code"],
+        alice
+            .request(6, "say", json!({"room":"a","text":"x"}))
+            .await["code"],
         "FORBIDDEN"
     );
 }
@@ -94,7 +99,9 @@ async fn a_broadcast_to_my_rooms_reaches_each_other_member_once_and_not_me() {
         (&mut eve, vec!["c"]),
     ] {
         for (i, r) in rooms.into_iter().enumerate() {
-            client.request(i as u64 + 1, "join", json!({"room": r})).await;
+            client
+                .request(i as u64 + 1, "join", json!({"room": r}))
+                .await;
         }
     }
     let frames = alice
@@ -109,6 +116,9 @@ async fn a_broadcast_to_my_rooms_reaches_each_other_member_once_and_not_me() {
     // With the caller included.
     let frames = alice.request_frames(11, "notify", json!({})).await;
     let all = json!({"t":"evt","e":"message","d":{"room":"*","text":"all","from":"alice"}});
-    assert_eq!(frames, vec![all.clone(), json!({"t":"res","i":11,"d":{"ok":true}})]);
+    assert_eq!(
+        frames,
+        vec![all.clone(), json!({"t":"res","i":11,"d":{"ok":true}})]
+    );
     assert_eq!(dave.drain().await, vec![all]);
 }

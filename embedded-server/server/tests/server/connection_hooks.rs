@@ -112,14 +112,25 @@ async fn on_disconnect_sees_the_rooms_and_topics_and_reaches_the_other_members()
     let mut alice = Raw::user(&server, "alice").await;
     let mut bot = Raw::agent(&server, "bot").await;
     let mut carol = Raw::user(&server, "carol").await;
-    for (client, room) in [(&mut alice, "lobby"), (&mut bot, "lobby"), (&mut carol, "lobby")] {
-        assert_eq!(client.request(1, "join", json!({"room":room})).await["t"], "res");
+    for (client, room) in [
+        (&mut alice, "lobby"),
+        (&mut bot, "lobby"),
+        (&mut carol, "lobby"),
+    ] {
+        assert_eq!(
+            client.request(1, "join", json!({"room":room})).await["t"],
+            "res"
+        );
     }
-    assert_eq!(carol.request(2, "join", json!({"room":"side"})).await["t"], "res");
+    assert_eq!(
+        carol.request(2, "join", json!({"room":"side"})).await["t"],
+        "res"
+    );
     carol.send(json!({"t":"sub","i":3,"c":"announce"})).await;
     assert_eq!(carol.next().await["t"], "res");
     carol.close().await;
-    let notice = json!({"t":"evt","e":"message","d":{"room":"lobby","text":"carol left","from":"system"}});
+    let notice =
+        json!({"t":"evt","e":"message","d":{"room":"lobby","text":"carol left","from":"system"}});
     assert_eq!(alice.next().await, notice);
     assert_eq!(bot.next().await, notice);
     let srv = server.server.clone();
@@ -191,7 +202,10 @@ async fn failing_and_panicking_hooks_are_reported_and_cleanup_still_happens() {
     let srv = server.server.clone();
 
     let mut early = Raw::user(&server, "early").await;
-    assert_eq!(early.expect_close().await, (1011, "internal error".to_owned()));
+    assert_eq!(
+        early.expect_close().await,
+        (1011, "internal error".to_owned())
+    );
     for name in ["sync", "late", "plain"] {
         let client = Raw::user(&server, name).await;
         client.close().await;
@@ -215,7 +229,10 @@ async fn failing_and_panicking_hooks_are_reported_and_cleanup_still_happens() {
         1
     );
     assert_eq!(
-        kinds.iter().filter(|k| **k == FaultKind::Disconnect).count(),
+        kinds
+            .iter()
+            .filter(|k| **k == FaultKind::Disconnect)
+            .count(),
         3
     );
     let text: Vec<&str> = faults.iter().map(|f| f.1.as_str()).collect();
@@ -232,7 +249,10 @@ async fn failing_and_panicking_hooks_are_reported_and_cleanup_still_happens() {
     }
     // The server goes on.
     let mut ok = Raw::user(&server, "ok").await;
-    assert_eq!(ok.request(1, "say", json!({"room":"x","text":"?"})).await["t"], "res");
+    assert_eq!(
+        ok.request(1, "say", json!({"room":"x","text":"?"})).await["t"],
+        "res"
+    );
 }
 
 #[tokio::test]

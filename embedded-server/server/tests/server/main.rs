@@ -5,12 +5,12 @@ mod support;
 
 mod bad_frames;
 mod bus;
-mod connection_cap;
 mod conn_rooms;
+mod connection_cap;
 mod connection_end;
 mod connection_hooks;
-mod emits;
 mod demo_leave_notice;
+mod emits;
 mod env;
 mod handshake;
 mod heartbeat;

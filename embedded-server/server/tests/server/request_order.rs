@@ -10,15 +10,23 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use switchboard_demo as demo;
-use switchboard_server::{Conn, HandlerError, ServerBuilder, ServerConfig};
+use switchboard_server::contract::Contract;
+use switchboard_server::{Conn, HandlerError, Server, ServerBuilder, ServerConfig};
 use tokio::sync::Notify;
 
 use crate::support::*;
 
 /// The demo, with a `join` that waits for `gate` before joining (a database call, say).
 fn gated_join(gate: Arc<Notify>, config: ServerConfig) -> ServerBuilder {
-    demo::builder()
-        .unwrap()
+    with_gated_join(demo::builder().unwrap(), gate, config)
+}
+
+fn with_gated_join(
+    builder: ServerBuilder,
+    gate: Arc<Notify>,
+    config: ServerConfig,
+) -> ServerBuilder {
+    builder
         .config(config)
         .handle("user", "join", move |input: Value, _ctx, conn: Conn| {
             let gate = gate.clone();
@@ -57,7 +65,9 @@ async fn a_request_waits_for_the_slow_one_before_it() {
     // been refused, alice not being in the room yet).
     assert_eq!(replies(&alice.drain().await), Vec::<Value>::new());
     gate.notify_one();
-    let frames = alice.request_frames(3, "leave", json!({"room":"lobby"})).await;
+    let frames = alice
+        .request_frames(3, "leave", json!({"room":"lobby"}))
+        .await;
     assert_eq!(
         frames,
         vec![
@@ -97,6 +107,28 @@ async fn a_concurrent_request_does_not_wait_for_the_one_before_it() {
 }
 
 #[tokio::test]
+async fn a_request_the_contract_declares_concurrent_does_not_wait_either() {
+    let text =
+        demo::CONTRACT_JSON.replacen(r#""notify": {"#, r#""notify": { "concurrent": true,"#, 1);
+    let contract = Contract::from_json_str(&text, "demo.json")
+        .unwrap()
+        .compile()
+        .unwrap();
+    assert!(contract.request("user", "notify").unwrap().concurrent());
+    let gate = Arc::new(Notify::new());
+    let builder = demo::register(Server::builder(Arc::new(contract)));
+    let server = start(with_gated_join(builder, gate.clone(), test_config())).await;
+    let mut alice = Raw::user(&server, "alice").await;
+    alice.send(req(1, "join", json!({"room":"lobby"}))).await;
+    // Answered while `join` still waits for the gate.
+    let reply = alice.request(2, "notify", json!({})).await;
+    assert_eq!(reply, json!({"t":"res","i":2,"d":{"ok":true}}));
+    gate.notify_one();
+    let (first, _) = alice.next_of("res").await;
+    assert_eq!(first["i"], 1);
+}
+
+#[tokio::test]
 async fn without_the_declaration_the_same_request_waits_its_turn() {
     let gate = Arc::new(Notify::new());
     let server = start(gated_join(gate.clone(), test_config())).await;
@@ -130,7 +162,12 @@ async fn the_queue_behind_a_waiting_handler_is_bounded() {
     let message = refused["m"].as_str().unwrap();
     assert!(message.contains("too many requests waiting"), "{message}");
     gate.notify_one();
-    let answered: Vec<Value> = alice.next_n(3).await.iter().map(|f| f["i"].clone()).collect();
+    let answered: Vec<Value> = alice
+        .next_n(3)
+        .await
+        .iter()
+        .map(|f| f["i"].clone())
+        .collect();
     assert_eq!(answered, vec![json!(1), json!(2), json!(3)]);
     // Once the queue drained, requests are taken again.
     let reply = alice.request(5, "leave", json!({"room":"d"})).await;
@@ -140,12 +177,9 @@ async fn the_queue_behind_a_waiting_handler_is_bounded() {
 #[tokio::test]
 async fn a_concurrent_request_with_no_handler_still_answers() {
     // `concurrent` is about the contract's request, handler or not.
-    let builder = ServerBuilder::concurrent(
-        switchboard_server::Server::builder(Arc::new(demo::contract().unwrap()))
-            .config(test_config()),
-        "user",
-        "join",
-    );
+    let builder = Server::builder(Arc::new(demo::contract().unwrap()))
+        .config(test_config())
+        .concurrent("user", "join");
     let server = start(builder).await;
     let mut alice = Raw::user(&server, "alice").await;
     let reply = alice.request(1, "join", json!({"room":"x"})).await;

@@ -122,6 +122,7 @@ impl RoleBuilder {
         let spec = RequestSpec {
             input: schema_of::<R::Input>(),
             output: schema_of::<R::Output>(),
+            concurrent: false,
             description: R::DESCRIPTION.map(str::to_owned),
         };
         self.insert_request(R::NAME.to_owned(), spec)
@@ -142,6 +143,7 @@ impl RoleBuilder {
         let spec = RequestSpec {
             input: normalise(input),
             output: normalise(output),
+            concurrent: false,
             description: None,
         };
         self.insert_request(name.into(), spec)

@@ -42,6 +42,7 @@ pub struct CompiledMessage {
 #[derive(Debug)]
 pub struct CompiledRequest {
     name: String,
+    concurrent: bool,
     description: Option<String>,
     input: CompiledSchema,
     output: CompiledSchema,
@@ -114,6 +115,7 @@ pub(crate) fn compile_collecting(spec: Contract) -> Result<CompiledContract, Box
             if let (Some(input), Some(output)) = (input, output) {
                 let request = CompiledRequest {
                     name: name.clone(),
+                    concurrent: request.concurrent,
                     description: request.description.clone(),
                     input,
                     output,
@@ -323,6 +325,11 @@ impl CompiledRequest {
 
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// Whether the contract lets this request run beside the connection's other requests.
+    pub fn concurrent(&self) -> bool {
+        self.concurrent
     }
 
     /// Checks what a client sent before a handler sees it.

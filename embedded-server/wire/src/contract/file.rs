@@ -280,15 +280,7 @@ impl Loader<'_> {
     fn event(&self, node: &Spanned, path: &KeyPath) -> Result<EventSpec, ContractError> {
         let fields = self.fields(node, path, &["payload", "subscribe", "description"])?;
         let payload = self.required(&fields, path, "payload")?;
-        let subscribe = match fields.get("subscribe") {
-            None => false,
-            Some(member) => match member.value.node {
-                Node::Bool(b) => b,
-                _ => {
-                    return Err(self.wrong_type(&member.value, &path.key("subscribe"), "a boolean"))
-                }
-            },
-        };
+        let subscribe = self.flag(&fields, path, "subscribe")?;
         Ok(EventSpec {
             payload: self.schema(&payload.value, &path.key("payload"))?,
             subscribe,
@@ -297,14 +289,30 @@ impl Loader<'_> {
     }
 
     fn request(&self, node: &Spanned, path: &KeyPath) -> Result<RequestSpec, ContractError> {
-        let fields = self.fields(node, path, &["input", "output", "description"])?;
+        let fields = self.fields(
+            node,
+            path,
+            &["input", "output", "concurrent", "description"],
+        )?;
         let input = self.required(&fields, path, "input")?;
         let output = self.required(&fields, path, "output")?;
         Ok(RequestSpec {
             input: self.schema(&input.value, &path.key("input"))?,
             output: self.schema(&output.value, &path.key("output"))?,
+            concurrent: self.flag(&fields, path, "concurrent")?,
             description: self.description(&fields, path)?,
         })
+    }
+
+    /// An optional boolean key, `false` when absent.
+    fn flag(&self, fields: &Fields<'_>, path: &KeyPath, key: &str) -> Result<bool, ContractError> {
+        match fields.get(key) {
+            None => Ok(false),
+            Some(member) => match member.value.node {
+                Node::Bool(b) => Ok(b),
+                _ => Err(self.wrong_type(&member.value, &path.key(key), "a boolean")),
+            },
+        }
     }
 
     /// A JSON Schema is an object or a boolean; anything else is refused here with a clearer

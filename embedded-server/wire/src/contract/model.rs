@@ -76,6 +76,10 @@ pub struct RequestSpec {
     pub input: Value,
     /// JSON Schema of what the server answers.
     pub output: Value,
+    /// `true` lets this request run beside the connection's other requests instead of after
+    /// those that arrived before it. Defaults to `false` and is omitted from output when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub concurrent: bool,
     /// Free text for humans (the console shows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

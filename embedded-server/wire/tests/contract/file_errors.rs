@@ -23,7 +23,7 @@ fn unknown_key_in_a_request_lists_the_allowed_keys() {
             r#"  }"#,
             r#"}"#,
         ]),
-        r#"app.json:6:11: roles.user.clientToServer.join: unknown key "inptu" (expected one of: input, output, description)"#
+        r#"app.json:6:11: roles.user.clientToServer.join: unknown key "inptu" (expected one of: input, output, concurrent, description)"#
     );
 }
 

@@ -4,6 +4,7 @@
 mod support;
 
 mod builder;
+mod concurrent_requests;
 mod docs;
 mod file_errors;
 mod lookup;
