@@ -322,12 +322,10 @@ fn handle_request(
     let limit = shared.config().max_pending_requests;
     let shared2 = shared.clone();
     let conn2 = conn.clone();
-    let name2 = name.clone();
     // Built now, run in turn (see `crate::order`): the handler is called on the job's first
     // poll, inside `catch_unwind`, so a handler that panics before returning its future is
     // contained like one that panics later.
     let job = Box::pin(async move {
-        let name = name2;
         let started = Instant::now();
         let Some(handler) = handler else {
             // No handler: a contract file alone gives a working development server.
@@ -378,7 +376,7 @@ fn handle_request(
             ),
         )
         .with_data(json!({ "limit": full.limit }));
-        reply_error(shared, conn, i, &name, &err, None);
+        reply_error(shared, conn, i, request.name(), &err, None);
     }
 }
 
