@@ -14,7 +14,8 @@ use switchboard_server::Server;
 use super::support::*;
 
 /// alice (a user) in `lobby`, subscribed to `ticker` and `announce`, receives one push of each
-/// kind the server makes on its own.
+/// kind the server makes on its own. When she closes, the demo tells `lobby` she left (its
+/// `on_disconnect`): a sixth push, which reaches nobody (she was alone, and it leaves her out).
 async fn server_pushes(url: String, server: Server) {
     let alice = client(&url, "user", "alice").await;
     call(&alice, "join", json!({ "room": "lobby" })).await;
@@ -61,7 +62,10 @@ async fn next(
 async fn recorded_pushes_reach_the_clients_of_another_server() {
     let capture = record(server_pushes).await;
     let plan = ReplayPlan::load(&capture.path, &Selection::default()).expect("plan");
-    assert_eq!(plan.pushes.len(), 5, "{:?}", plan.pushes);
+    assert_eq!(plan.pushes.len(), 6, "{:?}", plan.pushes);
+    let notice = &plan.pushes[5];
+    assert_eq!(notice.payload["text"], "alice left");
+    assert_eq!(notice.recipients, Some(0));
 
     let target_capture = temp_capture();
     let rec = recorder(&target_capture.path);
@@ -86,7 +90,9 @@ async fn recorded_pushes_reach_the_clients_of_another_server() {
     .expect("replay finishes")
     .expect("replay runs");
     let statuses: Vec<Status> = report.pushes.iter().map(|m| m.status).collect();
-    assert_eq!(statuses, [Status::Same; 5], "{}", explain(&report));
+    // The notice leaves alice out on the target too (the recorded connection maps to her
+    // user), so it reaches nobody again.
+    assert_eq!(statuses, [Status::Same; 6], "{}", explain(&report));
 
     assert_eq!(
         next(&mut messages).await.expect("message")["text"],
@@ -142,6 +148,8 @@ async fn pushes_with_nobody_to_reach_are_skipped_and_a_url_target_is_refused() {
             "- fired ticker differs $.recipients",
             "- fired announce differs $.recipients",
             "- fired alert skipped",
+            // The leave notice reached nobody when recorded, and again now.
+            "- fired message same",
         ],
         "{}",
         explain(&report)

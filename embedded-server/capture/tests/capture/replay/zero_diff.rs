@@ -37,12 +37,13 @@ async fn cross_connection_traffic_replays_identically_in_recorded_order() {
         .iter()
         .find(|c| c.user.as_deref() == Some("alice"))
         .expect("alice replayed");
-    // hello, hi alice, psst (dm), the announce publish, notify, bye, anyone left?
+    // hello, hi alice, psst (dm), the announce publish, notify, bye, the demo's notice that
+    // ann left (its `on_disconnect`, caused by the replayed close), anyone left?
     let pushes = alice
         .messages
         .iter()
         .filter(|m| m.stream == switchboard_capture::replay::Stream::Push);
-    assert_eq!(pushes.count(), 7, "{}", explain(&report));
+    assert_eq!(pushes.count(), 8, "{}", explain(&report));
     assert_eq!(report.summary.skipped, 0);
     assert!(report.summary.same > 20, "{:?}", report.summary);
 
