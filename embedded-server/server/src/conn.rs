@@ -18,6 +18,7 @@ use super::rooms::RoomMap;
 use super::shared::Shared;
 use super::topics::{TopicKey, TopicMap};
 use super::Server;
+use crate::contract::TopicLookup;
 use crate::tap::{now_us, Origin, TapKind};
 use crate::wire::util::lock;
 use crate::wire::{encode, Frame};
@@ -199,6 +200,60 @@ impl Conn {
     /// Take this connection out of `room`; false when it was not there.
     pub fn leave(&self, room: &str) -> bool {
         self.server().is_some_and(|s| s.room_remove(room, self))
+    }
+
+    /// Subscribe this connection to `topic` (a shared topic, or a topic of its role) from the
+    /// server's side, as its `sub` frame would, without asking `authorize_subscribe`: the
+    /// server decided. Its client receives the topic's `pub` frames from now on. `Ok(false)`
+    /// when it already was subscribed, is closed, or its server is gone.
+    pub fn subscribe(&self, topic: &str) -> Result<bool, PushError> {
+        let Some(server) = self.server() else {
+            return Ok(false);
+        };
+        let shared = &server.shared;
+        let key = self.topic_key(shared, topic)?;
+        let added = shared.topics().subscribe(key, self);
+        shared.cluster().announce_changes(shared);
+        if added {
+            shared.tap_conn(TapKind::Subscribe, self, |ev| {
+                ev.name = Some(topic.into());
+                ev.topic = Some(topic.into());
+                // Not the client's `sub`: a replay leaves it to the server to do again.
+                ev.meta = Some(serde_json::json!({ "by": "server" }));
+            });
+        }
+        Ok(added)
+    }
+
+    /// Undo [`Conn::subscribe`] (or the client's own `sub`); `Ok(false)` when it was not
+    /// subscribed.
+    pub fn unsubscribe(&self, topic: &str) -> Result<bool, PushError> {
+        let Some(server) = self.server() else {
+            return Ok(false);
+        };
+        let shared = &server.shared;
+        let key = self.topic_key(shared, topic)?;
+        let removed = shared.topics().unsubscribe(&key, self);
+        shared.cluster().announce_changes(shared);
+        if removed {
+            shared.tap_conn(TapKind::Unsubscribe, self, |ev| {
+                ev.name = Some(topic.into());
+                ev.topic = Some(topic.into());
+                ev.meta = Some(serde_json::json!({ "by": "server" }));
+            });
+        }
+        Ok(removed)
+    }
+
+    /// The registry key of `topic` for this connection's role.
+    fn topic_key(&self, shared: &Shared, topic: &str) -> Result<TopicKey, PushError> {
+        match shared.contract().topic_for_role(self.role(), topic) {
+            TopicLookup::Shared(_) => Ok((None, topic.into())),
+            TopicLookup::Role(_) => Ok((Some(self.role_arc().clone()), topic.into())),
+            TopicLookup::NotATopic | TopicLookup::Unknown => {
+                Err(PushError::UnknownTopic(topic.to_owned()))
+            }
+        }
     }
 
     /// Whether this connection is in `room` (read from its own list: no registry lock).

@@ -31,6 +31,12 @@ fn meta_str(row: &Row, key: &str) -> Option<String> {
     Some(row.meta.as_ref()?.get(key)?.as_str()?.to_owned())
 }
 
+/// Whether the row records something the application did to a connection rather than a frame
+/// the client sent.
+fn by_server(row: &Row) -> bool {
+    meta_str(row, "by").as_deref() == Some("server")
+}
+
 fn err_frame(code: &str, message: &str, d: Option<Value>) -> Value {
     let mut frame = json!({ "t": "err", "code": code, "m": message });
     if let Some(d) = d.filter(|d| !d.is_null()) {
@@ -276,7 +282,10 @@ impl Builder<'_> {
                 self.reply(key, &row, in_scope)
             }
             (TapKind::Subscribe | TapKind::SubscribeDenied, Some(key)) => {
-                if in_scope {
+                // A subscription the application made (`Conn::subscribe`, in `on_connect` for
+                // instance) is not something the client sent: the target's application makes
+                // it again.
+                if in_scope && !by_server(&row) {
                     let topic = row
                         .topic
                         .clone()
@@ -301,7 +310,8 @@ impl Builder<'_> {
             (TapKind::Unsubscribe, Some(key)) => {
                 // Unsubscribes the server made while cleaning up a closed connection are not
                 // something the client sent.
-                let implicit = meta_str(&row, "reason").as_deref() == Some("disconnect");
+                let implicit =
+                    meta_str(&row, "reason").as_deref() == Some("disconnect") || by_server(&row);
                 if in_scope && !implicit {
                     let topic = row
                         .topic

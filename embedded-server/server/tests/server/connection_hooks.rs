@@ -275,3 +275,71 @@ async fn a_connect_hook_that_never_finishes_is_cut_short() {
     assert_eq!(all[0].0.kind, FaultKind::Connect);
     assert!(all[0].1.contains("did not finish"), "{}", all[0].1);
 }
+
+#[tokio::test]
+async fn on_connect_may_subscribe_the_connection_to_topics() {
+    let refused: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = refused.clone();
+    let builder = demo::builder()
+        .unwrap()
+        .config(test_config())
+        .on_connect(move |conn| {
+            let seen = seen.clone();
+            async move {
+                // A shared topic and one of the role's own; an event is not a topic.
+                assert_eq!(conn.subscribe("announce").ok(), Some(true));
+                assert_eq!(conn.subscribe("announce").ok(), Some(false), "already in");
+                if conn.role() == "user" {
+                    assert_eq!(conn.subscribe("ticker").ok(), Some(true));
+                }
+                *seen.lock().unwrap() = conn.subscribe("alert").err().map(|e| e.to_string());
+                Ok(())
+            }
+        });
+    let server = start(builder).await;
+    let mut alice = Raw::user(&server, "alice").await;
+    let mut bot = Raw::agent(&server, "bot").await;
+    server
+        .server
+        .publish("announce", &json!({"msg":"hello"}))
+        .unwrap();
+    server
+        .server
+        .for_role("user")
+        .publish("ticker", &json!({"n":1}))
+        .unwrap();
+    let announce =
+        json!({"t":"pub","c":"announce","d":{"msg":"hello"},"nd":server.server.node_id()});
+    assert_eq!(
+        alice.drain().await,
+        vec![
+            announce.clone(),
+            json!({"t":"pub","c":"ticker","d":{"n":1},"nd":server.server.node_id()}),
+        ]
+    );
+    assert_eq!(bot.drain().await, vec![announce]);
+    let message = refused.lock().unwrap().clone().expect("refused");
+    assert!(message.contains("alert"), "{message}");
+    // The server may take it back; the client's own `unsub` works as well.
+    let conn = server
+        .server
+        .conn(
+            &server
+                .server
+                .local()
+                .iter()
+                .find(|c| c.user == "alice")
+                .unwrap()
+                .id,
+        )
+        .unwrap();
+    assert_eq!(
+        conn.topics(),
+        vec!["announce".to_owned(), "ticker".to_owned()]
+    );
+    assert_eq!(conn.unsubscribe("ticker").ok(), Some(true));
+    assert_eq!(conn.unsubscribe("ticker").ok(), Some(false));
+    alice.send(json!({"t":"unsub","c":"announce"})).await;
+    alice.drain().await;
+    assert!(conn.topics().is_empty());
+}

@@ -10,6 +10,8 @@
 //! - `origin`: only the replayer (it holds the server's replay key) is recorded as `replay`.
 //! - `moves`: a push received at another position is reported once as moved, not as a
 //!   difference, unless the order is strict.
+//! - `server_made_membership`: subscriptions the application made are not replayed as the
+//!   client's own.
 
 mod scenarios;
 mod support;
@@ -22,4 +24,5 @@ mod origin;
 mod plan;
 mod push_replay;
 mod selection;
+mod server_made_membership;
 mod zero_diff;
