@@ -14,5 +14,6 @@ mod delivery;
 mod examples;
 mod failures;
 mod interest;
+mod leave_notice;
 mod presence;
 mod rooms;
