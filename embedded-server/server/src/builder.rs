@@ -138,7 +138,9 @@ impl ServerBuilder {
     /// before it is removed from its rooms and topics: `conn.rooms()` and `conn.topics()` still
     /// list them, and a broadcast to those rooms reaches the other members (not the closed
     /// connection). An `Err`, a panic or a hook slower than `ServerConfig::hook_timeout` is
-    /// reported to `on_error`; the cleanup happens regardless.
+    /// reported to `on_error`; the cleanup happens regardless. (A connection whose task is
+    /// dropped without finishing, as when the runtime itself shuts down, is cleaned up without
+    /// it: there is nothing left to run the hook on.)
     pub fn on_disconnect<F, Fut>(mut self, f: F) -> Self
     where
         F: Fn(Conn, Disconnect) -> Fut + Send + Sync + 'static,
