@@ -55,6 +55,10 @@ async fn on_connect_may_refuse_with_a_code() {
             if conn.user() == "mallory" {
                 return Err(Refusal::new(4403, "banned"));
             }
+            if conn.user() == "eve" {
+                // A code no close frame may carry (1005 only says none was given).
+                return Err(Refusal::new(1005, "not today"));
+            }
             Ok(())
         })
         .on_disconnect(move |_conn, _why| {
@@ -64,6 +68,8 @@ async fn on_connect_may_refuse_with_a_code() {
     let server = start(builder).await;
     let mut mallory = Raw::user(&server, "mallory").await;
     assert_eq!(mallory.expect_close().await, (4403, "banned".to_owned()));
+    let mut eve = Raw::user(&server, "eve").await;
+    assert_eq!(eve.expect_close().await, (4000, "not today".to_owned()));
     let srv = server.server.clone();
     eventually("mallory is gone", move || {
         srv.local().is_empty() && srv.room("lobby").size() == 0
