@@ -13,6 +13,8 @@ macro_rules! say {
     }};
 }
 
+use switchboard_console_core::nodes::convert::masked_url;
+use switchboard_console_core::nodes::Discovery;
 use switchboard_console_core::{BrowserHost, ConsoleCore, ConsoleOptions, Host};
 use switchboard_server::Server;
 
@@ -34,8 +36,9 @@ type OnStart = Box<dyn FnOnce(&ConsoleCore) + Send + 'static>;
 /// What the console shows: its own server, or nodes in other processes.
 enum Target {
     Embedded(Server),
-    /// Attach URLs (`ws://HOST:PORT/?token=...`) of nodes started with the inspector.
-    Attach(Vec<String>),
+    /// Attach URLs (`ws://HOST:PORT/?token=...`) of nodes started with the inspector, and
+    /// the cluster whose nodes to discover, if any.
+    Attach(Vec<String>, Option<Discovery>),
 }
 
 /// The console around one server. Defaults: the application endpoint on `127.0.0.1:7070`, the
@@ -69,12 +72,22 @@ impl Console {
         opts.capture = Some(paths::default_capture());
         opts.source = "attach".into();
         Console {
-            target: Target::Attach(urls),
+            target: Target::Attach(urls, None),
             opts,
             headless: false,
             on_start: Vec::new(),
             runtime: None,
         }
+    }
+
+    /// In attach mode, also follow every node of a cluster that advertises an inspector in
+    /// its presence (`switchboard attach --redis`), as nodes come and go. Build the
+    /// discovery's adapter on the runtime given to [`Console::runtime`].
+    pub fn discover(mut self, discovery: Discovery) -> Self {
+        if let Target::Attach(_, d) = &mut self.target {
+            *d = Some(discovery);
+        }
+        self
     }
 
     /// Where applications connect (`ws://ADDR/`).
@@ -160,7 +173,15 @@ impl Console {
         };
         let core = match self.target {
             Target::Embedded(server) => rt.block_on(ConsoleCore::start(server, self.opts, host))?,
-            Target::Attach(urls) => rt.block_on(ConsoleCore::attach(urls, self.opts, host))?,
+            Target::Attach(urls, discovery) => {
+                let core = rt.block_on(ConsoleCore::attach(urls, self.opts, host))?;
+                if let (Some(d), Some(nodes)) = (discovery, core.attached()) {
+                    say!("  discovering nodes from   {}", masked_url(&d.source));
+                    let _entered = rt.enter();
+                    nodes.discover(d);
+                }
+                core
+            }
         };
         {
             let _entered = rt.enter();

@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use switchboard_console::Console;
+use switchboard_console_core::nodes::convert::masked_url;
+use switchboard_console_core::nodes::Discovery;
 use switchboard_demo::{self as demo, simulate};
 use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::cluster::AdapterStatus;
@@ -66,9 +68,22 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct AttachArgs {
-    /// Attach URLs as the nodes print them: ws://HOST:PORT/?token=TOKEN (one or more).
-    #[arg(value_name = "URL", required = true)]
+    /// Attach URLs as the nodes print them: ws://HOST:PORT/?token=TOKEN (one or more, or
+    /// none with --redis).
+    #[arg(value_name = "URL", required_unless_present = "redis")]
     urls: Vec<String>,
+    /// Discover every node of the cluster on this Redis that advertises an inspector
+    /// (`switchboard-server --redis ... --inspect ...`) and follow nodes as they come and go.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// The Redis namespace the cluster uses.
+    #[arg(long, value_name = "NAME", default_value = "sb", requires = "redis")]
+    redis_namespace: String,
+    /// The inspector token the cluster's nodes share (they are started with the same
+    /// --inspect-token); tokens are never published in Redis. Default:
+    /// $SWITCHBOARD_INSPECT_TOKEN.
+    #[arg(long, value_name = "TOKEN", requires = "redis")]
+    token: Option<String>,
     /// No window: serve the console over HTTP and print its URL.
     #[arg(long)]
     headless: bool,
@@ -97,10 +112,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where `attach --token` is read from when the flag is absent (the variable the nodes read
+/// for `--inspect-token`).
+const INSPECT_TOKEN_ENV: &str = "SWITCHBOARD_INSPECT_TOKEN";
+
 fn attach(args: AttachArgs) -> anyhow::Result<()> {
     let mut console = Console::attach(args.urls)
         .ui_listen(args.ui_listen)
         .headless(args.headless);
+    if let Some(url) = args.redis {
+        let token = args
+            .token
+            .or_else(|| std::env::var(INSPECT_TOKEN_ENV).ok())
+            .filter(|t| !t.is_empty())
+            .with_context(|| {
+                format!("--redis needs the nodes' inspector token: --token TOKEN or ${INSPECT_TOKEN_ENV}")
+            })?;
+        let rt = switchboard_console::console::runtime()?;
+        let config = RedisConfig {
+            namespace: args.redis_namespace,
+            ..RedisConfig::new(url.clone())
+        };
+        // The adapter's tasks live on the runtime the console then runs on. Redis being down
+        // is no reason to refuse: discovery waits for it, and URLs given still attach.
+        let adapter = rt
+            .block_on(RedisAdapter::connect(config))
+            .with_context(|| format!("connecting to Redis at {}", masked_url(&url)))?;
+        if let AdapterStatus::Down(reason) = adapter.current_status() {
+            eprintln!("warning: Redis not reachable yet ({reason}); discovery retries");
+        }
+        console = console
+            .runtime(rt)
+            .discover(Discovery::new(Arc::new(adapter), url, token));
+    }
     if let Some(db) = args.db {
         console = console.capture(db);
     }

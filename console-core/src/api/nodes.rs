@@ -25,6 +25,7 @@ fn embedded(st: &AppState) -> NodeLink {
         id: 0,
         url: String::new(),
         node: Some(st.server.node_id().to_owned()),
+        discovered: false,
         state: LinkState::Embedded,
         connections: st.server.connection_count() as u32,
         rooms: st.server.room_count() as u32,
@@ -41,10 +42,12 @@ pub fn list_nodes(st: &AppState) -> NodeList {
         NodeSource::Embedded(_) => NodeList {
             mode: "embedded".into(),
             nodes: vec![embedded(st)],
+            discovery: None,
         },
         NodeSource::Attached(nodes) => NodeList {
             mode: "attach".into(),
             nodes: nodes.status(),
+            discovery: nodes.discovery_status(),
         },
     }
 }

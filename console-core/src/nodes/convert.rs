@@ -65,8 +65,10 @@ pub fn member(c: &Connection) -> MemberRow {
     }
 }
 
-/// The URL as it may be shown and logged: the token's value replaced.
+/// The URL as it may be shown and logged: the token's value, and a password in the user
+/// part (`redis://:secret@host`), replaced.
 pub fn masked_url(url: &str) -> String {
+    let url = masked_password(url);
     match url.find("token=") {
         None => url.to_owned(),
         Some(at) => {
@@ -78,6 +80,28 @@ pub fn masked_url(url: &str) -> String {
             format!("{}********{}", &url[..start], &url[end..])
         }
     }
+}
+
+fn masked_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let user = &authority[..at];
+    let name = user.split_once(':').map_or(user, |(name, _)| name);
+    if name == user && !user.is_empty() {
+        // `redis://secret@host`: a lone user part is Redis's password.
+        return format!("{}********{}", &url[..scheme_end], &url[scheme_end + at..]);
+    }
+    format!(
+        "{}{name}:********{}",
+        &url[..scheme_end],
+        &url[scheme_end + at..]
+    )
 }
 
 #[cfg(test)]
@@ -92,6 +116,15 @@ mod tests {
         );
         assert_eq!(masked_url("ws://h/?token=abc"), "ws://h/?token=********");
         assert_eq!(masked_url("ws://h/"), "ws://h/");
+        assert_eq!(
+            masked_url("redis://:s3cret@10.0.0.2:6379/0"),
+            "redis://:********@10.0.0.2:6379/0"
+        );
+        assert_eq!(
+            masked_url("redis://app:s3cret@h:6379"),
+            "redis://app:********@h:6379"
+        );
+        assert_eq!(masked_url("redis://h:6379/"), "redis://h:6379/");
     }
 
     #[test]

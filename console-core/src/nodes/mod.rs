@@ -16,6 +16,7 @@
 
 pub mod attached;
 pub mod convert;
+pub mod discovery;
 pub mod push;
 pub mod remote;
 pub mod sink;
@@ -27,6 +28,7 @@ use switchboard_server::Server;
 
 use crate::types::ServerCounters;
 pub use attached::{AttachError, AttachedNodes};
+pub use discovery::Discovery;
 
 #[derive(Clone)]
 pub enum NodeSource {

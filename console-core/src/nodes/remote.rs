@@ -53,7 +53,13 @@ struct View {
 
 pub struct RemoteNode {
     pub id: u32,
-    url: String,
+    /// Where the node is reached; changed by discovery when a node comes back elsewhere.
+    url: Mutex<String>,
+    /// The node id under which cluster discovery found this node; `None` when it was added
+    /// by URL.
+    pub discovered: Option<String>,
+    /// Wakes the supervisor's backoff when the URL changed, so a moved node is tried at once.
+    retarget: tokio::sync::Notify,
     view: Mutex<View>,
     dropped: AtomicU64,
     bad_frames: AtomicU64,
@@ -63,10 +69,17 @@ pub struct RemoteNode {
 }
 
 impl RemoteNode {
-    pub fn new(id: u32, url: String, stop: CancellationToken) -> RemoteNode {
+    pub fn new(
+        id: u32,
+        url: String,
+        discovered: Option<String>,
+        stop: CancellationToken,
+    ) -> RemoteNode {
         RemoteNode {
             id,
-            url,
+            url: Mutex::new(url),
+            discovered,
+            retarget: tokio::sync::Notify::new(),
             view: Mutex::new(View {
                 state: Some(LinkState::Connecting),
                 ..View::default()
@@ -78,8 +91,21 @@ impl RemoteNode {
         }
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
+    pub fn url(&self) -> String {
+        lock(&self.url).clone()
+    }
+
+    /// Reach the node at `url` from the next attempt on (at once if it is waiting to retry).
+    /// Returns whether the URL changed.
+    pub fn retarget(&self, url: &str) -> bool {
+        let mut current = lock(&self.url);
+        if *current == url {
+            return false;
+        }
+        *current = url.to_owned();
+        drop(current);
+        self.retarget.notify_one();
+        true
     }
 
     pub fn state(&self) -> LinkState {
@@ -116,8 +142,9 @@ impl RemoteNode {
             .unwrap_or_default();
         NodeLink {
             id: self.id,
-            url: convert::masked_url(&self.url),
+            url: convert::masked_url(&self.url()),
             node: v.node.clone(),
+            discovered: self.discovered.is_some(),
             state: v.state.unwrap_or(LinkState::Connecting),
             connections,
             rooms,
@@ -139,7 +166,7 @@ impl RemoteNode {
                 ErrorCode::Disconnected,
                 format!(
                     "the node at {} is not attached right now",
-                    convert::masked_url(&self.url)
+                    convert::masked_url(&self.url())
                 ),
             )),
         }
@@ -156,8 +183,9 @@ impl RemoteNode {
                 attach_timeout: ATTACH_TIMEOUT,
                 ..ClientOptions::default()
             };
+            let url = self.url();
             let attempt = tokio::select! {
-                r = InspectorClient::connect_with(&self.url, options) => r,
+                r = InspectorClient::connect_with(&url, options) => r,
                 _ = self.stop.cancelled() => break,
             };
             match attempt {
@@ -177,6 +205,7 @@ impl RemoteNode {
             let wait = backoff(failures);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
+                _ = self.retarget.notified() => {}
                 _ = self.stop.cancelled() => break,
             }
             let mut v = lock(&self.view);
@@ -208,7 +237,7 @@ impl RemoteNode {
         }
         drop(v);
         self.attaches.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(node = %hello.node, url = %convert::masked_url(&self.url), "attached");
+        tracing::info!(node = %hello.node, url = %convert::masked_url(&self.url()), "attached");
     }
 
     fn lost(&self, why: String) {
@@ -216,7 +245,7 @@ impl RemoteNode {
         v.state = Some(LinkState::Lost);
         v.nodes = None;
         v.commander = None;
-        tracing::warn!(url = %convert::masked_url(&self.url), "lost the node: {why}");
+        tracing::warn!(url = %convert::masked_url(&self.url()), "lost the node: {why}");
         v.last_error = Some(why);
     }
 
@@ -268,7 +297,7 @@ impl RemoteNode {
                     self.bad_frames.fetch_add(1, Ordering::Relaxed);
                 }
                 Some(NodeMessage::Error(e)) => {
-                    tracing::warn!(url = %convert::masked_url(&self.url), "the node reported: {} {}", e.code, e.message);
+                    tracing::warn!(url = %convert::masked_url(&self.url()), "the node reported: {} {}", e.code, e.message);
                 }
                 Some(_) => {}
             }

@@ -21,7 +21,7 @@ pub use contract::{ContractView, Direction, MessageKind, MessageView, RoleView};
 pub use export::{ExportFormatName, ExportRequest, ExportResult, RedactionOptions, SaveMode};
 pub use host::{HostInfo, HostMode};
 pub use live::{Change, LiveBatch, LiveCommand, LiveSummary};
-pub use nodes::{AttachRequest, LinkState, NodeLink, NodeList, NodePushResult};
+pub use nodes::{AttachRequest, DiscoveryStatus, LinkState, NodeLink, NodeList, NodePushResult};
 pub use overview::{
     LiveStatus, NodeRow, Overview, RateSample, RecorderStatus, ServerCounters, TopicRow,
 };
@@ -141,6 +141,7 @@ pub fn typescript() -> String {
         LinkState,
         NodeLink,
         NodeList,
+        DiscoveryStatus,
         AttachRequest,
         NodePushResult,
     );

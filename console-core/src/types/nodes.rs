@@ -28,6 +28,8 @@ pub struct NodeLink {
     pub url: String,
     /// The node's id from its `hello` (`null` until it has been reached once).
     pub node: Option<String>,
+    /// Found through cluster discovery (`switchboard attach --redis`) rather than added by URL.
+    pub discovered: bool,
     pub state: LinkState,
     /// Connections and rooms on the node as of now (as of the loss when it is lost).
     pub connections: u32,
@@ -53,6 +55,29 @@ pub struct NodeList {
     /// `embedded` (the console runs its own server) or `attach` (it observes other processes).
     pub mode: String,
     pub nodes: Vec<NodeLink>,
+    /// Cluster discovery, when the console follows a cluster's presence (`--redis`).
+    pub discovery: Option<DiscoveryStatus>,
+}
+
+/// How cluster discovery is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DiscoveryStatus {
+    /// Where nodes are discovered (the Redis URL, its password masked).
+    pub source: String,
+    /// `starting`, `following` (the last listing worked) or `paused` (it failed: attached
+    /// nodes stay attached, and no node is added or forgotten until listings work again).
+    pub state: String,
+    /// Nodes that advertised an inspector in the last listing.
+    pub advertised: u32,
+    /// Listings that worked since the console started.
+    #[ts(type = "number")]
+    pub listings: u64,
+    /// Nodes skipped because the console already follows [`MAX_DISCOVERED`] discovered nodes.
+    ///
+    /// [`MAX_DISCOVERED`]: crate::nodes::discovery::MAX_DISCOVERED
+    pub skipped: u32,
+    /// Why the last listing failed.
+    pub last_error: Option<String>,
 }
 
 /// Body of `POST /api/nodes`: attach one more node.

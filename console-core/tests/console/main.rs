@@ -2,6 +2,9 @@
 //! per behaviour, one binary so the suite links once.
 
 mod support;
+// The real redis-server helper of the cluster tests, shared rather than copied.
+#[path = "../../../embedded-server/redis/tests/cluster/redis_server.rs"]
+mod redis_server;
 
 mod api_auth;
 mod api_connections;
@@ -15,6 +18,7 @@ mod api_replay;
 mod api_rooms;
 mod api_traffic;
 mod attach;
+mod attach_cluster;
 mod attach_faults;
 mod live_stream;
 mod push_history;

@@ -83,6 +83,12 @@ struct ServeArgs {
     /// one on a loopback address (another address requires a token).
     #[arg(long, value_name = "TOKEN", requires = "inspect")]
     inspect_token: Option<String>,
+    /// Where other machines reach the inspector (HOST:PORT or ws://HOST:PORT/), published in
+    /// cluster presence with --redis so `switchboard attach --redis` finds this node. Default:
+    /// the --inspect address, unless it is a wildcard (0.0.0.0, ::). The token is never
+    /// published.
+    #[arg(long, value_name = "ADDR", requires = "inspect")]
+    inspect_advertise: Option<String>,
     /// The secret that marks the replayer's connections (`replay --replay-key`), so they are
     /// recorded with origin `replay`; at least 16 visible ASCII characters. Without it the key
     /// is random and a replay from another process is recorded as ordinary clients.
@@ -219,6 +225,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let config = InspectorConfig {
                 listen,
                 token,
+                advertise: args.inspect_advertise,
                 ..InspectorConfig::default()
             };
             let inspector = Inspector::start(&server, config).await.with_context(|| {

@@ -107,6 +107,14 @@ fn is_loopback_origin(origin: &str) -> bool {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters (for a token in a URL).
+/// An attach URL from an advertised inspector address (`ws://HOST:PORT/`, as a node publishes
+/// it in cluster presence) and the token shared out of band: `ws://HOST:PORT/?token=TOKEN`.
+/// The token is percent-encoded; a `?` already in the address gets `&token=` instead.
+pub fn with_token(address: &str, token: &str) -> String {
+    let sep = if address.contains('?') { '&' } else { '?' };
+    format!("{address}{sep}token={}", percent_encode(token))
+}
+
 pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
@@ -149,6 +157,15 @@ pub(crate) fn percent_decode(text: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn a_token_is_added_to_an_advertised_address() {
+        assert_eq!(
+            with_token("ws://10.0.0.5:7071/", "a b&c"),
+            "ws://10.0.0.5:7071/?token=a%20b%26c"
+        );
+        assert_eq!(with_token("ws://h:1/?x=1", "t"), "ws://h:1/?x=1&token=t");
+    }
 
     fn with(name: header::HeaderName, value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -26,6 +26,12 @@ pub struct InspectorConfig {
     pub session: SessionLimits,
     /// Consoles attached at once; one more is answered 503. Default: 8.
     pub max_sessions: usize,
+    /// The address other machines reach this inspector on (`ws://HOST:PORT/`), published in
+    /// the node's cluster presence so `switchboard attach --redis` finds it. Needed when
+    /// `listen` is a wildcard (`0.0.0.0`, `::`) or behind a NAT. Default `None`: the bound
+    /// address (`ws://127.0.0.1:7071/`), and nothing at all for a wildcard address, which no
+    /// console could dial. Never include the token: it is not published.
+    pub advertise: Option<String>,
 }
 
 impl Default for InspectorConfig {
@@ -37,6 +43,7 @@ impl Default for InspectorConfig {
             read_only: false,
             session: SessionLimits::default(),
             max_sessions: 8,
+            advertise: None,
         }
     }
 }
@@ -50,6 +57,7 @@ impl std::fmt::Debug for InspectorConfig {
             .field("read_only", &self.read_only)
             .field("session", &self.session)
             .field("max_sessions", &self.max_sessions)
+            .field("advertise", &self.advertise)
             .finish()
     }
 }

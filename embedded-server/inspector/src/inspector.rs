@@ -39,6 +39,7 @@ pub struct Inspector;
 /// does); it stops on [`InspectorHandle::shutdown`] or when the server shuts down.
 pub struct InspectorHandle {
     addr: SocketAddr,
+    server: Server,
     token: Token,
     stop: CancellationToken,
     sessions: TaskTracker,
@@ -83,6 +84,11 @@ impl Inspector {
                     source,
                 })?;
         let addr = listener.local_addr()?;
+        let advertised = advertised_url(config.advertise.as_deref(), addr);
+        if advertised.is_none() {
+            tracing::warn!(%addr, "the inspector listens on a wildcard address and has no `advertise` address: it is not published in cluster presence");
+        }
+        server.advertise_inspector(advertised);
         let stop = CancellationToken::new();
         let sessions = TaskTracker::new();
         let state = Arc::new(AppState {
@@ -96,6 +102,7 @@ impl Inspector {
             sessions: sessions.clone(),
         });
         let app = Router::new().route("/", get(attach)).with_state(state);
+        let handle_server = server.clone();
         let server = server.clone();
         let until = stop.clone();
         let task = tokio::spawn(async move {
@@ -115,6 +122,7 @@ impl Inspector {
         tracing::info!(%addr, "inspector listening");
         Ok(InspectorHandle {
             addr,
+            server: handle_server,
             token,
             stop,
             sessions,
@@ -146,10 +154,22 @@ impl InspectorHandle {
     /// Stop accepting consoles, close every session with 1001, and wait (a few seconds at
     /// most) for them to finish.
     pub async fn shutdown(self) {
+        self.server.advertise_inspector(None);
         self.stop.cancel();
         let _ = self.task.await;
         self.sessions.close();
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.sessions.wait()).await;
+    }
+}
+
+/// What goes into the node's presence record: the configured address, else the bound one
+/// unless it is a wildcard. A trailing `/` is added so every advertised URL takes `?token=`.
+fn advertised_url(configured: Option<&str>, addr: SocketAddr) -> Option<String> {
+    match configured.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(url) if url.contains("://") => Some(url.to_owned()),
+        Some(host_port) => Some(format!("ws://{host_port}/")),
+        None if addr.ip().is_unspecified() => None,
+        None => Some(format!("ws://{addr}/")),
     }
 }
 

@@ -55,7 +55,7 @@ mod snapshot;
 mod socket;
 pub mod state;
 
-pub use access::Token;
+pub use access::{with_token, Token};
 pub use client::{ClientOptions, Commander, InspectorClient};
 pub use commands::MAX_REQUEST_TIMEOUT;
 pub use config::{InspectorConfig, SessionLimits, EVENT_OVERHEAD, TRANSPORT_LIMIT};

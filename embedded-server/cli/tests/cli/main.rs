@@ -15,6 +15,7 @@ mod support;
 mod capture;
 mod cluster_node;
 mod inspect;
+mod inspect_advertise;
 mod replay;
 mod serve;
 mod signals;

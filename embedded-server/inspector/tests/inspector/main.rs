@@ -6,6 +6,7 @@
 mod support;
 
 mod access;
+mod advertise;
 mod backpressure;
 mod commands;
 mod events;

@@ -106,6 +106,7 @@ fn node(id: &str) -> NodeRecord {
         connections: 2,
         rooms: 1,
         updated_at_us: 1_700_000_000_500_000,
+        inspector: None,
     }
 }
 

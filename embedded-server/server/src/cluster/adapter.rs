@@ -52,6 +52,12 @@ pub struct NodeRecord {
     pub connections: usize,
     pub rooms: usize,
     pub updated_at_us: i64,
+    /// Where a console attaches to this node's inspector (`ws://HOST:PORT/`), when it runs
+    /// one ([`Server::advertise_inspector`](crate::Server::advertise_inspector)). Never holds
+    /// the inspector's token: anyone who can read Redis could otherwise drive every node.
+    /// Absent in records of older nodes and of nodes without an inspector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspector: Option<String>,
 }
 
 /// One connection as the presence registry stores it.

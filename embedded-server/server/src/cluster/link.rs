@@ -114,6 +114,8 @@ pub(crate) struct ClusterLink {
     pub counters: ClusterCounters,
     /// Set when presence writes failed, so the next success rewrites everything.
     pub needs_resync: AtomicBool,
+    /// The inspector address this node advertises in its presence record (no token).
+    inspector: Mutex<Option<String>>,
 }
 
 impl ClusterLink {
@@ -142,7 +144,17 @@ impl ClusterLink {
             next_rid: AtomicU64::new(0),
             counters: ClusterCounters::default(),
             needs_resync: AtomicBool::new(true),
+            inspector: Mutex::new(None),
         }
+    }
+
+    /// The inspector address written into this node's presence record.
+    pub fn inspector(&self) -> Option<String> {
+        lock(&self.inspector).clone()
+    }
+
+    pub fn set_inspector(&self, url: Option<String>) {
+        *lock(&self.inspector) = url;
     }
 
     /// Publish without reporting a failure (for callers holding the announcement turn: a

@@ -31,6 +31,7 @@ fn node_record(shared: &Shared) -> NodeRecord {
         connections: shared.registry().len(),
         rooms: shared.rooms().room_count(),
         updated_at_us: now_us(),
+        inspector: link.inspector(),
     }
 }
 

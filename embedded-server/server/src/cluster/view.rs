@@ -139,6 +139,20 @@ impl Server {
         }
     }
 
+    /// Publish (or, with `None`, withdraw) where a console attaches to this node's inspector,
+    /// in the node's presence record, so `switchboard attach --redis` finds every node of a
+    /// cluster. The URL is `ws://HOST:PORT/` without a token: the token is shared out of band
+    /// (a flag or the environment), never stored in Redis. It is written with the next
+    /// heartbeat (at most `ClusterConfig::heartbeat` later). `Inspector::start` calls this.
+    pub fn advertise_inspector(&self, url: Option<String>) {
+        self.shared.cluster().set_inspector(url);
+    }
+
+    /// What [`Server::advertise_inspector`] last set.
+    pub fn advertised_inspector(&self) -> Option<String> {
+        self.shared.cluster().inspector()
+    }
+
     /// Other nodes this node currently knows, with what each one wants.
     pub fn cluster_peers(&self) -> Vec<crate::cluster::PeerInfo> {
         self.shared.cluster().peers().list()

@@ -744,7 +744,11 @@ url: string,
 /**
  * The node's id from its `hello` (`null` until it has been reached once).
  */
-node: string | null, state: LinkState, 
+node: string | null, 
+/**
+ * Found through cluster discovery (`switchboard attach --redis`) rather than added by URL.
+ */
+discovered: boolean, state: LinkState, 
 /**
  * Connections and rooms on the node as of now (as of the loss when it is lost).
  */
@@ -778,7 +782,43 @@ export type NodeList = {
 /**
  * `embedded` (the console runs its own server) or `attach` (it observes other processes).
  */
-mode: string, nodes: Array<NodeLink>, };
+mode: string, nodes: Array<NodeLink>, 
+/**
+ * Cluster discovery, when the console follows a cluster's presence (`--redis`).
+ */
+discovery: DiscoveryStatus | null, };
+
+/**
+ * How cluster discovery is doing.
+ */
+export type DiscoveryStatus = { 
+/**
+ * Where nodes are discovered (the Redis URL, its password masked).
+ */
+source: string, 
+/**
+ * `starting`, `following` (the last listing worked) or `paused` (it failed: attached
+ * nodes stay attached, and no node is added or forgotten until listings work again).
+ */
+state: string, 
+/**
+ * Nodes that advertised an inspector in the last listing.
+ */
+advertised: number, 
+/**
+ * Listings that worked since the console started.
+ */
+listings: number, 
+/**
+ * Nodes skipped because the console already follows [`MAX_DISCOVERED`] discovered nodes.
+ *
+ * [`MAX_DISCOVERED`]: crate::nodes::discovery::MAX_DISCOVERED
+ */
+skipped: number, 
+/**
+ * Why the last listing failed.
+ */
+last_error: string | null, };
 
 /**
  * Body of `POST /api/nodes`: attach one more node.
