@@ -1,6 +1,6 @@
 import type { Change } from '../src/api/generated/api';
 import { Membership, GRAPH_CONN_LIMIT } from '../src/state/membership';
-import { MAX_GRAPH_ROOMS, buildGraph, groupKey, positions, roomLabelWidth, seedPosition } from '../src/panels/rooms/graphModel';
+import { MAX_GRAPH_ROOMS, buildGraph, groupKey, nodeTies, positions, roomLabelWidth, seedPosition } from '../src/panels/rooms/graphModel';
 import { forceLayout } from '../src/panels/rooms/layout';
 
 const join = (room: string, id: string, role = 'user'): Change => ({ type: 'join', room, conn: { id, role, user: `u-${id}` } });
@@ -96,4 +96,68 @@ test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are dra
   expect(rooms).toContain('r3');
   expect(g.hiddenRooms).toBe(MAX_GRAPH_ROOMS + 11 - rooms.length);
   expect(buildGraph(m, { query: 'r15' }).hiddenRooms).toBe(0);
+});
+
+/** Members spread over cluster nodes `a` and `b` (attach mode). */
+function clustered(n: number, rooms = ['lobby', 'ops']): Membership {
+  const m = new Membership();
+  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  const changes: Change[] = [];
+  for (let i = 0; i < n; i++) {
+    changes.push({ type: 'join', room: rooms[i % rooms.length], conn: { id: `c${i}`, role: i % 3 ? 'user' : 'agent', user: `u-${i}`, node: i % 2 ? 'b' : 'a' } });
+  }
+  m.apply(changes);
+  return m;
+}
+
+test('grouped by node: members carry their node, the legend counts per node, groups are per node past the limit', () => {
+  const plain = buildGraph(clustered(8, ['lobby']));
+  expect(plain.byNode).toBe(false);
+  expect(plain.nodes.filter((n) => n.kind === 'conn').every((n) => n.server === undefined)).toBe(true);
+  expect([...plain.servers.entries()].sort()).toEqual([['a', 4], ['b', 4]]);
+
+  const byNode = buildGraph(clustered(8, ['lobby']), { byNode: true });
+  expect(byNode.byNode).toBe(true);
+  const conns = byNode.nodes.filter((n) => n.kind === 'conn');
+  expect(conns.filter((n) => n.server === 'a').length).toBe(4);
+  expect(conns.filter((n) => n.server === 'b').length).toBe(4);
+
+  const big = buildGraph(clustered(GRAPH_CONN_LIMIT + 50, ['lobby']), { byNode: true });
+  expect(big.grouped).toBe(true);
+  const groups = big.nodes.filter((n) => n.kind === 'group');
+  expect(groups.map((g) => [g.id, g.server]).sort()).toEqual([
+    ['group:lobby:@a', 'a'],
+    ['group:lobby:@b', 'b'],
+  ]);
+  const expanded = buildGraph(clustered(GRAPH_CONN_LIMIT + 50, ['lobby']), { byNode: true, expanded: new Set([groupKey('lobby', 'a')]) });
+  const shown = expanded.nodes.filter((n) => n.kind === 'conn');
+  expect(shown.length).toBe(groups.find((g) => g.server === 'a')?.size);
+  expect(shown.every((n) => n.server === 'a')).toBe(true);
+});
+
+test('grouped by node: the layout keeps a room’s members of one node together', () => {
+  const view = buildGraph(clustered(24, ['lobby']), { byNode: true });
+  const ties = nodeTies(view.nodes);
+  // Each member but the first of its node in the room is tied to that first one.
+  expect(ties.length).toBe(22);
+  const index = new Map(view.nodes.map((n, i) => [n.id, i]));
+  const at = (i: number) => ({ x: Math.cos(i * 2.4) * 90, y: Math.sin(i * 2.4) * 90 });
+  const input = {
+    nodes: view.nodes.map((n, i) => ({ id: n.id, ...at(i), room: n.kind === 'room', fixed: false, r: n.kind === 'room' ? 40 : 7 })),
+    edges: [...view.edges.map((e) => [index.get(e.source)!, index.get(e.target)!] as [number, number]), ...ties.map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number])],
+  };
+  const { positions: p } = forceLayout(input);
+  const members = view.nodes.filter((n) => n.kind === 'conn');
+  const centre = (server: string) => {
+    const of = members.filter((n) => n.server === server).map((n) => p[n.id]);
+    return { x: of.reduce((s, q) => s + q.x, 0) / of.length, y: of.reduce((s, q) => s + q.y, 0) / of.length };
+  };
+  const [ca, cb] = [centre('a'), centre('b')];
+  // Every member is nearer its own node's centre than the other node's.
+  for (const n of members) {
+    const q = p[n.id];
+    const own = n.server === 'a' ? ca : cb;
+    const other = n.server === 'a' ? cb : ca;
+    expect(Math.hypot(q.x - own.x, q.y - own.y)).toBeLessThan(Math.hypot(q.x - other.x, q.y - other.y));
+  }
 });

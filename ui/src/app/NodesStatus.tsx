@@ -3,7 +3,7 @@
 // attach URL and to remove one.
 import { useState } from 'preact/hooks';
 
-import type { LinkState, NodeLink } from '../api/generated/api';
+import type { DiscoveryStatus, LinkState, NodeLink } from '../api/generated/api';
 import { useConsole } from './context';
 import { useStore } from '../state/store';
 import { count } from '../state/format';
@@ -55,12 +55,17 @@ export function NodesStatus() {
           nodes ▾
         </button>
       )}
-      {open && <NodesPopover nodes={list.nodes} onClose={() => setOpen(false)} />}
+      {list.discovery?.state === 'paused' && (
+        <span class="warn" data-testid="discovery-paused" title={list.discovery.last_error ?? ''}>
+          discovery paused
+        </span>
+      )}
+      {open && <NodesPopover nodes={list.nodes} discovery={list.discovery} onClose={() => setOpen(false)} />}
     </span>
   );
 }
 
-function NodesPopover({ nodes, onClose }: { nodes: NodeLink[]; onClose: () => void }) {
+function NodesPopover({ nodes, discovery, onClose }: { nodes: NodeLink[]; discovery: DiscoveryStatus | null; onClose: () => void }) {
   const c = useConsole();
   const [url, setUrl] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -89,12 +94,23 @@ function NodesPopover({ nodes, onClose }: { nodes: NodeLink[]; onClose: () => vo
         <b class="grow">Attached nodes</b>
         <button type="button" class="btn small" onClick={onClose}>Close</button>
       </div>
+      {discovery && (
+        <div class="muted" data-testid="discovery-status">
+          Discovering from <span class="mono">{discovery.source}</span>: {discovery.state}
+          {discovery.state !== 'paused' && ` · ${count(discovery.advertised)} advertised`}
+          {discovery.skipped > 0 && <span class="warn"> · {count(discovery.skipped)} skipped (limit)</span>}
+          {discovery.state === 'paused' && discovery.last_error && <span class="warn"> · {discovery.last_error}</span>}
+        </div>
+      )}
       <table class="kv">
         <tbody>
           {nodes.map((n) => (
             <tr key={n.id}>
               <td><span class={`dot ${DOT[n.state]}`} /> {n.state}</td>
-              <td class="mono">{label(n)}</td>
+              <td class="mono">
+                {label(n)}
+                {n.discovered && <span class="muted" title="found in cluster presence"> · discovered</span>}
+              </td>
               <td class="mono muted">{n.url}</td>
               <td>{count(n.connections)} conns · {count(n.dropped)} dropped · {count(n.bad_frames)} bad frames</td>
               <td class="muted node-error">{n.last_error ?? ''}</td>

@@ -37,6 +37,17 @@ export function roleColor(role: string): string {
   return PALETTE[h % PALETTE.length];
 }
 
+/** Colours for cluster nodes, apart from the role colours (blue and purple), so a graph
+ * grouped by node is not read as roles. */
+const NODE_PALETTE = ['#3fb950', '#f0883e', '#39c5cf', '#db61a2', '#e3b341', '#ff7b72', '#a5d6ff', '#8b949e'];
+
+/** A stable colour per cluster node id. */
+export function nodeColor(node: string): string {
+  let h = 0;
+  for (const c of node) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return NODE_PALETTE[h % NODE_PALETTE.length];
+}
+
 export function RoleBadge({ role }: { role: string }) {
   return (
     <span class="badge role" style={{ borderColor: roleColor(role), color: roleColor(role) }}>

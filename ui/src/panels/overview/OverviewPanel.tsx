@@ -13,6 +13,15 @@ import { CONNECTION_LINES, RATE_LINES, TimeChart } from './RateChart';
 
 const RANGES = [1, 5, 10];
 
+/** What the nodes tile says about them: attached ones (attach mode), or how they are joined. */
+function nodesHint(overview: Overview | null): string {
+  if (overview?.transport === 'attach') {
+    const attached = overview.nodes.filter((n) => n.alive).length;
+    return attached === overview.nodes.length ? 'attached' : `${attached} attached, ${overview.nodes.length - attached} not`;
+  }
+  return overview?.transport === 'redis' ? 'a cluster, through Redis' : 'this process alone';
+}
+
 export function OverviewPanel() {
   const c = useConsole();
   const summary = useStore(c.summary);
@@ -57,7 +66,7 @@ export function OverviewPanel() {
         <Stat
           label={plural(nodes, 'node', 'nodes')}
           value={count(nodes)}
-          hint={overview?.transport === 'redis' ? 'a cluster, through Redis' : 'this process alone'}
+          hint={nodesHint(overview)}
           testId="stat-nodes"
         />
         <Stat label="messages per second" value={count(lastRate)} testId="stat-rate" />

@@ -7,9 +7,9 @@
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { roleColor } from '../../components/common';
+import { nodeColor, roleColor } from '../../components/common';
 import type { Membership } from '../../state/membership';
-import { buildGraph, groupRadius, petalPosition, positions, seedPosition, viewport, type GNode, type GraphView, type Pos } from './graphModel';
+import { buildGraph, groupRadius, nodeTies, petalPosition, positions, seedPosition, viewport, type GNode, type GraphView, type Pos } from './graphModel';
 import type { LayoutInput, LayoutResult } from './layout';
 
 let worker: Worker | null = null;
@@ -74,7 +74,10 @@ function elementOf(n: GNode, pos: Pos, labels: { room: number; group: number; me
       key: n.group,
       size: n.size,
       d: Math.round(radius(n) * 2),
-      color: n.role ? roleColor(n.role) : '#30363d',
+      // Grouped by node: filled with the node's colour, ringed with the role's.
+      color: n.server !== undefined ? nodeColor(n.server) : n.role ? roleColor(n.role) : '#30363d',
+      ring: n.kind === 'conn' && n.server !== undefined && n.role ? roleColor(n.role) : undefined,
+      server: n.server,
       petal: n.petal ? `${n.petal.index}/${n.petal.count}` : undefined,
       fs: n.kind === 'room' ? labels.room : labels.group,
       h: labels.room * 2,
@@ -145,6 +148,7 @@ const STYLE: cytoscape.StylesheetJson = [
     },
   },
   { selector: 'node[kind = "more"]', style: { 'background-opacity': 0.35, 'border-style': 'dotted' } },
+  { selector: 'node[kind = "conn"][ring]', style: { width: 16, height: 16, 'border-width': 3, 'border-color': 'data(ring)' } },
   { selector: 'node.above', style: { 'text-valign': 'top', 'text-margin-y': -4 } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#6e7681', opacity: 0.55, 'curve-style': 'haystack', 'haystack-radius': 0 } },
   { selector: 'edge.hl', style: { 'line-color': '#2f81f7', opacity: 1, width: 2.5, 'z-index': 5 } },
@@ -200,10 +204,17 @@ export interface GraphProps {
   onConn: (id: string) => void;
   /** What was drawn (for the legend). */
   onView?: (v: GraphView) => void;
+  /** Colour and pull members together by the cluster node holding them. */
+  byNode?: boolean;
+  /** Offered when members sit on several nodes (attach mode); absent otherwise. */
+  onToggleByNode?: () => void;
 }
 
 export function MembershipGraph(props: GraphProps) {
   const { membership, version, query, selected, expanded } = props;
+  const byNode = !!props.byNode;
+  const drawnByNode = useRef(byNode);
+  const lastView = useRef<GraphView | null>(null);
   const el = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
   const handlers = useRef(props);
@@ -267,6 +278,8 @@ export function MembershipGraph(props: GraphProps) {
       ring.set(id, Math.max(ring.get(id) ?? 0, 58 + 2 * groupRadius(g.data('size'))));
     });
     const index = new Map<string, number>();
+    // Grouped by node: unseen springs keep a room's members of one node together.
+    const ties = lastView.current?.byNode ? nodeTies(lastView.current.nodes) : [];
     const input: LayoutInput = {
       nodes: nodes.map((n, i) => {
         index.set(n.id(), i);
@@ -277,6 +290,7 @@ export function MembershipGraph(props: GraphProps) {
       edges: c
         .edges()
         .map((e) => [index.get(e.source().id()), index.get(e.target().id())])
+        .concat(ties.map(([a, b]) => [index.get(a), index.get(b)]))
         .filter((pair): pair is [number, number] => pair[0] !== undefined && pair[1] !== undefined),
       iterations: full ? undefined : 120,
     };
@@ -307,9 +321,11 @@ export function MembershipGraph(props: GraphProps) {
     const c = cy.current;
     // Nothing is drawn from a model that has not had its snapshot yet (it would be partial).
     if (!c || !membership.loaded) return;
-    const view = buildGraph(membership, { query, expanded, wasGrouped: grouped.current, keep: selected });
-    const flipped = view.grouped !== grouped.current;
+    const view = buildGraph(membership, { query, expanded, wasGrouped: grouped.current, keep: selected, byNode });
+    const flipped = view.grouped !== grouped.current || byNode !== drawnByNode.current;
     grouped.current = view.grouped;
+    drawnByNode.current = byNode;
+    lastView.current = view;
     handlers.current.onView?.(view);
     const want = new Set<string>();
     for (const n of view.nodes) want.add(n.id);
@@ -333,6 +349,10 @@ export function MembershipGraph(props: GraphProps) {
         const node = c.getElementById(n.id);
         if (node.length) {
           if (node.data('label') !== n.label) node.data({ label: n.label, size: n.size, d: Math.round(radius(n) * 2), w: roomWidth(n.label, node.data('fs') ?? labels.room) });
+          if (node.data('server') !== n.server) {
+            const fresh = elementOf(n, node.position(), labels).data;
+            node.data({ color: fresh.color, ring: fresh.ring, server: fresh.server });
+          }
           continue;
         }
         // A member of an expanded group starts where its group was.
@@ -354,6 +374,7 @@ export function MembershipGraph(props: GraphProps) {
       c.batch(() => c.nodes('[kind = "conn"]').data('mz', labels.member));
     }
     el.current?.setAttribute('data-grouped', String(view.grouped));
+    el.current?.setAttribute('data-by-node', String(view.byNode));
     el.current?.setAttribute('data-version', String(version));
     const first = existed.size === 0 && added.length > 0;
     if (flipped && !first) {
@@ -375,7 +396,7 @@ export function MembershipGraph(props: GraphProps) {
       shownQuery.current = query;
       fitView(c);
     }
-  }, [version, query, expanded, selected]);
+  }, [version, query, expanded, selected, byNode]);
 
   useEffect(() => {
     const c = cy.current;
@@ -398,6 +419,18 @@ export function MembershipGraph(props: GraphProps) {
         {laying && <span class="muted" data-testid="graph-laying">laying out…</span>}
         {expanded.size > 0 && (
           <button class="btn small" type="button" onClick={() => props.onCollapseAll()} data-testid="graph-collapse">Collapse groups</button>
+        )}
+        {props.onToggleByNode && (
+          <button
+            class={`btn small${byNode ? ' primary' : ''}`}
+            type="button"
+            aria-pressed={byNode}
+            onClick={() => props.onToggleByNode?.()}
+            title="Colour members by the node holding them and pull each node's members together"
+            data-testid="graph-by-node"
+          >
+            By node
+          </button>
         )}
         <button class="btn small" type="button" onClick={() => cy.current && fitView(cy.current)} title="Show the whole graph">Fit</button>
         <button class="btn small" type="button" onClick={() => runLayout(true, new Set())} title="Lay the whole graph out again" data-testid="graph-relayout">Re-layout</button>

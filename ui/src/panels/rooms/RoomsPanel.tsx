@@ -8,7 +8,7 @@ import type { ConnPage, ConnRow, MemberChangeResult, MembershipGraph as Graph } 
 import { useConsole } from '../../app/context';
 import { useThrottled } from '../../app/hooks';
 import { navigate } from '../../app/router';
-import { Card, Empty, ErrorBox, Panel, RoleBadge, roleColor } from '../../components/common';
+import { Card, Empty, ErrorBox, Panel, RoleBadge, nodeColor, roleColor } from '../../components/common';
 import { VirtualList } from '../../components/VirtualList';
 import { count } from '../../state/format';
 import { GRAPH_CONN_LIMIT } from '../../state/membership';
@@ -18,6 +18,8 @@ import { MembershipGraph } from './MembershipGraph';
 
 /** Groups expanded in the graph, kept across visits. */
 let savedExpanded = new Set<string>();
+/** Whether the graph is grouped by node, kept across visits like the expanded groups. */
+let savedByNode = false;
 
 /** Find a connection by user, role or id, and pick it. */
 function ConnPicker({ members, onPick }: { members: Set<string>; onPick: (c: ConnRow) => void }) {
@@ -202,9 +204,17 @@ function Legend({ view }: { view: GraphView | null }) {
   return (
     <div class="legend" data-testid="graph-legend">
       <span class="legend-item"><span class="swatch room" /> room · members</span>
+      {view.byNode &&
+        [...view.servers.entries()]
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([node, n]) => (
+            <span key={`@${node}`} class="legend-item" data-node={node}>
+              <span class="swatch" style={{ background: nodeColor(node) }} /> node <span class="mono">{node}</span> <span class="muted">{count(n)}</span>
+            </span>
+          ))}
       {roles.map(([role, n]) => (
         <span key={role} class="legend-item" data-role={role}>
-          <span class="swatch" style={{ background: roleColor(role) }} /> {role} <span class="muted">{count(n)}</span>
+          <span class={view.byNode ? 'swatch ring' : 'swatch'} style={view.byNode ? { borderColor: roleColor(role) } : { background: roleColor(role) }} /> {role} <span class="muted">{count(n)}</span>
         </span>
       ))}
       {view.hiddenRooms > 0 && (
@@ -214,7 +224,9 @@ function Legend({ view }: { view: GraphView | null }) {
       )}
       <span class="muted legend-note">
         {view.grouped
-          ? `Past ${GRAPH_CONN_LIMIT} connections each room’s members are one node per role (dashed): click one to show its members.`
+          ? `Past ${GRAPH_CONN_LIMIT} connections each room’s members are one node per ${view.byNode ? 'cluster node' : 'role'} (dashed): click one to show its members.`
+          : view.byNode
+          ? 'Grouped by node: each member is filled with its node’s colour and ringed with its role’s; a room’s members on one node sit together.'
           : 'Click a room to select it, a connection to open it. Scroll to zoom: names show when large enough to read.'}
       </span>
     </div>
@@ -227,6 +239,7 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
   const [graphError, setGraphError] = useState<unknown>(null);
   const [expanded, setExpanded] = useState(savedExpanded);
   const [view, setView] = useState<GraphView | null>(null);
+  const [byNode, setByNode] = useState(savedByNode);
   const selected = params.room ?? null;
   const version = useStore(c.membershipVersion);
   const shownVersion = useThrottled(version, 1000);
@@ -255,6 +268,12 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
   const select = (room: string) => navigate('rooms', { room });
   const rooms = useMemo(() => c.membership.roomList(q), [shownVersion, q]);
   const total = useMemo(() => c.membership.rooms.size, [shownVersion]);
+  // Grouping by node is offered once members sit on more than one node (attach mode).
+  const severalNodes = useMemo(() => {
+    const nodes = new Set<string>();
+    for (const [, e] of c.membership.conns) if (e.member.node) nodes.add(e.member.node);
+    return nodes.size > 1;
+  }, [shownVersion]);
 
   return (
     <Panel title="Rooms" testId="panel-rooms">
@@ -301,6 +320,15 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
             onRoom={select}
             onConn={(id) => navigate('connections', { id })}
             onView={setView}
+            byNode={byNode && severalNodes}
+            onToggleByNode={
+              severalNodes
+                ? () => {
+                    savedByNode = !byNode;
+                    setByNode(!byNode);
+                  }
+                : undefined
+            }
           />
           <Legend view={view} />
         </Card>

@@ -22,6 +22,9 @@ export interface GNode {
   group?: string;
   /** A group's place around its room: the i-th of n. */
   petal?: { index: number; count: number };
+  /** The cluster node holding the member (attach mode), or a group's node when grouped by
+   * node. Set only when the graph is grouped by node. */
+  server?: string;
 }
 
 export interface GEdge {
@@ -37,6 +40,12 @@ export interface GraphView {
   grouped: boolean;
   /** Members per role among the rooms shown (the legend). */
   roles: Map<string, number>;
+  /** Members per cluster node among the rooms shown (the legend when grouped by node); empty
+   * when no member names its node (the embedded server). */
+  servers: Map<string, number>;
+  /** Drawn grouped by node: members coloured by their node and pulled together per node;
+   * past the limit, one node per room and cluster node instead of per role. */
+  byNode: boolean;
   /** Rooms left out of the drawing (the smallest, past MAX_GRAPH_ROOMS). */
   hiddenRooms: number;
 }
@@ -48,11 +57,14 @@ export const MAX_GRAPH_ROOMS = 150;
 export const EXPAND_CAP = 400;
 
 export const groupKey = (room: string, role: string) => `${room}\u0000${role}`;
+/** A member's node as the graph names it ("?" for one that does not say). */
+export const serverOf = (member: { node?: string | null }) => member.node ?? '?';
 export const roomId = (room: string) => `room:${room}`;
 
 /** Builds what to draw. `wasGrouped` adds some hysteresis: a graph drawn as groups goes back to
  * single members only well below the limit, so churn around it does not redraw everything. */
-export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set<string>; grouped?: boolean; wasGrouped?: boolean; keep?: string | null } = {}): GraphView {
+export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set<string>; grouped?: boolean; wasGrouped?: boolean; keep?: string | null; byNode?: boolean } = {}): GraphView {
+  const byNode = !!opts.byNode;
   let rooms = m.roomList(opts.query ?? '');
   let hiddenRooms = 0;
   if (rooms.length > MAX_GRAPH_ROOMS) {
@@ -65,6 +77,7 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
   const nodes: GNode[] = [];
   const edges: GEdge[] = [];
   const roles = new Map<string, number>();
+  const servers = new Map<string, number>();
   let distinct = 0;
   for (const [, entry] of m.conns) {
     let inShown = false;
@@ -72,15 +85,16 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
     if (!inShown) continue;
     distinct++;
     roles.set(entry.member.role, (roles.get(entry.member.role) ?? 0) + 1);
+    if (entry.member.node) servers.set(entry.member.node, (servers.get(entry.member.node) ?? 0) + 1);
   }
   const grouped = opts.grouped ?? distinct > (opts.wasGrouped ? GRAPH_CONN_LIMIT * 0.9 : GRAPH_CONN_LIMIT);
   const seen = new Map<string, GNode>();
-  const addConn = (room: string, id: string, role: string, user: string) => {
+  const addConn = (room: string, id: string, role: string, user: string, server: string) => {
     const nid = `conn:${id}`;
     const known = seen.get(nid);
     if (known) known.rooms.push(room);
     else {
-      const node: GNode = { id: nid, kind: 'conn', label: user, size: 1, role, conn: id, rooms: [room] };
+      const node: GNode = { id: nid, kind: 'conn', label: user, size: 1, role, conn: id, rooms: [room], ...(byNode ? { server } : {}) };
       seen.set(nid, node);
       nodes.push(node);
     }
@@ -91,30 +105,59 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
   }
   for (const r of rooms) {
     if (!grouped) {
-      for (const c of m.members(r.name)) addConn(r.name, c.id, c.role, c.user);
+      for (const c of m.members(r.name)) addConn(r.name, c.id, c.role, c.user, serverOf(c));
       continue;
     }
-    const petals = r.roles.length;
-    r.roles.forEach((rc, index) => {
+    // Past the limit: one node per role, or per cluster node when grouped by node (its
+    // `role` field then holds the node id: the key the group is expanded and coloured by).
+    const facets = byNode ? serverCounts(m.members(r.name)) : r.roles.map((rc) => ({ facet: rc.role, connections: rc.connections }));
+    const facetOf = (c: { role: string; node?: string | null }) => (byNode ? serverOf(c) : c.role);
+    const petals = facets.length;
+    facets.forEach((rc, index) => {
       const petal = { index, count: petals };
-      const key = groupKey(r.name, rc.role);
-      const gid = `group:${r.name}:${rc.role}`;
+      const key = groupKey(r.name, rc.facet);
+      const gid = `group:${r.name}:${byNode ? '@' : ''}${rc.facet}`;
+      const server = byNode ? { server: rc.facet } : {};
       if (opts.expanded?.has(key)) {
-        const ofRole = m.members(r.name).filter((c) => c.role === rc.role);
-        for (const c of ofRole.slice(0, EXPAND_CAP)) addConn(r.name, c.id, c.role, c.user);
-        const rest = ofRole.length - EXPAND_CAP;
+        const ofFacet = m.members(r.name).filter((c) => facetOf(c) === rc.facet);
+        for (const c of ofFacet.slice(0, EXPAND_CAP)) addConn(r.name, c.id, c.role, c.user, serverOf(c));
+        const rest = ofFacet.length - EXPAND_CAP;
         if (rest > 0) {
-          const mid = `more:${r.name}:${rc.role}`;
-          nodes.push({ id: mid, kind: 'more', label: `${rc.role} +${rest.toLocaleString('en-US')} more`, size: rest, role: rc.role, room: r.name, rooms: [r.name], group: key, petal });
+          const mid = `more:${r.name}:${byNode ? '@' : ''}${rc.facet}`;
+          nodes.push({ id: mid, kind: 'more', label: `${rc.facet} +${rest.toLocaleString('en-US')} more`, size: rest, role: rc.facet, room: r.name, rooms: [r.name], group: key, petal, ...server });
           edges.push({ id: `e:${mid}`, source: mid, target: roomId(r.name) });
         }
       } else {
-        nodes.push({ id: gid, kind: 'group', label: `${rc.role} ×${rc.connections.toLocaleString('en-US')}`, size: rc.connections, role: rc.role, room: r.name, rooms: [r.name], group: key, petal });
+        nodes.push({ id: gid, kind: 'group', label: `${rc.facet} ×${rc.connections.toLocaleString('en-US')}`, size: rc.connections, role: rc.facet, room: r.name, rooms: [r.name], group: key, petal, ...server });
         edges.push({ id: `e:${gid}`, source: gid, target: roomId(r.name) });
       }
     });
   }
-  return { nodes, edges, grouped, roles, hiddenRooms };
+  return { nodes, edges, grouped, roles, servers, byNode, hiddenRooms };
+}
+
+/** Members per cluster node, largest first (then by name). */
+function serverCounts(members: Iterable<{ node?: string | null }>): { facet: string; connections: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of members) counts.set(serverOf(c), (counts.get(serverOf(c)) ?? 0) + 1);
+  return [...counts.entries()].map(([facet, connections]) => ({ facet, connections })).sort((a, b) => b.connections - a.connections || a.facet.localeCompare(b.facet));
+}
+
+/** Layout-only springs that pull a room's members of one cluster node together: each member
+ * is tied to the first member of its node in each of its rooms. Not drawn. */
+export function nodeTies(nodes: GNode[]): [string, string][] {
+  const first = new Map<string, string>();
+  const ties: [string, string][] = [];
+  for (const n of nodes) {
+    if (n.kind !== 'conn' || n.server === undefined) continue;
+    for (const room of n.rooms) {
+      const key = `${room}\u0000${n.server}`;
+      const anchor = first.get(key);
+      if (anchor === undefined) first.set(key, n.id);
+      else ties.push([anchor, n.id]);
+    }
+  }
+  return ties;
 }
 
 export interface Pos {
@@ -165,7 +208,8 @@ export function seedPosition(node: GNode, sizes: Map<string, number>, near?: Pos
     }
   }
   const anchors = node.rooms.map((r) => positions.get(roomId(r))).filter((p): p is Pos => !!p);
-  const a = hash(node.id) * Math.PI * 2;
+  // Grouped by node: a member starts in its node's sector around the room.
+  const a = node.server !== undefined ? hash(`@${node.server}`) * Math.PI * 2 + (hash(node.id) - 0.5) * 0.8 : hash(node.id) * Math.PI * 2;
   const b = hash(`${node.id}#`);
   const r = node.kind === 'conn' ? 7 : 12;
   if (near) {
