@@ -178,6 +178,30 @@ impl AttachedNodes {
         Ok(self.spawn_link(&mut links, url.to_owned(), None))
     }
 
+    /// Follow `server`, a server in this process, through an in-process inspector session:
+    /// the same link, state and commands as a node attached by URL (so a console can follow
+    /// its own server beside remote nodes). Refused if a link already follows that node id.
+    pub fn add_local(&self, server: &switchboard_server::Server) -> Result<NodeLink, AttachError> {
+        let mut links = lock(&self.links);
+        let node = server.node_id();
+        if links.iter().any(|(l, _)| {
+            l.local_server().map(|s| s.node_id()) == Some(node)
+                || l.node_id().as_deref() == Some(node)
+        }) {
+            return Err(AttachError::Duplicate(node.to_owned()));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let link = Arc::new(RemoteNode::local(
+            id,
+            server.clone(),
+            self.stop.child_token(),
+        ));
+        let task = tokio::spawn(link.clone().supervise(self.sink.clone()));
+        let status = link.status();
+        links.push((link, task));
+        Ok(status)
+    }
+
     /// Stop following link `id` (its recorded rows stay in the capture). False if unknown. A
     /// discovered node removed this way is not attached again while it stays in presence.
     pub fn remove(&self, id: u32) -> bool {

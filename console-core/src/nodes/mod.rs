@@ -13,6 +13,11 @@
 //! session gives the same facts only as of its last event, which would make every existing
 //! "act, then read" flow eventually consistent and route recording through a queue that
 //! drops under load. Attached nodes cannot do better than that, so they get their own branch.
+//!
+//! Within attach mode there is one path whatever carries the session: a [`remote::RemoteNode`]
+//! follows a node by URL or, for a server in this process, through
+//! `Inspector::local_session` ([`AttachedNodes::add_local`]); discovery
+//! ([`discovery::Discovery`]) adds links as a cluster's nodes appear.
 
 pub mod attached;
 pub mod convert;

@@ -10,14 +10,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_inspector::protocol::{Command, ErrorCode, Hello, NodeMessage, Outcome};
-use switchboard_inspector::{ClientOptions, CommandError, Commander, InspectorClient, NodeState};
+use switchboard_inspector::{
+    ClientOptions, CommandError, Commander, Inspector, InspectorClient, NodeState, SessionLimits,
+};
 use switchboard_server::contract::{CompiledContract, Contract};
 use switchboard_server::wire::util::lock;
+use switchboard_server::Server;
 use tokio_util::sync::CancellationToken;
 
 use super::convert;
 use super::sink::Sink;
 use crate::types::{LinkState, NodeLink};
+
+/// What a local link shows where a remote one shows its URL.
+pub const LOCAL_URL: &str = "in-process";
 
 /// The first wait after a failure; doubled per failure up to [`BACKOFF_MAX`]. Short, because
 /// the common case is a developer restarting their app on the same address.
@@ -60,6 +66,10 @@ pub struct RemoteNode {
     pub discovered: Option<String>,
     /// Wakes the supervisor's backoff when the URL changed, so a moved node is tried at once.
     retarget: tokio::sync::Notify,
+    /// A server in this process, followed through an in-process inspector session
+    /// (`Inspector::local_session`) instead of a socket: the same session, client, state and
+    /// supervision as a remote node.
+    local: Option<Server>,
     view: Mutex<View>,
     dropped: AtomicU64,
     bad_frames: AtomicU64,
@@ -80,6 +90,7 @@ impl RemoteNode {
             url: Mutex::new(url),
             discovered,
             retarget: tokio::sync::Notify::new(),
+            local: None,
             view: Mutex::new(View {
                 state: Some(LinkState::Connecting),
                 ..View::default()
@@ -89,6 +100,18 @@ impl RemoteNode {
             attaches: AtomicU32::new(0),
             stop,
         }
+    }
+
+    /// A link to `server`, in this process, through a local inspector session.
+    pub fn local(id: u32, server: Server, stop: CancellationToken) -> RemoteNode {
+        let mut link = RemoteNode::new(id, LOCAL_URL.to_owned(), None, stop);
+        link.local = Some(server);
+        link
+    }
+
+    /// The server this link follows in-process, if it is a local link.
+    pub fn local_server(&self) -> Option<&Server> {
+        self.local.as_ref()
     }
 
     pub fn url(&self) -> String {
@@ -184,8 +207,17 @@ impl RemoteNode {
                 ..ClientOptions::default()
             };
             let url = self.url();
+            let connect = async {
+                match &self.local {
+                    Some(server) => {
+                        Inspector::local_session_with(server, SessionLimits::default(), options)
+                            .await
+                    }
+                    None => InspectorClient::connect_with(&url, options).await,
+                }
+            };
             let attempt = tokio::select! {
-                r = InspectorClient::connect_with(&url, options) => r,
+                r = connect => r,
                 _ = self.stop.cancelled() => break,
             };
             match attempt {

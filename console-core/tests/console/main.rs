@@ -20,6 +20,7 @@ mod api_traffic;
 mod attach;
 mod attach_cluster;
 mod attach_faults;
+mod attach_local;
 mod live_stream;
 mod push_history;
 mod ts_types;
