@@ -10,7 +10,8 @@
 #                           same run, beside this one: a change's before and after, side by side
 #
 # Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k latency-20k-small idle-10k
-#   churn record-fanout record-latency cluster cluster-latency recorder
+#   churn record-fanout record-latency console-fanout console-latency cluster cluster-latency
+#   recorder
 # Output: bench/results/<time>/results.jsonl and report.md (bench/results/latest links to it).
 # Needs: cargo, node + npm (installed through apt when missing), redis-server for `cluster`.
 set -euo pipefail
@@ -119,6 +120,7 @@ server_cmd() {
     switchboard) echo "$BIN serve --listen 127.0.0.1:$port ${redis:+--redis $redis}" ;;
     baseline) echo "$BASELINE serve --listen 127.0.0.1:$port ${redis:+--redis $redis}" ;;
     switchboard+rec) echo "$BIN serve --listen 127.0.0.1:$port --record $WORK/capture-$port.db ${redis:+--redis $redis}" ;;
+    switchboard+console) echo "$BIN serve --listen 127.0.0.1:$port --inspect 127.0.0.1:$((port + 1000)) --inspect-token $CONSOLE_TOKEN" ;;
     socketio) echo "node $PEERS/socketio-server.js $port $redis" ;;
     ws) echo "node $PEERS/ws-server.js $port" ;;
     floor) echo "$BIN floor --listen 127.0.0.1:$port" ;;
@@ -132,6 +134,24 @@ wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 PORT=7300
 FAILED=0
+CONSOLE_TOKEN=bench-console-token
+# attach_console PORT: a console (`switchboard-bench tail`) attached to the inspector of the
+# server on PORT, in its own process, reading everything; waits until it is attached.
+attach_console() {
+  local port="$1" log="$WORK/tail-$1.log" i
+  "$BIN" tail --url "ws://127.0.0.1:$((port + 1000))/?token=$CONSOLE_TOKEN" >"$log" 2>&1 &
+  PID=$!
+  PIDS+=("$PID"); LAUNCHED+=("$PID"); LOGS+=("$log")
+  for i in $(seq 1 100); do
+    grep -q '^attached' "$log" 2>/dev/null && return 0
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" >&2
+  say "the console did not attach: skipped"
+  FAILED=$((FAILED + 1))
+  return 1
+}
 # launch LABEL: start $NODES servers of LABEL (and a fresh redis-server first when NODES > 1).
 # Sets ADDR_ARGS and PID_ARGS for the generator (Redis's CPU counts as the servers'), LAUNCHED
 # with every process started, and LOGS with the servers' logs.
@@ -153,6 +173,10 @@ launch() {
     fi
     LAUNCHED+=("$PID"); PID_ARGS+=(--server-pid "$PID"); ADDR_ARGS+=(--addr "127.0.0.1:$PORT")
     LOGS+=("$WORK/$label-$PORT.log")
+    if [ "$label" = switchboard+console ] && ! attach_console "$PORT"; then
+      stop "${LAUNCHED[@]}"
+      return 1
+    fi
   done
 }
 
@@ -178,6 +202,12 @@ measure() {
       line="$(sed -n 's/^recorder //p' "$log" | tail -1)"
       if [ -n "$line" ]; then
         printf '{"bench":"%s","server":"%s","kind":"recstats","stats":%s}\n' \
+          "$bench" "$label" "$line" >>"$RESULTS"
+      fi
+      # What an attached console received and what was dropped on its way.
+      line="$(sed -n 's/^tail //p' "$log" | tail -1)"
+      if [ -n "$line" ]; then
+        printf '{"bench":"%s","server":"%s","kind":"tailstats","stats":%s}\n' \
           "$bench" "$label" "$line" >>"$RESULTS"
       fi
     done
@@ -230,6 +260,16 @@ for _ in $(seq 2 "$REC_REPEAT"); do PAIRS="$PAIRS switchboard switchboard+rec"; 
 measure record-fanout "3. Recording on vs off: saturation, $M1K members, window $REC_WINDOW" "$PAIRS" -- \
   "${FANOUT[@]}" --members "$M1K" --window "$REC_WINDOW"
 measure record-latency "3. Recording on vs off: $R20 deliveries/s offered, $RATE_MEMBERS members" "$PAIRS" -- \
+  fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
+
+# 7. A console attached vs none: the same server alternately without and with a console
+# (`tail`, in its own process) attached to its inspector and reading every event, compared by
+# medians like the recorder.
+PAIRS="switchboard switchboard+console"
+for _ in $(seq 2 "$REC_REPEAT"); do PAIRS="$PAIRS switchboard switchboard+console"; done
+measure console-fanout "7. A console attached vs none: saturation, $M1K members, window $REC_WINDOW" "$PAIRS" -- \
+  "${FANOUT[@]}" --members "$M1K" --window "$REC_WINDOW"
+measure console-latency "7. A console attached vs none: $R20 deliveries/s offered, $RATE_MEMBERS members" "$PAIRS" -- \
   fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 
 # 5. Two nodes and a Redis: members alternate between the nodes, the publisher is on the first.

@@ -9,6 +9,7 @@
 //! - `churn`: connect, join, disconnect, as fast as possible.
 //! - `serve`: the server we benchmark (the demo, in release).
 //! - `recorder`: the capture recorder's sustained insert rate.
+//! - `tail`: a console attached to the server's inspector, reading everything.
 //! - `hist`, `procstat`: latency histograms, CPU and memory readings.
 //! - `report`: results (JSON lines) -> Markdown tables and target checks.
 //!
@@ -25,6 +26,7 @@ mod rawws;
 mod recorder;
 mod report;
 mod serve;
+mod tail;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -82,6 +84,8 @@ struct Target {
 enum Command {
     /// Run our server (the demo contract) for the benchmarks.
     Serve(serve::ServeOpts),
+    /// A console attached to a server's inspector, reading everything until SIGTERM.
+    Tail(tail::TailOpts),
     /// The floor: a bare `ws`-dialect server, one blocking write per member from every core.
     Floor(floor::FloorOpts),
     /// Fan-out to one room, at saturation (`--window`) or at a fixed rate (`--rate`).
@@ -227,6 +231,7 @@ fn main() -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(o) => serve::run(&o).await,
+        Command::Tail(o) => tail::run(&o).await,
         // Plain threads and blocking sockets: nothing of the runtime is used.
         Command::Floor(o) => tokio::task::spawn_blocking(move || floor::run(&o)).await?,
         Command::Fanout {

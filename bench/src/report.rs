@@ -13,6 +13,7 @@ use serde_json::Value;
 
 const OURS: &str = "switchboard";
 const OURS_REC: &str = "switchboard+rec";
+const OURS_CONSOLE: &str = "switchboard+console";
 /// The bare reference server (`switchboard-bench floor`): the least latency this machine allows.
 const FLOOR: &str = "floor";
 
@@ -200,7 +201,10 @@ pub fn render(text: &str) -> Result<String> {
     let all = parse(text)?;
     let groups = latest(&all);
     let mut out = String::new();
-    for (bench, rows) in groups.iter().filter(|(b, _)| !b.starts_with("record-")) {
+    for (bench, rows) in groups
+        .iter()
+        .filter(|(b, _)| !b.starts_with("record-") && !b.starts_with("console-"))
+    {
         let title = rows
             .first()
             .and_then(|r| r.v.get("title"))
@@ -234,6 +238,7 @@ pub fn render(text: &str) -> Result<String> {
         out.push('\n');
     }
     recording(&mut out, &all);
+    console(&mut out, &all);
     targets(&mut out, &groups, &all);
     Ok(out)
 }
@@ -395,12 +400,18 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Benchmark 3, from the `record-*` runs: medians of alternating runs without and with the
 /// recorder, as (deliveries/s off, on, p99 off, on, runs per side).
 fn recording_medians(all: &[Row], bench: &str) -> Option<(f64, f64, f64, f64, usize)> {
+    paired_medians(all, bench, OURS_REC)
+}
+
+/// Medians of alternating runs of our plain server and of `with` (the same server with
+/// something added), as (deliveries/s off, on, p99 off, on, runs per side).
+fn paired_medians(all: &[Row], bench: &str, with: &str) -> Option<(f64, f64, f64, f64, usize)> {
     let side = |server: &str| -> Vec<&Row> {
         all.iter()
             .filter(|r| r.bench == bench && r.server == server && r.kind == "fanout")
             .collect()
     };
-    let (off, on) = (side(OURS), side(OURS_REC));
+    let (off, on) = (side(OURS), side(with));
     if off.is_empty() || on.is_empty() {
         return None;
     }
@@ -446,6 +457,46 @@ fn recording(out: &mut String, all: &[Row]) {
             p1 - p0,
             sum("rows_written"),
             sum("dropped"),
+        );
+    }
+    out.push('\n');
+}
+
+/// Benchmark 7: the same load without and with a console attached (`tail`), alternating.
+fn console(out: &mut String, all: &[Row]) {
+    let benches = ["console-fanout", "console-latency"];
+    if benches
+        .iter()
+        .all(|b| paired_medians(all, b, OURS_CONSOLE).is_none())
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### 7. A console attached vs none (medians of alternating runs)\n"
+    );
+    let _ = writeln!(out, "| benchmark | runs each | deliveries/s none | attached | change | p99 ms none | attached | change | events to the console | dropped for it |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for bench in benches {
+        let Some((d0, d1, p0, p1, n)) = paired_medians(all, bench, OURS_CONSOLE) else {
+            continue;
+        };
+        let stats: Vec<&Row> = all
+            .iter()
+            .filter(|r| r.kind == "tailstats" && r.bench == bench)
+            .collect();
+        let sum = |k: &str| stats.iter().map(|s| s.n(&["stats", k])).sum::<f64>();
+        let _ = writeln!(
+            out,
+            "| {bench} | {n} | {} | {} | {:+.1}% | {} | {} | {:+.2} ms | {:.0} | {:.0} |",
+            fmt_rate(d0),
+            fmt_rate(d1),
+            (d1 / d0 - 1.0) * 100.0,
+            fmt_ms(p0),
+            fmt_ms(p1),
+            p1 - p0,
+            sum("events"),
+            sum("dropped") + sum("dropped_locally"),
         );
     }
     out.push('\n');
@@ -503,6 +554,14 @@ fn targets(out: &mut String, groups: &[(String, Vec<&Row>)], all_rows: &[Row]) {
     check(
         "recording costs <= 10% throughput (saturation, medians)",
         rec.map(|(off, on, ..)| {
+            let cost = 1.0 - on / off;
+            (format!("{:.1}%", cost * 100.0), cost <= 0.10)
+        }),
+    );
+    let attached = paired_medians(all_rows, "console-fanout", OURS_CONSOLE);
+    check(
+        "an attached console costs <= 10% throughput (saturation, medians)",
+        attached.map(|(off, on, ..)| {
             let cost = 1.0 - on / off;
             (format!("{:.1}%", cost * 100.0), cost <= 0.10)
         }),

@@ -1,6 +1,6 @@
 //! Our side of the benchmarks: the embedded demo server (its `join` and `say` requests are
 //! the bench contract), built in release, with the knobs the benchmarks turn: recording on or
-//! off, one node or a Redis cluster.
+//! off, one node or a Redis cluster, an inspector for a console to attach to or none.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use switchboard_capture::{Recorder, RecorderConfig};
 use switchboard_demo as demo;
+use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_redis::{RedisAdapter, RedisConfig};
 use switchboard_server::ServerConfig;
 
@@ -26,6 +27,12 @@ pub struct ServeOpts {
     /// Join a cluster through this Redis (e.g. redis://127.0.0.1:6379/).
     #[arg(long)]
     pub redis: Option<String>,
+    /// Let a console attach (the inspector) on this address; `tail` is such a console.
+    #[arg(long)]
+    pub inspect: Option<std::net::SocketAddr>,
+    /// The inspector's token.
+    #[arg(long, default_value = "bench-console-token", requires = "inspect")]
+    pub inspect_token: String,
 }
 
 pub async fn run(o: &ServeOpts) -> Result<()> {
@@ -57,12 +64,30 @@ pub async fn run(o: &ServeOpts) -> Result<()> {
         builder = builder.adapter(Arc::new(adapter));
     }
     let server = builder.build()?;
+    let inspector = match o.inspect {
+        Some(listen) => Some(
+            Inspector::start(
+                &server,
+                InspectorConfig {
+                    listen,
+                    token: Some(o.inspect_token.clone()),
+                    ..InspectorConfig::default()
+                },
+            )
+            .await
+            .context("starting the inspector")?,
+        ),
+        None => None,
+    };
     let running = server
         .start(&o.listen)
         .await
         .with_context(|| format!("listening on {}", o.listen))?;
     println!("ready {} node {}", running.addr, server.node_id());
     wait_for_stop().await?;
+    if let Some(inspector) = inspector {
+        inspector.shutdown().await;
+    }
     running.shutdown().await?;
     if let Some(recorder) = recorder {
         recorder.flush()?;
