@@ -45,12 +45,14 @@ struct DetailQuery {
     limit: Option<usize>,
 }
 
-fn member(c: &Conn) -> MemberRow {
+/// A member as both modes show it: with the node holding it (here, the console's own server),
+/// as an attached node's members are.
+fn member(c: &Conn, node: &str) -> MemberRow {
     MemberRow {
         id: c.id().to_owned(),
         role: c.role().to_owned(),
         user: c.user().to_owned(),
-        node: None,
+        node: Some(node.to_owned()),
     }
 }
 
@@ -99,7 +101,7 @@ async fn detail(
         .room(&room)
         .connections()
         .iter()
-        .map(member)
+        .map(|c| member(c, st.server.node_id()))
         .collect();
     if members.is_empty() {
         return Err(ApiError::not_found(format!(
@@ -189,7 +191,7 @@ fn build_graph(server: &Server) -> MembershipGraph {
                     role: c.role().to_owned(),
                     user: c.user().to_owned(),
                     rooms: Vec::new(),
-                    node: None,
+                    node: Some(server.node_id().to_owned()),
                 })
                 .rooms
                 .push(name.clone());

@@ -47,12 +47,14 @@ pub struct Aggregator {
 
 use crate::types::TrafficRow;
 
-fn member(ev: &TapEvent, with_node: bool) -> MemberRow {
+/// A member with the node holding it, in both modes (embedded and attached agree, see the
+/// console's parity test).
+fn member(ev: &TapEvent) -> MemberRow {
     MemberRow {
         id: ev.conn.as_deref().unwrap_or_default().to_owned(),
         role: ev.role.as_deref().unwrap_or_default().to_owned(),
         user: ev.user.as_deref().unwrap_or_default().to_owned(),
-        node: with_node.then(|| ev.node.to_string()),
+        node: Some(ev.node.to_string()),
     }
 }
 
@@ -141,30 +143,24 @@ impl Aggregator {
     }
 
     fn ingest(&mut self, ev: &TapEvent, tailing: bool) {
-        // Attached nodes' members carry their node; the embedded server's stay as they were.
-        let with_node = self.source.attached().is_some();
         self.rates.add(ev.kind, ev.at_us);
         let change = match ev.kind {
             TapKind::Connect => {
                 if let (Some(id), Some(role)) = (ev.conn.as_deref(), ev.role.as_deref()) {
                     self.conns.insert(id.to_owned(), role.to_owned());
                 }
-                Some(Change::Connect {
-                    conn: member(ev, with_node),
-                })
+                Some(Change::Connect { conn: member(ev) })
             }
             TapKind::Disconnect => {
                 if let Some(id) = ev.conn.as_deref() {
                     self.conns.remove(id);
                 }
-                Some(Change::Disconnect {
-                    conn: member(ev, with_node),
-                })
+                Some(Change::Disconnect { conn: member(ev) })
             }
             TapKind::RoomAdd | TapKind::RoomRemove if ev.conn.is_some() => {
                 ev.rooms.first().map(|room| {
                     let room = room.to_string();
-                    let conn = member(ev, with_node);
+                    let conn = member(ev);
                     if ev.kind == TapKind::RoomAdd {
                         Change::Join { room, conn }
                     } else {
@@ -175,7 +171,7 @@ impl Aggregator {
             TapKind::Subscribe | TapKind::Unsubscribe if ev.conn.is_some() => {
                 ev.topic.as_deref().map(|topic| {
                     let topic = topic.to_owned();
-                    let conn = member(ev, with_node);
+                    let conn = member(ev);
                     if ev.kind == TapKind::Subscribe {
                         Change::Subscribe { topic, conn }
                     } else {

@@ -27,7 +27,7 @@ pub struct MemberRow {
     pub id: String,
     pub role: String,
     pub user: String,
-    /// Attach mode: the node holding the connection.
+    /// The node holding the connection (the console's own server in embedded mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub node: Option<String>,
@@ -61,7 +61,7 @@ pub struct GraphConn {
     pub role: String,
     pub user: String,
     pub rooms: Vec<String>,
-    /// Attach mode: the node holding the connection.
+    /// The node holding the connection (the console's own server in embedded mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub node: Option<String>,

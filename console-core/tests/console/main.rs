@@ -22,5 +22,6 @@ mod attach_cluster;
 mod attach_faults;
 mod attach_local;
 mod live_stream;
+mod parity;
 mod push_history;
 mod ts_types;

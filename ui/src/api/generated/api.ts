@@ -166,7 +166,7 @@ total: number, };
  */
 export type MemberRow = { id: string, role: string, user: string, 
 /**
- * Attach mode: the node holding the connection.
+ * The node holding the connection (the console's own server in embedded mode).
  */
 node?: string, };
 
@@ -191,7 +191,7 @@ export type MemberChangeResult = { changed: boolean, };
  */
 export type GraphConn = { id: string, role: string, user: string, rooms: Array<string>, 
 /**
- * Attach mode: the node holding the connection.
+ * The node holding the connection (the console's own server in embedded mode).
  */
 node?: string, };
 

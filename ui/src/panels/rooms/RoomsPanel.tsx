@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import type { ConnPage, ConnRow, MemberChangeResult, MembershipGraph as Graph } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
+import { useAttachMode } from '../../app/NodesStatus';
 import { useThrottled } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge, nodeColor, roleColor } from '../../components/common';
@@ -129,6 +130,8 @@ function ConnPicker({ members, onPick }: { members: Set<string>; onPick: (c: Con
 
 function RoomDetailCard({ room, version }: { room: string; version: number }) {
   const c = useConsole();
+  // Every member names its node; it is worth a column only when the console follows nodes.
+  const showNode = useAttachMode();
   const [actionError, setActionError] = useState<unknown>(null);
   const [note, setNote] = useState('');
   // Read at the same (throttled) version as the list and the graph: one count everywhere.
@@ -186,7 +189,7 @@ function RoomDetailCard({ room, version }: { room: string; version: number }) {
                   <RoleBadge role={m.role} />
                   <a class="mono member-id" href={`#/connections?id=${encodeURIComponent(m.id)}`}>{m.id}</a>
                   <span class="grow ellipsis">{m.user}</span>
-                  {m.node && <span class="mono muted member-node" title="The node holding this connection">{m.node}</span>}
+                  {showNode && m.node && <span class="mono muted member-node" title="The node holding this connection">{m.node}</span>}
                   <button class="btn small danger member-remove" type="button" onClick={() => remove(m.id)} title="Remove from this room" aria-label={`Remove ${m.user || m.id} from this room`}>✕</button>
                 </div>
               );
