@@ -141,6 +141,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
+    let peer = super::peer::Peer::from_request(remote, &parts.headers);
     let auth_req = AuthRequest {
         path: parts.uri.path().to_owned(),
         query: query.clone(),
@@ -182,7 +183,7 @@ async fn upgrade(State(server): State<Server>, req: Request) -> Response {
     let tasks = shared.conn_tasks().clone();
     tasks.spawn(async move {
         if let Some(socket) = socket.await {
-            super::reader::run(shared, socket, identity, query, origin, permit).await;
+            super::reader::run(shared, socket, identity, query, peer, origin, permit).await;
         }
     });
     response

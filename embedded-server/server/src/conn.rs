@@ -14,6 +14,7 @@ use super::error::{PushError, RequestError};
 use super::hooks::Identity;
 use super::mirror::Mirror;
 use super::order::RequestOrder;
+use super::peer::Peer;
 use super::rooms::RoomMap;
 use super::shared::Shared;
 use super::topics::{TopicKey, TopicMap};
@@ -34,6 +35,7 @@ struct ConnInner {
     user: Arc<str>,
     ctx: Ctx,
     params: BTreeMap<String, String>,
+    peer: Peer,
     connected_at_us: i64,
     origin: Origin,
     out: mpsc::Sender<Frame>,
@@ -77,6 +79,7 @@ impl Conn {
         shared: &Arc<Shared>,
         identity: Identity,
         params: BTreeMap<String, String>,
+        peer: Peer,
         origin: Origin,
     ) -> (Conn, mpsc::Receiver<Frame>) {
         let capacity = shared.config().outbound_queue.max(1);
@@ -87,6 +90,7 @@ impl Conn {
             user: identity.user.into(),
             ctx: Arc::new(identity.ctx),
             params,
+            peer,
             connected_at_us: now_us(),
             origin,
             out,
@@ -125,6 +129,10 @@ impl Conn {
     pub fn params(&self) -> &BTreeMap<String, String> {
         &self.inner.params
     }
+    /// The remote address and the upgrade's headers (secrets masked).
+    pub fn peer(&self) -> &Peer {
+        &self.inner.peer
+    }
     pub fn connected_at_us(&self) -> i64 {
         self.inner.connected_at_us
     }
@@ -136,6 +144,20 @@ impl Conn {
         let rooms = self.inner.rooms.snapshot();
         rooms.iter().map(|r| r.to_string()).collect()
     }
+    /// Rooms this connection is in, without copying their names (for walking many
+    /// connections, as the console's membership graph does).
+    pub fn room_arcs(&self) -> Vec<Arc<str>> {
+        self.inner.rooms.snapshot()
+    }
+    /// Whether the name of a room this connection is in satisfies `f` (which must not block).
+    pub fn any_room(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+        self.inner.rooms.any(|r| f(r))
+    }
+    /// Whether the name of a topic this connection subscribes to satisfies `f` (which must not
+    /// block).
+    pub fn any_topic(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+        self.inner.topics.any(|(_, topic)| f(topic))
+    }
     /// Topics this connection subscribes to, by name.
     pub fn topics(&self) -> Vec<String> {
         let keys = self.inner.topics.snapshot();
@@ -145,6 +167,19 @@ impl Conn {
     }
     pub fn env(&self) -> Value {
         lock(&self.inner.env).clone()
+    }
+    /// Frames received from the client so far.
+    pub fn msgs_in(&self) -> u64 {
+        self.inner.stats.msgs_in()
+    }
+    /// Frames queued for the client so far.
+    pub fn msgs_out(&self) -> u64 {
+        self.inner.stats.msgs_out()
+    }
+    /// Errors so far: error replies, failed replies to the server's requests, denied
+    /// subscriptions and unreadable frames.
+    pub fn errors(&self) -> u64 {
+        self.inner.stats.errors()
     }
     /// Frames waiting in the outbound queue.
     pub fn queue_depth(&self) -> usize {

@@ -29,8 +29,20 @@ pub struct ConnInfo {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub queue_depth: usize,
+    /// Error replies, failed replies to server requests, denied subscriptions, bad frames.
+    #[serde(default)]
+    pub errors: u64,
+    /// The client's address as the server saw it (`None` when the transport gave none).
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// The upgrade request's `User-Agent`.
+    #[serde(default)]
+    pub user_agent: Option<String>,
     /// Upgrade query parameters, secrets masked.
     pub params: BTreeMap<String, String>,
+    /// The upgrade request's headers (bounded), secrets masked.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -93,7 +105,11 @@ impl Conn {
             bytes_in: s.bytes_in,
             bytes_out: s.bytes_out,
             queue_depth: self.queue_depth(),
+            errors: s.errors,
+            remote: self.peer().remote.map(|a| a.to_string()),
+            user_agent: self.peer().user_agent().map(str::to_owned),
             params: masked_params(self.params()),
+            headers: self.peer().headers.clone(),
         }
     }
 }
@@ -114,6 +130,17 @@ impl Server {
                 .then(a.id.cmp(&b.id))
         });
         v
+    }
+
+    /// Connections on this node in list order (role, oldest first, then id), from an index
+    /// kept as they come and go: no sort per call.
+    pub fn local_in_order(&self) -> Vec<Conn> {
+        self.shared.registry().in_order()
+    }
+
+    /// Connections per role on this node, counted as they come and go.
+    pub fn role_counts(&self) -> Vec<(String, usize)> {
+        self.shared.registry().role_counts()
     }
 
     pub fn connection_count(&self) -> usize {

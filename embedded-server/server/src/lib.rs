@@ -56,6 +56,7 @@ mod lifecycle;
 mod mirror;
 mod order;
 mod outbound;
+mod peer;
 mod reader;
 mod registry;
 mod replay_key;
@@ -82,6 +83,7 @@ pub use error::{HandlerError, PushError, RequestError, ServeError};
 pub use hooks::{AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault};
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
+pub use peer::{Peer, MAX_PEER_HEADERS, MAX_PEER_HEADER_BYTES};
 pub use replay_key::{InvalidReplayKey, ReplayKey, REPLAY_KEY_HEADER, REPLAY_PARAM};
 pub use rooms::{Room, RoomTarget};
 

@@ -43,6 +43,11 @@ impl<T: Ord + Clone, R> Mirror<T, R> {
         lock(&self.items).contains(item)
     }
 
+    /// Whether any item satisfies `f` (read under the mirror's lock: `f` must not block).
+    pub fn any(&self, f: impl FnMut(&T) -> bool) -> bool {
+        lock(&self.items).iter().any(f)
+    }
+
     /// The items, in order.
     pub fn snapshot(&self) -> Vec<T> {
         lock(&self.items).iter().cloned().collect()

@@ -22,6 +22,7 @@ use super::conn::Conn;
 use super::error::HandlerError;
 use super::hooks::{panic_message, FaultKind, Identity};
 use super::outbound::write_loop;
+use super::peer::Peer;
 use super::shared::Shared;
 use super::upgrade::Socket;
 use crate::contract::TopicLookup;
@@ -36,12 +37,13 @@ pub(crate) async fn run(
     socket: Socket,
     identity: Identity,
     params: BTreeMap<String, String>,
+    peer: Peer,
     origin: Origin,
     place: OwnedSemaphorePermit,
 ) {
     let (sink, stream) = socket.split();
     let first = encode::env(&identity.env);
-    let (conn, rx) = Conn::open(&shared, identity, params, origin);
+    let (conn, rx) = Conn::open(&shared, identity, params, peer, origin);
     // `env` is always the first frame.
     if let Ok(env) = first {
         conn.deliver(&env.frame);

@@ -1,7 +1,7 @@
 //! Connections on this node, by id and by user.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use super::conn::Conn;
@@ -16,10 +16,25 @@ pub(crate) struct Registry {
     interest: Arc<LocalInterest>,
 }
 
+/// The list order of introspection: role, then oldest first, then id.
+type OrderKey = (Arc<str>, i64, Arc<str>);
+
 #[derive(Default)]
 struct Inner {
     by_id: HashMap<Arc<str>, Conn>,
     by_user: HashMap<Arc<str>, HashSet<Arc<str>>>,
+    /// Kept as connections come and go, so a page of the console's list (and counts per
+    /// role) costs a walk of the index instead of a sort of every connection per call.
+    ordered: BTreeSet<OrderKey>,
+    per_role: HashMap<Arc<str>, usize>,
+}
+
+fn order_key(conn: &Conn) -> OrderKey {
+    (
+        conn.role_arc().clone(),
+        conn.connected_at_us(),
+        conn.id_arc().clone(),
+    )
 }
 
 impl Registry {
@@ -45,14 +60,24 @@ impl Registry {
                 slot.insert(HashSet::from([conn.id_arc().clone()]));
             }
         }
-        inner.by_id.insert(conn.id_arc().clone(), conn);
+        let key = order_key(&conn);
+        let role = conn.role_arc().clone();
+        if let Some(old) = inner.by_id.insert(conn.id_arc().clone(), conn) {
+            // Ids are unique per node; should one come back, its first entry is not counted twice.
+            inner.ordered.remove(&order_key(&old));
+            uncount_role(&mut inner.per_role, old.role());
+        }
+        inner.ordered.insert(key);
+        *inner.per_role.entry(role).or_default() += 1;
     }
 
     pub fn remove(&self, conn: &Conn) {
         let mut inner = lock(&self.inner);
-        if inner.by_id.remove(conn.id()).is_none() {
+        let Some(old) = inner.by_id.remove(conn.id()) else {
             return;
-        }
+        };
+        inner.ordered.remove(&order_key(&old));
+        uncount_role(&mut inner.per_role, old.role());
         if inner.by_id.is_empty() {
             self.interest.release(InterestKey::Conns);
         }
@@ -90,6 +115,25 @@ impl Registry {
         lock(&self.inner).by_user.keys().cloned().collect()
     }
 
+    /// Connections per role (roles with none are left out).
+    pub fn role_counts(&self) -> Vec<(String, usize)> {
+        lock(&self.inner)
+            .per_role
+            .iter()
+            .map(|(role, n)| (role.to_string(), *n))
+            .collect()
+    }
+
+    /// Every connection in list order (role, oldest first, id), read from the index.
+    pub fn in_order(&self) -> Vec<Conn> {
+        let inner = lock(&self.inner);
+        inner
+            .ordered
+            .iter()
+            .filter_map(|(_, _, id)| inner.by_id.get(id).cloned())
+            .collect()
+    }
+
     pub fn all(&self) -> Vec<Conn> {
         lock(&self.inner).by_id.values().cloned().collect()
     }
@@ -98,6 +142,15 @@ impl Registry {
     pub fn for_each(&self, mut f: impl FnMut(&Conn)) {
         for conn in lock(&self.inner).by_id.values() {
             f(conn)
+        }
+    }
+}
+
+fn uncount_role(per_role: &mut HashMap<Arc<str>, usize>, role: &str) {
+    if let Some(n) = per_role.get_mut(role) {
+        *n -= 1;
+        if *n == 0 {
+            per_role.remove(role);
         }
     }
 }

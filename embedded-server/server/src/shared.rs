@@ -314,6 +314,16 @@ impl Shared {
 
     /// Tap an event about one connection (its id, role and user filled in).
     pub fn tap_conn(&self, kind: TapKind, conn: &Conn, fill: impl FnOnce(&mut TapEvent)) {
+        // Counted whether or not anything taps, so introspection can sort by errors.
+        if matches!(
+            kind,
+            TapKind::ErrorOut
+                | TapKind::ServerReplyError
+                | TapKind::SubscribeDenied
+                | TapKind::FrameError
+        ) {
+            conn.stats().error();
+        }
         self.tap(kind, conn.origin(), |ev| {
             ev.conn = Some(conn.id_arc().clone());
             ev.role = Some(conn.role_arc().clone());

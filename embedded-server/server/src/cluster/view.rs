@@ -112,6 +112,18 @@ impl ClusterView {
         let presence = self.server.shared.cluster().adapter.presence();
         let mut out = Vec::new();
         for n in self.nodes().await? {
+            // This node's counts are kept locally: listing its presence would copy every
+            // connection with its rooms (10,000 of them on a busy node) only to count them.
+            if n.id == me {
+                out.push(NodeTopology {
+                    is_self: true,
+                    connections: self.server.connection_count(),
+                    rooms: self.server.room_count(),
+                    id: n.id,
+                    alive: true,
+                });
+                continue;
+            }
             let conns = match presence.conns(n.id.clone()).await {
                 Ok(v) => v,
                 Err(e) => return self.fail(e),
