@@ -75,6 +75,54 @@ pub struct ConsoleCore {
     stop: CancellationToken,
     ui_task: JoinHandle<std::io::Result<()>>,
     aggregator: JoinHandle<()>,
+    api_runtime: ApiRuntime,
+}
+
+/// The runtime the console's API and UI are served on: a thread of its own, apart from the
+/// runtime the application's connections run on. With 10,000 busy connections that runtime's
+/// workers always have connection tasks queued, and an API call queued among them (and, worse,
+/// woken from a blocking task through its shared queue) waited hundreds of milliseconds for
+/// work that takes one or two. On its own mostly idle thread, a call waits only for the CPU.
+struct ApiRuntime(Option<tokio::runtime::Runtime>);
+
+/// Threads the API's runtime may use for blocking work (capture queries, exports, listing
+/// connections).
+const API_BLOCKING_THREADS: usize = 16;
+
+impl ApiRuntime {
+    fn new() -> Result<ApiRuntime, ConsoleError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(API_BLOCKING_THREADS)
+            .thread_name("switchboard-console-api")
+            .enable_all()
+            .build()
+            .map(|rt| ApiRuntime(Some(rt)))
+            .map_err(ConsoleError::Runtime)
+    }
+
+    fn spawn<F>(&self, f: F) -> JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.0 {
+            Some(rt) => rt.spawn(f),
+            // Only after drop; kept total rather than panicking.
+            None => tokio::spawn(f),
+        }
+    }
+}
+
+impl Drop for ApiRuntime {
+    /// Without waiting: the console may be dropped inside another runtime, where a blocking
+    /// shutdown would panic. Its tasks (the listener, live sockets) are stopped by then or
+    /// are dropped here.
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl ConsoleCore {
@@ -198,13 +246,14 @@ impl ConsoleCore {
             node_id,
             app_url,
         } = s;
-        let listener =
-            TcpListener::bind(&opts.ui_listen)
-                .await
-                .map_err(|source| ConsoleError::UiBind {
-                    addr: opts.ui_listen.clone(),
-                    source,
-                })?;
+        let bind_error = |source| ConsoleError::UiBind {
+            addr: opts.ui_listen.clone(),
+            source,
+        };
+        // Bound here, registered with the API's runtime below (a tokio listener belongs to the
+        // runtime it was created on).
+        let listener = std::net::TcpListener::bind(&opts.ui_listen).map_err(bind_error)?;
+        listener.set_nonblocking(true).map_err(bind_error)?;
         let ui_addr = listener
             .local_addr()
             .map_err(|source| ConsoleError::UiBind {
@@ -240,7 +289,9 @@ impl ConsoleCore {
         let access = Access::new(state.token.clone(), ui_addr);
         let app = crate::api::router(state.clone(), access);
         let shutdown = stop.clone();
-        let ui_task = tokio::spawn(async move {
+        let api_runtime = ApiRuntime::new()?;
+        let ui_task = api_runtime.spawn(async move {
+            let listener = TcpListener::from_std(listener)?;
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move { shutdown.cancelled().await })
                 .await
@@ -252,6 +303,7 @@ impl ConsoleCore {
             stop,
             ui_task,
             aggregator,
+            api_runtime,
         })
     }
 
@@ -304,6 +356,8 @@ impl ConsoleCore {
     pub async fn shutdown(self) -> Result<(), ConsoleError> {
         self.stop.cancel();
         let _ = self.ui_task.await;
+        // Anything still running on the API's runtime (a replay, an export) ends here.
+        drop(self.api_runtime);
         let served = match self.running {
             Some(running) => running.shutdown().await,
             None => Ok(()),

@@ -34,6 +34,9 @@ pub enum ConsoleError {
     /// The idle server attach mode holds could not be built (a bug, not a user error).
     #[error("cannot prepare attach mode: {0}")]
     Idle(String),
+    /// The console API's own runtime could not be started.
+    #[error("cannot start the console's API runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     /// The temporary folder for exports could not be created.
     #[error("cannot create a temporary folder for exports: {0}")]
     TempDir(#[source] std::io::Error),

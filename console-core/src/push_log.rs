@@ -157,6 +157,7 @@ mod tests {
             },
             delivered: Some(1),
             error: None,
+            receivers: Vec::new(),
         }
     }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::live::aggregator::{counters, role_counts};
+use crate::live::aggregator::{counters, role_counts, sorted_counts};
 use crate::state::AppState;
 use crate::types::{NodeRow, Overview, TopicRow};
 
@@ -21,10 +21,14 @@ async fn overview(
     if let Some(nodes) = st.attached() {
         return Ok(Json(attached(&st, nodes)));
     }
-    let st2 = st.clone();
-    // Listing every connection walks the registry: keep it off the async workers.
-    let conns = tokio::task::spawn_blocking(move || st2.server.local()).await?;
-    let roles = role_counts(conns.iter().map(|c| c.role.as_str()));
+    // Counted as connections come and go: no walk over them here.
+    let connections = st.server.connection_count();
+    let roles = sorted_counts(
+        st.server
+            .role_counts()
+            .into_iter()
+            .map(|(role, n)| (role, n as u32)),
+    );
     let topics = st
         .server
         .topics_info()
@@ -54,7 +58,7 @@ async fn overview(
         other => (
             vec![NodeRow {
                 id: st.server.node_id().to_owned(),
-                connections: conns.len() as u32,
+                connections: connections as u32,
                 rooms: st.server.room_count() as u32,
                 alive: true,
                 local: true,
@@ -67,7 +71,7 @@ async fn overview(
         nodes,
         transport: st.server.cluster_transport().to_owned(),
         cluster_error,
-        connections: conns.len() as u32,
+        connections: connections as u32,
         roles,
         rooms: st.server.room_count() as u32,
         topics,

@@ -12,11 +12,11 @@ use axum::{Json, Router};
 use serde_json::Value;
 use switchboard_server::contract::CompiledMessage;
 use switchboard_server::tap::now_us;
-use switchboard_server::PushError;
+use switchboard_server::{Conn, PushError, Server};
 
 use super::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::types::{PushHistory, PushRecord, PushRequest, PushTarget};
+use crate::types::{MemberRow, PushHistory, PushRecord, PushRequest, PushTarget};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -121,6 +121,51 @@ fn send(st: &AppState, req: &PushRequest) -> Result<usize, ApiError> {
     }
 }
 
+/// Receivers listed with a push record; `delivered` counts all of them.
+const MAX_RECEIVERS: usize = 100;
+
+/// The connections a push selects right now, before it goes out (the first [`MAX_RECEIVERS`]).
+/// A manual push is rare, so walking the connections for a topic's subscribers is affordable.
+fn receivers(server: &Server, req: &PushRequest) -> Vec<MemberRow> {
+    let subscribed = |c: &Conn| c.topics().iter().any(|t| *t == req.name);
+    let conns: Vec<Conn> = match &req.target {
+        PushTarget::Conn { id } => server.conn(id).into_iter().collect(),
+        PushTarget::User { user } => server.to_user(user).connections(),
+        PushTarget::Rooms { rooms, except } => {
+            let mut seen = std::collections::HashSet::new();
+            rooms
+                .iter()
+                .flat_map(|r| server.room(r).connections())
+                .filter(|c| except.as_deref() != Some(c.id()))
+                .filter(|c| seen.insert(c.id().to_owned()))
+                .collect()
+        }
+        PushTarget::RoleTopic { role } => server
+            .local_in_order()
+            .into_iter()
+            .filter(|c| c.role() == role && subscribed(c))
+            .collect(),
+        PushTarget::SharedTopic => server
+            .local_in_order()
+            .into_iter()
+            .filter(|c| subscribed(c))
+            .collect(),
+        PushTarget::Everyone => server.local_in_order(),
+    };
+    let mut rows: Vec<MemberRow> = conns
+        .iter()
+        .take(MAX_RECEIVERS)
+        .map(|c| MemberRow {
+            id: c.id().to_owned(),
+            role: c.role().to_owned(),
+            user: c.user().to_owned(),
+            node: Some(server.node_id().to_owned()),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
+    rows
+}
+
 async fn push(
     State(st): State<Arc<AppState>>,
     body: Result<Json<PushRequest>, JsonRejection>,
@@ -134,6 +179,10 @@ async fn push(
         }
         None => (send(&st, &req), None),
     };
+    let receivers = match (&result, st.attached()) {
+        (Ok(n), None) if *n > 0 => receivers(&st.server, &req),
+        _ => Vec::new(),
+    };
     let mut log = lock(&st.pushes);
     let record = PushRecord {
         id: log.next_id(),
@@ -141,6 +190,7 @@ async fn push(
         request: req,
         delivered: result.as_ref().ok().map(|n| *n as u32),
         error: result.as_ref().err().map(|e| e.message.clone()),
+        receivers,
         nodes,
     };
     log.add(record.clone());

@@ -61,12 +61,13 @@ impl ReplayRun {
         let p = self.progress.borrow().clone();
         let outcome = self.outcome();
         // The control handle is authoritative (a pause shows at once, the progress only at
-        // the next action); `finished` waits until the report is stored.
+        // the next action); `finished` and `stopped` wait until the report is stored (the run
+        // goes on a moment after a stop, on the API's own runtime).
         let state = match &outcome {
             Some(Err(_)) => ReplayState::Failed,
             Some(Ok(_)) => state(p.state),
             None => match self.control.state() {
-                RunState::Finished => ReplayState::Running,
+                RunState::Finished | RunState::Stopped => ReplayState::Running,
                 s => state(s),
             },
         };

@@ -171,47 +171,55 @@ async fn graph(State(st): State<Arc<AppState>>) -> Result<Json<MembershipGraph>,
     Ok(Json(graph))
 }
 
+/// One walk over the connections in list order (from the registry's index: no sort), each
+/// reading its own room list; room sizes are counted from the same reads, so the response
+/// agrees with itself even while members come and go.
 fn build_graph(server: &Server) -> MembershipGraph {
-    let names: Vec<String> = server.rooms_info().into_iter().map(|r| r.name).collect();
-    let mut rooms = Vec::with_capacity(names.len());
-    let mut conns: BTreeMap<String, GraphConn> = BTreeMap::new();
-    let mut groups: HashMap<(String, String), u32> = HashMap::new();
-    for name in &names {
-        let members = server.room(name).connections();
-        let mut per_role: HashMap<&str, u32> = HashMap::new();
-        for c in &members {
-            *per_role.entry(c.role()).or_default() += 1;
-            *groups
-                .entry((name.clone(), c.role().to_owned()))
-                .or_default() += 1;
-            conns
-                .entry(c.id().to_owned())
-                .or_insert_with(|| GraphConn {
-                    id: c.id().to_owned(),
-                    role: c.role().to_owned(),
-                    user: c.user().to_owned(),
-                    rooms: Vec::new(),
-                    node: Some(server.node_id().to_owned()),
-                })
-                .rooms
-                .push(name.clone());
+    let node = server.node_id().to_owned();
+    let mut conns = Vec::new();
+    let mut per_room: BTreeMap<Arc<str>, HashMap<Arc<str>, u32>> = BTreeMap::new();
+    for c in server.local_in_order() {
+        let rooms = c.room_arcs();
+        if rooms.is_empty() {
+            continue;
         }
-        rooms.push(RoomRow {
-            name: name.clone(),
-            size: members.len() as u32,
-            roles: sorted_counts(per_role.into_iter().map(|(r, n)| (r.to_owned(), n))),
+        let role: Arc<str> = Arc::from(c.role());
+        for room in &rooms {
+            *per_room
+                .entry(room.clone())
+                .or_default()
+                .entry(role.clone())
+                .or_default() += 1;
+        }
+        conns.push(GraphConn {
+            id: c.id().to_owned(),
+            role: c.role().to_owned(),
+            user: c.user().to_owned(),
+            rooms: rooms.iter().map(|r| r.to_string()).collect(),
+            node: Some(node.clone()),
         });
     }
     let grouped = conns.len() > GRAPH_CONN_LIMIT;
-    let mut groups: Vec<GraphGroup> = groups
-        .into_iter()
-        .map(|((room, role), count)| GraphGroup { room, role, count })
-        .collect();
-    groups.sort_by(|a, b| a.room.cmp(&b.room).then(a.role.cmp(&b.role)));
+    let mut rooms = Vec::with_capacity(per_room.len());
+    let mut groups = Vec::new();
+    for (name, roles) in per_room {
+        let mut roles: Vec<(Arc<str>, u32)> = roles.into_iter().collect();
+        roles.sort();
+        groups.extend(roles.iter().map(|(role, count)| GraphGroup {
+            room: name.to_string(),
+            role: role.to_string(),
+            count: *count,
+        }));
+        rooms.push(RoomRow {
+            name: name.to_string(),
+            size: roles.iter().map(|(_, n)| n).sum(),
+            roles: sorted_counts(roles.into_iter().map(|(r, n)| (r.to_string(), n))),
+        });
+    }
     MembershipGraph {
         rooms,
         grouped,
-        conns: conns.into_values().collect(),
+        conns,
         groups,
     }
 }

@@ -125,6 +125,13 @@ impl Aggregator {
                         break;
                     }
                     let tailing = self.hub.anyone_tailing();
+                    {
+                        let hub = self.hub.clone();
+                        let mut messages = hub.messages();
+                        for ev in &buf {
+                            messages.add(ev);
+                        }
+                    }
                     for ev in buf.drain(..) {
                         self.ingest(&ev, tailing);
                     }

@@ -30,6 +30,8 @@ pub struct LiveHub {
     /// Set when the membership the clients hold is stale for a reason other than drops (an
     /// attached node came, went, or was refreshed from a snapshot).
     resync_wanted: AtomicBool,
+    /// Per-message counts and latencies (the aggregator adds, the contract API reads).
+    messages: Mutex<super::message_stats::MessageCounts>,
 }
 
 impl LiveHub {
@@ -42,7 +44,13 @@ impl LiveHub {
             tailing: AtomicU32::new(0),
             history: Mutex::new(RateHistory::default()),
             resync_wanted: AtomicBool::new(false),
+            messages: Mutex::default(),
         }
+    }
+
+    /// Per-message counts and latencies, locked (briefly: a chunk of events or one lookup).
+    pub fn messages(&self) -> std::sync::MutexGuard<'_, super::message_stats::MessageCounts> {
+        switchboard_server::wire::util::lock(&self.messages)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {

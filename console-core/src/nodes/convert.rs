@@ -53,6 +53,9 @@ pub fn conn_row(c: &Connection) -> ConnRow {
         bytes_in: c.bytes_in,
         bytes_out: c.bytes_out,
         queue_depth: c.queue_depth as u32,
+        errors: 0,
+        remote: None,
+        user_agent: None,
     }
 }
 

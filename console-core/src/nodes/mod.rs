@@ -103,7 +103,13 @@ impl NodeSource {
     /// server: call it from a blocking task.
     pub fn roles(&self) -> HashMap<String, String> {
         match self {
-            NodeSource::Embedded(s) => s.local().into_iter().map(|c| (c.id, c.role)).collect(),
+            // Ids and roles only: a full `local()` would copy every connection's rooms,
+            // topics and parameters every few seconds.
+            NodeSource::Embedded(s) => s
+                .local_in_order()
+                .iter()
+                .map(|c| (c.id().to_owned(), c.role().to_owned()))
+                .collect(),
             NodeSource::Attached(a) => a
                 .connections()
                 .into_iter()

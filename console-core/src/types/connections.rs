@@ -33,6 +33,27 @@ pub struct ConnRow {
     #[ts(type = "number")]
     pub bytes_out: u64,
     pub queue_depth: u32,
+    /// Error replies, failed replies to the server's requests, denied subscriptions and
+    /// unreadable frames (0 for attached nodes, whose inspector does not report them).
+    #[ts(type = "number")]
+    pub errors: u64,
+    /// The client's address as the server saw it.
+    pub remote: Option<String>,
+    /// The upgrade request's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// A column the connection list can be sorted by; without one the list is grouped by role,
+/// oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnSort {
+    MsgsIn,
+    MsgsOut,
+    Queue,
+    Errors,
+    /// Connection time: ascending is the oldest first.
+    Age,
 }
 
 /// Query of `GET /api/connections`.
@@ -50,6 +71,14 @@ pub struct ConnQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub node: Option<String>,
+    /// Sort by this column (over every matching connection, then paged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sort: Option<ConnSort>,
+    /// Largest (or, for age, oldest) first. Default: true.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub desc: Option<bool>,
 }
 
 /// A window of the connection list, ordered by role then connection time.
@@ -69,6 +98,8 @@ pub struct ConnDetail {
     pub info: ConnRow,
     /// Upgrade query parameters, secrets masked.
     pub params: BTreeMap<String, String>,
+    /// The upgrade request's headers (at most 32, values cut at 512 bytes), secrets masked.
+    pub headers: BTreeMap<String, String>,
     /// The server-side context from `authenticate`, secrets masked.
     #[ts(type = "unknown")]
     pub ctx: serde_json::Value,

@@ -34,9 +34,39 @@ pub struct MessageView {
     /// A request's output schema.
     #[ts(type = "unknown")]
     pub output: Option<serde_json::Value>,
-    /// A value valid against `schema`: where the push editor starts.
+    /// A value valid against `schema`: where the push editor starts when nothing was recorded.
     #[ts(type = "unknown")]
     pub sample: serde_json::Value,
+    /// The payload of the most recent recorded message of this name (a request's input,
+    /// from this role), when the capture has one: the push editor and "Try it" start there.
+    #[ts(type = "unknown")]
+    pub recorded: Option<serde_json::Value>,
+    /// When `recorded` was recorded.
+    #[ts(type = "number | null")]
+    pub recorded_at_us: Option<i64>,
+    /// Traffic since the console started; `None` when none went by.
+    pub stats: Option<MessageStats>,
+}
+
+/// One message's traffic since the console started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessageStats {
+    /// Requests received, or pushes and publishes sent.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// Requests answered with an error.
+    #[ts(type = "number")]
+    pub errors: u64,
+    /// Answers (replies and errors) with a duration.
+    #[ts(type = "number")]
+    pub answered: u64,
+    /// Answer durations (microseconds, upper bound of a bucket within about 25 %).
+    #[ts(type = "number | null")]
+    pub p50_us: Option<u64>,
+    #[ts(type = "number | null")]
+    pub p95_us: Option<u64>,
+    #[ts(type = "number | null")]
+    pub p99_us: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -16,8 +16,8 @@ pub mod rooms;
 pub mod traffic;
 
 pub use common::{ApiErrorBody, ApiIssue, RoleCount};
-pub use connections::{ConnDetail, ConnPage, ConnQuery, ConnRow, DisconnectRequest};
-pub use contract::{ContractView, Direction, MessageKind, MessageView, RoleView};
+pub use connections::{ConnDetail, ConnPage, ConnQuery, ConnRow, ConnSort, DisconnectRequest};
+pub use contract::{ContractView, Direction, MessageKind, MessageStats, MessageView, RoleView};
 pub use export::{ExportFormatName, ExportRequest, ExportResult, RedactionOptions, SaveMode};
 pub use host::{HostInfo, HostMode};
 pub use live::{Change, LiveBatch, LiveCommand, LiveSummary};
@@ -92,12 +92,14 @@ pub fn typescript() -> String {
         GraphGroup,
         MembershipGraph,
         ConnRow,
+        ConnSort,
         ConnQuery,
         ConnPage,
         ConnDetail,
         DisconnectRequest,
         MessageKind,
         Direction,
+        MessageStats,
         MessageView,
         RoleView,
         ContractView,

@@ -44,6 +44,10 @@ pub struct PushRecord {
     /// Connections that received it (`null` when it failed).
     pub delivered: Option<u32>,
     pub error: Option<String>,
+    /// Who it was sent to: the connections the target selected when it was sent (the first
+    /// 100, by role then id; `delivered` counts them all). Empty for attached nodes.
+    #[serde(default)]
+    pub receivers: Vec<super::rooms::MemberRow>,
     /// Attach mode: what each node the push went to did with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

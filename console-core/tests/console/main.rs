@@ -7,13 +7,17 @@ mod support;
 mod redis_server;
 
 mod api_auth;
+mod api_connection_peer;
 mod api_connections;
+mod api_connections_sort;
 mod api_contract;
+mod api_contract_traffic;
 mod api_export;
 mod api_host;
 mod api_limits;
 mod api_overview;
 mod api_push;
+mod api_push_receivers;
 mod api_replay;
 mod api_rooms;
 mod api_traffic;
