@@ -79,6 +79,9 @@ pub fn run(
                 .title("Switchboard")
                 .inner_size(1360.0, 860.0)
                 .min_inner_size(960.0, 620.0)
+                // The UI's background (--bg): the window and webview are painted with it before
+                // the page's first paint, so opening never flashes white.
+                .background_color(tauri::webview::Color(0x0d, 0x11, 0x17, 0xff))
                 .build()?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -217,7 +217,26 @@ export type ConnRow = { id: string, role: string, user: string, node: string,
 /**
  * `client` for ordinary connections, `replay` for the replayer's.
  */
-origin: string, connected_at_us: number, last_pong_us: number | null, missed_pongs: number, rooms: Array<string>, topics: Array<string>, msgs_in: number, msgs_out: number, bytes_in: number, bytes_out: number, queue_depth: number, };
+origin: string, connected_at_us: number, last_pong_us: number | null, missed_pongs: number, rooms: Array<string>, topics: Array<string>, msgs_in: number, msgs_out: number, bytes_in: number, bytes_out: number, queue_depth: number, 
+/**
+ * Error replies, failed replies to the server's requests, denied subscriptions and
+ * unreadable frames (0 for attached nodes, whose inspector does not report them).
+ */
+errors: number, 
+/**
+ * The client's address as the server saw it.
+ */
+remote: string | null, 
+/**
+ * The upgrade request's `User-Agent`.
+ */
+user_agent: string | null, };
+
+/**
+ * A column the connection list can be sorted by; without one the list is grouped by role,
+ * oldest first.
+ */
+export type ConnSort = "msgs_in" | "msgs_out" | "queue" | "errors" | "age";
 
 /**
  * Query of `GET /api/connections`.
@@ -238,7 +257,15 @@ limit: number | null,
 /**
  * Only connections on this node (attach mode follows several).
  */
-node?: string, };
+node?: string, 
+/**
+ * Sort by this column (over every matching connection, then paged).
+ */
+sort?: ConnSort, 
+/**
+ * Largest (or, for age, oldest) first. Default: true.
+ */
+desc?: boolean, };
 
 /**
  * A window of the connection list, ordered by role then connection time.
@@ -261,6 +288,10 @@ export type ConnDetail = { info: ConnRow,
  * Upgrade query parameters, secrets masked.
  */
 params: { [key in string]: string }, 
+/**
+ * The upgrade request's headers (at most 32, values cut at 512 bytes), secrets masked.
+ */
+headers: { [key in string]: string }, 
 /**
  * The server-side context from `authenticate`, secrets masked.
  */
@@ -288,6 +319,27 @@ export type MessageKind = "request" | "event" | "topic";
 export type Direction = "client_to_server" | "server_to_client";
 
 /**
+ * One message's traffic since the console started.
+ */
+export type MessageStats = { 
+/**
+ * Requests received, or pushes and publishes sent.
+ */
+count: number, 
+/**
+ * Requests answered with an error.
+ */
+errors: number, 
+/**
+ * Answers (replies and errors) with a duration.
+ */
+answered: number, 
+/**
+ * Answer durations (microseconds, upper bound of a bucket within about 25 %).
+ */
+p50_us: number | null, p95_us: number | null, p99_us: number | null, };
+
+/**
  * One message of the contract.
  */
 export type MessageView = { name: string, kind: MessageKind, direction: Direction, description: string | null, 
@@ -300,9 +352,22 @@ schema: unknown,
  */
 output: unknown, 
 /**
- * A value valid against `schema`: where the push editor starts.
+ * A value valid against `schema`: where the push editor starts when nothing was recorded.
  */
-sample: unknown, };
+sample: unknown, 
+/**
+ * The payload of the most recent recorded message of this name (a request's input,
+ * from this role), when the capture has one: the push editor and "Try it" start there.
+ */
+recorded: unknown, 
+/**
+ * When `recorded` was recorded.
+ */
+recorded_at_us: number | null, 
+/**
+ * Traffic since the console started; `None` when none went by.
+ */
+stats: MessageStats | null, };
 
 export type RoleView = { role: string, requests: Array<MessageView>, 
 /**
@@ -407,6 +472,11 @@ export type PushRecord = { id: number, at_us: number, request: PushRequest,
  * Connections that received it (`null` when it failed).
  */
 delivered: number | null, error: string | null, 
+/**
+ * Who it was sent to: the connections the target selected when it was sent (the first
+ * 100, by role then id; `delivered` counts them all). Empty for attached nodes.
+ */
+receivers: Array<MemberRow>, 
 /**
  * Attach mode: what each node the push went to did with it.
  */

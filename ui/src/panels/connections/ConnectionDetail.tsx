@@ -8,6 +8,7 @@ import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
 import { ago, bytes, clock, count, preview } from '../../state/format';
+import { ConnTimeline } from './ConnTimeline';
 
 export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const c = useConsole();
@@ -88,6 +89,9 @@ export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => v
           <tr><th>in</th><td>{count(i.msgs_in)} msgs · {bytes(i.bytes_in)}</td></tr>
           <tr><th>out</th><td>{count(i.msgs_out)} msgs · {bytes(i.bytes_out)}</td></tr>
           <tr><th>queue</th><td>{count(i.queue_depth)} frames waiting</td></tr>
+          <tr><th>errors</th><td>{count(i.errors)}</td></tr>
+          <tr><th>address</th><td class="mono">{i.remote ?? '—'}</td></tr>
+          <tr><th>user agent</th><td>{i.user_agent ?? '—'}</td></tr>
         </tbody>
       </table>
       <h3>Rooms</h3>
@@ -109,8 +113,12 @@ export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => v
         {i.topics.length === 0 && <span class="muted">no subscriptions</span>}
         {i.topics.map((t) => <span class="chip" key={t}>{t}</span>)}
       </div>
+      <h3>Timeline</h3>
+      <ConnTimeline rows={detail.recent} conn={id} />
       <h3>Upgrade parameters</h3>
       <JsonView value={detail.params} />
+      <h3>Upgrade headers</h3>
+      {Object.keys(detail.headers).length === 0 ? <div class="muted">none reported</div> : <JsonView value={detail.headers} />}
       <h3>Context</h3>
       <JsonView value={detail.ctx} />
       <h3>Env</h3>

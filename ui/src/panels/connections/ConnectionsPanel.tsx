@@ -1,8 +1,10 @@
 // 3 Connections: every connection grouped by role (filter chips, ordered by role), searchable,
-// in a virtualised list that fetches only the rows in view and refreshes them every 2 s.
+// sortable by messages in and out, queue, errors and age (sorted by the API over every match, so
+// it stays fast at 10,000 connections), in a virtualised list that fetches only the rows in view
+// and refreshes them every 2 s. The drawer lies over the list instead of narrowing its columns.
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import type { ConnPage, ConnRow, RoleCount } from '../../api/generated/api';
+import type { ConnPage, ConnRow, ConnSort, RoleCount } from '../../api/generated/api';
 import { query } from '../../api/client';
 import { useConsole } from '../../app/context';
 import { navigate } from '../../app/router';
@@ -14,12 +16,37 @@ import { useAttachMode, useNodeIds } from '../../app/NodesStatus';
 
 const PAGE = 200;
 const ROW = 32;
+const SORTS: ConnSort[] = ['msgs_in', 'msgs_out', 'queue', 'errors', 'age'];
+
+/** The column header that sorts by `by`: a click sorts (largest, or oldest, first), a second
+ * click reverses, a third goes back to the list grouped by role. */
+function SortHead({ by, label, sort, desc, onSort, num }: {
+  by: ConnSort; label: string; sort: ConnSort | null; desc: boolean; num?: boolean;
+  onSort: (s: ConnSort | null, desc: boolean) => void;
+}) {
+  const on = sort === by;
+  const next = () => (!on ? onSort(by, true) : desc ? onSort(by, false) : onSort(null, true));
+  return (
+    <button
+      type="button"
+      class={`sort-head ${num ? 'num' : ''} ${on ? 'on' : ''}`}
+      onClick={next}
+      data-sort={by}
+      aria-sort={on ? (desc ? 'descending' : 'ascending') : 'none'}
+      title={on ? (desc ? 'Sorted largest first; click for smallest first' : 'Sorted smallest first; click to group by role again') : `Sort by ${label}`}
+    >
+      {label}{on ? (desc ? ' ▼' : ' ▲') : ''}
+    </button>
+  );
+}
 
 export function ConnectionsPanel({ params }: { params: Record<string, string> }) {
   const c = useConsole();
   const role = params.role ?? '';
   const node = params.node ?? '';
   const selected = params.id ?? null;
+  const sort = SORTS.includes(params.sort as ConnSort) ? (params.sort as ConnSort) : null;
+  const desc = params.dir !== 'asc';
   const attach = useAttachMode();
   const nodeIds = useNodeIds();
   const grid = `conn-grid${attach ? ' with-node' : ''}`;
@@ -36,7 +63,9 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
     const offset = Math.max(0, Math.floor(start / PAGE) * PAGE);
     const limit = Math.min(1000, Math.ceil((end - offset) / PAGE) * PAGE || PAGE);
     try {
-      const page = await c.api.get<ConnPage>(`/api/connections${query({ role, q, offset, limit, node })}`);
+      const page = await c.api.get<ConnPage>(
+        `/api/connections${query({ role, q, offset, limit, node, sort: sort ?? undefined, desc: sort ? String(desc) : undefined })}`,
+      );
       setTotal(page.total);
       setRoles(page.roles);
       setRows((old) => {
@@ -59,10 +88,31 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
       if (document.visibilityState !== 'hidden') fetchWindow();
     }, 2000);
     return () => clearInterval(t);
-  }, [role, q, node]);
+  }, [role, q, node, sort, desc]);
 
-  const setRole = (r: string) => navigate('connections', { role: r, q, node: node || undefined, id: selected ?? undefined });
-  const setNode = (n: string) => navigate('connections', { role, q, node: n || undefined, id: selected ?? undefined });
+  // Everything the address keeps, so a reload or a link shows the same list.
+  const here = (over: Record<string, string | undefined>) =>
+    navigate('connections', {
+      role,
+      q,
+      node: node || undefined,
+      sort: sort ?? undefined,
+      dir: sort && !desc ? 'asc' : undefined,
+      id: selected ?? undefined,
+      ...over,
+    });
+  const setRole = (r: string) => here({ role: r });
+  const setNode = (n: string) => here({ node: n || undefined });
+  const onSort = (s: ConnSort | null, d: boolean) => here({ sort: s ?? undefined, dir: s && !d ? 'asc' : undefined });
+  const head = { sort, desc, onSort };
+  useEffect(() => {
+    if (!selected) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') here({ id: undefined });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selected, role, q, node, sort, desc]);
   const all = roles.reduce((n, r) => n + r.connections, 0);
 
   return (
@@ -104,8 +154,11 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
           </div>
           <ErrorBox error={error} onRetry={fetchWindow} />
           <div class={`thead ${grid}`}>
-            <span>role</span><span>id</span>{attach && <span>node</span>}<span>user</span><span>rooms</span><span>topics</span>
-            <span>connected</span><span>last pong</span><span class="num">in</span><span class="num">out</span><span class="num">queue</span>
+            <span>role</span><span>id</span>{attach && <span>node</span>}<span>user</span><span>rooms</span><span class="col-topics">topics</span>
+            <span class="col-remote">address</span><span class="col-agent">user agent</span>
+            <SortHead by="age" label="connected" {...head} /><span class="col-pong">last pong</span>
+            <SortHead by="msgs_in" label="in" num {...head} /><SortHead by="msgs_out" label="out" num {...head} />
+            <SortHead by="queue" label="queue" num {...head} /><SortHead by="errors" label="errors" num {...head} />
           </div>
           {loaded && total === 0 ? (
             <Empty title={q || role ? 'No connection matches' : 'No connections'}>
@@ -129,7 +182,7 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
                   <div
                     class={`${grid} trow ${r.id === selected ? 'active' : ''}`}
                     style={{ borderLeft: `3px solid ${roleColor(r.role)}` }}
-                    onClick={() => navigate('connections', { role, q, node: node || undefined, id: r.id })}
+                    onClick={() => here({ id: r.id })}
                     data-conn={r.id}
                   >
                     <span><RoleBadge role={r.role} /></span>
@@ -137,19 +190,22 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
                     {attach && <span class="mono ellipsis" data-testid="conn-node-cell">{r.node}</span>}
                     <span class="ellipsis">{r.user}</span>
                     <span class="ellipsis">{r.rooms.join(', ')}</span>
-                    <span class="ellipsis">{r.topics.join(', ')}</span>
+                    <span class="ellipsis col-topics">{r.topics.join(', ')}</span>
+                    <span class="mono ellipsis col-remote" data-testid="conn-remote">{r.remote ?? '—'}</span>
+                    <span class="ellipsis col-agent" title={r.user_agent ?? ''}>{r.user_agent ?? '—'}</span>
                     <span>{ago(r.connected_at_us)}</span>
-                    <span>{ago(r.last_pong_us)}</span>
-                    <span class="num" title={bytes(r.bytes_in)}>{count(r.msgs_in)}</span>
+                    <span class="col-pong">{ago(r.last_pong_us)}</span>
+                    <span class="num" title={bytes(r.bytes_in)} data-testid="conn-in">{count(r.msgs_in)}</span>
                     <span class="num" title={bytes(r.bytes_out)}>{count(r.msgs_out)}</span>
                     <span class={`num ${r.queue_depth > 100 ? 'warn' : ''}`}>{count(r.queue_depth)}</span>
+                    <span class={`num ${r.errors > 0 ? 'warn' : ''}`} data-testid="conn-errors">{count(r.errors)}</span>
                   </div>
                 );
               }}
             />
           )}
         </Card>
-        {selected && <ConnectionDetail id={selected} onClose={() => navigate('connections', { role, q, node: node || undefined })} />}
+        {selected && <ConnectionDetail id={selected} onClose={() => here({ id: undefined })} />}
       </div>
     </Panel>
   );

@@ -1,5 +1,6 @@
 // 4 Contract: shared and per-role messages by direction, each with its kind, description,
-// JSON Schema and a valid sample.
+// JSON Schema, its traffic since the console started (count, errors, answer latency
+// percentiles) and the most recent recorded payload (or a valid sample when none was recorded).
 import { useState } from 'preact/hooks';
 
 import type { ContractView, MessageView } from '../../api/generated/api';
@@ -8,6 +9,29 @@ import { useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
+import { count } from '../../state/format';
+
+/** A duration in microseconds, as the contract's latency columns show it. */
+const lat = (us: number | null) => (us === null ? '—' : us < 1000 ? `${us} µs` : us < 1_000_000 ? `${(us / 1000).toFixed(1)} ms` : `${(us / 1e6).toFixed(2)} s`);
+
+/** Count, errors and answer latencies of a message since the console started. */
+function Stats({ m }: { m: MessageView }) {
+  const s = m.stats;
+  if (!s) return <span class="msg-stats muted" data-testid="msg-stats">no traffic yet</span>;
+  return (
+    <span class="msg-stats" data-testid="msg-stats">
+      <span title={m.kind === 'request' ? 'requests received' : 'sent'}>{count(s.count)}×</span>
+      {m.kind === 'request' && (
+        <>
+          <span class={s.errors ? 'warn' : 'muted'} title="answered with an error">{count(s.errors)} err</span>
+          <span class="muted" title="answer latency: median · 95th · 99th percentile">
+            {lat(s.p50_us)} · {lat(s.p95_us)} · {lat(s.p99_us)}
+          </span>
+        </>
+      )}
+    </span>
+  );
+}
 
 function Message({ m, role }: { m: MessageView; role: string | null }) {
   const [open, setOpen] = useState(false);
@@ -23,6 +47,7 @@ function Message({ m, role }: { m: MessageView; role: string | null }) {
         <span class={`badge kind-${m.kind}`}>{m.kind}</span>
         <span class="mono name">{m.name}</span>
         <span class="muted grow">{m.description ?? ''}</span>
+        <Stats m={m} />
         {push && (
           <button class="btn small" type="button" onClick={(e) => { e.stopPropagation(); navigate('push', push); }}>
             Push…
@@ -43,8 +68,17 @@ function Message({ m, role }: { m: MessageView; role: string | null }) {
             )}
           </div>
           <div>
-            <h4>Sample</h4>
-            <JsonView value={m.sample} />
+            {m.recorded !== null && m.recorded !== undefined ? (
+              <>
+                <h4>Most recent recorded payload</h4>
+                <JsonView value={m.recorded} />
+              </>
+            ) : (
+              <>
+                <h4>Sample (nothing recorded yet)</h4>
+                <JsonView value={m.sample} />
+              </>
+            )}
           </div>
         </div>
       )}

@@ -8,7 +8,8 @@ import type { ConnDetail, ContractView, MessageView, PushHistory, PushRecord, Pu
 import { ApiError } from '../../api/client';
 import { useConsole } from '../../app/context';
 import { useLoad, usePoll } from '../../app/hooks';
-import { Card, Empty, ErrorBox, Panel } from '../../components/common';
+import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common';
+import { ConnPicker } from '../../components/ConnPicker';
 import { pretty } from '../../components/JsonView';
 import { clock, count } from '../../state/format';
 import { checkPayload } from './schema';
@@ -48,6 +49,11 @@ export function messagesFor(contract: ContractView, kind: Kind, role: string | n
       return out;
     }
   }
+}
+
+/** Where the editor starts: the most recent recorded payload of that message, else the sample. */
+export function startFrom(m: MessageView): unknown {
+  return m.recorded !== null && m.recorded !== undefined ? m.recorded : m.sample;
 }
 
 function describeTarget(t: PushTarget): string {
@@ -120,13 +126,13 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
     if (!options.some((m) => m.name === name)) {
       const first = options[0];
       setName(first?.name ?? '');
-      setText(first ? pretty(first.sample) : '');
+      setText(first ? pretty(startFrom(first)) : '');
     }
   }, [options]);
   const pick = (n: string) => {
     setName(n);
     const m = options.find((o) => o.name === n);
-    if (m) setText(pretty(m.sample));
+    if (m) setText(pretty(startFrom(m)));
   };
 
   const check = useMemo(() => (message ? checkPayload(text, message.schema) : null), [text, message]);
@@ -199,14 +205,14 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
             {kind === 'conn' && (
               <>
                 <label>Connection id</label>
-                <input value={connId} onInput={(e) => setConnId((e.target as HTMLInputElement).value)} placeholder="e.g. 1a2b3c-7 (copy it from Connections)" data-testid="push-conn" />
+                <ConnPicker value={connId} onChange={setConnId} pick="id" placeholder="search by user, role or id" testId="push-conn" />
                 {connRole && <div class="muted">role {connRole}: its events and the shared events</div>}
               </>
             )}
             {kind === 'user' && (
               <>
                 <label>User</label>
-                <input value={user} onInput={(e) => setUser((e.target as HTMLInputElement).value)} placeholder="every session of this user" data-testid="push-user" />
+                <ConnPicker value={user} onChange={setUser} pick="user" placeholder="every session of this user: search by name" testId="push-user" />
               </>
             )}
             {kind === 'rooms' && (
@@ -249,7 +255,9 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
             <label>
               Payload{' '}
               {message && (
-                <button type="button" class="btn small" onClick={() => setText(pretty(message.sample))}>Reset to sample</button>
+                <button type="button" class="btn small" onClick={() => setText(pretty(startFrom(message)))}>
+                  {message.recorded != null ? 'Reset to last recorded' : 'Reset to sample'}
+                </button>
               )}
             </label>
             <textarea class="mono editor" rows={10} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} spellcheck={false} data-testid="push-payload" />
@@ -272,7 +280,33 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
             )}
             {result && (
               <div class="result" data-testid="push-result" data-delivered={result.delivered ?? 0}>
-                Delivered to <b>{count(result.delivered ?? 0)}</b> connection{result.delivered === 1 ? '' : 's'}.
+                {result.delivered === 0 ? (
+                  <div class="warn" data-testid="push-nobody">
+                    Reached nobody: {describeTarget(result.request.target)} had no connection
+                    {result.request.target.kind === 'role_topic' || result.request.target.kind === 'shared_topic'
+                      ? ` subscribed to ${result.request.name}`
+                      : ''}
+                    {' '}when it was sent.
+                  </div>
+                ) : (
+                  <>
+                    Delivered to <b>{count(result.delivered ?? 0)}</b> connection{result.delivered === 1 ? '' : 's'}
+                    {result.receivers.length > 0 && ':'}
+                  </>
+                )}
+                {result.receivers.length > 0 && (
+                  <ul class="push-receivers" data-testid="push-receivers">
+                    {result.receivers.map((r) => (
+                      <li key={r.id}>
+                        <RoleBadge role={r.role} /> <a href={`#/connections?id=${encodeURIComponent(r.id)}`}>{r.user}</a>{' '}
+                        <span class="mono muted">{r.id}</span>
+                      </li>
+                    ))}
+                    {(result.delivered ?? 0) > result.receivers.length && (
+                      <li class="muted">and {count((result.delivered ?? 0) - result.receivers.length)} more</li>
+                    )}
+                  </ul>
+                )}
                 {result.nodes && (
                   <ul class="push-nodes" data-testid="push-nodes">
                     {result.nodes.map((n) => (
