@@ -73,17 +73,29 @@ async function batches(tail, seconds) {
   return seen.slice(2);
 }
 
+// Every call a panel makes (and repeats while open), with the parameters it sends.
+const someConn = (await get('/api/connections?limit=1&offset=5000')).json?.rows?.[0]?.id ?? 'none';
 const endpoints = [
   ['GET /api/overview', () => get('/api/overview')],
   ['GET /api/connections (200 rows)', () => get('/api/connections?limit=200')],
+  ['GET /api/connections (rows 5000-5199)', () => get('/api/connections?offset=5000&limit=200')],
   ['GET /api/connections?q=sim-user-42', () => get('/api/connections?q=sim-user-42')],
+  ['GET /api/connections?sort=msgs_in', () => get('/api/connections?limit=200&sort=msgs_in&desc=true')],
+  ['GET /api/connections?sort=age&desc=false', () => get('/api/connections?limit=200&sort=age&desc=false')],
+  ['GET /api/connections?role=admin', () => get('/api/connections?limit=200&role=admin')],
+  ['GET /api/connections/{id}', () => get(`/api/connections/${encodeURIComponent(someConn)}`)],
   ['GET /api/rooms', () => get('/api/rooms')],
   ['GET /api/rooms/lobby', () => get('/api/rooms/lobby')],
   ['GET /api/graph', () => get('/api/graph')],
+  ['GET /api/contract', () => get('/api/contract')],
+  ['GET /api/push/history', () => get('/api/push/history')],
+  ['GET /api/host', () => get('/api/host')],
+  ['GET /api/nodes', () => get('/api/nodes')],
   ['POST /api/traffic/query (2000 newest)', () => get('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: {}, cursor: { at: 'end' }, limit: 2000 }) })],
   ['POST /api/traffic/query (text filter)', () => get('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: { text: 'deploying' }, cursor: { at: 'end' }, limit: 500 }) })],
 ];
-const rounds = Math.max(5, Math.floor(Number(secs) / 2));
+// At least 20 calls each, so the p95 is not simply the slowest call.
+const rounds = Math.max(20, Math.floor(Number(secs) / 2));
 console.log(`\nAPI latency over ${rounds} calls each, while ${clients} clients send ${rate} requests/s:`);
 console.log('| endpoint | median ms | p95 ms | max ms | response |');
 console.log('|---|---|---|---|---|');
@@ -100,7 +112,8 @@ for (const [name, f] of endpoints) {
   console.log(`| ${name} | ${s.median.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.max.toFixed(1)} | ${(bytes / 1024).toFixed(0)} KB |`);
 }
 
-for (const tail of [false, true]) {
+// MEASURE_LIVE=0 measures the API only.
+for (const tail of process.env.MEASURE_LIVE === '0' ? [] : [false, true]) {
   const b = await batches(tail, Number(secs) / 2);
   const span = (b[b.length - 1]?.at - b[0]?.at) / 1000 || 1;
   const bytes = stat(b.map((x) => x.bytes));

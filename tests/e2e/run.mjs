@@ -239,10 +239,54 @@ try {
     assert(chips.includes('user') && chips.includes('agent'), chips);
     await page.fill('[data-testid=conn-search]', 'e2e-alice');
     await until('one match', async () => (await page.$$('[data-testid=conn-rows] [data-conn]')).length === 1);
+    const listWidth = () => page.$eval('.conn-list', (el) => el.getBoundingClientRect().width);
+    const before = await listWidth();
     await page.click(`[data-conn="${alice}"]`);
     await until('the detail', async () => (await page.textContent('.drawer')).includes('e2e-room'));
+    // The drawer lies over the list: the list keeps its width and every column.
+    assert(Math.abs((await listWidth()) - before) < 1, `the list kept its width (${before} px, now ${await listWidth()} px)`);
+    // The address and user agent the server saw, the upgrade headers (secrets masked).
+    const remote = await page.textContent(`[data-conn="${alice}"] [data-testid=conn-remote]`);
+    assert(remote.startsWith('127.0.0.1:'), `remote address ${remote}`);
+    const drawer = await page.textContent('.drawer');
+    assert(drawer.includes('Mozilla/5.0'), 'the user agent is shown');
+    assert(drawer.includes('user-agent') && drawer.includes('host'), 'the upgrade headers are shown');
+    // One time axis: what alice sent, what she was sent, her errors and her rooms.
+    await until('the timeline', async () => (await page.$$('[data-testid=conn-timeline] .tl-mark')).length > 0);
+    const lanes = await page.$$eval('[data-testid=conn-timeline] .tl-mark', (ms) => [...new Set(ms.map((m) => m.dataset.lane))]);
+    assert(lanes.includes('membership'), `alice's join is on the rooms lane: ${lanes}`);
     await page.waitForTimeout(500);
     await shot('3-connections');
+    await page.keyboard.press('Escape');
+    await until('the drawer closed', async () => !(await page.isVisible('.drawer')));
+  });
+
+  await check('connections: sorted by the API by messages in and out, queue, errors and age', async () => {
+    await go('#/connections');
+    await until('rows', async () => (await page.$$('[data-testid=conn-rows] [data-conn]')).length > 10);
+    const column = (sel) => page.$$eval(`[data-testid=conn-rows] [data-conn] ${sel}`, (cells) => cells.map((c) => Number(c.textContent.replace(/[^0-9]/g, ''))));
+    const sorted = (xs, desc) => xs.every((x, i) => i === 0 || (desc ? xs[i - 1] >= x : xs[i - 1] <= x));
+    await page.click('[data-sort=msgs_in]');
+    await until('sorted by messages in, largest first', async () => page.url().includes('sort=msgs_in') && sorted(await column('[data-testid=conn-in]'), true));
+    const top = await column('[data-testid=conn-in]');
+    // The API sorted every connection, not just the rows on screen: its first row is the maximum.
+    const all = await api('/api/connections?limit=1000');
+    const max = Math.max(...all.rows.map((r) => r.msgs_in));
+    assert(top[0] >= max, `the first row (${top[0]}) is the busiest of all (${max})`);
+    assert((await page.getAttribute('[data-sort=msgs_in]', 'aria-sort')) === 'descending', 'the header says so');
+    await shot('3-connections-sorted');
+    await page.click('[data-sort=msgs_in]');
+    await until('smallest first', async () => page.url().includes('dir=asc') && sorted(await column('[data-testid=conn-in]'), false));
+    // Errors: bob's unknown request earlier counts as one.
+    await page.click('[data-sort=errors]');
+    await until('the connection with errors first', async () => (await column('[data-testid=conn-errors]'))[0] >= 1);
+    await page.click('[data-sort=age]');
+    await until('oldest first', async () => page.url().includes('sort=age'));
+    const ages = await api('/api/connections?sort=age&desc=true&limit=50');
+    assert(sorted(ages.rows.map((r) => -r.connected_at_us), true), 'the API orders by age');
+    await page.click('[data-sort=age]');
+    await page.click('[data-sort=age]');
+    await until('grouped by role again', async () => !page.url().includes('sort='));
   });
 
   await check('contract: shared and per-role messages with schemas', async () => {
@@ -250,6 +294,11 @@ try {
     await until('messages', () => page.isVisible('[data-testid=msg-shared-message]'));
     await page.click('[data-testid=msg-user-say] .message-head');
     await until('the schema', async () => (await page.textContent('[data-testid=msg-user-say]')).includes('minLength'));
+    // Bob's say requests: counted with answer latencies, and the newest one is the sample.
+    await until('say counted', async () => /\d+×/.test(await page.textContent('[data-testid=msg-user-say] [data-testid=msg-stats]')));
+    const stats = await page.textContent('[data-testid=msg-user-say] [data-testid=msg-stats]');
+    assert(/(µs|ms)/.test(stats), `latency percentiles: ${stats}`);
+    assert((await page.textContent('[data-testid=msg-user-say]')).includes('Most recent recorded payload'), 'the recorded payload is shown');
     await shot('4-contract');
   });
 
@@ -378,7 +427,37 @@ try {
     await until('alice receives the alert', async () =>
       (await framesOf('e2e-alice')).some((f) => f.t === 'evt' && f.e === 'alert' && f.d.text === 'pushed by hand'));
     await until('history', async () => (await page.textContent('[data-testid=push-history]')).includes('alert'));
+    // Who received it.
+    await until('the receivers', async () => (await page.textContent('[data-testid=push-receivers]')).includes('e2e-alice'));
     await shot('6-push');
+  });
+
+  await check('push: connection and user pickers, the last recorded payload, a warning when nobody is reached', async () => {
+    // The panel reads its target from the address when it opens (and the contract with it).
+    await go('#/overview');
+    await go('#/push?target=conn');
+    await page.fill('[data-testid=push-conn]', 'e2e-al');
+    await until('alice suggested', () => page.isVisible(`[data-testid=push-conn-menu] [data-conn="${alice}"]`));
+    await page.click(`[data-testid=push-conn-menu] [data-conn="${alice}"]`);
+    await until('her id filled in', async () => (await page.inputValue('[data-testid=push-conn]')) === alice);
+    await page.click('[data-testid=push-kind-user]');
+    await page.fill('[data-testid=push-user]', 'e2e-b');
+    await until('bob suggested', async () => (await page.textContent('[data-testid=push-user-menu]')).includes('e2e-bob'));
+    await page.click('[data-testid=push-user-menu] .picker-option:has-text("e2e-bob")');
+    await until('his name filled in', async () => (await page.inputValue('[data-testid=push-user]')) === 'e2e-bob');
+    // The editor starts from the alert pushed by hand above, not from a schema placeholder.
+    await page.selectOption('[data-testid=push-name]', 'alert');
+    await until('the last recorded alert', async () => (await page.inputValue('[data-testid=push-payload]')).includes('pushed by hand'));
+    await shot('6-push-pickers');
+    // A room nobody is in: sent, and reached nobody.
+    await go('#/overview');
+    await go('#/push?target=rooms&room=e2e-nobody-here&name=message');
+    await until('message picked', async () => (await page.inputValue('[data-testid=push-name]')) === 'message');
+    await until('send enabled', () => page.isEnabled('[data-testid=push-send]'));
+    await page.click('[data-testid=push-send]');
+    await until('the warning', () => page.isVisible('[data-testid=push-nobody]'));
+    assert((await page.textContent('[data-testid=push-nobody]')).includes('e2e-nobody-here'), 'names the target');
+    await shot('6-push-nobody');
   });
 
   await check('export: a JSONL download that parses', async () => {
