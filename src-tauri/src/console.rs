@@ -154,6 +154,7 @@ impl Console {
         }
         if !headless {
             window::fix_locale();
+            window::lighter_webview();
         }
         let rt = match self.runtime {
             Some(rt) => rt,

@@ -255,6 +255,8 @@ try {
     await until('the timeline', async () => (await page.$$('[data-testid=conn-timeline] .tl-mark')).length > 0);
     const lanes = await page.$$eval('[data-testid=conn-timeline] .tl-mark', (ms) => [...new Set(ms.map((m) => m.dataset.lane))]);
     assert(lanes.includes('membership'), `alice's join is on the rooms lane: ${lanes}`);
+    const tall = await page.$eval('[data-testid=conn-timeline]', (el) => el.getBoundingClientRect().height);
+    assert(tall > 60, `the timeline is drawn at its height, not squeezed (${tall} px)`);
     await page.waitForTimeout(500);
     await shot('3-connections');
     await page.keyboard.press('Escape');
@@ -263,6 +265,7 @@ try {
 
   await check('connections: sorted by the API by messages in and out, queue, errors and age', async () => {
     await go('#/connections');
+    await page.fill('[data-testid=conn-search]', '');
     await until('rows', async () => (await page.$$('[data-testid=conn-rows] [data-conn]')).length > 10);
     const column = (sel) => page.$$eval(`[data-testid=conn-rows] [data-conn] ${sel}`, (cells) => cells.map((c) => Number(c.textContent.replace(/[^0-9]/g, ''))));
     const sorted = (xs, desc) => xs.every((x, i) => i === 0 || (desc ? xs[i - 1] >= x : xs[i - 1] <= x));

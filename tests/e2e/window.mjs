@@ -60,7 +60,7 @@ try {
         browserName: 'wry',
         'tauri:options': {
           application: bin,
-          args: ['--listen', '127.0.0.1:0', '--simulate', '25', '--db', join(work, 'capture.db')],
+          args: ['--listen', '127.0.0.1:0', '--simulate', process.env.WINDOW_CLIENTS ?? '25', '--db', join(work, 'capture.db')],
         },
       },
     },
@@ -88,6 +88,29 @@ try {
   });
   await check('the UI knows it runs in a window', async () => {
     await until('window mode in the status bar', async () => (await text('.statusbar')).includes('desktop window'));
+  });
+  await check('memory: where the window memory goes (printed, not asserted)', async () => {
+    // The console process and the WebKit processes it started (web content, network), by
+    // resident size (RSS, shared libraries counted in each) and by proportional share (PSS,
+    // shared pages split between the processes that map them: the honest total).
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const read = (f) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } };
+    const kids = (pid) => read(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean);
+    const app = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => read(`/proc/${p}/cmdline`).split('\0')[0] === bin);
+    if (!app) throw new Error('the switchboard process was not found');
+    const tree = [app];
+    for (let i = 0; i < tree.length; i++) tree.push(...kids(tree[i]));
+    let rss = 0;
+    let pss = 0;
+    for (const pid of tree) {
+      const name = read(`/proc/${pid}/comm`).trim();
+      const roll = read(`/proc/${pid}/smaps_rollup`);
+      const kb = (k) => Number(roll.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+      rss += kb('Rss');
+      pss += kb('Pss');
+      console.log(`       ${name.padEnd(22)} RSS ${(kb('Rss') / 1024).toFixed(0).padStart(4)} MB  PSS ${(kb('Pss') / 1024).toFixed(0).padStart(4)} MB  (anonymous ${(kb('Pss_Anon') / 1024).toFixed(0)} MB, files ${(kb('Pss_File') / 1024).toFixed(0)} MB)`);
+    }
+    console.log(`       all                    RSS ${(rss / 1024).toFixed(0).padStart(4)} MB  PSS ${(pss / 1024).toFixed(0).padStart(4)} MB`);
   });
   await check('screenshots are saved', async () => {
     await sleep(2500);

@@ -26,7 +26,7 @@ export function ConnTimeline({ rows, conn }: { rows: TrafficRow[]; conn: string 
   const laneY = new Map(LANES.map((l, i) => [l.lane, i * LANE_H + LANE_H / 2]));
   const ticks = [0, 0.5, 1].map((f) => ({ f, us: t.startUs + f * (t.endUs - t.startUs) }));
   return (
-    <svg class="conn-timeline" viewBox={`0 0 ${W} ${h}`} width="100%" role="img" aria-label={`Timeline of ${t.marks.length} recorded rows`} data-testid="conn-timeline">
+    <svg class="conn-timeline" viewBox={`0 0 ${W} ${h}`} width="100%" style={{ aspectRatio: `${W} / ${h}` }} role="img" aria-label={`Timeline of ${t.marks.length} recorded rows`} data-testid="conn-timeline">
       {LANES.map((l, i) => (
         <g key={l.lane}>
           <rect x={0} y={i * LANE_H} width={W} height={LANE_H} fill={i % 2 ? 'rgba(255,255,255,.02)' : 'rgba(255,255,255,.05)'} />

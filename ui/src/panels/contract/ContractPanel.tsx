@@ -25,7 +25,7 @@ function Stats({ m }: { m: MessageView }) {
         <>
           <span class={s.errors ? 'warn' : 'muted'} title="answered with an error">{count(s.errors)} err</span>
           <span class="muted" title="answer latency: median · 95th · 99th percentile">
-            {lat(s.p50_us)} · {lat(s.p95_us)} · {lat(s.p99_us)}
+            p50 {lat(s.p50_us)} · p95 {lat(s.p95_us)} · p99 {lat(s.p99_us)}
           </span>
         </>
       )}

@@ -123,10 +123,14 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
   // Pick a message the target can carry, and start its payload from the sample.
   useEffect(() => {
     if (!contract.data) return;
-    if (!options.some((m) => m.name === name)) {
+    const named = options.find((m) => m.name === name);
+    if (!named) {
       const first = options[0];
       setName(first?.name ?? '');
       setText(first ? pretty(startFrom(first)) : '');
+    } else if (!text.trim()) {
+      // Opened with a message named (from the Contract panel, a link) but no payload.
+      setText(pretty(startFrom(named)));
     }
   }, [options]);
   const pick = (n: string) => {
@@ -279,7 +283,7 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
               <ErrorBox error={error} />
             )}
             {result && (
-              <div class="result" data-testid="push-result" data-delivered={result.delivered ?? 0}>
+              <div class={`result ${result.delivered === 0 ? 'nobody' : ''}`} data-testid="push-result" data-delivered={result.delivered ?? 0}>
                 {result.delivered === 0 ? (
                   <div class="warn" data-testid="push-nobody">
                     Reached nobody: {describeTarget(result.request.target)} had no connection
