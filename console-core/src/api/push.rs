@@ -127,7 +127,7 @@ const MAX_RECEIVERS: usize = 100;
 /// The connections a push selects right now, before it goes out (the first [`MAX_RECEIVERS`]).
 /// A manual push is rare, so walking the connections for a topic's subscribers is affordable.
 fn receivers(server: &Server, req: &PushRequest) -> Vec<MemberRow> {
-    let subscribed = |c: &Conn| c.topics().iter().any(|t| *t == req.name);
+    let subscribed = |c: &Conn| c.any_topic(|t| t == req.name);
     let conns: Vec<Conn> = match &req.target {
         PushTarget::Conn { id } => server.conn(id).into_iter().collect(),
         PushTarget::User { user } => server.to_user(user).connections(),
