@@ -9,11 +9,12 @@
 //!
 //! Layout:
 //! - [`core`]: [`ConsoleCore`], which owns the server handle, the recorder, the live pipeline
-//!   and the console's HTTP listener.
+//!   and the console's HTTP listener (served on a runtime thread of its own).
 //! - [`api`]: the HTTP routes, one file per resource (overview, rooms, connections, contract,
 //!   traffic, push, export, host, live).
 //! - [`live`]: the tap and the aggregator that batch changes into one WebSocket message every
-//!   250 ms, through bounded queues whose drops are counted and shown.
+//!   250 ms, through bounded queues whose drops are counted and shown; per-message counts and
+//!   latencies for the contract (`live::message_stats`).
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
 //! - [`nodes`]: the node-source seam: the embedded server, or nodes attached through their

@@ -14,8 +14,10 @@
 //!   requests handled in arrival order; `outbound`: one writer task per connection, coalescing
 //!   queued frames into one flush.
 //! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
-//!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics.
-//! - `registry` (connections), `rooms` (the room registry), `topics`, `bus`: who receives what.
+//!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics; `peer`: where it
+//!   came from (remote address, upgrade headers with secrets masked).
+//! - `registry` (connections, with an index in list order and counts per role for
+//!   introspection), `rooms` (the room registry), `topics`, `bus`: who receives what.
 //! - `delivery`: emits, broadcasts, publishes and server-to-client requests; `confirm`: the
 //!   awaited forms that count deliveries on every node.
 //! - `conn_hooks`: running the application's `on_connect` and `on_disconnect`, contained.
