@@ -50,6 +50,18 @@ ensure_ui() {
   fi
 }
 
+# The super-line test project (tests/superline-ts): the peer framework by file: path
+# (../shared/peers/super-line, copied in, see its .npmrc) and its npm dependencies at the versions
+# the peer lists. Installed once, then again only when package.json changes; prefers the cache.
+ensure_superline_ts() {
+  local dir="$SB_ROOT/tests/superline-ts"
+  [ -d "$SB_ROOT/../shared/peers/super-line" ] || die "tests/superline-ts needs the super-line peer in ../shared/peers/super-line"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing the super-line test project (npm install)"
+    (cd "$dir" && npm install --prefer-offline --no-audit --no-fund --loglevel=error) || die "npm install failed in tests/superline-ts"
+  fi
+}
+
 # System packages the project needs: the desktop window (WebKitGTK), Redis for cluster
 # tests, Chromium for browser tests, Xvfb to run the window without a display.
 ensure_system() {

@@ -7,7 +7,11 @@
 //!
 //! - `main.rs`: the binary: `serve` (the default subcommand) and dispatch;
 //! - [`capture_cmd`]: `capture export | import | stats`;
-//! - [`replay_cmd`]: the `replay` subcommand.
+//! - [`replay_cmd`]: the `replay` subcommand;
+//! - [`contract_cmd`]: `contract export`, with [`zod`], the contract as a super-line
+//!   TypeScript module (docs/typescript.md).
 
 pub mod capture_cmd;
+pub mod contract_cmd;
 pub mod replay_cmd;
+pub mod zod;

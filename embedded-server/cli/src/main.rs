@@ -109,6 +109,10 @@ enum Command {
     /// Replay a capture against a server and report what differs (exit 1 with --check when
     /// something does, 2 when the replay cannot run).
     Replay(Box<switchboard_cli::replay_cmd::ReplayArgs>),
+    /// Export a contract for other languages (a super-line TypeScript module with zod
+    /// schemas).
+    #[command(subcommand)]
+    Contract(switchboard_cli::contract_cmd::ContractCommand),
 }
 
 fn main() -> ExitCode {
@@ -133,6 +137,10 @@ fn main() -> ExitCode {
             Some(Command::Capture(cmd)) => tokio::task::spawn_blocking(move || (*cmd).run())
                 .await
                 .context("capture command")?
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from),
+            Some(Command::Contract(cmd)) => cmd
+                .run()
                 .map(|()| ExitCode::SUCCESS)
                 .map_err(anyhow::Error::from),
             Some(Command::Replay(args)) => Ok(match args.run().await {

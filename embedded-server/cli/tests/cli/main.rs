@@ -14,6 +14,7 @@ mod support;
 
 mod capture;
 mod cluster_node;
+mod contract_export;
 mod inspect;
 mod inspect_advertise;
 mod replay;
