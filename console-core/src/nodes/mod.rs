@@ -22,6 +22,7 @@
 pub mod attached;
 pub mod convert;
 pub mod discovery;
+pub mod proxy;
 pub mod push;
 pub mod remote;
 pub mod sink;

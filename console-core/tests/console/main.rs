@@ -27,5 +27,6 @@ mod attach_faults;
 mod attach_local;
 mod live_stream;
 mod parity;
+mod proxy;
 mod push_history;
 mod ts_types;

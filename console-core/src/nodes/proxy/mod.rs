@@ -1,0 +1,241 @@
+//! Proxy mode: the console stands between clients and an upstream server that speaks the wire
+//! (any implementation: super-line's own TypeScript server, another Switchboard), relays every
+//! connection and records what passes like the embedded server's traffic.
+//!
+//! - `mod.rs`: [`Proxy`], the listener, the connections it holds, pushes by hand;
+//! - `handshake.rs`: reading the client's upgrade, opening the upstream with the same path,
+//!   query and headers, and answering the upstream's refusal (or 502) to the client;
+//! - `relay.rs`: one connection: frames copied both ways unchanged, each parsed once for the
+//!   record;
+//! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency.
+//!
+//! The relay never re-encodes: the text a side sent is the text the other side gets, so the
+//! proxy cannot change what the application sees. Each direction awaits the other socket's
+//! send before it reads the next frame: a slow side slows its peer down (backpressure through
+//! TCP) instead of growing a queue. See docs/proxy.md.
+
+mod handshake;
+mod record;
+mod relay;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use switchboard_server::tap::{Origin, Tap, TapEvent, TapKind, TapPayload};
+use switchboard_server::wire::util::lock;
+use switchboard_server::wire::{encode, Frame};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Frames pushed by hand waiting for one connection's writer; a full queue refuses the push.
+pub const MANUAL_QUEUE: usize = 64;
+/// Most connections the proxy holds at once; more are answered 503.
+pub const MAX_CONNECTIONS: usize = 10_000;
+
+/// Why the proxy did not start, or a push by hand was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("`{0}` is not an upstream URL: it must start with ws:// or wss://")]
+    BadUpstream(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no connection `{0}` through the proxy")]
+    NoConnection(String),
+    #[error("connection `{0}` has {MANUAL_QUEUE} pushes waiting already")]
+    Busy(String),
+    #[error("the payload cannot be encoded: {0}")]
+    Encode(String),
+}
+
+/// One client connection through the proxy, as the handshake told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxiedConn {
+    pub id: String,
+    pub role: String,
+    pub user: String,
+    /// The upgrade's query parameters (secrets masked when shown).
+    pub params: BTreeMap<String, String>,
+    pub opened_us: i64,
+}
+
+struct Held {
+    info: ProxiedConn,
+    /// Frames pushed by hand, written to the client between the upstream's frames.
+    manual: mpsc::Sender<Frame>,
+}
+
+pub(crate) struct Shared {
+    upstream: String,
+    /// The node id recorded on every row: `proxy:` and the upstream's address.
+    node: Arc<str>,
+    taps: Vec<Arc<dyn Tap>>,
+    conns: Mutex<BTreeMap<String, Held>>,
+    next: AtomicU64,
+    frame_errors: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn observe(&self, mut ev: TapEvent) {
+        ev.node = self.node.clone();
+        for tap in &self.taps {
+            tap.observe(&ev);
+        }
+    }
+}
+
+/// A running proxy.
+pub struct Proxy {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: CancellationToken,
+}
+
+impl Proxy {
+    /// Listen on `listen` and relay every connection to `upstream` (`ws://HOST:PORT`, a path
+    /// prefix allowed); what passes is handed to `taps` (the recorder and the live view).
+    pub async fn start(
+        upstream: &str,
+        listen: &str,
+        taps: Vec<Arc<dyn Tap>>,
+        stop: CancellationToken,
+    ) -> Result<Proxy, ProxyError> {
+        let upstream = upstream.trim().trim_end_matches('/').to_owned();
+        let host = upstream
+            .strip_prefix("ws://")
+            .or_else(|| upstream.strip_prefix("wss://"))
+            .ok_or_else(|| ProxyError::BadUpstream(upstream.clone()))?;
+        if host.is_empty() {
+            return Err(ProxyError::BadUpstream(upstream));
+        }
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| ProxyError::Listen {
+                addr: listen.to_owned(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| ProxyError::Listen {
+            addr: listen.to_owned(),
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            node: Arc::from(format!("proxy:{host}")),
+            upstream,
+            taps,
+            conns: Mutex::new(BTreeMap::new()),
+            next: AtomicU64::new(0),
+            frame_errors: AtomicU64::new(0),
+        });
+        tokio::spawn(accept_loop(listener, shared.clone(), stop.clone()));
+        Ok(Proxy { shared, addr, stop })
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn upstream(&self) -> &str {
+        &self.shared.upstream
+    }
+
+    /// The node id rows from this proxy carry.
+    pub fn node_id(&self) -> &str {
+        &self.shared.node
+    }
+
+    /// Connections open through the proxy now, by id.
+    pub fn connections(&self) -> Vec<ProxiedConn> {
+        lock(&self.shared.conns)
+            .values()
+            .map(|h| h.info.clone())
+            .collect()
+    }
+
+    /// Frames that did not parse as the wire (relayed unchanged all the same).
+    pub fn frame_errors(&self) -> u64 {
+        self.shared.frame_errors.load(Ordering::Relaxed)
+    }
+
+    /// Send event `name` to connection `conn` as if the upstream had sent it, recorded as
+    /// `manual`. Nothing checks the payload: the upstream's contract is not known to the proxy.
+    pub fn push_event(&self, conn: &str, name: &str, payload: &Value) -> Result<(), ProxyError> {
+        let encoded = encode::evt(name, payload).map_err(|e| ProxyError::Encode(e.to_string()))?;
+        let (info, sender) = {
+            let conns = lock(&self.shared.conns);
+            let held = conns
+                .get(conn)
+                .ok_or_else(|| ProxyError::NoConnection(conn.to_owned()))?;
+            (held.info.clone(), held.manual.clone())
+        };
+        sender
+            .try_send(encoded.frame.clone())
+            .map_err(|_| ProxyError::Busy(conn.to_owned()))?;
+        let mut ev = TapEvent::new(TapKind::ToConn, Origin::Manual);
+        ev.name = Some(name.into());
+        ev.conn = Some(info.id.as_str().into());
+        ev.role = Some(info.role.as_str().into());
+        ev.user = Some(info.user.as_str().into());
+        ev.size = encoded.len();
+        ev.recipients = Some(1);
+        ev.payload = Some(TapPayload::Frame(encoded));
+        self.shared.observe(ev);
+        Ok(())
+    }
+
+    /// Stop accepting and close every relayed connection.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: CancellationToken) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // Out of file descriptors and the like: try again rather than end the proxy.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            relay::serve(stream, shared, stop).await;
+        });
+    }
+}
+
+impl Shared {
+    fn register(&self, info: ProxiedConn) -> Option<mpsc::Receiver<Frame>> {
+        let mut conns = lock(&self.conns);
+        if conns.len() >= MAX_CONNECTIONS {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(MANUAL_QUEUE);
+        conns.insert(info.id.clone(), Held { info, manual: tx });
+        Some(rx)
+    }
+
+    fn forget(&self, id: &str) {
+        lock(&self.conns).remove(id);
+    }
+
+    fn next_id(&self) -> String {
+        format!("px-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn is_full(&self) -> bool {
+        lock(&self.conns).len() >= MAX_CONNECTIONS
+    }
+}

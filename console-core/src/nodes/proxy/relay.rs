@@ -1,0 +1,254 @@
+//! One connection through the proxy: the upgrade on both sides, then two directions of frames,
+//! each copied unchanged to the other socket and parsed once for the record.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use switchboard_server::secrets::masked_params;
+use switchboard_server::tap::{now_us, Origin, TapKind};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::handshake::{accept_client, connect_upstream, read_upgrade, respond};
+use super::record::ConnRecord;
+use super::{ProxiedConn, Shared};
+
+/// Close code sent to the client when the upstream vanished without closing: 1011 (the server
+/// met an unexpected condition), with the reason "upstream gone". RFC 6455's registry has 1014
+/// (bad gateway), but clients built on tungstenite refuse it as a protocol error.
+pub const UPSTREAM_GONE: u16 = 1011;
+/// How long a closing side is given to finish its close handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Query parameters of a request target, decoded.
+fn query_params(target: &str) -> BTreeMap<String, String> {
+    let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
+    url_decode_pairs(query)
+}
+
+fn url_decode_pairs(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: CancellationToken) {
+    let upgrade = match read_upgrade(&mut stream).await {
+        Ok(u) => u,
+        Err(status) => return respond(stream, status, b"not a WebSocket upgrade\n").await,
+    };
+    let params = query_params(&upgrade.target);
+    let role = params.get("role").cloned().unwrap_or_default();
+    let user = params
+        .get("name")
+        .or_else(|| params.get("user"))
+        .cloned()
+        .unwrap_or_default();
+    if shared.is_full() {
+        return respond(
+            stream,
+            StatusCode::SERVICE_UNAVAILABLE,
+            b"the proxy holds too many connections\n",
+        )
+        .await;
+    }
+    let (upstream, protocol) = match connect_upstream(&shared.upstream, &upgrade).await {
+        Ok(u) => u,
+        Err(refusal) => {
+            let rec = ConnRecord::new("", &role, &user);
+            let mut ev = rec.event(TapKind::AuthRefused, Origin::Client);
+            ev.conn = None;
+            ev.meta = Some(json!({
+                "status": refusal.status.as_u16(),
+                "error": refusal.reason,
+                "params": masked_params(&params),
+            }));
+            shared.observe(ev);
+            return respond(stream, refusal.status, &refusal.body).await;
+        }
+    };
+    let client = match accept_client(stream, upgrade.bytes, protocol).await {
+        Ok(c) => c,
+        Err(_) => return, // The client gave up mid-handshake; the upstream socket drops.
+    };
+    let id = shared.next_id();
+    let info = ProxiedConn {
+        id: id.clone(),
+        role: role.clone(),
+        user: user.clone(),
+        params: params.clone(),
+        opened_us: now_us(),
+    };
+    let Some(mut manual) = shared.register(info) else {
+        return;
+    };
+    let rec = ConnRecord::new(&id, &role, &user);
+    let mut ev = rec.event(TapKind::Connect, Origin::Client);
+    ev.meta = Some(json!({
+        "node": &*shared.node,
+        "params": masked_params(&params),
+        "upstream": shared.upstream,
+    }));
+    shared.observe(ev);
+
+    let (mut client_tx, mut client_rx) = client.split();
+    let (mut up_tx, mut up_rx) = upstream.split();
+
+    // Which side ended the connection, with what close frame.
+    enum End {
+        Client(Option<CloseFrame>),
+        Upstream(Option<CloseFrame>),
+        Stopped,
+    }
+    let client_to_upstream = async {
+        while let Some(msg) = client_rx.next().await {
+            let Ok(msg) = msg else { break };
+            match &msg {
+                Message::Text(t) => rec.client_text(&shared, t.as_str()),
+                Message::Binary(b) => rec.frame_error(
+                    &shared,
+                    &String::from_utf8_lossy(b),
+                    "binary frame",
+                    "client",
+                ),
+                Message::Close(frame) => return End::Client(frame.clone()),
+                // Each hop answers its own pings.
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            }
+            // Awaiting the upstream's socket before reading on is the backpressure.
+            if up_tx.send(msg).await.is_err() {
+                return End::Upstream(None);
+            }
+        }
+        End::Client(None)
+    };
+    let upstream_to_client = async {
+        loop {
+            let msg = tokio::select! {
+                msg = up_rx.next() => match msg {
+                    Some(Ok(m)) => m,
+                    _ => return End::Upstream(None),
+                },
+                frame = manual.recv() => match frame {
+                    Some(f) => {
+                        if client_tx.send(Message::Text(f)).await.is_err() {
+                            return End::Client(None);
+                        }
+                        continue;
+                    }
+                    None => continue,
+                },
+            };
+            match &msg {
+                Message::Text(t) => rec.server_text(&shared, t.as_str()),
+                Message::Binary(b) => rec.frame_error(
+                    &shared,
+                    &String::from_utf8_lossy(b),
+                    "binary frame",
+                    "upstream",
+                ),
+                Message::Close(frame) => return End::Upstream(frame.clone()),
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            }
+            if client_tx.send(msg).await.is_err() {
+                return End::Client(None);
+            }
+        }
+    };
+    let end = tokio::select! {
+        end = client_to_upstream => end,
+        end = upstream_to_client => end,
+        _ = stop.cancelled() => End::Stopped,
+    };
+    // The frames each side is owed, then a bounded wait for the close handshakes.
+    let (code, reason, by) = match end {
+        End::Client(frame) => {
+            let code = frame.as_ref().map(|f| u16::from(f.code));
+            let reason = frame.as_ref().map(|f| f.reason.to_string());
+            let forward = frame.unwrap_or(CloseFrame {
+                code: CloseCode::Away,
+                reason: "client gone".into(),
+            });
+            let _ =
+                tokio::time::timeout(CLOSE_GRACE, up_tx.send(Message::Close(Some(forward)))).await;
+            (code, reason, "client")
+        }
+        End::Upstream(frame) => {
+            let forward = frame.clone().unwrap_or(CloseFrame {
+                code: CloseCode::from(UPSTREAM_GONE),
+                reason: "upstream gone".into(),
+            });
+            let code = Some(u16::from(forward.code));
+            let reason = Some(forward.reason.to_string());
+            let _ =
+                tokio::time::timeout(CLOSE_GRACE, client_tx.send(Message::Close(Some(forward))))
+                    .await;
+            (code, reason, "upstream")
+        }
+        End::Stopped => {
+            let frame = CloseFrame {
+                code: CloseCode::Away,
+                reason: "proxy stopped".into(),
+            };
+            let _ = tokio::time::timeout(
+                CLOSE_GRACE,
+                client_tx.send(Message::Close(Some(frame.clone()))),
+            )
+            .await;
+            let _ =
+                tokio::time::timeout(CLOSE_GRACE, up_tx.send(Message::Close(Some(frame)))).await;
+            (Some(1001), Some("proxy stopped".to_owned()), "proxy")
+        }
+    };
+    // Drain both reads briefly so the close replies go out.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(_)) = client_rx.next().await {}
+    })
+    .await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(_)) = up_rx.next().await {}
+    })
+    .await;
+    shared.forget(&id);
+    let mut ev = rec.event(TapKind::Disconnect, Origin::Client);
+    ev.meta = Some(json!({ "code": code, "reason": reason, "closed_by": by }));
+    shared.observe(ev);
+}
