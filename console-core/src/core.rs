@@ -231,6 +231,68 @@ impl ConsoleCore {
         .await
     }
 
+    /// Proxy mode: serve no application; relay the clients that connect to `listen` to the
+    /// server at `upstream` (any server speaking the wire) and record what passes, each row
+    /// with the node id `proxy:HOST:PORT` (docs/proxy.md). Returns the proxy too, for its
+    /// address and its connections.
+    pub async fn proxy(
+        upstream: &str,
+        listen: &str,
+        opts: ConsoleOptions,
+        host: Arc<dyn Host>,
+    ) -> Result<(ConsoleCore, Arc<crate::nodes::proxy::Proxy>), ConsoleError> {
+        let server = idle_server()?;
+        // The upstream's contract is not known to the proxy: none is stored.
+        let recorder = match &opts.capture {
+            Some(path) => Some(Arc::new(open_recorder(
+                path,
+                "console-proxy",
+                serde_json::Value::Null,
+            )?)),
+            None => None,
+        };
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel(TAP_QUEUE);
+        let hub = Arc::new(LiveHub::new(dropped.clone()));
+        let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> =
+            vec![Arc::new(LiveTap::new(tx, dropped))];
+        if let Some(slot) = &recorder {
+            taps.push(slot.clone());
+        }
+        let stop = CancellationToken::new();
+        let proxy = Arc::new(
+            crate::nodes::proxy::Proxy::start(upstream, listen, taps.clone(), stop.child_token())
+                .await?,
+        );
+        // No inspector to follow: the node list stays empty, and the traffic comes from the
+        // proxy's taps.
+        let nodes = Arc::new(AttachedNodes::new(
+            Arc::new(Sink::new(taps, hub.clone())),
+            stop.child_token(),
+        ));
+        let source = NodeSource::Attached(nodes);
+        let aggregator = tokio::spawn(
+            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
+        );
+        let app_url = format!("ws://{}", proxy.addr());
+        let node_id = proxy.node_id().to_owned();
+        let core = ConsoleCore::serve(Serve {
+            server,
+            source,
+            running: None,
+            opts,
+            host,
+            recorder,
+            hub,
+            stop,
+            aggregator,
+            node_id,
+            app_url,
+        })
+        .await?;
+        Ok((core, proxy))
+    }
+
     /// Open the console's own listener and serve the API and the UI.
     async fn serve(s: Serve) -> Result<ConsoleCore, ConsoleError> {
         let Serve {

@@ -31,6 +31,9 @@ pub enum ConsoleError {
     /// An attach URL was refused (attach mode).
     #[error(transparent)]
     Attach(#[from] crate::nodes::AttachError),
+    /// The proxy could not start (proxy mode).
+    #[error(transparent)]
+    Proxy(#[from] crate::nodes::proxy::ProxyError),
     /// The idle server attach mode holds could not be built (a bug, not a user error).
     #[error("cannot prepare attach mode: {0}")]
     Idle(String),

@@ -39,6 +39,11 @@ enum Target {
     /// Attach URLs (`ws://HOST:PORT/?token=...`) of nodes started with the inspector, and
     /// the cluster whose nodes to discover, if any.
     Attach(Vec<String>, Option<Discovery>),
+    /// Relay clients from `listen` to the wire server at `upstream`, recording what passes.
+    Proxy {
+        upstream: String,
+        listen: String,
+    },
 }
 
 /// The console around one server. Defaults: the application endpoint on `127.0.0.1:7070`, the
@@ -88,6 +93,22 @@ impl Console {
             *d = Some(discovery);
         }
         self
+    }
+
+    /// A console that serves no application of its own: clients connect to `listen` and each
+    /// connection is relayed to `upstream`, a server speaking the wire; what passes is
+    /// recorded (docs/proxy.md).
+    pub fn proxy(upstream: String, listen: String) -> Console {
+        let mut opts = ConsoleOptions::new();
+        opts.capture = Some(paths::default_capture());
+        opts.source = format!("proxy to {upstream}");
+        Console {
+            target: Target::Proxy { upstream, listen },
+            opts,
+            headless: false,
+            on_start: Vec::new(),
+            runtime: None,
+        }
     }
 
     /// Where applications connect (`ws://ADDR/`).
@@ -181,6 +202,13 @@ impl Console {
                     let _entered = rt.enter();
                     nodes.discover(d);
                 }
+                core
+            }
+            Target::Proxy { upstream, listen } => {
+                let (core, proxy) =
+                    rt.block_on(ConsoleCore::proxy(&upstream, &listen, self.opts, host))?;
+                say!("  proxy: clients connect to ws://{}", proxy.addr());
+                say!("  relayed to               {}", proxy.upstream());
                 core
             }
         };

@@ -64,6 +64,29 @@ enum Command {
     /// `switchboard-server --inspect ADDR`, or `Inspector::start` in your app) and record what
     /// each of them does into one capture file.
     Attach(AttachArgs),
+    /// Run no server: stand between clients and a server that speaks the wire (super-line's
+    /// TypeScript server, another Switchboard), relay every connection to it and record what
+    /// passes (docs/proxy.md).
+    Proxy(ProxyArgs),
+}
+
+#[derive(Args, Debug)]
+struct ProxyArgs {
+    /// The server to relay to: ws://HOST:PORT (each client's path and query are appended).
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Where clients connect instead of the upstream.
+    #[arg(long, default_value = "127.0.0.1:7070", value_name = "ADDR")]
+    listen: String,
+    /// No window: serve the console over HTTP and print its URL.
+    #[arg(long)]
+    headless: bool,
+    /// Address of the console's own HTTP listener (UI and API). Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    ui_listen: String,
+    /// Record the relayed traffic into this capture file (default: in the app data folder).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -152,9 +175,22 @@ fn attach(args: AttachArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn proxy(args: ProxyArgs) -> anyhow::Result<()> {
+    let mut console = Console::proxy(args.upstream, args.listen)
+        .ui_listen(args.ui_listen)
+        .headless(args.headless);
+    if let Some(db) = args.db {
+        console = console.capture(db);
+    }
+    console.run()?;
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(Command::Attach(args)) = cli.command {
-        return attach(args);
+    match cli.command {
+        Some(Command::Attach(args)) => return attach(args),
+        Some(Command::Proxy(args)) => return proxy(args),
+        None => {}
     }
     let mut config = ServerConfig::default();
     if let Some(id) = cli.node_id.clone() {

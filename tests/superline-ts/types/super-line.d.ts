@@ -69,3 +69,12 @@ declare module "@super-line/transport-websocket" {
   import type { ClientTransport } from "@super-line/client";
   export function webSocketClientTransport(opts: { url: string; WebSocket?: unknown }): ClientTransport;
 }
+
+declare module "@super-line/server" {
+  // Loosely typed on purpose: the upstream in these tests is plain glue around the framework.
+  export function createSuperLineServer(contract: unknown, opts: any): any;
+}
+
+declare module "@super-line/transport-websocket" {
+  export function webSocketServerTransport(opts: { server?: import("node:http").Server }): unknown;
+}

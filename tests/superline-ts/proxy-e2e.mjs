@@ -1,0 +1,146 @@
+// `switchboard proxy` end to end: a super-line TypeScript server (src/upstream.ts, the real
+// framework) behind the console's proxy, real super-line clients joining, saying and
+// subscribing through it; the console's API shows their traffic with latencies, and a HAR
+// export of the capture holds each client's frames. Screenshots of the console in proxy mode
+// go to artifacts/.
+//
+//   node tests/superline-ts/proxy-e2e.mjs path/to/switchboard path/to/switchboard-server
+// (run.mjs must have run first: it compiles build/.)
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createInterface } from "node:readline";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import assert from "node:assert/strict";
+import { WebSocket } from "ws";
+import { createSuperLineClient } from "@super-line/client";
+import { webSocketClientTransport } from "@super-line/transport-websocket";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "../..");
+const [consoleBin, serverBin] = process.argv.slice(2);
+if (!consoleBin || !serverBin) throw new Error("usage: proxy-e2e.mjs SWITCHBOARD SWITCHBOARD_SERVER");
+const { contract } = await import(pathToFileURL(join(here, "build/generated/demo.js")).href);
+const dir = mkdtempSync(join(tmpdir(), "sb-proxy-"));
+const db = join(dir, "proxy.db");
+
+/** Starts `cmd` and resolves with the first match of each pattern on its stdout. */
+function start(cmd, args, patterns) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const found = {};
+  const ready = new Promise((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`${cmd} exited (${code})`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      for (const [key, re] of Object.entries(patterns)) {
+        const m = re.exec(line);
+        if (m && !(key in found)) found[key] = m[1];
+      }
+      if (Object.keys(patterns).every((k) => k in found)) resolve(found);
+    });
+  });
+  return { child, ready };
+}
+
+const upstream = start(process.execPath, [join(here, "build/src/upstream.js")], { port: /^listening (\d+)/ });
+const { port } = await upstream.ready;
+const proxy = start(consoleBin, ["proxy", "--upstream", `ws://127.0.0.1:${port}`, "--listen", "127.0.0.1:0", "--headless", "--db", db], {
+  app: /clients connect to (ws:\/\/\S+)/,
+  ui: /console\s+(http:\/\/\S+)/,
+});
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n${e.stack ?? e}`);
+  }
+}
+
+try {
+  const { app, ui } = await proxy.ready;
+  const token = new URL(ui).searchParams.get("token");
+  const api = async (path, init = {}) => {
+    const res = await fetch(new URL(path, ui), { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+    assert.equal(res.status, 200, `${path}: ${res.status}`);
+    return res.json();
+  };
+  const client = (role, name) => createSuperLineClient(contract, {
+    role, params: { name }, reconnect: false, timeoutMs: 10_000,
+    transport: webSocketClientTransport({ url: app, WebSocket }),
+  });
+
+  const alice = client("user", "alice");
+  const bob = client("user", "bob");
+  const bot = client("agent", "bot");
+  await check("super-line clients join, say and subscribe through the proxy", async () => {
+    assert.deepEqual(await alice.join({ room: "lobby" }), { ok: true });
+    assert.deepEqual(await bob.join({ room: "lobby" }), { ok: true });
+    const heard = new Promise((resolve) => alice.on("message", (m) => m.from === "bob" && resolve(m)));
+    assert.deepEqual(await bob.say({ room: "lobby", text: "hello through the proxy" }), { ok: true });
+    assert.deepEqual(await heard, { room: "lobby", text: "hello through the proxy", from: "bob" });
+    const tick = new Promise((resolve) => {
+      const sub = alice.subscribe("ticker", (t) => { sub.unsubscribe(); resolve(t); });
+    });
+    assert.equal(typeof (await tick).n, "number");
+    assert.deepEqual(await bot.join({ room: "lobby" }), { ok: true });
+  });
+
+  await check("the console's API shows their traffic with latencies", async () => {
+    let rows = [];
+    for (let tries = 0; tries < 100; tries++) {
+      rows = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: {}, cursor: { at: "start" }, limit: 500 }) })).rows;
+      if (rows.filter((r) => r.kind === "response_out").length >= 4 && rows.some((r) => r.kind === "subscribe")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answers = rows.filter((r) => r.kind === "response_out");
+    assert.ok(answers.length >= 4, `answers: ${answers.length}`);
+    for (const a of answers) assert.equal(typeof a.meta?.duration_us, "number", JSON.stringify(a));
+    assert.deepEqual(new Set(rows.filter((r) => r.kind === "connect").map((r) => r.user)), new Set(["alice", "bob", "bot"]));
+    assert.ok(rows.some((r) => r.kind === "emit" && r.name === "message" && r.user === "alice"), "the broadcast, as alice received it");
+    assert.ok(rows.some((r) => r.kind === "shared_publish" && r.topic === "ticker"), "a ticker publish");
+    assert.ok(rows.some((r) => r.kind === "subscribe" && r.topic === "ticker"));
+    assert.ok(rows.every((r) => r.node?.startsWith?.("proxy:") ?? true));
+  });
+
+  // Live traffic while the screenshots are taken: bob follows the ticker and chats.
+  bob.subscribe("ticker", () => {});
+  const chatter = setInterval(() => void bob.say({ room: "lobby", text: "still here" }).catch(() => {}), 300);
+  const shots = join(root, "artifacts");
+  mkdirSync(shots, { recursive: true });
+  for (const [hash, name] of [["#/traffic", "proxy-traffic"], ["#/overview", "proxy-overview"]]) {
+    if (existsSync("/tmp/shot.mjs")) {
+      execFileSync(process.execPath, ["/tmp/shot.mjs", ui, join(shots, `${name}.png`), hash], { stdio: "inherit" });
+    }
+  }
+  clearInterval(chatter);
+  alice.close();
+  bob.close();
+  bot.close();
+} finally {
+  proxy.child.kill("SIGTERM");
+  await new Promise((r) => proxy.child.on("exit", r));
+  upstream.child.kill("SIGTERM");
+}
+
+await check("a HAR export of the capture holds each client's frames", async () => {
+  const har = join(dir, "proxy.har");
+  execFileSync(serverBin, ["capture", "export", "--db", db, "--format", "har", "--out", har], { stdio: "inherit" });
+  const entries = JSON.parse(readFileSync(har, "utf8")).log.entries;
+  const users = new Set();
+  for (const e of entries) {
+    const frames = e._webSocketMessages ?? [];
+    assert.ok(frames.length > 0, "every connection has frames");
+    const text = JSON.stringify(e);
+    for (const u of ["alice", "bob", "bot"]) if (text.includes(u)) users.add(u);
+  }
+  assert.deepEqual(users, new Set(["alice", "bob", "bot"]));
+});
+
+if (failed) {
+  console.log(`${failed} check(s) failed`);
+  process.exit(1);
+}
+console.log("proxy e2e: all checks passed");
