@@ -107,18 +107,31 @@ try {
 
   // Live traffic while the screenshots are taken: bob follows the ticker and chats.
   bob.subscribe("ticker", () => {});
-  const chatter = setInterval(() => void bob.say({ room: "lobby", text: "still here" }).catch(() => {}), 300);
+  const chatter = setInterval(() => void bob.say({ room: "lobby", text: "still here" }).catch((e) => console.error("chatter:", e.code ?? e.message)), 300);
   const shots = join(root, "artifacts");
   mkdirSync(shots, { recursive: true });
   for (const [hash, name] of [["#/traffic", "proxy-traffic"], ["#/overview", "proxy-overview"]]) {
     if (existsSync("/tmp/shot.mjs")) {
-      execFileSync(process.execPath, ["/tmp/shot.mjs", ui, join(shots, `${name}.png`), hash], { stdio: "inherit" });
+      // Asynchronously: the clients keep running (and chatting) while the page is captured.
+      await new Promise((resolve, reject) => {
+        spawn(process.execPath, ["/tmp/shot.mjs", ui, join(shots, `${name}.png`), hash], { stdio: "inherit" })
+          .on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`screenshot exited ${code}`))));
+      });
     }
   }
   clearInterval(chatter);
   alice.close();
   bob.close();
   bot.close();
+  await check("each client's close is recorded", async () => {
+    let gone = [];
+    for (let tries = 0; tries < 100 && gone.length < 3; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: { kinds: ["disconnect"] }, cursor: { at: "start" }, limit: 10 }) })).rows;
+    }
+    assert.deepEqual(new Set(gone.map((r) => r.user)), new Set(["alice", "bob", "bot"]));
+    for (const r of gone) assert.equal(r.meta.closed_by, "client");
+  });
 } finally {
   proxy.child.kill("SIGTERM");
   await new Promise((r) => proxy.child.on("exit", r));

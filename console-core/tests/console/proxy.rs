@@ -165,7 +165,7 @@ async fn requests_events_and_subscriptions_are_relayed_and_recorded_with_latency
         r.proxy.connections().is_empty()
     })
     .await;
-    r.upstream.server.shutdown();
+    let _ = r.upstream.shutdown().await;
 }
 
 #[tokio::test]
@@ -213,7 +213,7 @@ async fn frames_are_relayed_unchanged_and_bad_ones_recorded_as_frame_errors() {
     let bad = &r.seen.of(TapKind::FrameError)[0];
     assert_eq!(bad.meta.as_ref().unwrap()["from"], "client");
     assert_eq!(r.proxy.frame_errors(), 1);
-    r.upstream.server.shutdown();
+    let _ = r.upstream.shutdown().await;
 }
 
 #[tokio::test]
@@ -236,7 +236,7 @@ async fn the_client_sees_the_upstreams_refusal_or_502_when_it_is_gone() {
     assert_eq!(status_of(proxied), direct);
     assert_eq!(r.seen.of(TapKind::AuthRefused).len(), 1);
 
-    r.upstream.server.shutdown();
+    let _ = r.upstream.shutdown().await;
 
     // An upstream that is not there at all.
     let free = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -280,7 +280,7 @@ async fn a_push_by_hand_reaches_the_client_as_if_the_upstream_sent_it() {
     assert_eq!(manual[0].origin, Origin::Manual);
     assert_eq!(manual[0].conn.as_deref(), Some(id.as_str()));
     assert!(r.proxy.push_event("px-none", "alert", &json!({})).is_err());
-    r.upstream.server.shutdown();
+    let _ = r.upstream.shutdown().await;
 }
 
 /// An upstream that upgrades one connection, sends `env`, then does `then` to it.
