@@ -18,6 +18,11 @@
 //! follows a node by URL or, for a server in this process, through
 //! `Inspector::local_session` ([`AttachedNodes::add_local`]); discovery
 //! ([`discovery::Discovery`]) adds links as a cluster's nodes appear.
+//!
+//! Proxy mode ([`proxy::Proxy`], `switchboard proxy`) relays clients to an upstream server
+//! that is not Switchboard's and records the frames passing through; it runs beside an empty
+//! attach-mode source for now, so the traffic views see its rows while the connection and room
+//! panels do not know its connections yet (docs/proxy.md).
 
 pub mod attached;
 pub mod convert;
