@@ -144,7 +144,12 @@ async fn add(
             .map(Json);
     }
     known_conn(&st.server, &body.conn)?;
-    let changed = st.manual.room(&room).add_id(&body.conn);
+    // Past the connection's room cap: the message names the cap.
+    let changed = st
+        .manual
+        .room(&room)
+        .add_id(&body.conn)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(Json(MemberChangeResult { changed }))
 }
 

@@ -30,7 +30,7 @@ fn server_of(conn: &Conn) -> Result<switchboard_server::Server, HandlerError> {
 }
 
 async fn join(input: Value, conn: Conn) -> Result<Value, HandlerError> {
-    server_of(&conn)?.room(&room_of(&input)).add(&conn);
+    server_of(&conn)?.room(&room_of(&input)).add(&conn)?;
     Ok(json!({ "ok": true }))
 }
 

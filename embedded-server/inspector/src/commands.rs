@@ -170,7 +170,11 @@ pub(crate) fn room(
         .conn(conn)
         .ok_or_else(|| not_found(format!("no connection `{conn}` on this node")))?;
     let room = manual.room(room);
-    Ok(if add { room.add(&c) } else { room.remove(&c) })
+    if !add {
+        return Ok(room.remove(&c));
+    }
+    room.add(&c)
+        .map_err(|e| CommandError::new(ErrorCode::Refused, e.to_string()))
 }
 
 /// Close a connection with `code` (default 4000) and `reason`.

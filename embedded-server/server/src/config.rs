@@ -14,6 +14,31 @@ pub struct ServerConfig {
     /// Frames that may wait in one connection's outbound queue. A connection whose queue is full
     /// is closed as a slow consumer rather than slowing everyone else. Default: 4096.
     pub outbound_queue: usize,
+    /// Bytes that may wait in one connection's outbound queue (frames queued and the batch its
+    /// writer is sending). Past it the connection is closed as a slow consumer, like a queue
+    /// full in frames: a few large frames to a client that does not read would otherwise hold
+    /// gigabytes long before the frame bound is reached. A single frame larger than the bound
+    /// is still queued when the queue is empty. Default: 4 MiB.
+    pub outbound_queue_bytes: usize,
+    /// How long the writer may wait for the socket to take one batch of frames (or the close
+    /// frame) before giving up on the peer and dropping the socket, so a client that never
+    /// reads cannot hold a socket and its queued memory after it was closed. Default: 10 s.
+    pub write_timeout: Duration,
+    /// How long a client has to send the complete headers of its upgrade request; past it the
+    /// TCP connection is dropped (a slowloris defence). Default: 10 s.
+    pub upgrade_timeout: Duration,
+    /// TCP connections still in their HTTP upgrade (headers not complete, or not yet answered)
+    /// held at once. A new connection past it evicts the oldest one still waiting, so clients
+    /// that finish their handshake promptly keep getting in while many half-open requests are
+    /// held; the cap also keeps such requests from using up the process's descriptors.
+    /// Default: 256.
+    pub max_pending_upgrades: usize,
+    /// Rooms one connection may be in at once; `Room::add` past it is refused with
+    /// [`MembershipError::TooManyRooms`](crate::MembershipError). Default: 1,024.
+    pub max_rooms_per_conn: usize,
+    /// Topics one connection may subscribe to at once; a `sub` past it is answered with an
+    /// `err` frame of code `LIMIT_EXCEEDED`. Default: 256.
+    pub max_topics_per_conn: usize,
     /// Connections accepted at once; upgrades beyond it are refused with 503. An upgrade counts
     /// from before its authentication until its connection's cleanup is done, so a burst cannot
     /// get past the cap. Default: 100,000.
@@ -70,6 +95,12 @@ impl Default for ServerConfig {
             node_id: format!("node-{:08x}", rand::random::<u32>()),
             max_frame_bytes: 1024 * 1024,
             outbound_queue: 4096,
+            outbound_queue_bytes: 4 * 1024 * 1024,
+            write_timeout: Duration::from_secs(10),
+            upgrade_timeout: Duration::from_secs(10),
+            max_pending_upgrades: 256,
+            max_rooms_per_conn: 1024,
+            max_topics_per_conn: 256,
             max_connections: 100_000,
             max_pending_requests: 256,
             hook_timeout: Duration::from_secs(10),

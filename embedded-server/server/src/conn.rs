@@ -1,7 +1,7 @@
 //! A connection handle: cheap to clone, shared by the reader, handlers, rooms and topics.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::Value;
@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::close::{close_code, CloseReason, ClosedBy};
 use super::conn_stats::ConnStats;
-use super::error::{PushError, RequestError};
+use super::error::{MembershipError, PushError, RequestError};
 use super::hooks::Identity;
 use super::mirror::Mirror;
 use super::order::RequestOrder;
@@ -40,6 +40,10 @@ struct ConnInner {
     origin: Origin,
     out: mpsc::Sender<Frame>,
     queue_capacity: usize,
+    /// Bytes of the frames queued and not yet written (the writer's batch included).
+    queued_bytes: AtomicUsize,
+    /// `config.outbound_queue_bytes`: past it, a delivery closes the connection.
+    queue_bytes_limit: usize,
     /// Cancelled when the close begins; the reader and writer tasks wait on it.
     closing: CancellationToken,
     /// The first reason given wins; set before `open` turns false.
@@ -95,6 +99,8 @@ impl Conn {
             origin,
             out,
             queue_capacity: capacity,
+            queued_bytes: AtomicUsize::new(0),
+            queue_bytes_limit: shared.config().outbound_queue_bytes,
             closing: CancellationToken::new(),
             close_reason: Mutex::new(None),
             open: AtomicBool::new(true),
@@ -185,6 +191,10 @@ impl Conn {
     pub fn queue_depth(&self) -> usize {
         self.inner.queue_capacity - self.inner.out.capacity()
     }
+    /// Bytes of the frames waiting in the outbound queue or being written.
+    pub fn queue_bytes(&self) -> usize {
+        self.inner.queued_bytes.load(Ordering::Relaxed)
+    }
 
     /// The server this connection belongs to, or `None` once the server is gone.
     pub fn server(&self) -> Option<Server> {
@@ -226,10 +236,15 @@ impl Conn {
         super::rooms::RoomTarget::from_conn(self.server(), self.rooms(), self.id().to_owned())
     }
 
-    /// Put this connection in `room` (as `server.room(room).add(conn)` does); false when it
-    /// already was there, is closed, or its server is gone.
-    pub fn join(&self, room: &str) -> bool {
-        self.server().is_some_and(|s| s.room_add(room, self))
+    /// Put this connection in `room` (as `server.room(room).add(conn)` does); `Ok(false)` when
+    /// it already was there, is closed, or its server is gone; an error when it is already in
+    /// `ServerConfig::max_rooms_per_conn` rooms (a handler returning it with `?` answers
+    /// `LIMIT_EXCEEDED`).
+    pub fn join(&self, room: &str) -> Result<bool, MembershipError> {
+        match self.server() {
+            Some(s) => s.room_add(room, self),
+            None => Ok(false),
+        }
     }
 
     /// Take this connection out of `room`; false when it was not there.
@@ -240,14 +255,25 @@ impl Conn {
     /// Subscribe this connection to `topic` (a shared topic, or a topic of its role) from the
     /// server's side, as its `sub` frame would, without asking `authorize_subscribe`: the
     /// server decided. Its client receives the topic's `pub` frames from now on. `Ok(false)`
-    /// when it already was subscribed, is closed, or its server is gone.
+    /// when it already was subscribed, is closed, or its server is gone;
+    /// [`PushError::Limit`] past `ServerConfig::max_topics_per_conn`.
     pub fn subscribe(&self, topic: &str) -> Result<bool, PushError> {
         let Some(server) = self.server() else {
             return Ok(false);
         };
         let shared = &server.shared;
         let key = self.topic_key(shared, topic)?;
-        let added = shared.topics().subscribe(key, self);
+        let limit = shared.config().max_topics_per_conn;
+        let added = match shared.topics().subscribe(key, self, limit) {
+            Ok(added) => added,
+            Err(e) => {
+                shared
+                    .counters()
+                    .membership_refusals
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(PushError::Limit(e));
+            }
+        };
         shared.cluster().announce_changes(shared);
         if added {
             shared.tap_conn(TapKind::Subscribe, self, |ev| {
@@ -303,30 +329,53 @@ impl Conn {
 
     /// Queue a frame. Returns whether it was queued. Never waits: a full queue closes the
     /// connection as a slow consumer, so one stalled reader cannot hold up a broadcast.
+    ///
+    /// The queue is bounded twice: in frames by the channel, in bytes by `queued_bytes`, which
+    /// the writer lowers once a batch is written. The bytes are reserved before the frame is
+    /// queued, so concurrent deliveries cannot all pass the bound; a lone frame larger than
+    /// the bound still goes out when nothing else is waiting.
     pub(crate) fn deliver(&self, frame: &Frame) -> bool {
         if !self.is_open() {
             return false;
         }
+        let len = frame.len();
+        let before = self.inner.queued_bytes.fetch_add(len, Ordering::Relaxed);
+        if before > 0 && before + len > self.inner.queue_bytes_limit {
+            self.inner.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            self.slow_consumer(format!(
+                "slow consumer: {before} bytes waiting in the outbound queue (limit {})",
+                self.inner.queue_bytes_limit
+            ));
+            return false;
+        }
         match self.inner.out.try_send(frame.clone()) {
             Ok(()) => {
-                self.inner.stats.queued(frame.len());
+                self.inner.stats.queued(len);
                 true
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.slow_consumer();
+                self.inner.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+                self.slow_consumer(format!(
+                    "slow consumer: {} frames waiting in the outbound queue",
+                    self.inner.queue_capacity
+                ));
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.inner.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+                false
+            }
         }
+    }
+
+    /// The writer wrote (or dropped) frames of `bytes` taken off the queue.
+    pub(crate) fn written(&self, bytes: usize) {
+        self.inner.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
     }
 
     /// Runs under registry locks during a fan-out, so it only flips state; the reader task
     /// reports the close (tap, `on_error`) once it wakes, outside any lock.
-    fn slow_consumer(&self) {
-        let reason = format!(
-            "slow consumer: {} frames waiting in the outbound queue",
-            self.inner.queue_capacity
-        );
+    fn slow_consumer(&self, reason: String) {
         self.begin_close(CloseReason::new(
             ClosedBy::SlowConsumer,
             close_code::SLOW_CONSUMER,

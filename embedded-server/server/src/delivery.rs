@@ -1,6 +1,7 @@
 //! Delivering pushes: every path encodes its frame once and queues the same bytes to each
 //! recipient, then records one tap event with the recipient count.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde_json::{json, Value};
@@ -8,7 +9,7 @@ use serde_json::{json, Value};
 use super::bus::{Listener, ListenerOutcome, Subscription};
 use super::confirm::Awaiting;
 use super::conn::Conn;
-use super::error::{PushError, RequestError};
+use super::error::{MembershipError, PushError, RequestError};
 use super::hooks::{panic_message, FaultKind};
 use super::rooms::RoomTarget;
 use super::Server;
@@ -87,8 +88,18 @@ impl Server {
         Ok(delivered)
     }
 
-    pub(crate) fn room_add(&self, room: &str, conn: &Conn) -> bool {
-        let added = self.shared.rooms().add(room, conn);
+    pub(crate) fn room_add(&self, room: &str, conn: &Conn) -> Result<bool, MembershipError> {
+        let limit = self.shared.config().max_rooms_per_conn;
+        let added = match self.shared.rooms().add(room, conn, limit) {
+            Ok(added) => added,
+            Err(e) => {
+                self.shared
+                    .counters()
+                    .membership_refusals
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
         self.shared.cluster().mark_dirty(conn.id());
         self.shared.cluster().announce_changes(&self.shared);
         if added {
@@ -97,7 +108,7 @@ impl Server {
                 ev.origin = self.origin;
             });
         }
-        added
+        Ok(added)
     }
 
     pub(crate) fn room_remove(&self, room: &str, conn: &Conn) -> bool {

@@ -41,7 +41,16 @@ impl HandlerError {
 
 impl From<PushError> for HandlerError {
     fn from(e: PushError) -> Self {
-        HandlerError::internal(e.to_string())
+        match e {
+            PushError::Limit(e) => e.into(),
+            e => HandlerError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<MembershipError> for HandlerError {
+    fn from(e: MembershipError) -> Self {
+        HandlerError::new(ErrorCode::LIMIT_EXCEEDED, e.to_string())
     }
 }
 
@@ -70,6 +79,9 @@ pub enum PushError {
     Encode(String),
     #[error("cluster adapter: {0}")]
     Adapter(String),
+    /// A per-connection cap refused a server-side subscribe (`Conn::subscribe`).
+    #[error(transparent)]
+    Limit(MembershipError),
 }
 
 pub(crate) fn describe_issues(issues: &[Issue]) -> String {
@@ -92,6 +104,17 @@ pub(crate) fn describe_issues(issues: &[Issue]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Why a connection could not join a room or subscribe to a topic: a per-connection cap
+/// (`ServerConfig::max_rooms_per_conn`, `max_topics_per_conn`) is reached. A handler that
+/// returns it with `?` answers the client `LIMIT_EXCEEDED` with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MembershipError {
+    #[error("room `{room}` refused: this connection is already in {limit} rooms, the most one connection may join")]
+    TooManyRooms { room: String, limit: usize },
+    #[error("topic `{topic}` refused: this connection already subscribes to {limit} topics, the most one connection may")]
+    TooManyTopics { topic: String, limit: usize },
 }
 
 /// Why a server-to-client request failed.

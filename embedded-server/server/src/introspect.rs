@@ -38,6 +38,10 @@ pub struct ConnInfo {
     /// The upgrade request's `User-Agent`.
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// Bytes waiting in the outbound queue or being written (bounded by
+    /// `config.outbound_queue_bytes`).
+    #[serde(default)]
+    pub queue_bytes: usize,
     /// Upgrade query parameters, secrets masked.
     pub params: BTreeMap<String, String>,
     /// The upgrade request's headers (bounded), secrets masked.
@@ -75,6 +79,21 @@ pub struct ServerStats {
     pub listener_faults: u64,
     /// Calls to a tap that panicked.
     pub tap_faults: u64,
+    /// Sockets still held by a writer task (closing connections included).
+    #[serde(default)]
+    pub open_sockets: u64,
+    /// Connections still in their HTTP upgrade.
+    #[serde(default)]
+    pub pending_upgrades: u64,
+    /// Upgrades dropped to make room under `max_pending_upgrades`.
+    #[serde(default)]
+    pub evicted_upgrades: u64,
+    /// Upgrades dropped for taking longer than `upgrade_timeout` to send their headers.
+    #[serde(default)]
+    pub upgrade_timeouts: u64,
+    /// Joins and subscribes refused by the per-connection room and topic caps.
+    #[serde(default)]
+    pub membership_refusals: u64,
 }
 
 fn opt(v: i64) -> Option<i64> {
@@ -108,6 +127,7 @@ impl Conn {
             errors: s.errors,
             remote: self.peer().remote.map(|a| a.to_string()),
             user_agent: self.peer().user_agent().map(str::to_owned),
+            queue_bytes: self.queue_bytes(),
             params: masked_params(self.params()),
             headers: self.peer().headers.clone(),
         }
@@ -202,6 +222,11 @@ impl Server {
             handler_panics: c.handler_panics.load(Ordering::Relaxed),
             listener_faults: c.listener_faults.load(Ordering::Relaxed),
             tap_faults: c.tap_faults.load(Ordering::Relaxed),
+            open_sockets: c.open_sockets.load(Ordering::Relaxed),
+            pending_upgrades: c.pending_upgrades.load(Ordering::Relaxed),
+            evicted_upgrades: c.evicted_upgrades.load(Ordering::Relaxed),
+            upgrade_timeouts: c.upgrade_timeouts.load(Ordering::Relaxed),
+            membership_refusals: c.membership_refusals.load(Ordering::Relaxed),
         }
     }
 }

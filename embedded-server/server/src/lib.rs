@@ -8,6 +8,8 @@
 //!
 //! Layout (one concern per file):
 //! - `builder`: contract + handlers + hooks + taps -> [`Server`]; `config`: [`ServerConfig`].
+//! - `lifecycle`: the accept loop (upgrade timeout), serving and graceful shutdown;
+//!   `handshakes`: the cap on connections still in their HTTP upgrade.
 //! - `accept`: the HTTP upgrade, authentication, the connection cap; `upgrade`: the WebSocket
 //!   handshake on top of hyper; `replay_key`: how the replayer's connections are told apart.
 //! - `reader`: one task per connection reading and dispatching frames; `order`: a connection's
@@ -23,7 +25,6 @@
 //! - `conn_hooks`: running the application's `on_connect` and `on_disconnect`, contained.
 //! - `heartbeat`: the server's ping timer and reaping.
 //! - `introspect`: read-only views for the console and tests.
-//! - `lifecycle`: serving and graceful shutdown.
 //! - `shared`: the state every handle points at, and the tap fan-out.
 //! - [`cluster`]: routing between nodes: interest tracking, the envelope, presence tasks, the
 //!   [`cluster::Adapter`] trait and the in-process [`cluster::MemoryHub`].
@@ -51,6 +52,7 @@ mod conn_stats;
 mod delivery;
 mod error;
 mod handlers;
+mod handshakes;
 mod heartbeat;
 mod hooks;
 mod introspect;
@@ -81,7 +83,7 @@ pub use config::ServerConfig;
 pub use confirm::ClusterDelivery;
 pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
-pub use error::{HandlerError, PushError, RequestError, ServeError};
+pub use error::{HandlerError, MembershipError, PushError, RequestError, ServeError};
 pub use hooks::{AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault};
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;

@@ -3,14 +3,22 @@
 //! It waits for one frame, then takes everything else already queued, feeds it all to the
 //! socket and flushes once. Under load that turns many small writes into one system call,
 //! which is what lets a broadcast reach thousands of sockets quickly.
+//!
+//! Every write is bounded by `config.write_timeout`: a peer that stops reading fills its TCP
+//! buffers, and without a deadline the writer would wait in `feed` or `flush` for as long as
+//! the peer stays connected, holding the socket and everything queued for it after the
+//! connection was closed as a slow consumer.
+
+use std::time::Duration;
 
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use tokio::sync::mpsc;
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::close::CloseReason;
+use super::close::{close_code, CloseReason, ClosedBy};
 use super::conn::Conn;
 use super::upgrade::Socket;
 use crate::wire::util::truncate_utf8;
@@ -19,16 +27,27 @@ use crate::wire::Frame;
 /// Frames fed before a flush is forced, so one busy connection still flushes regularly.
 const MAX_BATCH: usize = 512;
 
-pub(crate) async fn write_loop(
-    conn: Conn,
-    mut sink: SplitSink<Socket, Message>,
-    mut rx: mpsc::Receiver<Frame>,
-) {
+type Sink = SplitSink<Socket, Message>;
+
+/// How one batch went.
+enum Written {
+    Ok,
+    /// The socket failed: the peer is gone.
+    Failed,
+    /// The socket took nothing for `write_timeout`.
+    TimedOut,
+}
+
+pub(crate) async fn write_loop(conn: Conn, mut sink: Sink, mut rx: mpsc::Receiver<Frame>) {
+    let write_timeout = conn
+        .server()
+        .map_or(Duration::from_secs(10), |s| s.config().write_timeout);
     let closing = conn.closing().clone();
     // One cancellation future for the connection's life, polled only when the queue is empty:
     // polling the token takes a lock, and a broadcast wakes every member's writer.
     let cancelled = closing.cancelled();
     tokio::pin!(cancelled);
+    let mut healthy = true;
     loop {
         // A closing connection stops here even while frames keep arriving (an atomic load).
         if !conn.is_open() {
@@ -42,32 +61,82 @@ pub(crate) async fn write_loop(
             },
             _ = &mut cancelled => break,
         };
-        if sink.feed(Message::Text(first)).await.is_err() {
-            conn.begin_close(CloseReason::lost("write failed"));
-            return;
-        }
-        let mut fed = 1;
-        while fed < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(frame) => {
-                    if sink.feed(Message::Text(frame)).await.is_err() {
-                        return;
-                    }
-                    fed += 1;
-                }
-                Err(_) => break,
+        // The deadline covers the whole batch; it costs a timer only when the socket is not
+        // ready at once (the inner future is polled first).
+        let mut bytes = 0;
+        let outcome = timeout(
+            write_timeout,
+            write_batch(&mut sink, first, &mut rx, &mut bytes),
+        )
+        .await
+        .unwrap_or(Written::TimedOut);
+        conn.written(bytes);
+        match outcome {
+            Written::Ok => {}
+            Written::Failed => {
+                conn.begin_close(CloseReason::lost("write failed"));
+                healthy = false;
+                break;
+            }
+            Written::TimedOut => {
+                conn.begin_close(CloseReason::new(
+                    ClosedBy::SlowConsumer,
+                    close_code::SLOW_CONSUMER,
+                    format!(
+                        "slow consumer: the socket took nothing for {} ms",
+                        write_timeout.as_millis()
+                    ),
+                ));
+                healthy = false;
+                break;
             }
         }
-        if sink.flush().await.is_err() {
-            return;
+    }
+    if healthy {
+        // Closing: write what is still queued (unless the reader is the problem), then the
+        // close frame carrying the code and reason, within one more deadline.
+        let _ = timeout(write_timeout, say_goodbye(&conn, &mut sink, &mut rx)).await;
+    }
+    release(&conn, rx);
+    // Dropping the sink (here) and the reader's stream releases the socket.
+}
+
+/// Feed `first` and whatever else is queued (up to [`MAX_BATCH`]), then flush once. `bytes`
+/// counts what was taken off the queue, written or not.
+async fn write_batch(
+    sink: &mut Sink,
+    first: Frame,
+    rx: &mut mpsc::Receiver<Frame>,
+    bytes: &mut usize,
+) -> Written {
+    *bytes += first.len();
+    if sink.feed(Message::Text(first)).await.is_err() {
+        return Written::Failed;
+    }
+    let mut fed = 1;
+    while fed < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(frame) => {
+                *bytes += frame.len();
+                if sink.feed(Message::Text(frame)).await.is_err() {
+                    return Written::Failed;
+                }
+                fed += 1;
+            }
+            Err(_) => break,
         }
     }
-    // Closing: write what is still queued (unless the reader is the problem), then the close
-    // frame carrying the code and reason.
-    let reason = conn.close_reason();
-    if let Some(reason) = &reason {
+    if sink.flush().await.is_err() {
+        return Written::Failed;
+    }
+    Written::Ok
+}
+
+async fn say_goodbye(conn: &Conn, sink: &mut Sink, rx: &mut mpsc::Receiver<Frame>) {
+    if let Some(reason) = conn.close_reason() {
         if reason.by.drains() {
             while let Ok(frame) = rx.try_recv() {
+                conn.written(frame.len());
                 if sink.feed(Message::Text(frame)).await.is_err() {
                     return;
                 }
@@ -83,4 +152,15 @@ pub(crate) async fn write_loop(
     }
     let _ = sink.flush().await;
     let _ = sink.close().await;
+}
+
+/// Give back the accounting of frames never written: the queue is closed first, so a delivery
+/// racing with this finds it closed and takes its own bytes back.
+fn release(conn: &Conn, mut rx: mpsc::Receiver<Frame>) {
+    rx.close();
+    let mut dropped = 0;
+    while let Ok(frame) = rx.try_recv() {
+        dropped += frame.len();
+    }
+    conn.written(dropped);
 }

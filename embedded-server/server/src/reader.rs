@@ -48,7 +48,14 @@ pub(crate) async fn run(
     if let Ok(env) = first {
         conn.deliver(&env.frame);
     }
-    let writer = tokio::spawn(write_loop(conn.clone(), sink, rx));
+    let socket_held = SocketHeld::new(&shared);
+    let writer = WriterTask(tokio::spawn({
+        let conn = conn.clone();
+        async move {
+            let _held = socket_held;
+            write_loop(conn, sink, rx).await
+        }
+    }));
     // From here on the connection is known to others; the guard forgets it again however this
     // task ends.
     let departure = Departure {
@@ -77,8 +84,43 @@ pub(crate) async fn run(
         super::conn_hooks::disconnect(&shared, &conn).await;
     }
     drop(departure);
-    // The writer sends the close frame; give it a bounded time to finish.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+    // The writer sends the close frame within its own write deadline; past that it is
+    // aborted (by `WriterTask`'s drop), which releases the socket and whatever is queued.
+    let mut writer = writer;
+    let _ = tokio::time::timeout(shared.config().write_timeout, &mut writer.0).await;
+}
+
+/// The writer's task, aborted when dropped: however the reader ends (returning, panicking,
+/// or cancelled with the runtime), no writer outlives it waiting on a peer that never reads.
+struct WriterTask(tokio::task::JoinHandle<()>);
+
+impl Drop for WriterTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Counts a socket held by a writer task (`ServerStats::open_sockets`) until the task ends,
+/// aborted or not: the count is how a closed connection's release can be observed.
+struct SocketHeld(Arc<Shared>);
+
+impl SocketHeld {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared
+            .counters()
+            .open_sockets
+            .fetch_add(1, Ordering::Relaxed);
+        SocketHeld(shared.clone())
+    }
+}
+
+impl Drop for SocketHeld {
+    fn drop(&mut self) {
+        self.0
+            .counters()
+            .open_sockets
+            .fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Runs a connection's [`cleanup`] when dropped, then gives its place under the connection cap
@@ -476,7 +518,14 @@ fn handle_sub(shared: &Arc<Shared>, conn: &Conn, i: u64, topic: String) {
 }
 
 fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::topics::TopicKey) {
-    shared.topics().subscribe(key, conn);
+    let limit = shared.config().max_topics_per_conn;
+    if let Err(e) = shared.topics().subscribe(key, conn, limit) {
+        shared
+            .counters()
+            .membership_refusals
+            .fetch_add(1, Ordering::Relaxed);
+        return deny_sub(shared, conn, i, topic, &HandlerError::from(e));
+    }
     shared.cluster().announce_changes(shared);
     if let Ok(encoded) = encode::res(i, &Value::Null) {
         conn.deliver(&encoded.frame);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::conn::Conn;
-use super::error::PushError;
+use super::error::{MembershipError, PushError};
 use super::Server;
 use crate::cluster::interest_key::InterestKey;
 use crate::cluster::local_interest::LocalInterest;
@@ -103,10 +103,22 @@ impl RoomRegistry {
     /// before [`remove_all`](Self::remove_all) takes this lock, so an add either lands first
     /// (and cleanup removes it) or sees the connection closed. Checked before the lock, an add
     /// could land after the cleanup and leave a member that never leaves.
-    pub fn add(&self, room: &str, conn: &Conn) -> bool {
+    ///
+    /// A connection already in `limit` rooms is refused before any room is created for it.
+    pub fn add(&self, room: &str, conn: &Conn, limit: usize) -> Result<bool, MembershipError> {
         let mut rooms = lock(&self.rooms);
         if !conn.is_open() {
-            return false;
+            return Ok(false);
+        }
+        let joined = conn.room_mirror().edit(&mut rooms).len();
+        if joined >= limit {
+            if rooms.get(room).is_some_and(|m| m.contains_key(conn.id())) {
+                return Ok(false);
+            }
+            return Err(MembershipError::TooManyRooms {
+                room: room.to_owned(),
+                limit,
+            });
         }
         let (name, members) = match rooms.entry(Arc::from(room)) {
             Entry::Occupied(slot) => (slot.key().clone(), slot.into_mut()),
@@ -117,11 +129,11 @@ impl RoomRegistry {
             }
         };
         if members.contains_key(conn.id()) {
-            return false;
+            return Ok(false);
         }
         members.insert(conn.id_arc().clone(), conn.clone());
         conn.room_mirror().edit(&mut rooms).insert(name);
-        true
+        Ok(true)
     }
 
     pub fn remove(&self, room: &str, conn: &Conn) -> bool {
@@ -241,15 +253,18 @@ impl Room {
     pub fn name(&self) -> &str {
         &self.name
     }
-    /// Add a connection; returns false if it already was a member.
-    pub fn add(&self, conn: &Conn) -> bool {
+    /// Add a connection; `Ok(false)` if it already was a member (or is closing), an error if
+    /// it is already in `ServerConfig::max_rooms_per_conn` rooms. A handler can return the
+    /// error with `?`: the client is answered `LIMIT_EXCEEDED`.
+    pub fn add(&self, conn: &Conn) -> Result<bool, MembershipError> {
         self.server.room_add(&self.name, conn)
     }
-    /// Add a connection by id (for example from the console); false if unknown or already in.
-    pub fn add_id(&self, conn_id: &str) -> bool {
+    /// Add a connection by id (for example from the console); `Ok(false)` if unknown or
+    /// already in.
+    pub fn add_id(&self, conn_id: &str) -> Result<bool, MembershipError> {
         match self.server.shared.registry().get(conn_id) {
             Some(conn) => self.add(&conn),
-            None => false,
+            None => Ok(false),
         }
     }
     pub fn remove(&self, conn: &Conn) -> bool {

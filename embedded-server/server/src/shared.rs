@@ -18,6 +18,7 @@ use super::bus::Bus;
 use super::config::ServerConfig;
 use super::conn::Conn;
 use super::handlers::{HandlerFn, Handlers};
+use super::handshakes::Handshakes;
 use super::hooks::{
     panic_message, AuthFn, AuthorizeSubscribeFn, FaultContext, FaultKind, Hooks, OnConnectFn,
     OnDisconnectFn, OnErrorFn, ServerFault,
@@ -43,6 +44,18 @@ pub struct Counters {
     pub handler_panics: AtomicU64,
     pub listener_faults: AtomicU64,
     pub tap_faults: AtomicU64,
+    /// Sockets held by a writer task now (a gauge): a closed connection's socket is released
+    /// when its writer ends, which a peer that never reads cannot delay past the write timeout.
+    pub open_sockets: AtomicU64,
+    /// Connections still in their HTTP upgrade now (a gauge, at most
+    /// `config.max_pending_upgrades`).
+    pub pending_upgrades: AtomicU64,
+    /// Upgrades dropped to make room under `config.max_pending_upgrades`.
+    pub evicted_upgrades: AtomicU64,
+    /// Upgrades dropped because their headers took longer than `config.upgrade_timeout`.
+    pub upgrade_timeouts: AtomicU64,
+    /// Joins and subscribes refused by `max_rooms_per_conn` or `max_topics_per_conn`.
+    pub membership_refusals: AtomicU64,
 }
 
 /// What a server is made of, as the builder collected it.
@@ -77,6 +90,8 @@ pub(crate) struct Shared {
     /// authenticated and its connection holds it until its cleanup is done, so upgrades in
     /// flight count against the cap as much as registered connections do.
     conn_permits: Arc<Semaphore>,
+    /// Connections still in their HTTP upgrade (`config.max_pending_upgrades`).
+    handshakes: Handshakes,
     rooms: RoomRegistry,
     topics: TopicRegistry,
     bus: Bus,
@@ -145,6 +160,7 @@ impl Shared {
             on_disconnect,
             on_error,
             registry: Registry::new(interest.clone()),
+            handshakes: Handshakes::default(),
             rooms: RoomRegistry::new(interest.clone()),
             topics: TopicRegistry::new(interest.clone()),
             bus: Bus::new(interest),
@@ -210,6 +226,10 @@ impl Shared {
     /// the permit gives the place back.
     pub fn claim_place(&self) -> Option<OwnedSemaphorePermit> {
         self.conn_permits.clone().try_acquire_owned().ok()
+    }
+
+    pub fn handshakes(&self) -> &Handshakes {
+        &self.handshakes
     }
 
     pub fn rooms(&self) -> &RoomRegistry {

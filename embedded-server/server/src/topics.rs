@@ -7,6 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
 use super::conn::Conn;
+use super::error::MembershipError;
 use crate::cluster::interest_key::InterestKey;
 use crate::cluster::local_interest::LocalInterest;
 use crate::wire::util::lock;
@@ -67,10 +68,28 @@ impl TopicRegistry {
     /// Subscribe `conn`; returns false when it already was subscribed or is closed. The open
     /// check is made under the lock, for the reason given at `RoomRegistry::add`: a subscribe
     /// either lands before the cleanup's [`remove_all`](Self::remove_all) or sees the close.
-    pub fn subscribe(&self, key: TopicKey, conn: &Conn) -> bool {
+    ///
+    /// A connection already subscribed to `limit` topics is refused (a repeated subscribe to
+    /// one of them is still a no-op).
+    pub fn subscribe(
+        &self,
+        key: TopicKey,
+        conn: &Conn,
+        limit: usize,
+    ) -> Result<bool, MembershipError> {
         let mut subs = lock(&self.subs);
         if !conn.is_open() {
-            return false;
+            return Ok(false);
+        }
+        let mine = conn.topic_mirror().edit(&mut subs).len();
+        if mine >= limit {
+            if subs.get(&key).is_some_and(|m| m.contains_key(conn.id())) {
+                return Ok(false);
+            }
+            return Err(MembershipError::TooManyTopics {
+                topic: key.1.to_string(),
+                limit,
+            });
         }
         let subscribers = match subs.entry(key.clone()) {
             Entry::Occupied(slot) => slot.into_mut(),
@@ -83,7 +102,7 @@ impl TopicRegistry {
             .insert(conn.id_arc().clone(), conn.clone())
             .is_none();
         conn.topic_mirror().edit(&mut subs).insert(key);
-        added
+        Ok(added)
     }
 
     pub fn unsubscribe(&self, key: &TopicKey, conn: &Conn) -> bool {

@@ -17,6 +17,8 @@ impl ErrorCode {
     pub const TIMEOUT: ErrorCode = ErrorCode(Cow::Borrowed("TIMEOUT"));
     pub const DISCONNECTED: ErrorCode = ErrorCode(Cow::Borrowed("DISCONNECTED"));
     pub const INTERNAL: ErrorCode = ErrorCode(Cow::Borrowed("INTERNAL"));
+    /// A per-connection cap (rooms, topics) is reached; the message names it.
+    pub const LIMIT_EXCEEDED: ErrorCode = ErrorCode(Cow::Borrowed("LIMIT_EXCEEDED"));
 
     /// An application-defined code.
     pub fn custom(code: impl Into<String>) -> Self {
@@ -45,6 +47,7 @@ impl From<&str> for ErrorCode {
             "TIMEOUT" => Self::TIMEOUT,
             "DISCONNECTED" => Self::DISCONNECTED,
             "INTERNAL" => Self::INTERNAL,
+            "LIMIT_EXCEEDED" => Self::LIMIT_EXCEEDED,
             other => Self::custom(other),
         }
     }

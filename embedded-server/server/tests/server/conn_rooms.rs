@@ -19,7 +19,7 @@ async fn server() -> RunningServer {
     for role in ["user", "agent"] {
         builder = builder
             .handle(role, "join", |i, _ctx, conn: Conn| async move {
-                Ok(json!({ "ok": conn.join(&room(&i)) }))
+                Ok(json!({ "ok": conn.join(&room(&i))? }))
             })
             .handle(role, "leave", |i, _ctx, conn: Conn| async move {
                 Ok(json!({ "ok": conn.leave(&room(&i)) }))

@@ -23,7 +23,7 @@ async fn on_connect_runs_before_the_first_request_and_may_join_and_emit() {
             // A hook that waits (a lookup) before deciding: the client's first request, sent
             // right after the upgrade, still comes after it.
             tokio::time::sleep(Duration::from_millis(30)).await;
-            conn.join("default");
+            conn.join("default").expect("under the room cap");
             conn.emit("message", &greeting()).ok();
             Ok(())
         });
@@ -51,7 +51,7 @@ async fn on_connect_may_refuse_with_a_code() {
         .unwrap()
         .config(test_config())
         .on_connect(|conn| async move {
-            conn.join("lobby");
+            conn.join("lobby").expect("under the room cap");
             if conn.user() == "mallory" {
                 return Err(Refusal::new(4403, "banned"));
             }
@@ -186,7 +186,7 @@ async fn failing_and_panicking_hooks_are_reported_and_cleanup_still_happens() {
         .config(test_config())
         .on_error(faults.hook())
         .on_connect(|conn| async move {
-            conn.join("x");
+            conn.join("x").expect("under the room cap");
             if conn.user() == "early" {
                 panic!("connect hook broke");
             }

@@ -66,7 +66,7 @@ async fn connections_dropped_while_joining_and_subscribing_leave_no_member_behin
             .map(|(i, conn)| {
                 let room = srv.room(&format!("race-{}", i % ROOMS));
                 std::thread::spawn(move || loop {
-                    room.add(&conn);
+                    room.add(&conn).expect("well under the room cap");
                     if !conn.is_open() {
                         break;
                     }

@@ -34,7 +34,7 @@ fn with_gated_join(
                 gate.notified().await;
                 let room = input["room"].as_str().unwrap_or_default().to_owned();
                 let server = conn.server().ok_or(HandlerError::internal("stopped"))?;
-                server.room(&room).add(&conn);
+                server.room(&room).add(&conn)?;
                 Ok(json!({ "ok": true }))
             }
         })

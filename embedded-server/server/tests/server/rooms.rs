@@ -51,9 +51,9 @@ async fn room_membership_api_and_delivered_counts() {
     let srv = &server.server;
     let ids: Vec<String> = srv.local().into_iter().map(|c| c.id).collect();
     let room = srv.room("r1");
-    assert!(room.add_id(&ids[0]));
-    assert!(!room.add_id(&ids[0]), "adding twice is a no-op");
-    assert!(room.add_id(&ids[1]));
+    assert_eq!(room.add_id(&ids[0]), Ok(true));
+    assert_eq!(room.add_id(&ids[0]), Ok(false), "adding twice is a no-op");
+    assert_eq!(room.add_id(&ids[1]), Ok(true));
     assert_eq!(room.size(), 2);
     let alice = srv.conn(&ids[0]).unwrap();
     assert!(room.has(&alice));
@@ -150,7 +150,7 @@ async fn from_a_handler_to_room_excludes_the_caller_unless_asked() {
             conn.server()
                 .unwrap()
                 .room(i["room"].as_str().unwrap())
-                .add(&conn);
+                .add(&conn)?;
             Ok(json!({"ok": true}))
         })
         .handle("user", "say", move |i, _c, conn| {

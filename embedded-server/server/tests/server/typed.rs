@@ -72,7 +72,7 @@ async fn typed_handlers_pushes_and_listeners() {
                 .server()
                 .ok_or_else(|| HandlerError::internal("gone"))?;
             let room = srv.room(&input.room);
-            room.add(&conn);
+            room.add(&conn)?;
             room.broadcast_typed(&Message {
                 room: input.room.clone(),
                 text: format!("{} joined", conn.user()),
