@@ -63,9 +63,7 @@ impl Handshakes {
         counters
             .evicted_upgrades
             .fetch_add(victims.len() as u64, Ordering::Relaxed);
-        counters
-            .pending_upgrades
-            .fetch_add(1, Ordering::Relaxed);
+        counters.pending_upgrades.fetch_add(1, Ordering::Relaxed);
         // Evicted entries left the map already; their own `Pending` drop finds nothing.
         counters
             .pending_upgrades

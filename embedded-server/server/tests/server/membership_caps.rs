@@ -16,15 +16,24 @@ async fn joins_past_the_room_cap_are_refused_with_a_clear_error() {
     let srv = server.server.clone();
     let mut alice = Raw::user(&server, "alice").await;
     for (i, room) in ["r1", "r2", "r3"].into_iter().enumerate() {
-        let reply = alice.request(i as u64 + 1, "join", json!({ "room": room })).await;
+        let reply = alice
+            .request(i as u64 + 1, "join", json!({ "room": room }))
+            .await;
         assert_eq!(reply["t"], "res", "{reply}");
     }
     let refused = alice.request(4, "join", json!({"room":"r4"})).await;
     assert_eq!(refused["t"], "err", "{refused}");
     assert_eq!(refused["code"], "LIMIT_EXCEEDED", "{refused}");
     let message = refused["m"].as_str().unwrap_or_default();
-    assert!(message.contains("3 rooms") && message.contains("r4"), "{message}");
-    assert_eq!(srv.room_count(), 3, "no room was created for the refused join");
+    assert!(
+        message.contains("3 rooms") && message.contains("r4"),
+        "{message}"
+    );
+    assert_eq!(
+        srv.room_count(),
+        3,
+        "no room was created for the refused join"
+    );
     assert_eq!(srv.stats().membership_refusals, 1);
     // The server's own calls meet the same cap, as a typed error.
     let conn = srv.conn(&srv.local()[0].id).expect("alice");
@@ -37,12 +46,24 @@ async fn joins_past_the_room_cap_are_refused_with_a_clear_error() {
     );
     assert_eq!(conn.join("r1"), Ok(false), "already in: still a no-op");
     // Joining a room it is already in is still a no-op; leaving makes room for another.
-    assert_eq!(alice.request(5, "join", json!({"room":"r1"})).await["t"], "res");
-    assert_eq!(alice.request(6, "leave", json!({"room":"r1"})).await["t"], "res");
-    assert_eq!(alice.request(7, "join", json!({"room":"r4"})).await["t"], "res");
+    assert_eq!(
+        alice.request(5, "join", json!({"room":"r1"})).await["t"],
+        "res"
+    );
+    assert_eq!(
+        alice.request(6, "leave", json!({"room":"r1"})).await["t"],
+        "res"
+    );
+    assert_eq!(
+        alice.request(7, "join", json!({"room":"r4"})).await["t"],
+        "res"
+    );
     // The cap is per connection: another client joins freely.
     let mut bob = Raw::user(&server, "bob").await;
-    assert_eq!(bob.request(1, "join", json!({"room":"r5"})).await["t"], "res");
+    assert_eq!(
+        bob.request(1, "join", json!({"room":"r5"})).await["t"],
+        "res"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +81,10 @@ async fn subscribes_past_the_topic_cap_are_refused_with_a_clear_error() {
     assert_eq!(refused["i"], 2);
     assert_eq!(refused["code"], "LIMIT_EXCEEDED", "{refused}");
     let message = refused["m"].as_str().unwrap_or_default();
-    assert!(message.contains("1 topics") && message.contains("ticker"), "{message}");
+    assert!(
+        message.contains("1 topics") && message.contains("ticker"),
+        "{message}"
+    );
     assert_eq!(srv.topic_count(), 1, "the refused topic has no subscriber");
     let conn = srv.conn(&srv.local()[0].id).expect("alice");
     match conn.subscribe("ticker") {

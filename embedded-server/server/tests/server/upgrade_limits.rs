@@ -84,5 +84,8 @@ async fn half_open_upgrades_are_dropped_after_the_upgrade_timeout() {
     eventually("none pending", || srv.stats().pending_upgrades == 0).await;
     // A client that sends its request at once is not affected.
     let mut bob = Raw::user(&server, "bob").await;
-    assert_eq!(bob.request(1, "join", json!({"room":"r"})).await["t"], "res");
+    assert_eq!(
+        bob.request(1, "join", json!({"room":"r"})).await["t"],
+        "res"
+    );
 }

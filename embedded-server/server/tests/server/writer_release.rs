@@ -32,7 +32,10 @@ async fn a_slow_consumer_that_never_reads_is_released() {
         assert!(pushed < 100_000, "the stuck client was never closed");
         tokio::task::yield_now().await;
     }
-    eventually("closed as a slow consumer", || srv.stats().slow_consumers == 1).await;
+    eventually("closed as a slow consumer", || {
+        srv.stats().slow_consumers == 1
+    })
+    .await;
     eventually("the connection gone from the registry", || {
         srv.connection_count() == 0
     })
@@ -41,13 +44,8 @@ async fn a_slow_consumer_that_never_reads_is_released() {
     eventually("the socket released", || srv.stats().open_sockets == 0).await;
     assert_eq!(conn.queue_bytes(), 0, "the queued frames are given back");
     // From the peer's side, the socket ends once what was already sent is read.
-    loop {
-        match tokio::time::timeout(WAIT, stuck.ws.next())
-            .await
-            .expect("the socket ends")
-        {
-            Some(Ok(_)) => continue,
-            Some(Err(_)) | None => break,
-        }
-    }
+    while let Some(Ok(_)) = tokio::time::timeout(WAIT, stuck.ws.next())
+        .await
+        .expect("the socket ends")
+    {}
 }
