@@ -27,6 +27,7 @@
 //! - [`replay`]: a capture run again, as clients against a server or as pushes through a server
 //!   handle, with a report of what differs.
 //! - [`error`]: the one error type, [`CaptureError`].
+//! - `fuzz` (hidden): the import formats' entry points for the fuzz targets and property tests.
 //!
 //! The file format, the durability guarantee, retention and redaction are described in
 //! `docs/capture.md`.
@@ -35,6 +36,8 @@ mod checkpoint;
 pub mod error;
 pub mod export;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod import;
 pub mod query;
 mod reclaim;

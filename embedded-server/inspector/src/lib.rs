@@ -37,6 +37,8 @@
 //! - `client` and `link`: [`InspectorClient`], the console's end.
 //! - `config`: [`InspectorConfig`] and [`SessionLimits`], every default documented;
 //!   `error`: the typed errors.
+//! - `fuzz` (hidden): the command and node-message decoders' entry points for the fuzz
+//!   targets and property tests.
 
 mod access;
 mod client;
@@ -44,6 +46,8 @@ mod commands;
 mod config;
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod fuzz;
 mod inspector;
 mod link;
 mod local;

@@ -217,46 +217,9 @@ impl Session {
         }
     }
 
-    /// A text frame as a command, or why it is not one (with the command's id when it had
-    /// one).
+    /// A text frame as a command, or why it is not one.
     fn parse(&self, text: &str) -> Result<(u64, Command), (Option<u64>, ErrorCode, String)> {
-        let max = self.limits.max_command_bytes;
-        if text.len() > max {
-            return Err((
-                None,
-                ErrorCode::TooBig,
-                format!(
-                    "a frame of {} bytes is over the limit of {max} bytes",
-                    text.len()
-                ),
-            ));
-        }
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| (None, ErrorCode::BadFrame, format!("not JSON: {e}")))?;
-        let Some(t) = value.get("t").and_then(Value::as_str) else {
-            return Err((
-                None,
-                ErrorCode::BadFrame,
-                "a message is a JSON object with a string `t`".into(),
-            ));
-        };
-        if t != "cmd" {
-            return Err((
-                None,
-                ErrorCode::BadFrame,
-                format!("unknown message type `{t}`: a console sends `cmd`"),
-            ));
-        }
-        let Some(id) = value.get("id").and_then(Value::as_u64) else {
-            return Err((
-                None,
-                ErrorCode::BadFrame,
-                "a `cmd` needs a non-negative integer `id`".into(),
-            ));
-        };
-        let command: Command = serde_json::from_value(value)
-            .map_err(|e| (Some(id), ErrorCode::BadCommand, e.to_string()))?;
-        Ok((id, command))
+        parse_command(text, self.limits.max_command_bytes)
     }
 
     async fn execute(&mut self, id: u64, command: Command) -> Result<(), Gone> {
@@ -347,4 +310,48 @@ fn answer(id: u64, result: Result<Outcome, CommandError>) -> NodeMessage {
         Ok(outcome) => NodeMessage::Result(Box::new(CommandResult { id, outcome })),
         Err(e) => NodeMessage::Error(e.into_message(Some(id))),
     }
+}
+
+/// A text frame as a command, or why it is not one (with the command's id when it had
+/// one).
+pub(crate) fn parse_command(
+    text: &str,
+    max: usize,
+) -> Result<(u64, Command), (Option<u64>, ErrorCode, String)> {
+    if text.len() > max {
+        return Err((
+            None,
+            ErrorCode::TooBig,
+            format!(
+                "a frame of {} bytes is over the limit of {max} bytes",
+                text.len()
+            ),
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| (None, ErrorCode::BadFrame, format!("not JSON: {e}")))?;
+    let Some(t) = value.get("t").and_then(Value::as_str) else {
+        return Err((
+            None,
+            ErrorCode::BadFrame,
+            "a message is a JSON object with a string `t`".into(),
+        ));
+    };
+    if t != "cmd" {
+        return Err((
+            None,
+            ErrorCode::BadFrame,
+            format!("unknown message type `{t}`: a console sends `cmd`"),
+        ));
+    }
+    let Some(id) = value.get("id").and_then(Value::as_u64) else {
+        return Err((
+            None,
+            ErrorCode::BadFrame,
+            "a `cmd` needs a non-negative integer `id`".into(),
+        ));
+    };
+    let command: Command = serde_json::from_value(value)
+        .map_err(|e| (Some(id), ErrorCode::BadCommand, e.to_string()))?;
+    Ok((id, command))
 }

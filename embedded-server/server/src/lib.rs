@@ -31,6 +31,9 @@
 //! - [`tap`]: what the server reports to observers (the recorder, the console).
 //! - [`typed`]: typed handlers and pushes over the contract's Rust types.
 //!
+//! `fuzz` (hidden) holds the cluster envelope decoder's entry point for the fuzz targets and
+//! property tests.
+//!
 //! [`wire`], [`contract`] and [`secrets`] are re-exported from `switchboard-wire`, since this
 //! crate's API speaks their types.
 //!
@@ -51,6 +54,8 @@ mod conn_hooks;
 mod conn_stats;
 mod delivery;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod handlers;
 mod handshakes;
 mod heartbeat;

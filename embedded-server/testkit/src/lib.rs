@@ -1,10 +1,15 @@
 //! What every Switchboard test harness needs to wait for something that happens on another
 //! task: one deadline and three ways of polling, declared once.
 //!
+//! [`mutations`] makes the inputs of the parsers' property tests (arbitrary and mutated bytes,
+//! seeded from the fuzz targets' corpus).
+//!
 //! Where it sits: a dev-dependency of the test harnesses only (never of a library). Tests
 //! never assert how fast something happens; [`WAIT`] is how long a poll keeps trying before the
 //! test fails with the description it was given, so it is generous: it only matters when
 //! something is broken, or the machine is very busy.
+
+pub mod mutations;
 
 use std::future::Future;
 use std::time::Duration;

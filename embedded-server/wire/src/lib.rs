@@ -14,13 +14,16 @@
 //! - [`limits`]: how deep a frame may nest, for every reader of super-line JSON;
 //! - [`secrets`]: which parameter and context keys hold secrets (masked in views and exports);
 //! - [`util`]: the two helpers every layer needs (a poison-tolerant lock, UTF-8-safe
-//!   truncation), declared once here.
+//!   truncation), declared once here;
+//! - `fuzz` (hidden): the parsers' entry points shared by the fuzz targets and property tests.
 
 mod codes;
 mod inbound;
 mod outbound;
 
 pub mod contract;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod limits;
 pub mod secrets;
 pub mod util;

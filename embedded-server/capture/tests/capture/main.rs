@@ -6,6 +6,7 @@ mod support;
 mod backpressure;
 mod export;
 mod failures;
+mod fuzz_import;
 mod import;
 mod loss_window;
 mod migration;

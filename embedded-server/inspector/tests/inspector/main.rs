@@ -10,6 +10,7 @@ mod advertise;
 mod backpressure;
 mod commands;
 mod events;
+mod fuzz_protocol;
 mod lifecycle;
 mod local;
 mod snapshot;

@@ -12,6 +12,7 @@ mod connection_hooks;
 mod demo_leave_notice;
 mod emits;
 mod env;
+mod fuzz_envelope;
 mod handshake;
 mod heartbeat;
 mod interest;

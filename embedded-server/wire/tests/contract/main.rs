@@ -7,6 +7,8 @@ mod builder;
 mod concurrent_requests;
 mod docs;
 mod file_errors;
+mod fuzz_client_frame;
+mod fuzz_contract_file;
 mod lookup;
 mod rules;
 mod samples;

@@ -1,0 +1,8 @@
+//! An import source (a JSONL export, or whatever the bytes are): all of it or nothing.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = switchboard_capture::fuzz::import_source(data);
+});
