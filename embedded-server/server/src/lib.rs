@@ -14,7 +14,8 @@
 //!   handshake on top of hyper; `replay_key`: how the replayer's connections are told apart.
 //! - `reader`: one task per connection reading and dispatching frames; `order`: a connection's
 //!   requests handled in arrival order; `outbound`: one writer task per connection, coalescing
-//!   queued frames into one flush.
+//!   queued frames into one flush; `write_deadline`: the sink wrapper that bounds each write by
+//!   `config.write_timeout`.
 //! - `conn`: the connection handle shared by everything else; `close`: close codes and reasons;
 //!   `conn_stats`: its counters; `mirror`: its own list of rooms and topics; `peer`: where it
 //!   came from (remote address, upgrade headers with secrets masked).
@@ -75,6 +76,7 @@ pub mod tap;
 mod topics;
 pub mod typed;
 mod upgrade;
+mod write_deadline;
 
 pub use switchboard_wire as wire;
 pub use switchboard_wire::{contract, secrets};
