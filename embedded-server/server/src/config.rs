@@ -20,9 +20,10 @@ pub struct ServerConfig {
     /// gigabytes long before the frame bound is reached. A single frame larger than the bound
     /// is still queued when the queue is empty. Default: 4 MiB.
     pub outbound_queue_bytes: usize,
-    /// How long the writer may wait for the socket to take one batch of frames (or the close
-    /// frame) before giving up on the peer and dropping the socket, so a client that never
-    /// reads cannot hold a socket and its queued memory after it was closed. Default: 10 s.
+    /// How long the writer may wait on the socket (for it to take more frames, to flush, or to
+    /// take the close frame) before giving up on the peer as a slow consumer and dropping the
+    /// socket, so a client that never reads cannot hold a socket and its queued memory after
+    /// it was closed. Default: 10 s.
     pub write_timeout: Duration,
     /// How long a client has to send the complete headers of its upgrade request; past it the
     /// TCP connection is dropped (a slowloris defence). Default: 10 s.
