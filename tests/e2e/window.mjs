@@ -1,11 +1,14 @@
 // The desktop window, for real: the `switchboard` binary under Xvfb, driven through
 // tauri-driver and WebKitWebDriver. It must open, load the console's loopback URL, say it runs
 // in a window, and show the overview with live connections. Screenshots go to
-// artifacts/window/ (the WebDriver view and the whole X screen).
+// artifacts/window/ (the WebDriver view and the whole X screen, and the screen's first frames
+// while the window opens, which must never be mostly white). With 50 simulated connections it
+// prints the memory of the window's processes (RSS and PSS of `switchboard` and the WebKit
+// processes it started, from /proc/<pid>/smaps_rollup).
 //
 // Usage: node tests/e2e/window.mjs [path/to/switchboard]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,8 @@ const work = mkdtempSync(join(tmpdir(), 'switchboard-window-'));
 const display = process.env.WINDOW_TEST_DISPLAY ?? ':97';
 const port = 4444 + Math.floor(Math.random() * 500) * 2;
 const children = [];
+/** Simulated clients (the memory figures in docs/console.md are at 50). */
+const clients = Number(process.env.WINDOW_CLIENTS ?? 50);
 
 function start(cmd, args, env = {}) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -45,6 +50,76 @@ async function wd(method, path, body) {
 }
 const { check, fail, finish } = checks('window');
 
+/** Grabs the whole X screen over and over (each `import` waits for the previous one) until
+ * `stop()`; the frames go to `dir`. */
+function grabFrames(dir, max = 80) {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) rmSync(join(dir, f));
+  let stopped = false;
+  const frames = [];
+  const done = (async () => {
+    while (!stopped && frames.length < max) {
+      const file = join(dir, `${String(frames.length).padStart(3, '0')}.png`);
+      const ok = await new Promise((res) => {
+        const p = spawn('import', ['-window', 'root', file], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } });
+        p.on('exit', (code) => res(code === 0));
+        p.on('error', () => res(false));
+      });
+      if (!ok) break;
+      frames.push(file);
+    }
+  })();
+  return { frames, stop: async () => { stopped = true; await done; } };
+}
+
+/** Fraction of a frame's pixels that are near white, and its mean brightness (0 to 1). */
+function whiteness(file) {
+  const measure = (...ops) => {
+    const out = spawnSync('convert', [file, ...ops, '-format', '%[fx:mean]', 'info:'], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`convert: ${out.stderr}`);
+    return Number(out.stdout.trim());
+  };
+  return { white: measure('-fuzz', '8%', '-fill', 'black', '+opaque', 'white'), mean: measure() };
+}
+
+/** `switchboard`'s process (found by its unique capture path) and every process under it. */
+function windowProcesses(marker) {
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  const root = procs.find((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return realpathSync(`/proc/${pid}/exe`) === realpathSync(bin) && cmd.some((a) => a.includes(marker));
+    } catch {
+      return false;
+    }
+  });
+  if (!root) return [];
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+      try {
+        out.push(...readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+      } catch {}
+    }
+  }
+  return out;
+}
+
+/** RSS, PSS and private anonymous memory in MB of each process, from smaps_rollup. */
+function memoryOf(pids) {
+  return pids.map((pid) => {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+    return {
+      pid,
+      name: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(),
+      rss: kb('Rss') / 1024,
+      pss: kb('Pss') / 1024,
+      anon: kb('Pss_Anon') / 1024,
+    };
+  });
+}
+
 let session = null;
 try {
   const xvfb = start('Xvfb', [display, '-screen', '0', '1440x900x24', '-nolisten', 'tcp']);
@@ -54,13 +129,15 @@ try {
   await until('tauri-driver', async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, 20000).catch((e) => {
     throw new Error(`${e.message}\n${driver.log()}`);
   });
+  // The first frames of the window, from before it appears until its page has loaded.
+  const grabber = grabFrames(join(shots, 'first-frames'));
   const created = await wd('POST', '/session', {
     capabilities: {
       alwaysMatch: {
         browserName: 'wry',
         'tauri:options': {
           application: bin,
-          args: ['--listen', '127.0.0.1:0', '--simulate', process.env.WINDOW_CLIENTS ?? '25', '--db', join(work, 'capture.db')],
+          args: ['--listen', '127.0.0.1:0', '--simulate', String(clients), '--db', join(work, 'capture.db')],
         },
       },
     },
@@ -72,6 +149,19 @@ try {
     return wd('GET', `${s}/element/${Object.values(el)[0]}/text`);
   };
 
+  await sleep(1500);
+  await grabber.stop();
+  await check('the window is dark from its first frame (no white flash)', async () => {
+    const seen = grabber.frames.map((f) => ({ f, ...whiteness(f) }));
+    const shown = seen.filter((x) => x.mean > 0.01);
+    console.log(`       ${seen.length} frames grabbed while the window opened, ${shown.length} with the window on screen`);
+    if (shown.length === 0) throw new Error('no frame showed the window');
+    const worst = shown.reduce((a, b) => (b.white > a.white ? b : a));
+    console.log(`       whitest frame ${worst.f.split('/').pop()}: ${(worst.white * 100).toFixed(2)}% near-white pixels`);
+    // The console's page has white text on dark (well under 1%); a white flash is most of the
+    // window (over half the screen).
+    if (worst.white > 0.2) throw new Error(`frame ${worst.f} is ${(worst.white * 100).toFixed(0)}% white`);
+  });
   await check('the window loads the console from its loopback URL, and the token leaves the address', async () => {
     // The window opens `/?token=…`; the page trades the token for a cookie and drops it from
     // the address (docs/console.md), so what stays is the bare loopback URL.
@@ -86,31 +176,23 @@ try {
     const roles = await text('[data-testid=roles]');
     if (!roles.includes('user') || !roles.includes('agent')) throw new Error(`roles: ${roles}`);
   });
+  await check(`the memory of the window at ${clients} connections is reported`, async () => {
+    await until(`${clients} connections`, async () => Number((await text('[data-testid=stat-connections] .stat-value')).replace(/,/g, '')) >= clients, 60000);
+    await sleep(5000);
+    const pids = windowProcesses(work);
+    if (pids.length < 2) throw new Error(`found the processes ${pids.join(', ')} only`);
+    const mem = memoryOf(pids);
+    for (const m of mem) console.log(`       ${m.name.padEnd(16)} rss ${m.rss.toFixed(0).padStart(4)} MB  pss ${m.pss.toFixed(0).padStart(4)} MB  private anon ${m.anon.toFixed(0).padStart(4)} MB`);
+    const sum = (k) => mem.reduce((a, m) => a + m[k], 0);
+    console.log(`       total            rss ${sum('rss').toFixed(0).padStart(4)} MB  pss ${sum('pss').toFixed(0).padStart(4)} MB  private anon ${sum('anon').toFixed(0).padStart(4)} MB`);
+    // With WebKit's GL compositing on, the web process held about 165 MB of private memory at
+    // 50 connections; without it about 55 MB (docs/console.md). A bound well between the two.
+    const web = mem.find((m) => m.name.startsWith('WebKitWebProces'));
+    if (!web) throw new Error('no WebKit web process under switchboard');
+    if (web.anon > 120) throw new Error(`the web process holds ${web.anon.toFixed(0)} MB of private memory (over 120 MB)`);
+  });
   await check('the UI knows it runs in a window', async () => {
     await until('window mode in the status bar', async () => (await text('.statusbar')).includes('desktop window'));
-  });
-  await check('memory: where the window memory goes (printed, not asserted)', async () => {
-    // The console process and the WebKit processes it started (web content, network), by
-    // resident size (RSS, shared libraries counted in each) and by proportional share (PSS,
-    // shared pages split between the processes that map them: the honest total).
-    const { readFileSync, readdirSync } = await import('node:fs');
-    const read = (f) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } };
-    const kids = (pid) => read(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean);
-    const app = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => read(`/proc/${p}/cmdline`).split('\0')[0] === bin);
-    if (!app) throw new Error('the switchboard process was not found');
-    const tree = [app];
-    for (let i = 0; i < tree.length; i++) tree.push(...kids(tree[i]));
-    let rss = 0;
-    let pss = 0;
-    for (const pid of tree) {
-      const name = read(`/proc/${pid}/comm`).trim();
-      const roll = read(`/proc/${pid}/smaps_rollup`);
-      const kb = (k) => Number(roll.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
-      rss += kb('Rss');
-      pss += kb('Pss');
-      console.log(`       ${name.padEnd(22)} RSS ${(kb('Rss') / 1024).toFixed(0).padStart(4)} MB  PSS ${(kb('Pss') / 1024).toFixed(0).padStart(4)} MB  (anonymous ${(kb('Pss_Anon') / 1024).toFixed(0)} MB, files ${(kb('Pss_File') / 1024).toFixed(0)} MB)`);
-    }
-    console.log(`       all                    RSS ${(rss / 1024).toFixed(0).padStart(4)} MB  PSS ${(pss / 1024).toFixed(0).padStart(4)} MB`);
   });
   await check('screenshots are saved', async () => {
     await sleep(2500);
