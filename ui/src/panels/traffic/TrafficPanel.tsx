@@ -15,6 +15,7 @@ import { count } from '../../state/format';
 import { useStore } from '../../state/store';
 import { TailView } from '../../state/tailview';
 import { Inspector, ROW_HEIGHT, TrafficHeader, TrafficLine } from './TrafficRowView';
+import { SummaryView } from './SummaryView';
 
 /** Rows of history kept in the list at most. */
 const HISTORY_CAP = 200_000;
@@ -264,7 +265,7 @@ function Split({ list, inspector }: { list: ComponentChildren; inspector: Compon
 }
 
 export function TrafficPanel({ params }: { params: Record<string, string> }) {
-  const mode = params.mode === 'history' ? 'history' : 'live';
+  const mode = params.mode === 'history' || params.mode === 'summary' ? params.mode : 'live';
   const [form, setForm] = useState<FilterForm>(() => formFromParams(params));
   const debounced = useDebounced(form, 300);
   const [selected, setSelected] = useState<Selected | null>(null);
@@ -283,6 +284,7 @@ export function TrafficPanel({ params }: { params: Record<string, string> }) {
         <>
           <div class="seg">
             <button type="button" class={mode === 'live' ? 'on' : ''} onClick={() => setMode('live')} data-testid="mode-live">Live</button>
+            <button type="button" class={mode === 'summary' ? 'on' : ''} onClick={() => setMode('summary')} data-testid="mode-summary" title="Live rates per kind and name, top talkers and sampled rows: readable at any rate">Summary</button>
             <button type="button" class={mode === 'history' ? 'on' : ''} onClick={() => setMode('history')} data-testid="mode-history">History</button>
           </div>
           <button class="btn" type="button" onClick={() => navigate('export', formToParams(form))}>Export selection…</button>
@@ -294,6 +296,8 @@ export function TrafficPanel({ params }: { params: Record<string, string> }) {
         list={
           mode === 'live' ? (
             <LiveTail test={predicate.test} onSelect={setSelected} selected={selected} />
+          ) : mode === 'summary' ? (
+            <SummaryView test={predicate.test} onSelect={(row) => setSelected({ row, abs: null })} selected={selected?.row ?? null} />
           ) : (
             <History form={debounced} test={predicate.test} onSelect={setSelected} selected={selected} />
           )
