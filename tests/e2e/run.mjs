@@ -417,6 +417,34 @@ try {
     await shot('5-traffic-history');
   });
 
+  await check('traffic summary: rates per kind and name, top talkers, sampled rows with what was not shown', async () => {
+    await go('#/traffic?mode=summary');
+    const rate = async () => Number((await page.textContent('[data-testid=summary-rate]')).replace(/,/g, ''));
+    await until('a rate in the summary', async () => (await rate()) > 0);
+    await until('request_in say among the rates', async () =>
+      (await page.$$eval('[data-testid=summary-names] tbody tr', (trs) => trs.map((t) => t.textContent))).some((t) => t.startsWith('request_insay')));
+    // Bob sends far more than any simulated client: he tops the users sending most.
+    for (let i = 0; i < 40; i++) await sendFrame('e2e-bob', { t: 'req', i: 300 + i, m: 'say', d: { room: 'e2e-room', text: `burst ${i}` } });
+    await until('bob first among the users sending most', async () =>
+      (await page.$$eval('[data-testid=summary-users] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent)))[0] === 'e2e-bob', 15000);
+    const users = await page.$$eval('[data-testid=summary-users] tbody tr', (trs) => trs.map((t) => [...t.querySelectorAll('td')].map((d) => d.textContent)));
+    assert(Number(users[0][3].replace(/,/g, '')) >= 40, `bob sent at least 40: ${JSON.stringify(users[0])}`);
+    assert((await page.$$('[data-testid=summary-conns] tbody tr')).length > 1, 'connections sending most are listed');
+    // Sampling: one row per kind and name each second, and a count of the rest.
+    const notShown = async () => Number((await page.textContent('[data-testid=summary-not-shown]')).match(/([\d,]+) rows not shown/)?.[1].replace(/,/g, '') ?? -1);
+    await until('rows not shown counted', async () => (await notShown()) > 0);
+    const samples = await page.$$eval('[data-testid=summary-samples] .sample', (els) => els.map((e) => e.textContent));
+    assert(samples.length > 0, 'sampled rows are listed');
+    await shot('5-traffic-summary');
+    // The filter applies to the summary too.
+    await page.fill('[data-testid=filter-user]', 'e2e-bob');
+    await until('only bob in the summary', async () => {
+      const u = await page.$$eval('[data-testid=summary-users] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+      return u.length === 1 && u[0] === 'e2e-bob';
+    });
+    await page.fill('[data-testid=filter-user]', '');
+  });
+
   await check('push: validated by hand, reaches a real client, listed in history', async () => {
     await go(`#/push?target=conn&id=${alice}`);
     await page.selectOption('[data-testid=push-name]', 'alert');

@@ -28,7 +28,7 @@ function Talkers({ title, rows, kind, testId }: { title: string; rows: Talker[];
         <Empty title="Nobody yet" />
       ) : (
         <table class="summary-table" data-testid={testId}>
-          <thead><tr><th>{kind === 'conn' ? 'connection' : 'user'}</th><th>role</th><th class="num">sent/s</th><th class="num">sent</th><th class="num">all rows</th></tr></thead>
+          <thead><tr><th>{kind === 'conn' ? 'connection' : 'user'}</th>{kind === 'conn' ? <th>user</th> : <th class="col-role">role</th>}<th class="num">sent/s</th><th class="num">sent</th><th class="num">all rows</th></tr></thead>
           <tbody>
             {rows.map((t) => (
               <tr key={t.key}>
@@ -38,9 +38,8 @@ function Talkers({ title, rows, kind, testId }: { title: string; rows: Talker[];
                   ) : (
                     <a href="#" onClick={(e) => { e.preventDefault(); navigate('traffic', { mode: 'summary', user: t.key }); }}>{t.key}</a>
                   )}
-                  {kind === 'conn' && t.user && <span class="muted"> · {t.user}</span>}
                 </td>
-                <td>{t.role ? <RoleBadge role={t.role} /> : ''}</td>
+                {kind === 'conn' ? <td class="ellipsis">{t.user ?? ''}</td> : <td>{t.role ? <RoleBadge role={t.role} /> : ''}</td>}
                 <td class="num">{rate(t.sentPerSec)}</td>
                 <td class="num">{count(t.sent)}</td>
                 <td class="num">{count(t.total)}</td>
@@ -58,7 +57,7 @@ export function SummaryView({ test, onSelect, selected }: { test: ((r: TrafficRo
   const skipped = useStore(c.tailSkipped);
   const summary = useMemo(() => new TrafficSummary({ windowSec: WINDOW_SEC }), []);
   const testRef = useRef(test);
-  const [snap, setSnap] = useState<SummarySnapshot>(() => summary.snapshot());
+  const [snap, setSnap] = useState<SummarySnapshot>(() => summary.snapshot(16, 8));
 
   // A new filter starts over from the rows the tail already holds for the window.
   useEffect(() => {
@@ -72,13 +71,13 @@ export function SummaryView({ test, onSelect, selected }: { test: ((r: TrafficRo
       rows.push(r);
     }
     summary.add(rows.reverse(), test);
-    setSnap(summary.snapshot());
+    setSnap(summary.snapshot(16, 8));
   }, [test]);
 
   useEffect(() => {
     c.setTail(EVERYTHING);
     const off = c.onLiveBatch((b) => summary.add(b.traffic, testRef.current, b.at_us));
-    const timer = setInterval(() => setSnap(summary.snapshot()), 1000);
+    const timer = setInterval(() => setSnap(summary.snapshot(16, 8)), 1000);
     return () => {
       off();
       clearInterval(timer);
@@ -112,9 +111,9 @@ export function SummaryView({ test, onSelect, selected }: { test: ((r: TrafficRo
       ) : (
         <>
           <div class="summary-grid">
-            <Card title="Rates by kind and name" className="summary-card">
+            <Card title="Rates by kind and name" className="summary-card summary-names">
               <table class="summary-table" data-testid="summary-names">
-                <thead><tr><th>kind</th><th>name</th><th class="num">per s</th><th class="num">rows</th><th class="num">bytes/s</th></tr></thead>
+                <thead><tr><th class="col-kind">kind</th><th>name</th><th class="num">per s</th><th class="num">rows</th><th class="num">bytes/s</th></tr></thead>
                 <tbody>
                   {snap.names.map((n) => (
                     <tr key={`${n.kind} ${n.name}`}>
@@ -131,7 +130,11 @@ export function SummaryView({ test, onSelect, selected }: { test: ((r: TrafficRo
             <Talkers title="Connections sending most" rows={snap.conns} kind="conn" testId="summary-conns" />
             <Talkers title="Users sending most" rows={snap.users} kind="user" testId="summary-users" />
           </div>
-          <Card title={`Sampled rows: one per kind and name each second · ${count(snap.notSampled)} not shown`} className="summary-card">
+          <Card
+            title="Sampled rows: one per kind and name each second"
+            className="summary-card"
+            actions={<span class="muted" data-testid="summary-not-shown" title="Rows in the window that no sample shows; +N beside a sample counts those like it">{count(snap.notSampled)} rows not shown</span>}
+          >
             <div class="summary-samples" data-testid="summary-samples">
               {snap.samples.map((s) => (
                 <div key={`${s.row.at_us} ${s.row.kind} ${s.row.name}`} class={`sample ${s.row === selected ? 'active' : ''}`} onClick={() => onSelect(s.row)}>

@@ -170,6 +170,10 @@ export class TrafficSummary {
     const sent = SENT_KINDS.has(r.kind) ? 1 : 0;
     if (r.conn) {
       const p = bump(b.conns, r.conn, this.maxKeys, (k) => party(k, r));
+      if (p !== b.conns.get(OTHER)) {
+        p.user ??= r.user;
+        p.role ??= r.role;
+      }
       p.sent += sent;
       p.total++;
     }
@@ -189,8 +193,9 @@ export class TrafficSummary {
     while (this.buckets.length && this.buckets[0].sec <= newest - this.windowSec) this.buckets.shift();
   }
 
-  /** Rates over the window, top `top` of each list. */
-  snapshot(top = 15): SummarySnapshot {
+  /** Rates over the window: the `top` busiest kinds and names, the `talkers` connections and
+   * users sending most. */
+  snapshot(top = 15, talkers = top): SummarySnapshot {
     const names = new Map<string, NameRate>();
     const kinds = new Map<TapKind, KindRate>();
     const conns = new Map<string, Talker>();
@@ -212,6 +217,8 @@ export class TrafficSummary {
       for (const [from, into] of [[b.conns, conns], [b.users, users]] as const) {
         for (const [k, p] of from) {
           const t = into.get(k) ?? { key: k, user: p.user, role: p.role, sent: 0, total: 0, sentPerSec: 0 };
+          t.user ??= p.user;
+          t.role ??= p.role;
           t.sent += p.sent;
           t.total += p.total;
           into.set(k, t);
@@ -236,8 +243,8 @@ export class TrafficSummary {
       perSec: rate(total),
       kinds: [...kinds.values()].map((k) => ({ ...k, perSec: rate(k.count) })).sort(byCount),
       names: [...names.values()].map((n) => ({ ...n, perSec: rate(n.count) })).sort(byCount).slice(0, top),
-      conns: [...conns.values()].sort(bySent).slice(0, top).map(fin),
-      users: [...users.values()].sort(bySent).slice(0, top).map(fin),
+      conns: [...conns.values()].sort(bySent).slice(0, talkers).map(fin),
+      users: [...users.values()].sort(bySent).slice(0, talkers).map(fin),
       samples: samples.slice(0, MAX_SAMPLES),
       notSampled,
     };
