@@ -204,7 +204,8 @@ export function TryPanel({ params }: { params: Record<string, string> }) {
   const here = (p: Record<string, string | undefined>) => navigate('try', { ...params, ...p });
   const close = async (id: string) => {
     setList(await c.api.del<TryList>(`/api/try/${id}`));
-    if (params.id === id) here({ id: undefined });
+    // Back to the open form, unless the user has moved to another panel meanwhile.
+    if (params.id === id && location.hash.startsWith('#/try')) here({ id: undefined });
   };
   return (
     <Panel title="Try it" testId="panel-try">
