@@ -12,17 +12,8 @@ import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common
 import { JsonView, pretty } from '../../components/JsonView';
 import { useStore } from '../../state/store';
 import { startFrom } from '../push/PushPanel';
+import { parseParams } from './params';
 
-/** `name=alice` lines into parameters (blank lines and lines without `=` are skipped). */
-export function parseParams(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const at = line.indexOf('=');
-    if (at <= 0) continue;
-    out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return out;
-}
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour12: false });
 
