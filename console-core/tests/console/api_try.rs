@@ -58,14 +58,20 @@ async fn a_test_connection_requests_subscribes_receives_and_is_recorded_as_conso
         )
         .await;
     assert_eq!(refused["ok"], false, "{refused}");
-    assert!(refused["error"].as_str().unwrap().contains("VALIDATION"), "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("VALIDATION"),
+        "{refused}"
+    );
 
     // The handshake's parameters reached the server: the connection is `tester`'s.
     let conn = h.conn_id("tester").await;
 
     // Subscribe, then pushes fired by hand: a shared topic and an event to the connection.
     let (status, subscribed) = h
-        .post(&format!("/api/try/{id}/subscribe"), &json!({ "topic": "announce" }))
+        .post(
+            &format!("/api/try/{id}/subscribe"),
+            &json!({ "topic": "announce" }),
+        )
         .await;
     assert_eq!(status, 200, "{subscribed}");
     assert_eq!(subscribed["subscriptions"], json!(["announce"]));
@@ -102,7 +108,10 @@ async fn a_test_connection_requests_subscribes_receives_and_is_recorded_as_conso
 
     // Unsubscribed: the topic is gone from the session.
     let (status, after) = h
-        .post(&format!("/api/try/{id}/unsubscribe"), &json!({ "topic": "announce" }))
+        .post(
+            &format!("/api/try/{id}/unsubscribe"),
+            &json!({ "topic": "announce" }),
+        )
         .await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["subscriptions"], json!([]));
@@ -136,15 +145,27 @@ async fn test_connections_are_bounded_and_the_console_origin_needs_the_key() {
     let limit = list["limit"].as_u64().unwrap();
     for i in 0..limit {
         let (status, s) = h
-            .post("/api/try", &json!({ "role": "user", "params": { "name": format!("t{i}") } }))
+            .post(
+                "/api/try",
+                &json!({ "role": "user", "params": { "name": format!("t{i}") } }),
+            )
             .await;
         assert_eq!(status, 200, "{s}");
     }
     let (status, refused) = h
-        .post("/api/try", &json!({ "role": "user", "params": { "name": "one-too-many" } }))
+        .post(
+            "/api/try",
+            &json!({ "role": "user", "params": { "name": "one-too-many" } }),
+        )
         .await;
     assert_eq!(status, 409, "{refused}");
-    assert!(refused["error"].as_str().unwrap().contains("close one first"), "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("close one first"),
+        "{refused}"
+    );
 
     // A client that adds `sb_console` without the key is an ordinary client.
     let spoof = Client::connect(

@@ -71,7 +71,14 @@ async fn console_connections_are_recorded_as_console_and_left_out_of_replays() {
     let odd: Vec<_> = console_rows
         .iter()
         .filter(|r| r.user.as_deref() != Some("tester") && r.conn.is_some())
-        .map(|r| (r.kind.as_str(), r.user.clone(), r.conn.clone(), r.name.clone()))
+        .map(|r| {
+            (
+                r.kind.as_str(),
+                r.user.clone(),
+                r.conn.clone(),
+                r.name.clone(),
+            )
+        })
         .collect();
     assert!(odd.is_empty(), "{odd:?}");
 
