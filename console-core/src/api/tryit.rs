@@ -4,8 +4,8 @@
 //! Each one is a [`switchboard_client::Client`] (the project's Rust client, reconnecting off).
 //! Against the embedded server it sends `sb_console` with the server's key, so the recorder
 //! stores its traffic with origin `console` and a replay leaves it out. Against another
-//! process's server (attached nodes, a URL typed in the panel) the key is unknown: the traffic is
-//! recorded there as an ordinary client's.
+//! process's server (attached nodes, a URL typed in the panel, the upstream behind proxy mode)
+//! the key is unknown: the traffic is recorded as an ordinary client's.
 //!
 //! Bounds: at most [`MAX_SESSIONS`] open at once (the next open is refused), and each keeps its
 //! newest [`MAX_PUSHES`] pushes (older ones are dropped and counted).
@@ -154,9 +154,10 @@ async fn open(
     if req.role.trim().is_empty() {
         return Err(ApiError::bad_request("choose a role"));
     }
-    let embedded = st.attached().is_none() && !st.info.app_url.is_empty();
+    // Empty: where this console's applications connect (the embedded server, or the proxy in
+    // proxy mode). Attach mode has no such address.
     let url = match req.url.trim() {
-        "" if embedded => st.info.app_url.clone(),
+        "" if !st.info.app_url.is_empty() => st.info.app_url.clone(),
         "" => {
             return Err(ApiError::bad_request(
                 "Try it needs the application's endpoint: enter its ws:// URL (the console \
@@ -165,8 +166,9 @@ async fn open(
         }
         given => given.to_owned(),
     };
-    // The key goes only to our own server: another process's server has its own key.
-    let console_origin = embedded && url == st.info.app_url;
+    // The key goes only to our own server: another process's server has its own key, and the
+    // proxy would pass it on to its upstream.
+    let console_origin = st.attached().is_none() && url == st.info.app_url;
     let id = {
         let mut tries = lock(&st.tries);
         if tries.open.len() >= MAX_SESSIONS {
