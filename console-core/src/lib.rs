@@ -4,14 +4,15 @@
 //!
 //! Where it sits: above the server's crates (`switchboard-server` for the handle it observes
 //! and drives, `switchboard-capture` for the recording, query, export and replay,
-//! `switchboard-demo` for the default application), below the `switchboard` binary
+//! `switchboard-demo` for the default application, `switchboard-client` for "Try it"), below the `switchboard` binary
 //! (`src-tauri`), which adds only the window.
 //!
 //! Layout:
 //! - [`core`]: [`ConsoleCore`], which owns the server handle, the recorder, the live pipeline
 //!   and the console's HTTP listener (served on a runtime thread of its own).
 //! - [`api`]: the HTTP routes, one file per resource (overview, rooms, connections, contract,
-//!   traffic, push, export, host, live).
+//!   traffic, push, export, host, live, replay, nodes, tryit: the console's own test
+//!   connections on `switchboard-client`).
 //! - [`live`]: the tap and the aggregator that batch changes into one WebSocket message every
 //!   250 ms, through bounded queues whose drops are counted and shown; per-message counts and
 //!   latencies for the contract (`live::message_stats`).

@@ -41,6 +41,8 @@ pub struct AppState {
     pub exports: ExportStore,
     /// The current or last replay.
     pub replay: Mutex<Option<crate::api::replay::ReplayRun>>,
+    /// The console's own test connections ("Try it").
+    pub tries: Mutex<crate::api::tryit::TryConns>,
     /// Cancelled at shutdown: long-lived handlers (live sockets) end on it.
     pub stop: CancellationToken,
 }
@@ -72,6 +74,7 @@ impl AppState {
             pushes: Mutex::new(pushes),
             exports,
             replay: Mutex::new(None),
+            tries: Mutex::new(Default::default()),
             stop,
         }
     }

@@ -2,7 +2,8 @@
 // clients, driven in Debian's Chromium. Every panel must show real data; a push by hand reaches
 // a real WebSocket client; adding a connection to a room by hand shows in the graph and in that
 // client's next broadcasts; an export downloads a file that parses; a client replay of the
-// session runs against the embedded server and reports. Screenshots of every panel
+// session runs against the embedded server and reports; Try it opens a console test connection
+// that gets an answer and a push and is recorded with origin console. Screenshots of every panel
 // go to artifacts/e2e/.
 //
 // Usage: node tests/e2e/run.mjs [path/to/switchboard]   (default: $SWITCHBOARD_BIN or target/debug)
@@ -496,6 +497,40 @@ try {
     await until('the warning', () => page.isVisible('[data-testid=push-nobody]'));
     assert((await page.textContent('[data-testid=push-nobody]')).includes('e2e-nobody-here'), 'names the target');
     await shot('6-push-nobody');
+  });
+
+  await check('try it: a console test connection from the contract, a request answered, a push received, recorded as console', async () => {
+    // The contract's Try it button opens the panel for that request, its payload prefilled.
+    await go('#/contract');
+    await until('messages', () => page.isVisible('[data-testid=try-user-join]'));
+    await page.click('[data-testid=try-user-join]');
+    await until('the open form', () => page.isVisible('[data-testid=try-open-form]'));
+    assert((await page.inputValue('[data-testid=try-role]')) === 'user', 'the role comes from the contract');
+    await page.fill('[data-testid=try-params]', 'name=e2e-try');
+    await page.click('[data-testid=try-open]');
+    await until('connected', async () => (await page.getAttribute('[data-testid=try-session]', 'data-state')) === 'connected');
+    await until('join prefilled', async () => (await page.inputValue('[data-testid=try-request-name]')) === 'join');
+    await page.fill('[data-testid=try-payload]', '{"room":"e2e-try-room"}');
+    await page.click('[data-testid=try-send]');
+    await until('the answer', async () => (await page.getAttribute('[data-testid=try-answer]', 'data-ok')) === 'true');
+    assert((await page.textContent('[data-testid=try-answer]')).includes('"ok"'), 'the reply is shown');
+    // Subscribed to the shared topic, a publication fired by hand arrives in the list.
+    await page.selectOption('[data-testid=try-topic]', 'announce');
+    await page.click('[data-testid=try-subscribe]');
+    await until('subscribed', async () => (await page.textContent('[data-testid=try-subscriptions]')).includes('announce'));
+    await api('/api/push', { method: 'POST', body: JSON.stringify({ target: { kind: 'shared_topic' }, name: 'announce', payload: { msg: 'e2e try it' } }) });
+    await until('the push listed', async () => (await page.isVisible('[data-testid=try-pushes]')) && (await page.textContent('[data-testid=try-pushes]')).includes('e2e try it'));
+    await shot('9-try');
+    // The test connection's traffic is recorded with origin console.
+    const conn = await connId('e2e-try');
+    await until('console rows', async () => {
+      const p = await api('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: { origins: ['console'], conns: [conn] }, cursor: { at: 'end' }, limit: 20 }) });
+      return p.rows.some((r) => r.kind === 'request_in' && r.name === 'join');
+    });
+    const id = await page.getAttribute('[data-testid=try-session]', 'data-id');
+    await page.click(`[data-testid=try-close-${id}]`);
+    await until('closed', async () => (await api('/api/try')).sessions.length === 0);
+    await until('back to the open form', () => page.isVisible('[data-testid=try-open-form]'));
   });
 
   await check('export: a JSONL download that parses', async () => {

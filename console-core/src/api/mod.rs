@@ -15,6 +15,7 @@ pub mod replay;
 pub mod rooms;
 pub mod rooms_attached;
 pub mod traffic;
+pub mod tryit;
 
 use std::sync::Arc;
 
@@ -84,6 +85,7 @@ pub fn router(state: Arc<AppState>, access: Access) -> Router {
         .merge(replay::routes())
         .merge(live::routes())
         .merge(nodes::routes())
+        .merge(tryit::routes())
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(

@@ -14,6 +14,7 @@ pub mod push;
 pub mod replay;
 pub mod rooms;
 pub mod traffic;
+pub mod tryit;
 
 pub use common::{ApiErrorBody, ApiIssue, RoleCount};
 pub use connections::{ConnDetail, ConnPage, ConnQuery, ConnRow, ConnSort, DisconnectRequest};
@@ -35,6 +36,7 @@ pub use rooms::{
     RoomDetail, RoomList, RoomRow,
 };
 pub use traffic::{TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRow};
+pub use tryit::{TryAnswer, TryList, TryOpen, TryPush, TryRequest, TrySession, TryTopic};
 
 /// Where the generated declarations live, relative to the workspace root.
 pub const TYPESCRIPT_PATH: &str = "ui/src/api/generated/api.ts";
@@ -146,6 +148,13 @@ pub fn typescript() -> String {
         DiscoveryStatus,
         AttachRequest,
         NodePushResult,
+        TryOpen,
+        TryPush,
+        TrySession,
+        TryList,
+        TryRequest,
+        TryAnswer,
+        TryTopic,
     );
     out
 }

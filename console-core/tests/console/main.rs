@@ -21,6 +21,7 @@ mod api_push_receivers;
 mod api_replay;
 mod api_rooms;
 mod api_traffic;
+mod api_try;
 mod attach;
 mod attach_cluster;
 mod attach_faults;

@@ -189,8 +189,9 @@ fn parse_kind(s: &str) -> Result<TapKind, String> {
 }
 
 fn parse_origin(s: &str) -> Result<Origin, String> {
-    Origin::parse(s)
-        .ok_or_else(|| format!("unknown origin {s:?}; one of: client, server, manual, replay"))
+    Origin::parse(s).ok_or_else(|| {
+        format!("unknown origin {s:?}; one of: client, server, manual, replay, console")
+    })
 }
 
 impl CaptureCommand {

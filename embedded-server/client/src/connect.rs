@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
@@ -20,9 +22,24 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 ///
 /// The error is a complete, human-readable message (it ends up in
 /// [`ClientError::Connect`](super::ClientError::Connect)).
-pub(crate) async fn open(url: &Url, limit: Duration) -> Result<(Socket, String), String> {
+pub(crate) async fn open(
+    url: &Url,
+    headers: &[(String, String)],
+    limit: Duration,
+) -> Result<(Socket, String), String> {
     let attempt = async {
-        let (mut socket, _response) = tokio_tungstenite::connect_async(url.as_str())
+        let mut request = url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| describe(e, url))?;
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| format!("invalid header name {name:?}: {e}"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|e| format!("invalid value for header {name}: {e}"))?;
+            request.headers_mut().insert(name, value);
+        }
+        let (mut socket, _response) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| describe(e, url))?;
         loop {

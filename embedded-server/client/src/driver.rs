@@ -162,7 +162,9 @@ impl Driver {
 
     /// One attempt to open the socket, serving commands meanwhile.
     async fn connect_phase(&mut self, url: &Url) -> Result<Result<(Socket, String), String>, Stop> {
-        let open = connect::open(url, self.opts.connect_timeout);
+        // Cloned: the attempt runs while `self` serves commands.
+        let headers = self.opts.headers.clone();
+        let open = connect::open(url, &headers, self.opts.connect_timeout);
         tokio::pin!(open);
         loop {
             tokio::select! {

@@ -21,6 +21,9 @@ pub struct ClientOptions {
     /// Extra query parameters (for example `name=alice`), sent in order after the role.
     /// Values are URL-encoded.
     pub params: Vec<(String, String)>,
+    /// Extra request headers sent with every WebSocket upgrade (for example a tool's key the
+    /// server checks). Unlike the params they never reach the URL, so they stay out of logs.
+    pub headers: Vec<(String, String)>,
     /// Timeout of [`Client::request`](super::Client::request) and of a subscribe's ack.
     /// Default 30 s. It covers time spent queued while reconnecting.
     pub request_timeout: Duration,
@@ -46,6 +49,7 @@ impl ClientOptions {
             url: url.into(),
             role: role.into(),
             params: Vec::new(),
+            headers: Vec::new(),
             request_timeout: Duration::from_secs(30),
             reconnect: true,
             backoff: Backoff::default(),
@@ -57,6 +61,12 @@ impl ClientOptions {
     /// Add a query parameter (e.g. `.param("name", "alice")`).
     pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((key.into(), value.into()));
+        self
+    }
+
+    /// Add a header to the upgrade request (e.g. `.header("x-key", "...")`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 

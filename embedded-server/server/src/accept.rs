@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::hooks::AuthRequest;
 use super::introspect::masked_params;
-use super::replay_key::{REPLAY_KEY_HEADER, REPLAY_PARAM};
+use super::replay_key::{CONSOLE_PARAM, REPLAY_KEY_HEADER, REPLAY_PARAM};
 use super::shared::Shared;
 use super::upgrade::{NotWebSocket, Upgrade};
 use super::Server;
@@ -74,20 +74,25 @@ fn refused(
     refuse(status, &reason)
 }
 
-/// A connection is the replayer's when it names its replay and carries the server's replay key;
-/// a client that only names a replay is recorded as the client it is.
+/// A connection is the replayer's when it names its replay and carries the server's replay key,
+/// the console's test connection when it says so and carries the key; a client that only names
+/// a replay or the console is recorded as the client it is.
 fn origin_of(
     shared: &Shared,
     query: &BTreeMap<String, String>,
     key: Option<&HeaderValue>,
 ) -> Origin {
-    if !query.contains_key(REPLAY_PARAM) {
+    let claimed = if query.contains_key(REPLAY_PARAM) {
+        Origin::Replay
+    } else if query.contains_key(CONSOLE_PARAM) {
+        Origin::Console
+    } else {
         return Origin::Client;
-    }
+    };
     if key.is_some_and(|k| shared.replay_key().matches(k.as_bytes())) {
-        return Origin::Replay;
+        return claimed;
     }
-    tracing::debug!("`{REPLAY_PARAM}` without the server's replay key: recorded as a client");
+    tracing::debug!("`{claimed:?}` claimed without the server's replay key: recorded as a client");
     Origin::Client
 }
 

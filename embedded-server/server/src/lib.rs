@@ -95,7 +95,7 @@ pub use hooks::{AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refu
 pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
 pub use peer::{Peer, MAX_PEER_HEADERS, MAX_PEER_HEADER_BYTES};
-pub use replay_key::{InvalidReplayKey, ReplayKey, REPLAY_KEY_HEADER, REPLAY_PARAM};
+pub use replay_key::{InvalidReplayKey, ReplayKey, CONSOLE_PARAM, REPLAY_KEY_HEADER, REPLAY_PARAM};
 pub use rooms::{Room, RoomTarget};
 
 use crate::tap::{Origin, Tap};

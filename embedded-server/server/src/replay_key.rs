@@ -7,6 +7,9 @@
 //! sent in the [`REPLAY_KEY_HEADER`] header. A header, not a parameter: parameters reach the
 //! application (`Conn::params`, the default authentication's context) and the record of the
 //! connect, while this header is taken off the request before the `authenticate` hook sees it.
+//!
+//! The console's own test connections ("Try it") use the same key with [`CONSOLE_PARAM`]: they
+//! are recorded with origin `console`, and a replay leaves them out too.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +18,11 @@ use std::sync::Arc;
 /// Query parameter that carries the id of the replay a connection belongs to. It marks the
 /// connection as the replayer's only with the server's replay key beside it.
 pub const REPLAY_PARAM: &str = "sb_replay";
+
+/// Query parameter that marks a connection as the console's test connection ("Try it"). Like
+/// [`REPLAY_PARAM`], it counts only with the server's key beside it, so an ordinary client cannot
+/// pass its traffic off as the console's (which a replay leaves out).
+pub const CONSOLE_PARAM: &str = "sb_console";
 
 /// Request header that carries the server's replay key on a replayed connection's upgrade.
 pub const REPLAY_KEY_HEADER: &str = "x-switchboard-replay-key";

@@ -141,6 +141,9 @@ pub enum Origin {
     Manual,
     /// Traffic re-sent by the replayer.
     Replay,
+    /// A test connection the console opened ("Try it"), and what the server does while handling
+    /// its frames.
+    Console,
 }
 
 impl Origin {
@@ -150,6 +153,7 @@ impl Origin {
             Origin::Server => "server",
             Origin::Manual => "manual",
             Origin::Replay => "replay",
+            Origin::Console => "console",
         }
     }
 
@@ -159,6 +163,7 @@ impl Origin {
             "server" => Some(Origin::Server),
             "manual" => Some(Origin::Manual),
             "replay" => Some(Origin::Replay),
+            "console" => Some(Origin::Console),
             _ => None,
         }
     }

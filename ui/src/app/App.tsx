@@ -1,4 +1,4 @@
-// The shell: a sidebar with the eight panels, a status bar, and the routed panel.
+// The shell: a sidebar with the nine panels, a status bar, and the routed panel.
 import { useConsole } from './context';
 import { route, PANELS, toHash, type PanelName } from './router';
 import { useStore } from '../state/store';
@@ -11,6 +11,7 @@ import { TrafficPanel } from '../panels/traffic/TrafficPanel';
 import { PushPanel } from '../panels/push/PushPanel';
 import { ExportPanel } from '../panels/export/ExportPanel';
 import { ReplayPanel } from '../panels/replay/ReplayPanel';
+import { TryPanel } from '../panels/tryit/TryPanel';
 import { NodesStatus } from './NodesStatus';
 
 const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = {
@@ -22,6 +23,7 @@ const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = 
   push: { label: 'Push', icon: '➤', key: '6' },
   export: { label: 'Export', icon: '⤓', key: '7' },
   replay: { label: 'Replay', icon: '↻', key: '8' },
+  try: { label: 'Try it', icon: '▶', key: '9' },
 };
 
 function Sidebar({ current }: { current: PanelName }) {
@@ -111,6 +113,8 @@ export function App() {
         return <ExportPanel params={r.params} />;
       case 'replay':
         return <ReplayPanel params={r.params} />;
+      case 'try':
+        return <TryPanel params={r.params} />;
     }
   })();
   return (
@@ -122,7 +126,7 @@ export function App() {
   );
 }
 
-/** Number keys 1-8 switch panels (outside text fields). */
+/** Number keys 1-9 switch panels (outside text fields). */
 export function installShortcuts(): void {
   window.addEventListener('keydown', (e) => {
     const t = e.target as HTMLElement | null;

@@ -2,7 +2,7 @@
 // its connection or room and the back button works.
 import { Store } from '../state/store';
 
-export const PANELS = ['overview', 'rooms', 'connections', 'contract', 'traffic', 'push', 'export', 'replay'] as const;
+export const PANELS = ['overview', 'rooms', 'connections', 'contract', 'traffic', 'push', 'export', 'replay', 'try'] as const;
 export type PanelName = (typeof PANELS)[number];
 
 export interface Route {

@@ -120,7 +120,9 @@ impl Builder<'_> {
         if !self.seqs.is_empty() {
             return self.seqs.contains(&row.seq);
         }
-        row.origin != Origin::Replay
+        // The replayer's own traffic and the console's test connections are tools' traffic,
+        // not the application's.
+        !matches!(row.origin, Origin::Replay | Origin::Console)
     }
 
     fn conn_selected(&self, conn: &str) -> bool {

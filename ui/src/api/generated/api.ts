@@ -10,7 +10,7 @@ export type TapKind = "connect" | "disconnect" | "heartbeat_reap" | "slow_consum
 /**
  * Who caused a message.
  */
-export type Origin = "client" | "server" | "manual" | "replay";
+export type Origin = "client" | "server" | "manual" | "replay" | "console";
 
 /**
  * How many connections of one role.
@@ -907,3 +907,84 @@ export type NodePushResult = { node: string,
  * Connections on that node that received it (`null` when it failed there).
  */
 delivered: number | null, error: string | null, };
+
+/**
+ * Open a test connection.
+ */
+export type TryOpen = { role: string, 
+/**
+ * Handshake parameters sent in the upgrade's query (for example `name`).
+ */
+params: { [key in string]: string }, 
+/**
+ * The application's `ws://` endpoint. Empty: the embedded server. Attached nodes need it,
+ * since the console does not know where their applications listen.
+ */
+url: string, };
+
+/**
+ * A push a test connection received: an event, or a publication on a subscribed topic.
+ */
+export type TryPush = { 
+/**
+ * Counts every push the connection received, kept or dropped.
+ */
+seq: number, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+at_ms: number, 
+/**
+ * `event` or `topic`.
+ */
+kind: string, name: string, payload: unknown, };
+
+/**
+ * One test connection and what it received.
+ */
+export type TrySession = { id: string, role: string, url: string, 
+/**
+ * Recorded as `console` (the embedded server, which trusts the console's key), or as an
+ * ordinary client (another process's server).
+ */
+console_origin: boolean, 
+/**
+ * `connecting`, `connected`, `reconnecting` or `closed: <why>`.
+ */
+state: string, subscriptions: Array<string>, 
+/**
+ * The newest pushes, oldest first (at most the buffer's size).
+ */
+pushes: Array<TryPush>, 
+/**
+ * Pushes that fell out of the buffer.
+ */
+dropped: number, };
+
+/**
+ * Every open test connection.
+ */
+export type TryList = { sessions: Array<TrySession>, 
+/**
+ * How many may be open at once.
+ */
+limit: number, };
+
+/**
+ * A request sent on a test connection.
+ */
+export type TryRequest = { name: string, payload: unknown, };
+
+/**
+ * The server's answer to a request: its reply, or its error.
+ */
+export type TryAnswer = { ok: boolean, reply: unknown, 
+/**
+ * The error's code and message when `ok` is false.
+ */
+error: string | null, took_ms: number, };
+
+/**
+ * Subscribe to, or unsubscribe from, a topic.
+ */
+export type TryTopic = { topic: string, };

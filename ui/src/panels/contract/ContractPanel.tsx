@@ -41,6 +41,9 @@ function Message({ m, role }: { m: MessageView; role: string | null }) {
     return role ? { target: 'conn', name: m.name } : { target: 'everyone', name: m.name };
   };
   const push = pushParams();
+  // Try it: a request is sent, a topic subscribed, on a test connection of this role.
+  const tryParams: Record<string, string> | null =
+    m.kind === 'request' ? { role: role ?? '', request: m.name } : m.kind === 'topic' ? { ...(role ? { role } : {}), topic: m.name } : null;
   return (
     <div class={`message ${open ? 'open' : ''}`} data-testid={`msg-${role ?? 'shared'}-${m.name}`}>
       <div class="message-head" onClick={() => setOpen(!open)}>
@@ -51,6 +54,11 @@ function Message({ m, role }: { m: MessageView; role: string | null }) {
         {push && (
           <button class="btn small" type="button" onClick={(e) => { e.stopPropagation(); navigate('push', push); }}>
             Push…
+          </button>
+        )}
+        {tryParams && (
+          <button class="btn small" type="button" data-testid={`try-${role ?? 'shared'}-${m.name}`} onClick={(e) => { e.stopPropagation(); navigate('try', tryParams); }}>
+            Try it
           </button>
         )}
         <span class="caret">{open ? '▾' : '▸'}</span>

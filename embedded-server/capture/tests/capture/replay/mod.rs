@@ -18,6 +18,7 @@ mod support;
 
 mod bad_input;
 mod changed_handler;
+mod console_origin;
 mod control;
 mod moves;
 mod origin;
