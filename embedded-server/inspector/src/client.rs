@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{ClientError, CommandError};
 use crate::link::{connect_socket, Link, Recv};
 use crate::protocol::{
-    Command, ErrorCode, Hello, NodeMessage, Outcome, Snapshot, PROTOCOL, VERSION,
+    Command, ErrorCode, Hello, NodeMessage, Outcome, Snapshot, MIN_VERSION, PROTOCOL, VERSION,
 };
 
 /// How a client attaches.
@@ -238,7 +238,7 @@ async fn read_hello(link: &mut Link) -> Result<Hello, ClientError> {
         }
         Recv::Bad(text) => {
             return Err(match serde_json::from_str::<VersionProbe>(&text) {
-                Ok(p) if p.t == "hello" && p.version != VERSION => ClientError::Version {
+                Ok(p) if p.t == "hello" && !readable(p.version) => ClientError::Version {
                     node: p.version,
                     supported: VERSION,
                 },
@@ -247,7 +247,7 @@ async fn read_hello(link: &mut Link) -> Result<Hello, ClientError> {
         }
         Recv::End => return Err(ClientError::Closed),
     };
-    if hello.version != VERSION {
+    if !readable(hello.version) {
         return Err(ClientError::Version {
             node: hello.version,
             supported: VERSION,
@@ -260,6 +260,12 @@ async fn read_hello(link: &mut Link) -> Result<Hello, ClientError> {
         )));
     }
     Ok(hello)
+}
+
+/// Whether this build reads a node of `version` (every version from [`MIN_VERSION`] on is a
+/// superset of the one before, as far as a console reads it).
+fn readable(version: u32) -> bool {
+    (MIN_VERSION..=VERSION).contains(&version)
 }
 
 /// The driver: owns the transport until the session ends or every handle is gone.
@@ -320,8 +326,21 @@ fn route(
             }
             None => NodeMessage::Error(e),
         },
+        // A batch is handed on as the events it holds, so callers see one `event` per thing
+        // the server did whatever the node's version, and a caller that falls behind loses
+        // (and counts) events, not whole batches.
+        NodeMessage::Events(batch) => {
+            for event in batch.events {
+                hand_on(NodeMessage::Event(Box::new(event)), messages, local_drops);
+            }
+            return;
+        }
         other => other,
     };
+    hand_on(msg, messages, local_drops);
+}
+
+fn hand_on(msg: NodeMessage, messages: &mpsc::Sender<NodeMessage>, local_drops: &AtomicU64) {
     if let Err(mpsc::error::TrySendError::Full(_)) = messages.try_send(msg) {
         local_drops.fetch_add(1, Ordering::Relaxed);
     }

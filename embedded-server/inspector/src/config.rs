@@ -2,6 +2,7 @@
 //! field says what it is for, its default, and what happens when its limit is hit.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 /// Settings of [`Inspector::start`](crate::Inspector::start).
 #[derive(Clone)]
@@ -79,9 +80,28 @@ pub struct SessionLimits {
     /// is answered `BUSY`. Default: 16.
     pub max_inflight_requests: usize,
     /// Messages ready for the console but not yet written to its socket (or read from a local
-    /// session). Default: 64.
+    /// session). Default: 64. A message may be a batch of events (see `batch_interval`).
     pub outbox: usize,
+    /// The least time between two batches of events sent to this console. The first event
+    /// after a quiet spell goes out at once; events that follow within the interval wait in
+    /// the queue and leave together, as one `events` message of at most [`BATCH_EVENTS`]
+    /// events and about [`BATCH_BYTES`] bytes. Sending each event on its own cost the server
+    /// a task wake-up, a channel hand-over and a socket write per event, several times what
+    /// encoding it costs (`docs/benchmarks.md`, section 7); a console is read by a person, so
+    /// a tenth of a second of delay costs nothing. Zero sends whatever is queued as soon as
+    /// the session runs (still batched when events arrive faster than it sends).
+    /// Default: 100 ms.
+    pub batch_interval: Duration,
 }
+
+/// Most events in one `events` message. More waiting go in the next one.
+pub const BATCH_EVENTS: usize = 512;
+
+/// About the most bytes of events in one `events` message, counted like
+/// [`SessionLimits::queue_bytes`] (payload size plus [`EVENT_OVERHEAD`] each). A batch is
+/// closed before the event that would take it over, except that an event alone is always sent,
+/// so a batch stays under this or is one event that was admitted to the queue on its own.
+pub const BATCH_BYTES: usize = 256 * 1024;
 
 /// What an event counts for in [`SessionLimits::queue_bytes`] beyond its payload: the fields
 /// around it, as they will be written.
@@ -100,6 +120,7 @@ impl Default for SessionLimits {
             max_command_bytes: 64 * 1024,
             max_inflight_requests: 16,
             outbox: 64,
+            batch_interval: Duration::from_millis(100),
         }
     }
 }
@@ -114,6 +135,8 @@ impl SessionLimits {
             max_command_bytes: self.max_command_bytes.clamp(1, TRANSPORT_LIMIT),
             max_inflight_requests: self.max_inflight_requests.max(1),
             outbox: self.outbox.max(1),
+            // An hour is far beyond any use, and keeps `Instant` arithmetic from overflowing.
+            batch_interval: self.batch_interval.min(Duration::from_secs(3600)),
         }
     }
 }

@@ -26,7 +26,15 @@ use switchboard_server::tap::{Origin, TapKind};
 pub const PROTOCOL: &str = "switchboard.inspector.v1";
 
 /// The protocol's version, sent in `hello`.
-pub const VERSION: u32 = 1;
+///
+/// 2: events travel in batches (`events`), no longer one `event` message each. A version-1
+/// console does not know `events` and would lose every event without noticing, so the version
+/// changed and such a console refuses a version-2 node at `hello`.
+pub const VERSION: u32 = 2;
+
+/// The oldest node version this build reads. A version-1 node sends each event as `event`,
+/// which this build still reads, so a newer console attaches to an older node.
+pub const MIN_VERSION: u32 = 1;
 
 /// Node to console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,8 +44,14 @@ pub enum NodeMessage {
     Hello(Box<Hello>),
     /// Always second: the node's state, consistent with the events that follow.
     Snapshot(Box<Snapshot>),
-    /// One thing the server did, in the capture's kinds and fields.
+    /// One thing the server did, in the capture's kinds and fields. Sent by version-1 nodes
+    /// only (a version-2 node sends `events`); still read, and what
+    /// [`InspectorClient::next`](crate::InspectorClient::next) yields for every event.
     Event(Box<Event>),
+    /// Things the server did, oldest first: the events queued for this session since the
+    /// previous batch (at most [`BATCH_EVENTS`](crate::BATCH_EVENTS), never empty). The
+    /// Rust client hands them to its caller one `event` at a time.
+    Events(Box<EventBatch>),
     /// Events this session lost because its queue was full.
     Dropped(Dropped),
     /// The answer to a command.
@@ -245,6 +259,12 @@ impl Event {
     pub fn tap_origin(&self) -> Option<Origin> {
         Origin::parse(&self.origin)
     }
+}
+
+/// Events in the order they happened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
 }
 
 /// Events lost by this session since the previous report.
@@ -533,6 +553,25 @@ mod tests {
             NodeMessage::Event(ev) => assert_eq!(ev.tap_kind(), None),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_batch_is_one_message_with_its_events_in_order() {
+        let event = |at_us| Event {
+            at_us,
+            kind: "room_broadcast".into(),
+            node: "n".into(),
+            origin: "server".into(),
+            ..Event::default()
+        };
+        round_trip(
+            NodeMessage::Events(Box::new(EventBatch {
+                events: vec![event(1), event(2)],
+            })),
+            json!({"t":"events","events":[
+                {"at_us":1,"kind":"room_broadcast","node":"n","origin":"server","size":0},
+                {"at_us":2,"kind":"room_broadcast","node":"n","origin":"server","size":0}]}),
+        );
     }
 
     #[test]

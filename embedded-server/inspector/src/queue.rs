@@ -37,8 +37,8 @@ pub(crate) struct SessionQueue {
     shared: Arc<Shared>,
 }
 
-/// What an event counts for in the byte limit.
-fn cost(event: &TapEvent) -> usize {
+/// What an event counts for in the byte limit (and in a batch's, `config::BATCH_BYTES`).
+pub(crate) fn cost(event: &TapEvent) -> usize {
     event.size.saturating_add(EVENT_OVERHEAD)
 }
 
@@ -83,6 +83,14 @@ impl SessionQueue {
     /// The next event; `None` once the tap is gone.
     pub async fn recv(&mut self) -> Option<TapEvent> {
         let event = self.rx.recv().await?;
+        self.shared.bytes.fetch_sub(cost(&event), Ordering::AcqRel);
+        Some(event)
+    }
+
+    /// The next event if one is queued, without waiting; `None` when the queue is empty (or
+    /// the tap is gone).
+    pub fn try_recv(&mut self) -> Option<TapEvent> {
+        let event = self.rx.try_recv().ok()?;
         self.shared.bytes.fetch_sub(cost(&event), Ordering::AcqRel);
         Some(event)
     }

@@ -8,28 +8,40 @@
 //! Order of a session:
 //! 1. install the session's tap (events start queueing);
 //! 2. send `hello`, take the snapshot and send it;
-//! 3. forward queued events, report drops, and carry out commands, until the console leaves,
-//!    the inspector stops or the server shuts down;
+//! 3. forward queued events in batches, report drops, and carry out commands, until the
+//!    console leaves, the inspector stops or the server shuts down;
 //! 4. uninstall the tap (also if the task is cancelled or panics: a drop guard does it).
 //!
 //! Because the tap is installed before the snapshot is taken, no change can fall between
 //! them: a change is either reflected in the snapshot, or queued, or both (which is harmless,
 //! see `state.rs`).
+//!
+//! Batches: the first event after a quiet spell is sent at once; after a send the session
+//! leaves the queue alone for `batch_interval`, then takes everything queued (up to
+//! [`BATCH_EVENTS`] and about [`BATCH_BYTES`]) into one `events` message. While it waits it
+//! does not poll the queue, so the tap's sends wake nobody: the server pays a wake-up, a
+//! channel hand-over and a socket write per batch, not per event. The queue's limits are
+//! unchanged; events waiting for the next batch still count in them and are dropped (and
+//! reported) when they are full.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use serde_json::Value;
-use switchboard_server::tap::{Origin, Tap};
+use switchboard_server::tap::{Origin, Tap, TapEvent};
 use switchboard_server::Server;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::commands;
-use crate::config::SessionLimits;
+use crate::config::{SessionLimits, BATCH_BYTES, BATCH_EVENTS};
 use crate::error::CommandError;
 use crate::event::from_tap;
-use crate::protocol::{Command, CommandResult, Dropped, ErrorCode, NodeMessage, Outcome};
+use crate::protocol::{
+    Command, CommandResult, Dropped, ErrorCode, EventBatch, NodeMessage, Outcome,
+};
 use crate::queue::{self, SessionQueue};
 use crate::snapshot;
 
@@ -145,6 +157,15 @@ impl Session {
     ) -> Result<(), Gone> {
         let server = self.server.clone();
         let dropped = queue.drop_signal();
+        let interval = self.limits.batch_interval;
+        // The first event of the next batch, taken from the queue to learn that one is there
+        // (or left over from a full batch); the rest stay queued until the batch is sent.
+        let mut first: Option<TapEvent> = None;
+        // When the next batch may leave: `batch_interval` after the previous one, and `linger`
+        // waits for it.
+        let mut next_at = Instant::now();
+        let linger = tokio::time::sleep_until(next_at);
+        tokio::pin!(linger);
         loop {
             tokio::select! {
                 biased;
@@ -154,16 +175,52 @@ impl Session {
                     Some(item) => self.handle(item).await?,
                     None => return Err(Gone),
                 },
-                event = queue.recv() => match event {
-                    Some(event) => {
-                        self.send(NodeMessage::Event(Box::new(from_tap(&event)))).await?;
-                        self.report_drops(queue).await?;
+                () = &mut linger, if first.is_some() => {
+                    if let Some(event) = first.take() {
+                        first = self.send_batch(event, queue).await?;
+                        next_at = next_batch(&first, interval);
+                        linger.as_mut().reset(next_at);
                     }
+                }
+                event = queue.recv(), if first.is_none() => match event {
+                    // Sent at once after a quiet spell, otherwise when the interval is over.
+                    Some(event) if Instant::now() >= next_at => {
+                        first = self.send_batch(event, queue).await?;
+                        next_at = next_batch(&first, interval);
+                        linger.as_mut().reset(next_at);
+                    }
+                    Some(event) => first = Some(event),
                     None => return Err(Gone),
                 },
                 _ = dropped.notified() => self.report_drops(queue).await?,
             }
         }
+    }
+
+    /// Send `first` and what is queued behind it, up to a batch's limits, as one message,
+    /// then report drops. Returns the event that did not fit, if the batch was full: more are
+    /// waiting, and the next batch leaves at once.
+    async fn send_batch(
+        &mut self,
+        first: TapEvent,
+        queue: &mut SessionQueue,
+    ) -> Result<Option<TapEvent>, Gone> {
+        let mut bytes = queue::cost(&first);
+        let mut events = vec![from_tap(&first)];
+        let mut rest = None;
+        while let Some(event) = queue.try_recv() {
+            let cost = queue::cost(&event);
+            if events.len() == BATCH_EVENTS || bytes.saturating_add(cost) > BATCH_BYTES {
+                rest = Some(event);
+                break;
+            }
+            bytes += cost;
+            events.push(from_tap(&event));
+        }
+        self.send(NodeMessage::Events(Box::new(EventBatch { events })))
+            .await?;
+        self.report_drops(queue).await?;
+        Ok(rest)
     }
 
     /// Send to the console, waiting for room in the outbox, unless the session must end.
@@ -302,6 +359,16 @@ impl Session {
             }
         });
         Ok(())
+    }
+}
+
+/// When the batch after this one may leave: at once when events are still waiting (`rest`),
+/// otherwise after `interval`.
+fn next_batch(rest: &Option<TapEvent>, interval: Duration) -> Instant {
+    if rest.is_some() {
+        Instant::now()
+    } else {
+        Instant::now() + interval
     }
 }
 

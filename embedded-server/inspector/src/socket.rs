@@ -67,17 +67,27 @@ pub(crate) async fn serve(socket: WebSocket, setup: SessionSetup) {
     };
 
     let writer = async move {
+        // The size of the last message written, so a batch is encoded without growing its
+        // buffer step by step (each frame needs its own buffer: the socket keeps it until sent).
+        let mut size_hint = 256;
         while let Some(msg) = out_rx.recv().await {
-            let text = match serde_json::to_string(&msg) {
-                Ok(text) => text,
+            let mut buf = Vec::with_capacity(size_hint);
+            let text = match serde_json::to_writer(&mut buf, &msg)
+                .map_err(|e| e.to_string())
+                .and_then(|()| String::from_utf8(buf).map_err(|e| e.to_string()))
+            {
+                Ok(text) => {
+                    size_hint = text.len().clamp(256, 1024 * 1024);
+                    text
+                }
                 Err(e) => {
                     // Protocol types are plain data; if one ever fails, say so and go on.
                     tracing::warn!("an inspector message could not be encoded: {e}");
                     continue;
                 }
             };
-            // Feed what is ready and flush once the outbox is empty: under load, many
-            // messages per write.
+            // Feed what is ready and flush once the outbox is empty: one write per batch, or
+            // for several messages when the console reads slower than the node sends.
             if sink.feed(Message::Text(text.into())).await.is_err() {
                 return;
             }

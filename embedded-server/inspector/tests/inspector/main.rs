@@ -8,6 +8,7 @@ mod support;
 mod access;
 mod advertise;
 mod backpressure;
+mod batching;
 mod commands;
 mod events;
 mod fuzz_protocol;
