@@ -112,6 +112,10 @@ pub struct Limits {
     pub max_command_bytes: usize,
     /// Server-to-client requests of this session that may be waiting for an answer at once.
     pub max_inflight_requests: usize,
+    /// The least time between two `events` batches, in milliseconds: how late an event may
+    /// reach the console. 0 from version-1 nodes (which send each event at once).
+    #[serde(default)]
+    pub batch_interval_ms: u64,
 }
 
 /// The node's state at one moment: connections, rooms, topics, counters.

@@ -43,6 +43,11 @@ pub(crate) fn hello(server: &Server, limits: &SessionLimits, read_only: bool) ->
             queue_bytes: limits.queue_bytes,
             max_command_bytes: limits.max_command_bytes,
             max_inflight_requests: limits.max_inflight_requests,
+            batch_interval_ms: limits
+                .batch_interval
+                .as_millis()
+                .try_into()
+                .unwrap_or(u64::MAX),
         },
         transport: Some(server.cluster_transport().to_owned()),
     }

@@ -257,6 +257,7 @@ mod tests {
                 queue_bytes: 1,
                 max_command_bytes: 1,
                 max_inflight_requests: 1,
+                batch_interval_ms: 0,
             },
             transport: None,
         }
