@@ -62,13 +62,20 @@ async fn view(h: &Harness) -> Value {
     })
 }
 
-/// Waits until both consoles show the same, and returns it.
-async fn agreed(embedded: &Harness, attached: &Harness, what: &str) -> Value {
+/// Waits until both consoles show the same, and it is what `done` expects (a change is
+/// asynchronous on both sides: before it lands they also agree, on the old state), and returns
+/// it.
+async fn agreed(
+    embedded: &Harness,
+    attached: &Harness,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let mut last = (Value::Null, Value::Null);
     let found = tokio::time::timeout(switchboard_testkit::WAIT, async {
         loop {
             let (e, a) = (view(embedded).await, view(attached).await);
-            if e == a {
+            if e == a && done(&e) {
                 return e;
             }
             last = (e, a);
@@ -108,7 +115,10 @@ async fn one_server_seen_embedded_and_attached_gives_the_same_answers() {
     bot.request("join", json!({ "room": "ops" }))
         .await
         .expect("join");
-    let first = agreed(&embedded, &attached, "after the joins").await;
+    let first = agreed(&embedded, &attached, "after the joins", |v| {
+        v["total"] == 2 && v["lobby"].as_array().is_some_and(|m| m.len() == 2)
+    })
+    .await;
     assert_eq!(first["total"], 2, "{first:#}");
     assert_eq!(first["lobby"].as_array().unwrap().len(), 2, "{first:#}");
 
@@ -122,6 +132,7 @@ async fn one_server_seen_embedded_and_attached_gives_the_same_answers() {
         &embedded,
         &attached,
         "after a room change by the attached console",
+        |v| v["rooms"].to_string().contains("vip"),
     )
     .await;
     assert!(second["rooms"].to_string().contains("vip"), "{second:#}");
@@ -138,6 +149,7 @@ async fn one_server_seen_embedded_and_attached_gives_the_same_answers() {
         &embedded,
         &attached,
         "after a disconnect by the embedded console",
+        |v| v["total"] == 1,
     )
     .await;
     assert_eq!(third["total"], 1, "{third:#}");

@@ -12,14 +12,14 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::client::{ClientOptions, Outgoing};
 use crate::error::ClientError;
 use crate::protocol::{ConsoleMessage, NodeMessage, PROTOCOL};
-use crate::session::Inbound;
+use crate::session::{Inbound, Outbound};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 pub(crate) enum Link {
     Socket(Box<Socket>),
     Local {
-        rx: mpsc::Receiver<NodeMessage>,
+        rx: mpsc::Receiver<Outbound>,
         tx: mpsc::Sender<Inbound>,
     },
 }
@@ -93,7 +93,10 @@ impl Link {
                     }
                 }
             },
-            Link::Local { rx, .. } => rx.recv().await.map_or(Recv::End, Recv::Message),
+            Link::Local { rx, .. } => rx
+                .recv()
+                .await
+                .map_or(Recv::End, |out| Recv::Message(out.into_message())),
         }
     }
 

@@ -45,6 +45,28 @@ use crate::protocol::{
 use crate::queue::{self, SessionQueue};
 use crate::snapshot;
 
+/// What a session hands its transport: a message, or a batch of events still in the tap's
+/// form, so a socket writes it straight as JSON (`event::Batch`) and an in-process console
+/// gets it as values ([`Outbound::into_message`]).
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    Message(NodeMessage),
+    /// Never empty; oldest first.
+    Events(Vec<TapEvent>),
+}
+
+impl Outbound {
+    /// The message a console reads.
+    pub fn into_message(self) -> NodeMessage {
+        match self {
+            Outbound::Message(m) => m,
+            Outbound::Events(events) => NodeMessage::Events(Box::new(EventBatch {
+                events: events.iter().map(from_tap).collect(),
+            })),
+        }
+    }
+}
+
 /// What a transport hands the session.
 #[derive(Debug)]
 pub(crate) enum Inbound {
@@ -85,7 +107,7 @@ struct Session {
     server: Server,
     /// The same server, recording what the console does as `manual`.
     manual: Server,
-    out: mpsc::Sender<NodeMessage>,
+    out: mpsc::Sender<Outbound>,
     contract: Value,
     limits: SessionLimits,
     read_only: bool,
@@ -100,7 +122,7 @@ struct Session {
 pub(crate) async fn run(
     setup: SessionSetup,
     mut inbound: mpsc::Receiver<Inbound>,
-    out: mpsc::Sender<NodeMessage>,
+    out: mpsc::Sender<Outbound>,
 ) {
     let SessionSetup {
         server,
@@ -206,7 +228,7 @@ impl Session {
         queue: &mut SessionQueue,
     ) -> Result<Option<TapEvent>, Gone> {
         let mut bytes = queue::cost(&first);
-        let mut events = vec![from_tap(&first)];
+        let mut events = vec![first];
         let mut rest = None;
         while let Some(event) = queue.try_recv() {
             let cost = queue::cost(&event);
@@ -215,18 +237,17 @@ impl Session {
                 break;
             }
             bytes += cost;
-            events.push(from_tap(&event));
+            events.push(event);
         }
-        self.send(NodeMessage::Events(Box::new(EventBatch { events })))
-            .await?;
+        self.send(Outbound::Events(events)).await?;
         self.report_drops(queue).await?;
         Ok(rest)
     }
 
     /// Send to the console, waiting for room in the outbox, unless the session must end.
-    async fn send(&self, msg: NodeMessage) -> Result<(), Gone> {
+    async fn send(&self, msg: impl Into<Outbound>) -> Result<(), Gone> {
         tokio::select! {
-            sent = self.out.send(msg) => sent.map_err(|_| Gone),
+            sent = self.out.send(msg.into()) => sent.map_err(|_| Gone),
             _ = self.ended.cancelled() => Err(Gone),
             _ = self.server.shutdown_signal() => Err(Gone),
         }
@@ -354,7 +375,7 @@ impl Session {
             };
             let msg = answer(id, result.map(|reply| Outcome::Request { reply }));
             tokio::select! {
-                _ = out.send(msg) => {}
+                _ = out.send(Outbound::Message(msg)) => {}
                 _ = ended.cancelled() => {}
             }
         });
@@ -369,6 +390,12 @@ fn next_batch(rest: &Option<TapEvent>, interval: Duration) -> Instant {
         Instant::now()
     } else {
         Instant::now() + interval
+    }
+}
+
+impl From<NodeMessage> for Outbound {
+    fn from(m: NodeMessage) -> Outbound {
+        Outbound::Message(m)
     }
 }
 
