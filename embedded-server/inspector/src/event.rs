@@ -18,10 +18,10 @@ use std::sync::Arc;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use switchboard_server::secrets::SECRET_KEY_FRAGMENTS;
+use switchboard_server::secrets::{is_secret_key, SECRET_KEY_FRAGMENTS};
 use switchboard_server::tap::{TapEvent, TapPayload};
 
-use crate::mask::{mask, masked};
+use crate::mask::{masked, MASK};
 use crate::protocol::Event;
 
 /// Whether masking could change the JSON `text`: some key in it might look like a secret.
@@ -42,19 +42,54 @@ fn may_hold_secret(text: &str) -> bool {
         .any(|f| normalised.windows(f.len()).any(|w| w == f.as_bytes()))
 }
 
-/// A payload as it is written.
+/// A payload before it is written.
 enum Payload<'a> {
     /// JSON that masking would not change, written as it came.
     Raw(&'a RawValue),
-    /// JSON with its secrets masked.
-    Masked(Cow<'a, Value>),
+    /// JSON whose secrets are masked as it is written ([`Masked`]).
+    Value(Cow<'a, Value>),
 }
 
 impl Serialize for Payload<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Payload::Raw(raw) => raw.serialize(s),
-            Payload::Masked(v) => v.serialize(s),
+            Payload::Value(v) => Masked(v).serialize(s),
+        }
+    }
+}
+
+/// A value written with every value under a secret-looking key replaced by the mask, at any
+/// depth: what [`mask`] does, without copying the value first.
+struct Masked<'a>(&'a Value);
+
+impl Serialize for Masked<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| {
+                let v = if is_secret_key(k) {
+                    MaskOr::Mask
+                } else {
+                    MaskOr::Value(Masked(v))
+                };
+                (k, v)
+            })),
+            Value::Array(items) => s.collect_seq(items.iter().map(Masked)),
+            other => other.serialize(s),
+        }
+    }
+}
+
+enum MaskOr<'a> {
+    Mask,
+    Value(Masked<'a>),
+}
+
+impl Serialize for MaskOr<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MaskOr::Mask => s.serialize_str(MASK),
+            MaskOr::Value(v) => v.serialize(s),
         }
     }
 }
@@ -70,14 +105,11 @@ fn payload(ev: &TapEvent) -> (Option<Payload<'_>>, Option<Cow<'_, str>>) {
                 }
             }
             match serde_json::from_str::<Value>(text) {
-                Ok(mut v) => {
-                    mask(&mut v);
-                    (Some(Payload::Masked(Cow::Owned(v))), None)
-                }
+                Ok(v) => (Some(Payload::Value(Cow::Owned(v))), None),
                 Err(_) => (None, Some(Cow::Borrowed(text))),
             }
         }
-        Some(TapPayload::Json(v)) => (Some(Payload::Masked(Cow::Owned(masked(v.clone())))), None),
+        Some(TapPayload::Json(v)) => (Some(Payload::Value(Cow::Borrowed(v))), None),
         Some(TapPayload::Text(t)) => (None, Some(Cow::Borrowed(t.as_str()))),
         None => (None, None),
     }
@@ -91,7 +123,6 @@ impl Serialize for Wire<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let ev = self.0;
         let (payload, payload_text) = payload(ev);
-        let meta = ev.meta.clone().map(masked);
         let mut st = s.serialize_struct("Event", 15)?;
         st.serialize_field("at_us", &ev.at_us)?;
         st.serialize_field("kind", ev.kind.as_str())?;
@@ -124,8 +155,8 @@ impl Serialize for Wire<'_> {
             None => st.skip_field("recipients")?,
         }
         st.serialize_field("origin", ev.origin.as_str())?;
-        match &meta {
-            Some(m) => st.serialize_field("meta", m)?,
+        match &ev.meta {
+            Some(m) => st.serialize_field("meta", &Masked(m))?,
             None => st.skip_field("meta")?,
         }
         st.end()
@@ -157,7 +188,7 @@ pub(crate) fn from_tap(ev: &TapEvent) -> Event {
     let (payload, payload_text) = payload(ev);
     let payload = payload.map(|p| match p {
         Payload::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
-        Payload::Masked(v) => v.into_owned(),
+        Payload::Value(v) => masked(v.into_owned()),
     });
     let payload_text = payload_text.map(Cow::into_owned);
     let text = |s: &Option<Arc<str>>| s.as_deref().map(str::to_owned);
@@ -224,6 +255,10 @@ mod tests {
                 None,
             ))),
             Some(TapPayload::Json(json!({"password":"p","x":1}))),
+            Some(TapPayload::Json(json!({
+                "list":[{"api_key":"k","ok":[{"Client-Secret":{"deep":1}}]},"token"],
+                "auth":{"password":{"nested":1},"user":"u"}
+            }))),
             Some(TapPayload::Text("{not json".into())),
             None,
         ] {
