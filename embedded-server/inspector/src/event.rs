@@ -18,28 +18,35 @@ use std::sync::Arc;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use switchboard_server::secrets::{is_secret_key, SECRET_KEY_FRAGMENTS};
+use switchboard_server::secrets::is_secret_key;
 use switchboard_server::tap::{TapEvent, TapPayload};
 
 use crate::mask::{masked, MASK};
 use crate::protocol::Event;
 
-/// Whether masking could change the JSON `text`: some key in it might look like a secret.
-/// Conservative: any secret fragment anywhere in the text (normalised like keys are), an
-/// escape (which could spell a key in disguise) or a non-ASCII character (whose lower case
-/// could spell one) says yes, and the payload is parsed and masked as before.
+/// Whether masking could change the JSON `text`: whether one of its keys looks like a secret.
+///
+/// Without escapes, every `"` in JSON text opens or closes a string, so the strings can be
+/// found by their quotes alone, and a string followed by `:` is a key. Text with any `\\` is
+/// not looked into (an escape could spell a key in disguise, or hide a quote): it says yes,
+/// and the payload is parsed and masked the slow way.
 fn may_hold_secret(text: &str) -> bool {
-    if !text.is_ascii() || text.contains('\\') {
+    if text.contains('\\') {
         return true;
     }
-    let normalised: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b'_' | b'-' | b'.' | b' '))
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    SECRET_KEY_FRAGMENTS
-        .iter()
-        .any(|f| normalised.windows(f.len()).any(|w| w == f.as_bytes()))
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else {
+            return true; // not JSON: let the parser say so
+        };
+        let string = &after[..close];
+        rest = &after[close + 1..];
+        if rest.trim_start().starts_with(':') && is_secret_key(string) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A payload before it is written.
@@ -288,18 +295,21 @@ mod tests {
     }
 
     #[test]
-    fn only_text_that_cannot_hold_a_secret_key_skips_masking() {
+    fn only_text_whose_keys_cannot_be_secret_skips_masking() {
         assert!(!may_hold_secret(r#"{"room":"a","text":"hello"}"#));
+        assert!(may_hold_secret(r#"{"text":"a value","password_hint":1}"#));
+        assert!(
+            !may_hold_secret(r#"{"text":"my token: abc","a":["password"]}"#),
+            "values are not keys"
+        );
         assert!(may_hold_secret(r#"{"Access-TOKEN":1}"#));
-        assert!(may_hold_secret(r#"{"api_key":1}"#));
+        assert!(may_hold_secret(r#"{"a":{"b":[{"api_key" : 1}]}}"#));
         assert!(
             may_hold_secret(r#"{"\u0074oken":1}"#),
             "an escape could hide a key"
         );
-        assert!(
-            may_hold_secret("{\"\u{212A}ey\":1}"),
-            "non-ASCII could lower-case to ASCII"
-        );
+        assert!(may_hold_secret("{\"\u{212A}ey\":1}") == is_secret_key("\u{212A}ey"));
+        assert!(may_hold_secret(r#"{"pässwort":1,"PASSWORD":2}"#));
     }
 
     #[test]

@@ -24,9 +24,28 @@ pub fn normalize_key(key: &str) -> String {
 
 /// Does this key (by default) hold a secret?
 pub fn is_secret_key(key: &str) -> bool {
+    // Called for every key of every payload an inspector or an export masks: keys are nearly
+    // always short ASCII, normalised here on the stack instead of into a new `String`.
+    if key.len() <= SHORT_KEY && key.is_ascii() {
+        let mut buf = [0u8; SHORT_KEY];
+        let mut n = 0;
+        for b in key.bytes() {
+            if !matches!(b, b'_' | b'-' | b'.' | b' ') {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+        }
+        let k = &buf[..n];
+        return SECRET_KEY_FRAGMENTS
+            .iter()
+            .any(|f| k.windows(f.len()).any(|w| w == f.as_bytes()));
+    }
     let k = normalize_key(key);
     SECRET_KEY_FRAGMENTS.iter().any(|f| k.contains(f))
 }
+
+/// Keys up to this many bytes are normalised without allocating.
+const SHORT_KEY: usize = 64;
 
 /// What a secret value is shown as, everywhere it is masked.
 pub const MASK: &str = "********";
@@ -64,6 +83,38 @@ pub fn mask_value(value: &mut serde_json::Value) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_stack_path_agrees_with_the_general_one() {
+        let long = format!("{}Token", "x".repeat(70));
+        for k in [
+            "",
+            "t",
+            "token",
+            "TOKEN",
+            "to_ken",
+            "to-k.e n",
+            "x_api_key",
+            "monkey",
+            "tok",
+            "privateKey",
+            "private_key_id",
+            "authorization2",
+            "Cookie",
+            "passwd",
+            "keys",
+            long.as_str(),
+            "K\u{212A}ey",
+            "pässword",
+            "ünicode",
+        ] {
+            let general = {
+                let n = super::normalize_key(k);
+                super::SECRET_KEY_FRAGMENTS.iter().any(|f| n.contains(f))
+            };
+            assert_eq!(super::is_secret_key(k), general, "{k}");
+        }
+    }
+
     #[test]
     fn matches_the_usual_spellings() {
         for k in [
