@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# What an attached console costs the server, in instructions (callgrind), which the other work
+# on a shared machine does not move the way it moves wall-clock time. docs/benchmarks.md,
+# section 7, explains the method and holds the figures.
+#
+#   bench/console-cost.sh [BIN]     BIN: a release switchboard-bench
+#                                   (default target/release/switchboard-bench)
+#   MEMBERS=100 RATE=8000 OUT=/tmp/console-cost bench/console-cost.sh
+#
+# Four runs of `switchboard-bench serve` under callgrind, each loaded by `fanout` at RATE
+# deliveries/s to a room of MEMBERS: without a console, long (0.5 s warm-up + 4 s) and short
+# (0.1 s), then the same with `switchboard-bench tail` attached to `serve --inspect`. The long
+# run minus the short one is the cost of the extra deliveries, without start-up; the console's
+# is what it adds to that, per extra event (3 per broadcast: a `say` request, its broadcast
+# and its response). Counting events from the load, not from the tail: the tail is stopped
+# when the load ends, possibly before the last batch reaches it.
+set -euo pipefail
+BIN=${1:-target/release/switchboard-bench}
+OUT=${OUT:-/tmp/console-cost}
+MEMBERS=${MEMBERS:-100}
+RATE=${RATE:-8000}
+command -v valgrind >/dev/null || { echo "needs valgrind" >&2; exit 1; }
+mkdir -p "$OUT"
+
+run() { # NAME CONSOLE(0|1) WARMUP DURATION -> prints the run's instruction total
+  local name=$1 console=$2 warm=$3 dur=$4 port=$((20000 + RANDOM % 20000))
+  local args=(serve --listen "127.0.0.1:$port")
+  [ "$console" = 1 ] && args+=(--inspect "127.0.0.1:$((port + 1))" --inspect-token t)
+  valgrind --tool=callgrind --callgrind-out-file="$OUT/$name.out" "$BIN" "${args[@]}" \
+    >"$OUT/$name.log" 2>&1 &
+  local server=$!
+  "$BIN" wait "127.0.0.1:$port" --timeout 120 >/dev/null
+  local tail=""
+  if [ "$console" = 1 ]; then
+    "$BIN" tail --url "ws://127.0.0.1:$((port + 1))/?token=t" >"$OUT/$name.tail" 2>&1 &
+    tail=$!
+    for _ in $(seq 1 300); do grep -q '^attached' "$OUT/$name.tail" 2>/dev/null && break; sleep 0.1; done
+  fi
+  "$BIN" fanout --members "$MEMBERS" --rate "$RATE" --warmup "$warm" --duration "$dur" \
+    --dialect switchboard --addr "127.0.0.1:$port" --bench console-cost --server "$name" \
+    --out "$OUT/results.jsonl" --drain 10 >"$OUT/$name.fanout" 2>&1
+  if [ -n "$tail" ]; then kill "$tail"; wait "$tail" || true; fi
+  kill -TERM "$server"; wait "$server" || true
+  grep -h '^totals' "$OUT/$name.out" | tail -1 | awk '{print $2}'
+}
+
+plain_long=$(run plain-long 0 0.5 4)
+plain_short=$(run plain-short 0 0 0.1)
+console_long=$(run console-long 1 0.5 4)
+console_short=$(run console-short 1 0 0.1)
+# Deliveries in each run: RATE x (warm-up + duration); one broadcast reaches MEMBERS.
+deliveries=$(( RATE * 45 / 10 - RATE / 10 ))
+broadcasts=$(( deliveries / MEMBERS ))
+events=$(( 3 * broadcasts ))
+plain=$(( plain_long - plain_short ))
+console=$(( console_long - console_short ))
+echo "totals: plain $plain_long - $plain_short = $plain; console $console_long - $console_short = $console"
+echo "per delivery without a console: $(( plain / deliveries ))"
+echo "added by the console: $(( console - plain )) for $events events = $(( (console - plain) / events )) per event"
+echo "a broadcast to $MEMBERS members: $(( 300 * (console - plain) / events / (plain / deliveries) / MEMBERS ))% more with a console"
