@@ -29,9 +29,10 @@
 //! - `inspector`: [`Inspector::start`], the listener, access checks before the upgrade,
 //!   [`InspectorHandle`]; `access`: the token and the `Origin` rule.
 //! - `socket`: a session over a console's WebSocket; `local`: a session over channels.
-//! - `session`: one session's life (tap before snapshot, stream, commands), whatever carries
-//!   it; `queue`: its tap and bounded queue, where drops are counted.
-//! - `snapshot`: hello and snapshot; `event`: a tapped event as the protocol carries it;
+//! - `session`: one session's life (tap before snapshot, events in batches, commands),
+//!   whatever carries it; `queue`: its tap and bounded queue, where drops are counted.
+//! - `snapshot`: hello and snapshot; `event`: a tapped event as the protocol carries it (as a
+//!   value, or a batch written straight to JSON for a socket);
 //!   `mask`: secrets masked before anything leaves; `commands`: what commands do.
 //! - [`state`]: [`NodeState`], a snapshot kept current by the change stream.
 //! - `client` and `link`: [`InspectorClient`], the console's end.
