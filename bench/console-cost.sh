@@ -15,6 +15,7 @@
 # and its response). Counting events from the load, not from the tail: the tail is stopped
 # when the load ends, possibly before the last batch reaches it.
 set -euo pipefail
+shopt -s inherit_errexit   # a failed run stops the script (runs are command substitutions)
 BIN=${1:-target/release/switchboard-bench}
 OUT=${OUT:-/tmp/console-cost}
 MEMBERS=${MEMBERS:-100}
@@ -23,18 +24,20 @@ command -v valgrind >/dev/null || { echo "needs valgrind" >&2; exit 1; }
 mkdir -p "$OUT"
 
 run() { # NAME CONSOLE(0|1) WARMUP DURATION -> prints the run's instruction total
-  local name=$1 console=$2 warm=$3 dur=$4 port=$((20000 + RANDOM % 20000))
+  # Below the ephemeral range, so no client's own port takes it; PORT+1000 is the inspector's.
+  local name=$1 console=$2 warm=$3 dur=$4 port=$((7600 + RANDOM % 300))
   local args=(serve --listen "127.0.0.1:$port")
-  [ "$console" = 1 ] && args+=(--inspect "127.0.0.1:$((port + 1))" --inspect-token t)
+  [ "$console" = 1 ] && args+=(--inspect "127.0.0.1:$((port + 1000))" --inspect-token t)
   valgrind --tool=callgrind --callgrind-out-file="$OUT/$name.out" "$BIN" "${args[@]}" \
     >"$OUT/$name.log" 2>&1 &
   local server=$!
   "$BIN" wait "127.0.0.1:$port" --timeout 120 >/dev/null
   local tail=""
   if [ "$console" = 1 ]; then
-    "$BIN" tail --url "ws://127.0.0.1:$((port + 1))/?token=t" >"$OUT/$name.tail" 2>&1 &
+    "$BIN" tail --url "ws://127.0.0.1:$((port + 1000))/?token=t" >"$OUT/$name.tail" 2>&1 &
     tail=$!
     for _ in $(seq 1 300); do grep -q '^attached' "$OUT/$name.tail" 2>/dev/null && break; sleep 0.1; done
+    grep -q '^attached' "$OUT/$name.tail" || { echo "$name: the tail did not attach" >&2; exit 1; }
   fi
   "$BIN" fanout --members "$MEMBERS" --rate "$RATE" --warmup "$warm" --duration "$dur" \
     --dialect switchboard --addr "127.0.0.1:$port" --bench console-cost --server "$name" \
