@@ -63,7 +63,9 @@ pub mod state;
 pub use access::{with_token, Token};
 pub use client::{ClientOptions, Commander, InspectorClient};
 pub use commands::MAX_REQUEST_TIMEOUT;
-pub use config::{InspectorConfig, SessionLimits, EVENT_OVERHEAD, TRANSPORT_LIMIT};
+pub use config::{
+    InspectorConfig, SessionLimits, BATCH_BYTES, BATCH_EVENTS, EVENT_OVERHEAD, TRANSPORT_LIMIT,
+};
 pub use error::{ClientError, CommandError, InspectorError};
 pub use inspector::{Inspector, InspectorHandle};
 pub use mask::MASK;

@@ -5,6 +5,7 @@
 
 use serde_json::json;
 use switchboard_inspector::protocol::NodeMessage;
+use switchboard_inspector::BATCH_EVENTS;
 
 use crate::support::*;
 
@@ -39,6 +40,11 @@ async fn a_burst_arrives_complete_and_in_order_several_events_to_a_message() {
         );
         let events = m["events"].as_array().expect("a list of events");
         assert!(!events.is_empty(), "a batch is never empty");
+        assert!(
+            events.len() <= BATCH_EVENTS,
+            "{} events in one batch",
+            events.len()
+        );
         largest = largest.max(events.len());
         for e in events {
             assert_eq!(e["kind"], "room_broadcast");
