@@ -261,16 +261,10 @@ impl ConsoleCore {
         }
         let stop = CancellationToken::new();
         let proxy = Arc::new(
-            crate::nodes::proxy::Proxy::start(upstream, listen, taps.clone(), stop.child_token())
-                .await?,
+            crate::nodes::proxy::Proxy::start(upstream, listen, taps, stop.child_token()).await?,
         );
-        // No inspector to follow: the node list stays empty, and the traffic comes from the
-        // proxy's taps.
-        let nodes = Arc::new(AttachedNodes::new(
-            Arc::new(Sink::new(taps, hub.clone())),
-            stop.child_token(),
-        ));
-        let source = NodeSource::Attached(nodes);
+        // The traffic comes from the proxy's taps; the panels read its connections.
+        let source = NodeSource::Proxy(proxy.clone());
         let aggregator = tokio::spawn(
             Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
         );

@@ -84,6 +84,11 @@ impl AppState {
         self.source.attached()
     }
 
+    /// The proxy, in proxy mode.
+    pub fn proxy(&self) -> Option<&Arc<crate::nodes::proxy::Proxy>> {
+        self.source.proxy()
+    }
+
     pub fn capture_path(&self) -> Option<PathBuf> {
         self.recorder.as_ref().map(|r| r.path().to_path_buf())
     }

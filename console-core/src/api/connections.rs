@@ -256,10 +256,12 @@ async fn list(
 ) -> ApiResult<ConnPage> {
     let Query(q) = query?;
     let attached = st.attached().cloned();
+    let proxy = st.proxy().cloned();
     let server = st.server.clone();
-    let page = tokio::task::spawn_blocking(move || match attached {
-        Some(nodes) => page_of_rows(super::connections_attached::rows(&nodes), q),
-        None => page_of_server(&server, q),
+    let page = tokio::task::spawn_blocking(move || match (attached, proxy) {
+        (Some(nodes), _) => page_of_rows(super::connections_attached::rows(&nodes), q),
+        (None, Some(proxy)) => page_of_rows(super::proxied::rows(&proxy), q),
+        (None, None) => page_of_server(&server, q),
     })
     .await?;
     Ok(Json(page))
@@ -271,10 +273,22 @@ fn masked(mut value: serde_json::Value) -> serde_json::Value {
 }
 
 async fn detail(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<ConnDetail> {
-    let (info, params, headers, ctx, env) = match st.attached() {
+    let (info, params, headers, ctx, env) = match (st.attached(), st.proxy()) {
+        // The handshake is all the proxy knows of a connection: no context, and `env` is in
+        // the traffic rows.
+        (None, Some(proxy)) => {
+            let (info, params) = super::proxied::find(proxy, &id)?;
+            (
+                info,
+                params,
+                Default::default(),
+                serde_json::Value::Null,
+                serde_json::Value::Null,
+            )
+        }
         // The node masked secrets before sending; its values are as of its last report (an
         // inspector does not report headers).
-        Some(nodes) => {
+        (Some(nodes), _) => {
             let c = super::connections_attached::find(nodes, &id)?;
             let headers = Default::default();
             (
@@ -285,7 +299,7 @@ async fn detail(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiR
                 c.env,
             )
         }
-        None => {
+        (None, None) => {
             let conn = st.server.conn(&id).ok_or_else(|| {
                 ApiError::not_found(format!(
                     "no connection `{id}` on this node (it may have disconnected)"
@@ -346,6 +360,11 @@ async fn disconnect(
             .unwrap_or_else(|| "closed from the console".to_owned());
         super::connections_attached::disconnect(nodes, &id, reason).await?;
         return Ok(Json(serde_json::json!({ "closed": true })));
+    }
+    if st.proxy().is_some() {
+        return Err(ApiError::bad_request(
+            "closing a connection through the proxy is not supported yet",
+        ));
     }
     let conn = st.server.conn(&id).ok_or_else(|| {
         ApiError::not_found(format!(

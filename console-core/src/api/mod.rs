@@ -10,6 +10,7 @@ pub mod host;
 pub mod live;
 pub mod nodes;
 pub mod overview;
+pub mod proxied;
 pub mod push;
 pub mod replay;
 pub mod rooms;

@@ -49,6 +49,7 @@ pub fn list_nodes(st: &AppState) -> NodeList {
             nodes: nodes.status(),
             discovery: nodes.discovery_status(),
         },
+        NodeSource::Proxy(proxy) => super::proxied::node_list(proxy, st),
     }
 }
 

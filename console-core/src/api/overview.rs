@@ -21,6 +21,9 @@ async fn overview(
     if let Some(nodes) = st.attached() {
         return Ok(Json(attached(&st, nodes)));
     }
+    if let Some(proxy) = st.proxy() {
+        return Ok(Json(super::proxied::overview(proxy, &st)));
+    }
     // Counted as connections come and go: no walk over them here.
     let connections = st.server.connection_count();
     let roles = sorted_counts(

@@ -122,7 +122,7 @@ fn send(st: &AppState, req: &PushRequest) -> Result<usize, ApiError> {
 }
 
 /// Receivers listed with a push record; `delivered` counts all of them.
-const MAX_RECEIVERS: usize = 100;
+pub(crate) const MAX_RECEIVERS: usize = 100;
 
 /// The connections a push selects right now, before it goes out (the first [`MAX_RECEIVERS`]).
 /// A manual push is rare, so walking the connections for a topic's subscribers is affordable.
@@ -172,16 +172,23 @@ async fn push(
 ) -> ApiResult<PushRecord> {
     let Json(req) = body?;
     let at_us = now_us();
-    let (result, nodes) = match st.attached() {
-        Some(attached) => {
+    let (result, nodes, receivers) = match (st.attached(), st.proxy()) {
+        (Some(attached), _) => {
             let (result, per_node) = crate::nodes::push::push(attached, &req).await;
-            (result, Some(per_node))
+            (result, Some(per_node), Vec::new())
         }
-        None => (send(&st, &req), None),
-    };
-    let receivers = match (&result, st.attached()) {
-        (Ok(n), None) if *n > 0 => receivers(&st.server, &req),
-        _ => Vec::new(),
+        (None, Some(proxy)) => {
+            let (result, receivers) = super::proxied::push(proxy, &req);
+            (result, None, receivers)
+        }
+        (None, None) => {
+            let result = send(&st, &req);
+            let receivers = match &result {
+                Ok(n) if *n > 0 => receivers(&st.server, &req),
+                _ => Vec::new(),
+            };
+            (result, None, receivers)
+        }
     };
     let mut log = lock(&st.pushes);
     let record = PushRecord {

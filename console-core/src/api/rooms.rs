@@ -74,6 +74,12 @@ async fn list(
     if let Some(nodes) = st.attached() {
         return Ok(Json(super::rooms_attached::list(nodes, &needle)));
     }
+    if st.proxy().is_some() {
+        return Ok(Json(RoomList {
+            rooms: Vec::new(),
+            total: 0,
+        }));
+    }
     let all = st.server.rooms_info();
     let rooms = all
         .iter()
@@ -95,6 +101,9 @@ async fn detail(
     let limit = query.limit.unwrap_or(DEFAULT_MEMBER_LIMIT).clamp(1, 20_000);
     if let Some(nodes) = st.attached() {
         return super::rooms_attached::detail(nodes, room, limit).map(Json);
+    }
+    if st.proxy().is_some() {
+        return Err(ApiError::bad_request(super::proxied::NO_ROOMS));
     }
     let mut members: Vec<MemberRow> = st
         .server
@@ -143,6 +152,9 @@ async fn add(
             .await
             .map(Json);
     }
+    if st.proxy().is_some() {
+        return Err(ApiError::bad_request(super::proxied::NO_ROOMS));
+    }
     known_conn(&st.server, &body.conn)?;
     // Past the connection's room cap: the message names the cap.
     let changed = st
@@ -162,6 +174,9 @@ async fn remove(
             .await
             .map(Json);
     }
+    if st.proxy().is_some() {
+        return Err(ApiError::bad_request(super::proxied::NO_ROOMS));
+    }
     known_conn(&st.server, &conn)?;
     let changed = st.manual.room(&room).remove_id(&conn);
     Ok(Json(MemberChangeResult { changed }))
@@ -170,6 +185,15 @@ async fn remove(
 async fn graph(State(st): State<Arc<AppState>>) -> Result<Json<MembershipGraph>, ApiError> {
     if let Some(nodes) = st.attached() {
         return Ok(Json(super::rooms_attached::graph(nodes)));
+    }
+    if st.proxy().is_some() {
+        // No room is visible through a proxy: the panel says why instead of drawing a graph.
+        return Ok(Json(MembershipGraph {
+            rooms: Vec::new(),
+            grouped: false,
+            conns: Vec::new(),
+            groups: Vec::new(),
+        }));
     }
     let server = st.server.clone();
     let graph = tokio::task::spawn_blocking(move || build_graph(&server)).await?;

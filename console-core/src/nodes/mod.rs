@@ -19,10 +19,11 @@
 //! `Inspector::local_session` ([`AttachedNodes::add_local`]); discovery
 //! ([`discovery::Discovery`]) adds links as a cluster's nodes appear.
 //!
-//! Proxy mode ([`proxy::Proxy`], `switchboard proxy`) relays clients to an upstream server
-//! that is not Switchboard's and records the frames passing through; it runs beside an empty
-//! attach-mode source for now, so the traffic views see its rows while the connection and room
-//! panels do not know its connections yet (docs/proxy.md).
+//! [`NodeSource::Proxy`] ([`proxy::Proxy`], `switchboard proxy`) relays clients to an upstream
+//! server that is not Switchboard's and records the frames passing through. Its connections
+//! come from the handshakes it relayed (role, user, query); rooms and topic listeners are not
+//! on the wire, so it reports none and the panels say so rather than show an empty graph
+//! (docs/proxy.md).
 
 pub mod attached;
 pub mod convert;
@@ -47,13 +48,22 @@ pub enum NodeSource {
     Embedded(Server),
     /// Nodes in other processes, through their inspectors.
     Attached(Arc<AttachedNodes>),
+    /// Clients relayed to an upstream server by the console's proxy.
+    Proxy(Arc<proxy::Proxy>),
 }
 
 impl NodeSource {
     pub fn attached(&self) -> Option<&Arc<AttachedNodes>> {
         match self {
             NodeSource::Attached(a) => Some(a),
-            NodeSource::Embedded(_) => None,
+            NodeSource::Embedded(_) | NodeSource::Proxy(_) => None,
+        }
+    }
+
+    pub fn proxy(&self) -> Option<&Arc<proxy::Proxy>> {
+        match self {
+            NodeSource::Proxy(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -65,6 +75,7 @@ impl NodeSource {
                 .iter()
                 .filter_map(|l| l.read(|n| n.connections.len()))
                 .sum(),
+            NodeSource::Proxy(p) => p.connection_count(),
         }
     }
 
@@ -72,6 +83,8 @@ impl NodeSource {
         match self {
             NodeSource::Embedded(s) => s.room_count(),
             NodeSource::Attached(a) => a.room_count(),
+            // Not on the wire: a server adds a connection to a room without telling it.
+            NodeSource::Proxy(_) => 0,
         }
     }
 
@@ -79,6 +92,7 @@ impl NodeSource {
         match self {
             NodeSource::Embedded(s) => s.topic_count(),
             NodeSource::Attached(a) => a.topic_count(),
+            NodeSource::Proxy(_) => 0,
         }
     }
 
@@ -102,6 +116,11 @@ impl NodeSource {
                 }
                 c
             }
+            NodeSource::Proxy(p) => ServerCounters {
+                connections_total: p.connections_total(),
+                frame_errors: p.frame_errors(),
+                ..ServerCounters::default()
+            },
         }
     }
 
@@ -117,6 +136,11 @@ impl NodeSource {
                 .map(|c| (c.id().to_owned(), c.role().to_owned()))
                 .collect(),
             NodeSource::Attached(a) => a
+                .connections()
+                .into_iter()
+                .map(|c| (c.id, c.role))
+                .collect(),
+            NodeSource::Proxy(p) => p
                 .connections()
                 .into_iter()
                 .map(|c| (c.id, c.role))

@@ -17,6 +17,9 @@ pub enum LinkState {
     Lost,
     /// Trying again (with backoff) after losing the node or failing to reach it.
     Reconnecting,
+    /// The console's proxy to an upstream server (`switchboard proxy`): there while the
+    /// console runs; each client connection opens its own upstream connection.
+    Proxy,
 }
 
 /// One node and the console's link to it.
@@ -52,7 +55,8 @@ pub struct NodeLink {
 /// `GET /api/nodes`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct NodeList {
-    /// `embedded` (the console runs its own server) or `attach` (it observes other processes).
+    /// `embedded` (the console runs its own server), `attach` (it observes other processes)
+    /// or `proxy` (it relays clients to an upstream server and records what passes).
     pub mode: String,
     pub nodes: Vec<NodeLink>,
     /// Cluster discovery, when the console follows a cluster's presence (`--redis`).

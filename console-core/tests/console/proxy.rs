@@ -351,3 +351,139 @@ async fn the_upstreams_close_code_reaches_the_client_and_a_vanished_upstream_is_
         1011
     );
 }
+
+/// A console in proxy mode in front of a real demo upstream.
+async fn console_rig() -> (
+    switchboard_server::RunningServer,
+    crate::support::Harness,
+    Arc<Proxy>,
+) {
+    let server = switchboard_demo::builder()
+        .expect("demo")
+        .build()
+        .expect("server");
+    let upstream = server.start("127.0.0.1:0").await.expect("upstream");
+    let (h, proxy) = crate::support::start_proxy(&format!("ws://{}", upstream.addr)).await;
+    (upstream, h, proxy)
+}
+
+#[tokio::test]
+async fn the_console_lists_proxied_connections_with_role_user_and_masked_query() {
+    let (upstream, h, proxy) = console_rig().await;
+    let mut alice = connect(proxy.addr(), "role=user&name=alice&access_token=s3cret").await;
+    let mut bob = connect(proxy.addr(), "role=agent&name=bob").await;
+    next_json(&mut alice).await;
+    next_json(&mut bob).await;
+
+    let page: Value = h.get("/api/connections").await;
+    let rows = page["rows"].as_array().expect("rows");
+    let mut seen: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            assert_eq!(r["node"], proxy.node_id(), "{r}");
+            (
+                r["role"].as_str().unwrap().to_owned(),
+                r["user"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("agent".to_owned(), "bob".to_owned()),
+            ("user".to_owned(), "alice".to_owned())
+        ]
+    );
+    let alice_id = rows.iter().find(|r| r["user"] == "alice").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail: Value = h.get(&format!("/api/connections/{alice_id}")).await;
+    assert_eq!(detail["params"]["name"], "alice");
+    assert_eq!(
+        detail["params"]["access_token"],
+        switchboard_server::secrets::MASK,
+        "a secret in the query is masked: {detail}"
+    );
+
+    let overview: Value = h.get("/api/overview").await;
+    assert_eq!(overview["connections"], 2, "{overview}");
+    assert_eq!(overview["transport"], "proxy");
+    assert_eq!(overview["nodes"][0]["id"], proxy.node_id());
+    let nodes: Value = h.get("/api/nodes").await;
+    assert_eq!(nodes["mode"], "proxy");
+    assert_eq!(nodes["nodes"][0]["state"], "proxy");
+    assert_eq!(nodes["nodes"][0]["url"], format!("ws://{}", upstream.addr));
+    assert_eq!(nodes["nodes"][0]["connections"], 2);
+
+    // Rooms are not on the wire: the list is empty and a room's detail says why.
+    let graph: Value = h.get("/api/graph").await;
+    assert_eq!(graph["conns"], json!([]));
+    let (status, body) = h.get_status("/api/rooms/lobby").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("proxy"), "{body}");
+
+    // A closed connection leaves the list.
+    bob.close(None).await.unwrap();
+    crate::support::eventually("bob's connection leaves the list", || async {
+        let page: Value = h.get("/api/connections").await;
+        (page["total"] == 1).then_some(())
+    })
+    .await;
+    h.stop().await;
+    let _ = upstream.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_push_from_the_api_reaches_a_proxied_client_and_is_recorded_manual() {
+    let (upstream, h, proxy) = console_rig().await;
+    let mut alice = connect(proxy.addr(), "role=user&name=alice").await;
+    next_json(&mut alice).await;
+    let id = h.conn_id("alice").await;
+
+    let payload = json!({ "level": "warn", "text": "from the console" });
+    let (status, record) = h
+        .post(
+            "/api/push",
+            &json!({ "target": { "kind": "conn", "id": id }, "name": "alert", "payload": payload }),
+        )
+        .await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["delivered"], 1);
+    assert_eq!(record["receivers"][0]["id"], id.as_str());
+    let (_, evt) = next_json(&mut alice).await;
+    assert_eq!(evt, json!({ "t": "evt", "e": "alert", "d": payload }));
+
+    crate::support::eventually("the push recorded as manual", || async {
+        let (_, p) = h
+            .post(
+                "/api/traffic/query",
+                &json!({ "filter": { "origins": ["manual"] }, "cursor": { "at": "end" }, "limit": 10 }),
+            )
+            .await;
+        p["rows"]
+            .as_array()
+            .filter(|r| r.iter().any(|r| r["kind"] == "to_conn" && r["conn"] == id.as_str()))
+            .map(|_| ())
+    })
+    .await;
+
+    // A room push cannot reach anyone through a proxy: refused with the reason.
+    let (status, body) = h
+        .post(
+            "/api/push",
+            &json!({ "target": { "kind": "rooms", "rooms": ["lobby"], "except": null }, "name": "alert", "payload": payload }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("rooms cannot be seen"),
+        "{body}"
+    );
+    h.stop().await;
+    let _ = upstream.shutdown().await;
+}

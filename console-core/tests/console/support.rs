@@ -69,6 +69,31 @@ pub async fn start_attached(urls: Vec<String>) -> Harness {
     }
 }
 
+/// A console in proxy mode relaying to `upstream` (`ws://HOST:PORT`), recording into a fresh
+/// capture file; the proxy too, for the address clients connect to.
+pub async fn start_proxy(
+    upstream: &str,
+) -> (Harness, Arc<switchboard_console_core::nodes::proxy::Proxy>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut opts = ConsoleOptions::new();
+    opts.ui_listen = "127.0.0.1:0".into();
+    opts.capture = Some(dir.path().join("capture.db"));
+    opts.source = "proxy".into();
+    let (core, proxy) = ConsoleCore::proxy(upstream, "127.0.0.1:0", opts, Arc::new(BrowserHost))
+        .await
+        .expect("console proxies");
+    let base = format!("http://{}", core.ui_addr());
+    let token = core.token().to_owned();
+    let h = Harness {
+        core,
+        http: reqwest::Client::new(),
+        base,
+        token,
+        _dir: dir,
+    };
+    (h, proxy)
+}
+
 impl Harness {
     /// Stops the console and hands back its folder (capture file and all).
     pub async fn stop(self) -> tempfile::TempDir {

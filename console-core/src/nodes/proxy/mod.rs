@@ -159,6 +159,21 @@ impl Proxy {
             .collect()
     }
 
+    /// How many connections are open through the proxy now.
+    pub fn connection_count(&self) -> usize {
+        lock(&self.shared.conns).len()
+    }
+
+    /// Connections relayed since the proxy started (refused upgrades not counted).
+    pub fn connections_total(&self) -> u64 {
+        self.shared.next.load(Ordering::Relaxed)
+    }
+
+    /// Connection `id`, if it is open through the proxy.
+    pub fn connection(&self, id: &str) -> Option<ProxiedConn> {
+        lock(&self.shared.conns).get(id).map(|h| h.info.clone())
+    }
+
     /// Frames that did not parse as the wire (relayed unchanged all the same).
     pub fn frame_errors(&self) -> u64 {
         self.shared.frame_errors.load(Ordering::Relaxed)

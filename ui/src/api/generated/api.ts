@@ -797,7 +797,7 @@ export type LiveCommand = { "type": "tail", filter: TrafficFilter, } | { "type":
 /**
  * Where the console's link to a node stands.
  */
-export type LinkState = "embedded" | "connecting" | "attached" | "lost" | "reconnecting";
+export type LinkState = "embedded" | "connecting" | "attached" | "lost" | "reconnecting" | "proxy";
 
 /**
  * One node and the console's link to it.
@@ -850,7 +850,8 @@ server_version: string | null, };
  */
 export type NodeList = { 
 /**
- * `embedded` (the console runs its own server) or `attach` (it observes other processes).
+ * `embedded` (the console runs its own server), `attach` (it observes other processes)
+ * or `proxy` (it relays clients to an upstream server and records what passes).
  */
 mode: string, nodes: Array<NodeLink>, 
 /**
