@@ -17,8 +17,9 @@ use crate::types::{
 pub const NO_ROOMS: &str =
     "rooms cannot be seen through a proxy: the wire does not tell a client which rooms it is in";
 
-/// A relayed connection as a list row. The proxy does not count frames per connection yet,
-/// so the counters are zero (the traffic view has every frame).
+/// A relayed connection as a list row. Frames are counted at the proxy (`in` from the client,
+/// `out` to it); there is no pong to report, since each hop answers its own pings, and rooms
+/// and topics are not on the wire.
 pub fn row(c: &ProxiedConn, node: &str) -> ConnRow {
     ConnRow {
         id: c.id.clone(),
@@ -31,14 +32,14 @@ pub fn row(c: &ProxiedConn, node: &str) -> ConnRow {
         missed_pongs: 0,
         rooms: Vec::new(),
         topics: Vec::new(),
-        msgs_in: 0,
-        msgs_out: 0,
-        bytes_in: 0,
-        bytes_out: 0,
+        msgs_in: c.counts.msgs_in,
+        msgs_out: c.counts.msgs_out,
+        bytes_in: c.counts.bytes_in,
+        bytes_out: c.counts.bytes_out,
         queue_depth: 0,
-        errors: 0,
-        remote: None,
-        user_agent: None,
+        errors: c.counts.errors,
+        remote: c.remote.clone(),
+        user_agent: c.user_agent.clone(),
     }
 }
 

@@ -399,6 +399,18 @@ async fn the_console_lists_proxied_connections_with_role_user_and_masked_query()
         .as_str()
         .unwrap()
         .to_owned();
+    let alice_row = rows.iter().find(|r| r["user"] == "alice").unwrap();
+    assert!(
+        alice_row["msgs_out"].as_u64().unwrap() >= 1,
+        "the upstream's env frame is counted: {alice_row}"
+    );
+    assert!(
+        alice_row["remote"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:"),
+        "{alice_row}"
+    );
     let detail: Value = h.get(&format!("/api/connections/{alice_id}")).await;
     assert_eq!(detail["params"]["name"], "alice");
     assert_eq!(

@@ -55,7 +55,8 @@ pub enum ProxyError {
     Encode(String),
 }
 
-/// One client connection through the proxy, as the handshake told it.
+/// One client connection through the proxy, as the handshake told it, with its frame counts
+/// as of the moment it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxiedConn {
     pub id: String,
@@ -64,10 +65,68 @@ pub struct ProxiedConn {
     /// The upgrade's query parameters (secrets masked when shown).
     pub params: BTreeMap<String, String>,
     pub opened_us: i64,
+    /// The client's address as the proxy saw it.
+    pub remote: Option<String>,
+    /// The upgrade request's `User-Agent`.
+    pub user_agent: Option<String>,
+    pub counts: ConnCounts,
+}
+
+/// Frames and bytes a connection sent (`in`) and was sent (`out`, pushes by hand included),
+/// and its frames that did not parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnCounts {
+    pub msgs_in: u64,
+    pub msgs_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub errors: u64,
+}
+
+/// The relay's live counters for one connection (relaxed atomics: read for display only).
+#[derive(Default)]
+pub(crate) struct Counters {
+    msgs_in: AtomicU64,
+    msgs_out: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    pub(crate) errors: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn sent_by_client(&self, bytes: usize) {
+        self.msgs_in.fetch_add(1, Ordering::Relaxed);
+        self.bytes_in.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sent_to_client(&self, bytes: usize) {
+        self.msgs_out.fetch_add(1, Ordering::Relaxed);
+        self.bytes_out.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> ConnCounts {
+        ConnCounts {
+            msgs_in: self.msgs_in.load(Ordering::Relaxed),
+            msgs_out: self.msgs_out.load(Ordering::Relaxed),
+            bytes_in: self.bytes_in.load(Ordering::Relaxed),
+            bytes_out: self.bytes_out.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Held {
+    fn read(&self) -> ProxiedConn {
+        ProxiedConn {
+            counts: self.counters.read(),
+            ..self.info.clone()
+        }
+    }
 }
 
 struct Held {
     info: ProxiedConn,
+    counters: Arc<Counters>,
     /// Frames pushed by hand, written to the client between the upstream's frames.
     manual: mpsc::Sender<Frame>,
 }
@@ -153,10 +212,7 @@ impl Proxy {
 
     /// Connections open through the proxy now, by id.
     pub fn connections(&self) -> Vec<ProxiedConn> {
-        lock(&self.shared.conns)
-            .values()
-            .map(|h| h.info.clone())
-            .collect()
+        lock(&self.shared.conns).values().map(Held::read).collect()
     }
 
     /// How many connections are open through the proxy now.
@@ -171,7 +227,7 @@ impl Proxy {
 
     /// Connection `id`, if it is open through the proxy.
     pub fn connection(&self, id: &str) -> Option<ProxiedConn> {
-        lock(&self.shared.conns).get(id).map(|h| h.info.clone())
+        lock(&self.shared.conns).get(id).map(Held::read)
     }
 
     /// Frames that did not parse as the wire (relayed unchanged all the same).
@@ -232,14 +288,22 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Cancellat
 }
 
 impl Shared {
-    fn register(&self, info: ProxiedConn) -> Option<mpsc::Receiver<Frame>> {
+    fn register(&self, info: ProxiedConn) -> Option<(mpsc::Receiver<Frame>, Arc<Counters>)> {
         let mut conns = lock(&self.conns);
         if conns.len() >= MAX_CONNECTIONS {
             return None;
         }
         let (tx, rx) = mpsc::channel(MANUAL_QUEUE);
-        conns.insert(info.id.clone(), Held { info, manual: tx });
-        Some(rx)
+        let counters = Arc::new(Counters::default());
+        conns.insert(
+            info.id.clone(),
+            Held {
+                info,
+                counters: counters.clone(),
+                manual: tx,
+            },
+        );
+        Some((rx, counters))
     }
 
     fn forget(&self, id: &str) {

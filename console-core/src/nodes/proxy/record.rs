@@ -11,7 +11,7 @@ use switchboard_server::tap::{Origin, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::util::{lock, truncate_utf8};
 use switchboard_server::wire::{parse_client_frame, parse_server_frame, ClientFrame, ServerFrame};
 
-use super::Shared;
+use super::{Counters, Shared};
 
 /// Requests (each way) waiting for their answer, per connection. Past this, a request is
 /// still relayed and recorded but its answer is recorded without a latency.
@@ -32,6 +32,8 @@ pub struct ConnRecord {
     from_client: Mutex<HashMap<u64, Waiting>>,
     /// Server requests (`sreq`) by id, waiting for `sres` / `serr`.
     from_server: Mutex<HashMap<u64, (Arc<str>, Instant)>>,
+    /// The connection's counters once it is registered (its frame errors are counted there).
+    counters: Option<Arc<Counters>>,
 }
 
 impl ConnRecord {
@@ -42,7 +44,14 @@ impl ConnRecord {
             user: user.into(),
             from_client: Mutex::new(HashMap::new()),
             from_server: Mutex::new(HashMap::new()),
+            counters: None,
         }
+    }
+
+    /// Count this connection's frame errors in `counters` too.
+    pub(crate) fn counting(mut self, counters: Arc<Counters>) -> ConnRecord {
+        self.counters = Some(counters);
+        self
     }
 
     pub fn event(&self, kind: TapKind, origin: Origin) -> TapEvent {
@@ -201,6 +210,9 @@ impl ConnRecord {
     /// A frame that is not the wire (or a binary frame): relayed all the same, recorded here.
     pub fn frame_error(&self, shared: &Shared, text: &str, error: &str, from: &str) {
         shared.frame_errors.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = &self.counters {
+            c.errors.fetch_add(1, Ordering::Relaxed);
+        }
         let mut ev = self.event(TapKind::FrameError, Origin::Client);
         ev.size = text.len();
         ev.payload = Some(TapPayload::Text(

@@ -9,6 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use switchboard_server::secrets::masked_params;
 use switchboard_server::tap::{now_us, Origin, TapKind};
+use switchboard_server::wire::util::truncate_utf8;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -76,6 +77,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
         Err(status) => return respond(stream, status, b"not a WebSocket upgrade\n").await,
     };
     let params = query_params(&upgrade.target);
+    let remote = stream.peer_addr().ok().map(|a| a.to_string());
+    let user_agent = upgrade
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+        .map(|(_, v)| truncate_utf8(&String::from_utf8_lossy(v), 512).to_owned());
     let role = params.get("role").cloned().unwrap_or_default();
     let user = params
         .get("name")
@@ -116,11 +123,14 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
         user: user.clone(),
         params: params.clone(),
         opened_us: now_us(),
+        remote,
+        user_agent,
+        counts: Default::default(),
     };
-    let Some(mut manual) = shared.register(info) else {
+    let Some((mut manual, counters)) = shared.register(info) else {
         return;
     };
-    let rec = ConnRecord::new(&id, &role, &user);
+    let rec = ConnRecord::new(&id, &role, &user).counting(counters.clone());
     let mut ev = rec.event(TapKind::Connect, Origin::Client);
     ev.meta = Some(json!({
         "node": &*shared.node,
@@ -141,6 +151,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
     let client_to_upstream = async {
         while let Some(msg) = client_rx.next().await {
             let Ok(msg) = msg else { break };
+            if matches!(msg, Message::Text(_) | Message::Binary(_)) {
+                counters.sent_by_client(msg.len());
+            }
             match &msg {
                 Message::Text(t) => rec.client_text(&shared, t.as_str()),
                 Message::Binary(b) => rec.frame_error(
@@ -169,6 +182,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
                 },
                 frame = manual.recv() => match frame {
                     Some(f) => {
+                        counters.sent_to_client(f.len());
                         if client_tx.send(Message::Text(f)).await.is_err() {
                             return End::Client(None);
                         }
@@ -188,6 +202,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
                 Message::Close(frame) => return End::Upstream(frame.clone()),
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
             }
+            counters.sent_to_client(msg.len());
             if client_tx.send(msg).await.is_err() {
                 return End::Client(None);
             }
