@@ -1,8 +1,9 @@
 // `switchboard proxy` end to end: a super-line TypeScript server (src/upstream.ts, the real
 // framework) behind the console's proxy, real super-line clients joining, saying and
 // subscribing through it; the console's API shows their traffic with latencies, and a HAR
-// export of the capture holds each client's frames. Screenshots of the console in proxy mode
-// go to artifacts/.
+// export of the capture holds each client's frames; the Connections panel lists them, Rooms
+// says rooms cannot be seen through a proxy, and a push by hand from the Push panel reaches a
+// client. Screenshots of the console in proxy mode go to artifacts/.
 //
 //   node tests/superline-ts/proxy-e2e.mjs path/to/switchboard path/to/switchboard-server
 // (run.mjs must have run first: it compiles build/.)
@@ -127,8 +128,45 @@ try {
       await page.waitForFunction(() => document.body.innerText.includes("request_in") && document.body.innerText.includes("shared_publish"), null, { timeout: 20_000 });
       await page.screenshot({ path: join(shots, "proxy-traffic.png") });
       await page.evaluate(() => (location.hash = "#/overview"));
+      // The overview counts the proxied connections and the status bar names the upstream.
+      await page.waitForFunction(() => document.querySelector('[data-testid="nodes-status"]')?.textContent?.includes("proxy to ws://"), null, { timeout: 10_000 });
       await page.waitForTimeout(1500);
       await page.screenshot({ path: join(shots, "proxy-overview.png") });
+
+      // Connections lists the three clients with their roles, from the handshakes.
+      await page.evaluate(() => (location.hash = "#/connections"));
+      await page.waitForFunction(() => {
+        const t = document.querySelector('[data-testid="panel-connections"]')?.textContent ?? "";
+        return ["alice", "bob", "bot", "agent"].every((w) => t.includes(w));
+      }, null, { timeout: 10_000 });
+      await page.screenshot({ path: join(shots, "proxy-connections.png") });
+
+      // Rooms says why it is empty instead of drawing an empty graph.
+      await page.evaluate(() => (location.hash = "#/rooms"));
+      await page.waitForSelector('[data-testid="rooms-proxy-note"]', { timeout: 10_000 });
+      assert.match(await page.textContent('[data-testid="panel-rooms"]'), /cannot be seen through a proxy/);
+      await page.screenshot({ path: join(shots, "proxy-rooms.png") });
+
+      // Push: rooms and topics are disabled with the reason; an event sent by hand to alice's
+      // connection reaches her super-line client as if the upstream had sent it.
+      const aliceId = (await api("/api/connections?q=alice")).rows.find((r) => r.user === "alice").id;
+      const payload = JSON.stringify({ room: "lobby", text: "pushed by hand", from: "console" });
+      const pushed = new Promise((resolve) => alice.on("message", (m) => m.from === "console" && resolve(m)));
+      await page.evaluate(([id, p]) => (location.hash = `#/push?target=conn&id=${encodeURIComponent(id)}&name=message&payload=${encodeURIComponent(p)}`), [aliceId, payload]);
+      await page.waitForSelector('[data-testid="push-proxy-note"]', { timeout: 10_000 });
+      for (const k of ["rooms", "role_topic", "shared_topic"]) assert.ok(await page.isDisabled(`[data-testid="push-kind-${k}"]`), `${k} is disabled`);
+      assert.ok(!(await page.isDisabled('[data-testid="push-kind-conn"]')));
+      await page.click('[data-testid="push-send"]');
+      await page.waitForSelector('[data-testid="push-result"][data-delivered="1"]', { timeout: 10_000 });
+      assert.deepEqual(await pushed, { room: "lobby", text: "pushed by hand", from: "console" });
+      await page.screenshot({ path: join(shots, "proxy-push.png") });
+      // The recorder writes off the hot path: wait for the row.
+      let manual = [];
+      for (let tries = 0; tries < 100 && !manual.some((r) => r.conn === aliceId); tries++) {
+        if (tries) await new Promise((r) => setTimeout(r, 100));
+        manual = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: { origins: ["manual"] }, cursor: { at: "end" }, limit: 10 }) })).rows;
+      }
+      assert.ok(manual.some((r) => r.kind === "to_conn" && r.conn === aliceId && r.name === "message"), JSON.stringify(manual));
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

@@ -29,8 +29,10 @@ const LABELS: Record<PanelName, { label: string; icon: string; key: string }> = 
 function Sidebar({ current }: { current: PanelName }) {
   const c = useConsole();
   const summary = useStore(c.summary);
+  // Through a proxy the room count is unknown, not zero: no badge.
+  const proxy = useStore(c.nodes)?.mode === 'proxy';
   const badge: Partial<Record<PanelName, string>> = summary
-    ? { rooms: count(summary.rooms), connections: count(summary.connections) }
+    ? { ...(proxy ? {} : { rooms: count(summary.rooms) }), connections: count(summary.connections) }
     : {};
   return (
     <nav class="sidebar">
@@ -60,6 +62,8 @@ function StatusBar() {
   const live = useStore(c.liveState);
   const stats = useStore(c.batchStats);
   const summary = useStore(c.summary);
+  // In proxy mode the node chip already says "proxy to ws://…", which is the source.
+  const proxy = useStore(c.nodes)?.mode === 'proxy';
   return (
     <footer class="statusbar">
       <span class={`dot ${live}`} data-testid="live-state" data-state={live} />
@@ -74,8 +78,12 @@ function StatusBar() {
               <span title="Where applications connect">{host.app_url}</span>
             </>
           )}
-          <span class="sep" />
-          <span>{host.source}</span>
+          {!proxy && (
+            <>
+              <span class="sep" />
+              <span>{host.source}</span>
+            </>
+          )}
           <span class="sep" />
           <span>{host.mode === 'window' ? 'desktop window' : 'browser'}</span>
         </>

@@ -1,6 +1,6 @@
 // The status bar's node list: every node the console follows and the state of its link
 // (attached, lost, reconnecting), with drops; in attach mode a popover to add a node by its
-// attach URL and to remove one.
+// attach URL and to remove one. In proxy mode the one chip is the proxy and its upstream.
 import { useState } from 'preact/hooks';
 
 import type { DiscoveryStatus, LinkState, NodeLink } from '../api/generated/api';
@@ -14,9 +14,11 @@ const DOT: Record<LinkState, string> = {
   connecting: 'connecting',
   reconnecting: 'connecting',
   lost: 'closed',
+  proxy: 'open',
 };
 
 function label(n: NodeLink): string {
+  if (n.state === 'proxy') return `proxy to ${n.url}`;
   return n.node ?? n.url;
 }
 
@@ -24,6 +26,13 @@ function label(n: NodeLink): string {
 export function useAttachMode(): boolean {
   const c = useConsole();
   return useStore(c.nodes)?.mode === 'attach';
+}
+
+/** Whether the console relays clients to an upstream server (`switchboard proxy`): rooms and
+ *  topic subscribers are not on the wire, so panels that show them say so. */
+export function useProxyMode(): boolean {
+  const c = useConsole();
+  return useStore(c.nodes)?.mode === 'proxy';
 }
 
 /** The ids of the nodes the console follows, for node filters. */

@@ -19,6 +19,7 @@ function nodesHint(overview: Overview | null): string {
     const attached = overview.nodes.filter((n) => n.alive).length;
     return attached === overview.nodes.length ? 'attached' : `${attached} attached, ${overview.nodes.length - attached} not`;
   }
+  if (overview?.transport === 'proxy') return 'a proxy to the upstream';
   return overview?.transport === 'redis' ? 'a cluster, through Redis' : 'this process alone';
 }
 
@@ -55,14 +56,16 @@ export function OverviewPanel() {
   const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
   const rooms = summary?.rooms ?? overview?.rooms ?? 0;
   const topics = summary?.topics ?? overview?.topics.length ?? 0;
+  // Rooms and topic subscribers are not on the wire: through a proxy the zeros mean "unknown".
+  const unseen = overview?.transport === 'proxy' ? 'not visible through a proxy' : undefined;
 
   return (
     <Panel title="Overview" testId="panel-overview">
       <ErrorBox error={error} onRetry={load} />
       <div class="stats">
         <Stat label={plural(connections, 'connection', 'connections')} value={count(connections)} testId="stat-connections" />
-        <Stat label={plural(rooms, 'room', 'rooms')} value={count(rooms)} testId="stat-rooms" />
-        <Stat label={plural(topics, 'topic', 'topics')} value={count(topics)} />
+        <Stat label={plural(rooms, 'room', 'rooms')} value={unseen ? '–' : count(rooms)} hint={unseen} testId="stat-rooms" />
+        <Stat label={plural(topics, 'topic', 'topics')} value={unseen ? '–' : count(topics)} hint={unseen} />
         <Stat
           label={plural(nodes, 'node', 'nodes')}
           value={count(nodes)}

@@ -2,12 +2,15 @@
 // connection), a role topic, a shared topic, or everyone. The payload editor starts from a
 // schema-valid sample and checks the schema as you type; the backend checks again, sends it as
 // `manual`, and says how many connections received it. Past pushes can be resent.
+// In proxy mode the upstream's contract is unknown: the event is named by hand, only its JSON
+// is checked, and the targets a proxy cannot reach (rooms, topics) are disabled with the reason.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import type { ConnDetail, ContractView, MessageView, PushHistory, PushRecord, PushRequest, PushTarget, RoomList } from '../../api/generated/api';
 import { ApiError } from '../../api/client';
 import { useConsole } from '../../app/context';
 import { useLoad, usePoll } from '../../app/hooks';
+import { useProxyMode } from '../../app/NodesStatus';
 import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common';
 import { ConnPicker } from '../../components/ConnPicker';
 import { pretty } from '../../components/JsonView';
@@ -23,6 +26,19 @@ const KINDS: { kind: Kind; label: string }[] = [
   { kind: 'shared_topic', label: 'Shared topic (bus)' },
   { kind: 'everyone', label: 'Everyone' },
 ];
+
+/** Why a target cannot be used through a proxy (null when it can). */
+export function proxyBlocked(kind: Kind): string | null {
+  switch (kind) {
+    case 'rooms':
+      return 'Rooms cannot be seen through a proxy: the wire does not say who is in which room.';
+    case 'role_topic':
+    case 'shared_topic':
+      return 'Topic subscribers are held by the upstream server; a proxy can only write to the connections it relays.';
+    default:
+      return null;
+  }
+}
 
 /** The messages a target can carry, from the contract. */
 export function messagesFor(contract: ContractView, kind: Kind, role: string | null): MessageView[] {
@@ -76,7 +92,11 @@ function describeTarget(t: PushTarget): string {
 export function PushPanel({ params }: { params: Record<string, string> }) {
   const c = useConsole();
   const contract = useLoad(() => c.api.get<ContractView>('/api/contract'), []);
+  const proxy = useProxyMode();
   const [kind, setKind] = useState<Kind>((params.target as Kind) || 'conn');
+  useEffect(() => {
+    if (proxy && proxyBlocked(kind)) setKind('conn');
+  }, [proxy]);
   const [connId, setConnId] = useState(params.id ?? '');
   const [user, setUser] = useState(params.user ?? '');
   const [rooms, setRooms] = useState<string[]>(params.room ? params.room.split(',') : []);
@@ -122,7 +142,8 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
 
   // Pick a message the target can carry, and start its payload from the sample.
   useEffect(() => {
-    if (!contract.data) return;
+    // Through a proxy the contract is unknown and the name is typed: keep what was given.
+    if (!contract.data || (proxy && options.length === 0)) return;
     const named = options.find((m) => m.name === name);
     if (!named) {
       const first = options[0];
@@ -139,7 +160,11 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
     if (m) setText(pretty(startFrom(m)));
   };
 
-  const check = useMemo(() => (message ? checkPayload(text, message.schema) : null), [text, message]);
+  // Through a proxy any event name goes and only the JSON is checked (no contract is known).
+  const check = useMemo(
+    () => (message ? checkPayload(text, message.schema) : proxy && name.trim() ? checkPayload(text, {}) : null),
+    [text, message, proxy, name],
+  );
 
   const target = (): PushTarget => {
     switch (kind) {
@@ -175,8 +200,8 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
   };
   const submit = (e: Event) => {
     e.preventDefault();
-    if (!check?.ok || !message) return;
-    send({ target: target(), name, payload: check.value });
+    if (!check?.ok || (!message && !proxy)) return;
+    send({ target: target(), name: name.trim(), payload: check.value });
   };
   const edit = (r: PushRecord) => {
     const t = r.request.target;
@@ -200,12 +225,29 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
           <form onSubmit={submit} class="form">
             <label>Target</label>
             <div class="seg wrap" data-testid="push-kinds">
-              {KINDS.map((k) => (
-                <button type="button" key={k.kind} class={kind === k.kind ? 'on' : ''} onClick={() => setKind(k.kind)} data-testid={`push-kind-${k.kind}`}>
-                  {k.label}
-                </button>
-              ))}
+              {KINDS.map((k) => {
+                const blocked = proxy ? proxyBlocked(k.kind) : null;
+                return (
+                  <button
+                    type="button"
+                    key={k.kind}
+                    class={kind === k.kind ? 'on' : ''}
+                    onClick={() => setKind(k.kind)}
+                    disabled={!!blocked}
+                    title={blocked ?? undefined}
+                    data-testid={`push-kind-${k.kind}`}
+                  >
+                    {k.label}
+                  </button>
+                );
+              })}
             </div>
+            {proxy && (
+              <div class="muted" data-testid="push-proxy-note">
+                Through the proxy: the event goes to the chosen connections as if the upstream had sent it, recorded as manual.
+                Rooms and topics cannot be reached through a proxy.
+              </div>
+            )}
             {kind === 'conn' && (
               <>
                 <label>Connection id</label>
@@ -247,7 +289,9 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
               </>
             )}
             <label>{kind === 'role_topic' || kind === 'shared_topic' ? 'Topic' : 'Event'}</label>
-            {options.length === 0 ? (
+            {proxy && options.length === 0 ? (
+              <input class="mono" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="event name, as the upstream would send it" data-testid="push-name" />
+            ) : options.length === 0 ? (
               <div class="muted">The contract has nothing this target can carry.</div>
             ) : (
               <select value={name} onChange={(e) => pick((e.target as HTMLSelectElement).value)} data-testid="push-name">
@@ -271,7 +315,7 @@ export function PushPanel({ params }: { params: Record<string, string> }) {
                 <ul>{check.issues.map((i) => <li key={i}>{i}</li>)}</ul>
               </div>
             )}
-            {check?.ok && <div class="ok">Matches the schema.</div>}
+            {check?.ok && <div class="ok">{message ? 'Matches the schema.' : 'Valid JSON (the upstream’s contract is not known to the proxy).'}</div>}
             <div class="row">
               <button class="btn primary" type="submit" disabled={!check?.ok || !targetReady || sending} data-testid="push-send">
                 {sending ? 'Sending…' : 'Send'}

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import type { ConnPage, ConnRow, MemberChangeResult, MembershipGraph as Graph } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
-import { useAttachMode } from '../../app/NodesStatus';
+import { useAttachMode, useProxyMode } from '../../app/NodesStatus';
 import { useThrottled } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge, nodeColor, roleColor } from '../../components/common';
@@ -238,6 +238,7 @@ function Legend({ view }: { view: GraphView | null }) {
 
 export function RoomsPanel({ params }: { params: Record<string, string> }) {
   const c = useConsole();
+  const proxy = useProxyMode();
   const [q, setQ] = useState('');
   const [graphError, setGraphError] = useState<unknown>(null);
   const [expanded, setExpanded] = useState(savedExpanded);
@@ -277,6 +278,26 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
     for (const [, e] of c.membership.conns) if (e.member.node) nodes.add(e.member.node);
     return nodes.size > 1;
   }, [shownVersion]);
+
+  if (proxy) {
+    // Not an empty graph: rooms exist on the upstream, the proxy just cannot see them.
+    return (
+      <Panel title="Rooms" testId="panel-rooms">
+        <Card className="rooms-proxy">
+          <div data-testid="rooms-proxy-note">
+            <Empty title="Rooms cannot be seen through a proxy">
+              The wire does not tell a client which rooms it is in: the upstream server adds connections to rooms
+              without a frame saying so. A room broadcast shows up in Traffic as one event per receiving connection.
+              <div class="row rooms-proxy-links">
+                <button class="btn small" type="button" onClick={() => navigate('connections', {})}>Connections</button>
+                <button class="btn small" type="button" onClick={() => navigate('traffic', {})}>Traffic</button>
+              </div>
+            </Empty>
+          </div>
+        </Card>
+      </Panel>
+    );
+  }
 
   return (
     <Panel title="Rooms" testId="panel-rooms">
