@@ -18,8 +18,9 @@
 //!   latencies for the contract (`live::message_stats`).
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
-//! - [`nodes`]: the node-source seam: the embedded server, or nodes attached through their
-//!   inspectors (attach mode), with reconnection and per-node state.
+//! - [`nodes`]: the node-source seam: the embedded server, nodes attached through their
+//!   inspectors (attach mode), with reconnection and per-node state, or the recording proxy in
+//!   front of any wire server (proxy mode).
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
 //! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 

@@ -1,5 +1,7 @@
 //! The console's HTTP API, one file per resource. Every route here sits behind the token check
 //! ([`crate::auth`]); [`router`] adds the UI's files around them.
+//! Attach mode's and proxy mode's branches live beside the embedded server's:
+//! `*_attached.rs` for nodes followed through their inspectors, [`proxied`] for the proxy.
 
 pub mod connections;
 pub mod connections_attached;
