@@ -282,7 +282,9 @@ try {
     await shot('3-connections-sorted');
     await page.click('[data-sort=msgs_in]');
     await until('smallest first', async () => page.url().includes('dir=asc') && sorted(await column('[data-testid=conn-in]'), false));
-    // Errors: bob's unknown request earlier counts as one.
+    // Errors: an unknown request from bob counts as one (sent here, so the check does not depend
+    // on whether a simulated client happened to be refused).
+    await sendFrame('e2e-bob', { t: 'req', i: 70, m: 'no-such-request', d: {} });
     await page.click('[data-sort=errors]');
     await until('the connection with errors first', async () => (await column('[data-testid=conn-errors]'))[0] >= 1);
     await page.click('[data-sort=age]');
