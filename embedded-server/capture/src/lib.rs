@@ -14,6 +14,7 @@
 //! Layout (one concern per file):
 //! - [`recorder`]: [`Recorder`], its config and counters; the hot-path side.
 //! - `writer`: the `switchboard-recorder` thread that owns the connection and commits batches.
+//! - `pairing`: on that thread, a reply's request (`request`, `latency_us`) and a row's cause.
 //! - `checkpoint`: the `switchboard-checkpoint` thread that copies the WAL into the database.
 //! - `reclaim`: the `switchboard-free` thread that frees committed batches.
 //! - [`retention`]: pruning by size and age.
@@ -39,6 +40,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod import;
+mod pairing;
 pub mod query;
 mod reclaim;
 pub mod recorder;

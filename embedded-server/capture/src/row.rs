@@ -64,6 +64,31 @@ impl Row {
             .or(self.payload_text.as_deref())
     }
 
+    fn meta_i64(&self, key: &str) -> Option<i64> {
+        self.meta.as_ref()?.get(key)?.as_i64()
+    }
+
+    /// The `seq` of the `request_in` row whose handler made this row happen (the recorder
+    /// pairs them; rows recorded before pairing existed have none).
+    pub fn cause(&self) -> Option<i64> {
+        self.meta_i64("cause")
+    }
+
+    /// On a `response_out` or `error_out` row: the `seq` of the request it answers.
+    pub fn request_seq(&self) -> Option<i64> {
+        self.meta_i64("request")
+    }
+
+    /// On a `response_out` or `error_out` row: microseconds from the request to its answer.
+    pub fn latency_us(&self) -> Option<i64> {
+        self.meta_i64("latency_us")
+    }
+
+    /// The error code of an `error_out`, `subscribe_denied` or `server_reply_error` row.
+    pub fn code(&self) -> Option<&str> {
+        self.meta.as_ref()?.get("code")?.as_str()
+    }
+
     /// Reads a row selected with [`super::schema::ROW_COLUMNS`].
     pub(crate) fn from_sql(r: &rusqlite::Row<'_>) -> Result<Row, CaptureError> {
         let seq: i64 = r.get(0)?;

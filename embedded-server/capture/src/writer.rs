@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params, CachedStatement, Connection, TransactionBehavior};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, TransactionBehavior};
 
 use super::checkpoint::{self, Checkpointer, WAL_HARD_LIMIT};
 use super::error::CaptureError;
+use super::pairing::{Extras, Pairing};
 use super::reclaim::Reclaimer;
 use super::recorder::{RecorderConfig, Shared};
 use super::retention::{self, Retention};
@@ -95,6 +96,8 @@ pub(crate) struct Writer {
     scratch: Scratch,
     /// Frees committed batches on its own thread (see `reclaim.rs`).
     reclaim: Reclaimer,
+    /// Open requests, to pair answers and causes with their `request_in` row (`pairing.rs`).
+    pairing: Pairing,
 }
 
 enum Flow {
@@ -129,6 +132,7 @@ impl Writer {
             checkpointer,
             scratch: Scratch::default(),
             reclaim: Reclaimer::start(),
+            pairing: Pairing::default(),
         }
     }
 
@@ -238,6 +242,7 @@ impl Writer {
                 &self.batch,
                 &self.shared,
                 &mut self.scratch,
+                &mut self.pairing,
             ),
             None => Err(CaptureError::NotWritable {
                 path: self.path.clone(),
@@ -255,6 +260,8 @@ impl Writer {
                 self.checkpointer.committed();
             }
             Err(e) => {
+                // The lost rows' seqs will be given to the next rows: nothing may point at them.
+                self.pairing.clear();
                 self.shared.write_errors.fetch_add(1, Ordering::Relaxed);
                 self.shared.rows_lost.fetch_add(n, Ordering::Relaxed);
                 self.report(format!("lost a batch of {n} rows: {e}"));
@@ -389,10 +396,11 @@ fn write_batch(
     batch: &[TapEvent],
     shared: &Shared,
     scratch: &mut Scratch,
+    pairing: &mut Pairing,
 ) -> Result<(), CaptureError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
-        let mut keys = insert_events(&tx, session, batch, scratch)?;
+        let mut keys = insert_events(&tx, session, batch, scratch, pairing)?;
         insert_keys(&tx, schema::INSERT_ROOM, &mut keys.rooms)?;
         insert_keys(&tx, schema::INSERT_CONN, &mut keys.conns)?;
         let written = shared.rows_written.load(Ordering::Relaxed) + batch.len() as u64;
@@ -442,8 +450,22 @@ fn insert_events<'a>(
     session: &SessionInfo,
     batch: &'a [TapEvent],
     scratch: &mut Scratch,
+    pairing: &mut Pairing,
 ) -> Result<Keys<'a>, CaptureError> {
     let mut keys = Keys::default();
+    // The seq the batch's first row will get: AUTOINCREMENT continues after the largest seq
+    // ever given (kept in `sqlite_sequence`), and this transaction is the only writer.
+    let mut next_seq: i64 = conn
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0)
+        + 1;
+    let mut extras = |e: &TapEvent| {
+        let x = pairing.extras(next_seq, e);
+        next_seq += 1;
+        x
+    };
     let sql = schema::insert_many_sql(
         schema::INSERT_EVENT,
         schema::EVENT_PARAMS,
@@ -453,14 +475,16 @@ fn insert_events<'a>(
     let mut chunks = batch.chunks_exact(EVENTS_PER_INSERT);
     for chunk in &mut chunks {
         for (i, e) in chunk.iter().enumerate() {
-            bind_event(&mut many, i * schema::EVENT_PARAMS, session, e, scratch)?;
+            let x = extras(e);
+            bind_event(&mut many, i * schema::EVENT_PARAMS, session, e, x, scratch)?;
         }
         many.raw_execute()?;
         keys.add(chunk, conn.last_insert_rowid());
     }
     let mut one = conn.prepare_cached(schema::INSERT_EVENT)?;
     for e in chunks.remainder() {
-        bind_event(&mut one, 0, session, e, scratch)?;
+        let x = extras(e);
+        bind_event(&mut one, 0, session, e, x, scratch)?;
         one.raw_execute()?;
         keys.add(std::slice::from_ref(e), conn.last_insert_rowid());
     }
@@ -510,6 +534,7 @@ fn bind_event(
     base: usize,
     session: &SessionInfo,
     e: &TapEvent,
+    extras: Extras,
     scratch: &mut Scratch,
 ) -> Result<(), CaptureError> {
     let Scratch {
@@ -534,9 +559,17 @@ fn bind_event(
     } else {
         Some(json_param(rooms, &e.rooms)?)
     };
-    let meta = match &e.meta {
-        Some(m) => Some(json_param(meta, m)?),
-        None => None,
+    let meta = match (&e.meta, extras.is_empty()) {
+        (Some(m), true) => Some(json_param(meta, m)?),
+        (None, true) => None,
+        (m, false) => {
+            meta.clear();
+            if let Some(m) = m {
+                serde_json::to_writer(&mut *meta, m)?;
+            }
+            extras.append_to(meta);
+            Some(text_param(meta))
+        }
     };
     // One recorder may observe several nodes (an in-process cluster); each row keeps the node
     // it happened on, falling back to the session's node.

@@ -66,7 +66,7 @@ pub struct ReplayArgs {
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
     /// How connections are ordered against each other.
-    #[arg(long, value_enum, default_value_t = OrderArg::PerConnection)]
+    #[arg(long, value_enum, default_value_t = OrderArg::Causal)]
     pub order: OrderArg,
     /// What to replay. Push replay needs the embedded server's handle and is refused here.
     #[arg(long, value_enum, default_value_t = ModeArg::Clients)]
@@ -91,9 +91,14 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OrderArg {
+    /// The recorded happens-before across connections: one action at a time where it took
+    /// effect, after the pushes recorded before it arrived (zero differences against the same
+    /// build, at any speed).
+    Causal,
     /// Each connection in its own recorded order, side by side.
     PerConnection,
-    /// One action at a time across all connections, in recorded order.
+    /// One action at a time across all connections, in the order of their rows, waiting for
+    /// replies only.
     Recorded,
 }
 
@@ -127,6 +132,7 @@ impl ReplayArgs {
             },
             speed: self.speed,
             order: match self.order {
+                OrderArg::Causal => ReplayOrder::Causal,
                 OrderArg::PerConnection => ReplayOrder::PerConnection,
                 OrderArg::Recorded => ReplayOrder::Recorded,
             },

@@ -381,7 +381,13 @@ fn handle_request(
             return respond(&shared2, &conn2, i, &name, Ok(sample), started);
         };
         let ctx = conn2.ctx_arc().clone();
-        let call = async { handler(input, ctx, conn2.clone()).await };
+        // Everything tapped while the handler is created or polled names this request as its
+        // cause (pushes, publishes, bus messages, membership changes, server requests).
+        let cause = crate::tap::TapCause {
+            conn: conn2.id_arc().clone(),
+            i,
+        };
+        let call = crate::tap::with_cause(cause, async { handler(input, ctx, conn2.clone()).await });
         let outcome = std::panic::AssertUnwindSafe(call).catch_unwind().await;
         let result = match outcome {
             Ok(r) => r,

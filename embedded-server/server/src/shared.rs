@@ -309,6 +309,7 @@ impl Shared {
         }
         let mut ev = TapEvent::new(kind, origin);
         ev.node = self.node_id.clone();
+        ev.cause = crate::tap::current_cause();
         fill(&mut ev);
         let mut panics = Vec::new();
         {

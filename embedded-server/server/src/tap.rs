@@ -215,6 +215,43 @@ pub struct TapEvent {
     pub origin: Origin,
     /// Anything else worth keeping: close code and reason, duration, filters, error code.
     pub meta: Option<Value>,
+    /// The request whose handler made this happen (a push, a broadcast, a publish, a bus
+    /// message, a membership change, a server-to-client request), when it happened inside one.
+    /// Filled by [`crate::shared`] from the task-local set around each handler call, so no
+    /// delivery path has to pass it along.
+    pub cause: Option<TapCause>,
+}
+
+/// A request, named the way a capture can find its `request_in` row: the connection that sent
+/// it and the request id `i` it carried.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TapCause {
+    pub conn: Arc<str>,
+    pub i: u64,
+}
+
+tokio::task_local! {
+    /// The request whose handler is running on this task (see [`TapEvent::cause`]).
+    static CAUSE: TapCause;
+}
+
+/// Runs `fut` (a request handler) with `cause` as the cause of everything tapped while it is
+/// polled, including when it moves to its own task.
+pub fn with_cause<F: std::future::Future>(
+    cause: TapCause,
+    fut: F,
+) -> impl std::future::Future<Output = F::Output> {
+    CAUSE.scope(cause, fut)
+}
+
+/// Calls `f` with `cause` as the cause of everything tapped during the call.
+pub fn cause_scope<R>(cause: TapCause, f: impl FnOnce() -> R) -> R {
+    CAUSE.sync_scope(cause, f)
+}
+
+/// The request whose handler is being polled, if any.
+pub fn current_cause() -> Option<TapCause> {
+    CAUSE.try_with(Clone::clone).ok()
 }
 
 impl TapEvent {
@@ -234,6 +271,7 @@ impl TapEvent {
             recipients: None,
             origin,
             meta: None,
+            cause: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
@@ -115,10 +115,19 @@ pub(crate) struct Actor {
     ctx: RunCtx,
     /// The socket is open and usable.
     open: bool,
+    /// Pushes received so far that the recording could have (events, publishes and server
+    /// requests not ignored): what the causal driver waits on.
+    seen: watch::Sender<u64>,
 }
 
 impl Actor {
-    pub(crate) fn new(conn: &PlannedConn, url: Url, notes: Vec<String>, ctx: &RunCtx) -> Actor {
+    pub(crate) fn new(
+        conn: &PlannedConn,
+        url: Url,
+        notes: Vec<String>,
+        seen: watch::Sender<u64>,
+        ctx: &RunCtx,
+    ) -> Actor {
         let expected_pushes = conn.pushes.len();
         Actor {
             actions: conn.actions.clone(),
@@ -137,6 +146,7 @@ impl Actor {
             },
             ctx: ctx.clone(),
             open: false,
+            seen,
         }
     }
 
@@ -423,6 +433,18 @@ impl Actor {
     }
 
     fn received(&mut self, frame: Value) {
+        let name = match frame.get("t").and_then(Value::as_str) {
+            Some("evt") => frame.get("e"),
+            Some("pub") => frame.get("c"),
+            Some("sreq") => frame.get("m"),
+            _ => None,
+        }
+        .and_then(Value::as_str);
+        if let Some(name) = name {
+            if !self.ctx.options.ignore_events.iter().any(|e| e == name) {
+                self.seen.send_modify(|n| *n += 1);
+            }
+        }
         if self.out.received.len() < self.keep {
             self.out.received.push(frame);
         } else {

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use url::Url;
 
 use super::actor::{Actor, Cmd, ConnOutcome, CMD_CAPACITY};
@@ -51,17 +51,21 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
     let mut senders = Vec::with_capacity(plan.connections.len());
     let mut actors = Vec::with_capacity(plan.connections.len());
     let mut sent_params = Vec::with_capacity(plan.connections.len());
+    let mut counters = Vec::with_capacity(plan.connections.len());
     for conn in &plan.connections {
         let (endpoint, shown, notes) = endpoint(url, conn, &ctx.options.params, &ctx.replay_id);
         sent_params.push(shown);
         let (tx, rx) = mpsc::channel(CMD_CAPACITY);
-        let actor = Actor::new(conn, endpoint, notes, ctx);
+        let (seen_tx, seen_rx) = watch::channel(0u64);
+        counters.push(seen_rx);
+        let actor = Actor::new(conn, endpoint, notes, seen_tx, ctx);
         actors.push(tokio::spawn(actor.run(rx)));
         senders.push(tx);
     }
 
     let clock = ctx.control.clock();
     let outer = ctx.options.timeout * 2 + Duration::from_secs(1);
+    let mut waits: Vec<Vec<String>> = vec![Vec::new(); plan.connections.len()];
     match ctx.options.order {
         ReplayOrder::PerConnection => {
             let drivers = plan.connections.iter().zip(&senders).map(|(conn, tx)| {
@@ -82,21 +86,15 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
             });
             futures_util::future::join_all(drivers).await;
         }
-        ReplayOrder::Recorded => {
-            let mut order: Vec<(i64, usize, usize, i64)> = plan
-                .connections
-                .iter()
-                .enumerate()
-                .flat_map(|(c, conn)| {
-                    conn.actions
-                        .iter()
-                        .enumerate()
-                        .map(move |(i, a)| (a.seq, c, i, a.at_us))
-                })
-                .collect();
-            order.sort();
+        ReplayOrder::Recorded | ReplayOrder::Causal => {
+            let causal = ctx.options.order == ReplayOrder::Causal;
+            let order = schedule(plan, causal);
+            let mut barrier = Barrier::new(plan, counters, ctx);
             let mut clock = clock.clone();
-            for (_, c, i, at) in order {
+            for (key, c, i, at) in order {
+                if causal {
+                    barrier.wait(key, &mut waits).await;
+                }
                 if !step(&mut clock, &senders[c], i, at - first_at, outer, ctx).await {
                     break;
                 }
@@ -111,8 +109,14 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
     }
     drop(senders);
     let mut reports = Vec::with_capacity(actors.len());
-    for ((conn, actor), params) in plan.connections.iter().zip(actors).zip(sent_params) {
-        let outcome = match tokio::time::timeout(outer + ctx.options.timeout, actor).await {
+    for (((conn, actor), params), waited) in plan
+        .connections
+        .iter()
+        .zip(actors)
+        .zip(sent_params)
+        .zip(waits)
+    {
+        let mut outcome = match tokio::time::timeout(outer + ctx.options.timeout, actor).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) => ConnOutcome {
                 connect_error: Some(format!("the connection's task failed: {e}")),
@@ -123,9 +127,97 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
                 ..ConnOutcome::default()
             },
         };
+        outcome.notes.extend(waited);
         reports.push(report(conn, params, outcome, plan.compare_pushes, ctx));
     }
     reports
+}
+
+/// Every action of the plan as `(order key, connection, action, recorded time)`, in the order
+/// a one-at-a-time replay sends them. `causal`: a request is placed where it took effect (its
+/// first recorded effect), never before an earlier action of its own connection; otherwise the
+/// order of the recorded rows.
+fn schedule(plan: &ReplayPlan, causal: bool) -> Vec<(i64, usize, usize, i64)> {
+    let mut order: Vec<(i64, usize, usize, i64)> = Vec::with_capacity(plan.action_count());
+    for (c, conn) in plan.connections.iter().enumerate() {
+        let mut floor = i64::MIN;
+        for (i, a) in conn.actions.iter().enumerate() {
+            let key = if causal {
+                a.effect_seq.unwrap_or(a.seq).max(floor)
+            } else {
+                a.seq
+            };
+            floor = key;
+            order.push((key, c, i, a.at_us));
+        }
+    }
+    order.sort();
+    order
+}
+
+/// What keeps the recorded happens-before between connections: before an action placed at
+/// `key`, every connection must have received the pushes it was recorded receiving before
+/// `key`. Pushes the replay cannot re-create (made by the server on its own, or of ignored
+/// events) are not waited for. A wait is bounded by the replay's timeout; what did not come is
+/// then given up (not waited for again) and named in the connection's report.
+struct Barrier {
+    /// Per connection: the recorded `seq`s of the pushes to wait for, in order.
+    expected: Vec<Vec<i64>>,
+    seen: Vec<watch::Receiver<u64>>,
+    /// Per connection: pushes given up after a wait timed out.
+    given_up: Vec<u64>,
+    timeout: Duration,
+}
+
+impl Barrier {
+    fn new(plan: &ReplayPlan, seen: Vec<watch::Receiver<u64>>, ctx: &RunCtx) -> Barrier {
+        let ignored = &ctx.options.ignore_events;
+        let expected = plan
+            .connections
+            .iter()
+            .map(|c| {
+                let mut seqs: Vec<i64> = c
+                    .pushes
+                    .iter()
+                    .filter(|p| p.reproducible() && !ignored.iter().any(|e| *e == p.name))
+                    .map(|p| p.seq)
+                    .collect();
+                seqs.sort_unstable();
+                seqs
+            })
+            .collect();
+        Barrier {
+            given_up: vec![0; plan.connections.len()],
+            expected,
+            seen,
+            timeout: ctx.options.timeout,
+        }
+    }
+
+    async fn wait(&mut self, key: i64, notes: &mut [Vec<String>]) {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        for c in 0..self.expected.len() {
+            let need = self.expected[c].partition_point(|&s| s < key) as u64;
+            let need = need.saturating_sub(self.given_up[c]);
+            let rx = &mut self.seen[c];
+            if *rx.borrow() >= need {
+                continue;
+            }
+            let reached = tokio::time::timeout_at(deadline, rx.wait_for(|n| *n >= need))
+                .await
+                .is_ok_and(|r| r.is_ok());
+            if !reached {
+                let seen = *rx.borrow();
+                let short = need.saturating_sub(seen);
+                self.given_up[c] += short;
+                notes[c].push(format!(
+                    "waited {:?} for {short} push(es) recorded before row #{key} \
+                     ({} of {need} arrived) and went on without them",
+                    self.timeout, seen
+                ));
+            }
+        }
+    }
 }
 
 /// Waits for the action's time, hands it to the actor and waits until it is done. Returns

@@ -28,16 +28,23 @@ pub enum ReplayMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplayOrder {
+    /// The default: the recorded happens-before across connections is kept. Actions run one at
+    /// a time in the order their effects were recorded (a request's first effect: a row its
+    /// handler caused, from the `cause` the recorder pairs, or else its reply), and an action
+    /// is sent only once every earlier action was answered and every connection has received
+    /// the pushes recorded before it (or the replay's timeout passed, which the report names).
+    /// A session replayed against the same build then gives the same result every time, at any
+    /// speed.
+    #[default]
+    Causal,
     /// Each connection runs its own actions in recorded order, waiting for each reply before
     /// its next action; connections run side by side. What one connection receives from
     /// another's actions (a room message, a `dm`) can then arrive in a different order, or not
     /// at all if the sender ran ahead of the receiver's `join`.
-    #[default]
     PerConnection,
-    /// One action at a time across all connections, in the order the capture recorded them,
-    /// each waiting for its reply. Slower, but a push caused by connection A reaches connection
-    /// B at the same point of B's traffic as in the recording, so cross-connection effects
-    /// replay deterministically.
+    /// One action at a time across all connections, in the order their rows were recorded,
+    /// each waiting for its reply only (not for the pushes it caused, nor for effects that were
+    /// recorded in another order than the requests).
     Recorded,
 }
 
@@ -129,7 +136,7 @@ impl Default for ReplayOptions {
         ReplayOptions {
             mode: ReplayMode::Clients,
             speed: 1.0,
-            order: ReplayOrder::PerConnection,
+            order: ReplayOrder::Causal,
             ignore: Vec::new(),
             ignore_events: Vec::new(),
             params: ParamMap::default(),

@@ -115,6 +115,11 @@ pub struct Action {
     pub at_us: i64,
     #[serde(flatten)]
     pub kind: ActionKind,
+    /// For a request: the `seq` of its first recorded effect (a row its handler caused, or its
+    /// reply), which is where it took effect among the other connections' actions. `None`
+    /// when the capture does not say (then the request row's `seq` is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect_seq: Option<i64>,
     /// The recorded reply; `None` when the server answers nothing or the capture lacks it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<Expected>,

@@ -75,6 +75,8 @@ struct Builder<'a> {
     ignored: BTreeMap<String, u64>,
     any_push_selected: bool,
     sessions: Vec<i64>,
+    /// Planned requests by the `seq` of their row, to note their effects (`cause`).
+    by_request: HashMap<i64, (usize, usize)>,
 }
 
 pub(crate) fn build(
@@ -96,6 +98,7 @@ pub(crate) fn build(
         ignored: BTreeMap::new(),
         any_push_selected: false,
         sessions: Vec::new(),
+        by_request: HashMap::new(),
     };
     let rows_read = rows.len() as u64;
     for loaded in rows {
@@ -202,6 +205,7 @@ impl Builder<'_> {
                 seq: connect_seq,
                 at_us: row.at_us,
                 kind: ActionKind::Connect,
+                effect_seq: None,
                 expected: None,
             }],
             pushes: Vec::new(),
@@ -226,18 +230,30 @@ impl Builder<'_> {
             seq: row.seq,
             at_us: row.at_us,
             kind,
+            effect_seq: None,
             expected,
         });
         if is_request {
+            let a = self.conns[c].actions.len() - 1;
+            self.by_request.insert(row.seq, (c, a));
             if let Some(i) = i {
-                let a = self.conns[c].actions.len() - 1;
                 self.waiting.insert((key.clone(), i), (c, a));
             }
         }
     }
 
+    /// Row `seq` was an effect of the planned request `(c, a)`: the request took effect no
+    /// later than there.
+    fn effect(&mut self, (c, a): (usize, usize), seq: i64) {
+        let action = &mut self.conns[c].actions[a];
+        action.effect_seq = Some(action.effect_seq.map_or(seq, |s| s.min(seq)));
+    }
+
     fn row(&mut self, row: Row) {
         let in_scope = self.in_scope(&row);
+        if let Some(at) = row.cause().and_then(|s| self.by_request.get(&s).copied()) {
+            self.effect(at, row.seq);
+        }
         let key: Option<Key> = row.conn.clone().map(|c| (row.session_id, c));
         // Membership first: a `connect` row must be known before the connection is planned,
         // and a disconnect's effect applies after its own row is handled below.
@@ -389,6 +405,7 @@ impl Builder<'_> {
         };
         match self.waiting.remove(&(key.clone(), i)) {
             Some((c, a)) => {
+                self.effect((c, a), row.seq);
                 self.conns[c].actions[a].expected = Some(Expected {
                     seq: row.seq,
                     frame,

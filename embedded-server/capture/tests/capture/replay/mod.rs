@@ -1,12 +1,15 @@
 //! Replay tests: real sockets, real SQLite captures, one module per behaviour.
 //!
 //! - `zero_diff`: a recorded demo session replays against a fresh demo with no difference.
+//! - `deterministic`: by default (causal order) a multi-client session and a 40-client
+//!   simulation replay with zero differences, every time, at speed 0 and 1.
 //! - `changed_handler`: against a demo whose `say` changed, exactly the expected differences.
 //! - `push_replay`: recorded server pushes reach real clients of another server.
 //! - `bad_input`: unknown kinds, orphan replies, unknown requests are reported, not fatal.
 //! - `control`: pause, resume and stop.
 //! - `selection`: replaying one connection or a few selected rows.
 //! - `plan`: what each connection is expected to receive, rebuilt from membership rows.
+//! - `pairing`: answers carry their request and latency, handler effects their cause.
 //! - `origin`: only the replayer (it holds the server's replay key) is recorded as `replay`.
 //! - `moves`: a push received at another position is reported once as moved, not as a
 //!   difference, unless the order is strict.
@@ -20,8 +23,10 @@ mod bad_input;
 mod changed_handler;
 mod console_origin;
 mod control;
+mod deterministic;
 mod moves;
 mod origin;
+mod pairing;
 mod plan;
 mod push_replay;
 mod selection;
