@@ -56,7 +56,7 @@ impl Filter {
 
     /// The SQL condition (over `events`, no leading `WHERE`) and its parameters, in order.
     /// `schema` is the file's schema version: version 1 has no `event_conns`.
-    pub(crate) fn to_sql(&self, schema: i64) -> (String, Vec<SqlValue>) {
+    pub(crate) fn to_sql(&self, schema: i64, received: &[i64]) -> (String, Vec<SqlValue>) {
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<SqlValue> = Vec::new();
         if let Some(t) = self.since_us {
@@ -76,10 +76,6 @@ impl Filter {
             params.extend(values);
         };
         let texts = |v: &[String]| v.iter().map(|s| SqlValue::Text(s.clone())).collect();
-        if schema < 2 {
-            // Version 1 files have an index on `events(conn)` instead of `event_conns`.
-            any_of("conn", texts(&self.conns));
-        }
         any_of(
             "kind",
             self.kinds
@@ -119,8 +115,33 @@ impl Filter {
             params.extend(texts(values));
         };
         keyed("event_rooms", "room", &self.rooms);
-        if schema >= 2 {
-            keyed("event_conns", "conn", &self.conns);
+        // A connection's rows are its own and the pushes stored once that reached it
+        // (`received`, derived by the reader: see `received.rs`).
+        let received_clause = |conds: &mut Vec<String>, params: &mut Vec<SqlValue>, own: String| {
+            if received.is_empty() {
+                conds.push(own);
+            } else {
+                conds.push(format!(
+                    "({own} OR seq IN (SELECT value FROM json_each(?)))"
+                ));
+                let list = serde_json::to_string(received).unwrap_or_else(|_| "[]".into());
+                params.push(SqlValue::Text(list));
+            }
+        };
+        if schema < 2 && !self.conns.is_empty() {
+            // Version 1 files have an index on `events(conn)` instead of `event_conns`.
+            let marks = vec!["?"; self.conns.len()].join(", ");
+            params.extend(texts(&self.conns));
+            received_clause(&mut conds, &mut params, format!("conn IN ({marks})"));
+        }
+        if schema >= 2 && !self.conns.is_empty() {
+            let marks = vec!["?"; self.conns.len()].join(", ");
+            params.extend(texts(&self.conns));
+            received_clause(
+                &mut conds,
+                &mut params,
+                format!("seq IN (SELECT seq FROM event_conns WHERE conn IN ({marks}))"),
+            );
         }
         if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", escape_like(text));

@@ -22,6 +22,8 @@
 //! - [`row`]: [`Row`], the stored form of one event, and [`SessionInfo`].
 //! - [`filter`]: [`Filter`], [`Cursor`], [`Page`]; time parsing for the CLI.
 //! - [`query`]: [`CaptureReader`]: pages, single rows, counts, rates, sessions, stats.
+//! - [`received`]: what a connection received (pushes stored once), derived from its recorded
+//!   membership for filters naming connections; whether a row was sent or received.
 //! - [`redact`]: masking secrets in exports.
 //! - [`mod@export`]: JSONL, CSV, HAR and SQLite exports.
 //! - [`mod@import`]: bringing JSONL and SQLite exports into a capture file.
@@ -42,6 +44,7 @@ pub mod fuzz;
 pub mod import;
 mod pairing;
 pub mod query;
+pub mod received;
 mod reclaim;
 pub mod recorder;
 pub mod redact;

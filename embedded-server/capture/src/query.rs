@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +71,13 @@ impl CaptureReader {
         &self.path
     }
 
+    /// The SQL condition of `filter`; when it names connections, with the pushes stored once
+    /// that reached them (see `received.rs`).
+    fn sql(&self, filter: &Filter) -> Result<(String, Vec<SqlValue>), CaptureError> {
+        let received = super::received::received_seqs(&self.conn, self.schema, &filter.conns)?;
+        Ok(filter.to_sql(self.schema, &received))
+    }
+
     /// One page of at most `limit` rows (clamped to 1..=10,000) matching `filter`, starting at
     /// `cursor`. Rows come back in ascending `seq` order in every direction.
     pub fn query(
@@ -79,7 +87,7 @@ impl CaptureReader {
         limit: usize,
     ) -> Result<Page, CaptureError> {
         let limit = limit.clamp(1, 10_000);
-        let (cond, mut params) = filter.to_sql(self.schema);
+        let (cond, mut params) = self.sql(filter)?;
         let (bound, order) = match cursor {
             Cursor::Start => (String::new(), "ASC"),
             Cursor::End => (String::new(), "DESC"),
@@ -131,7 +139,7 @@ impl CaptureReader {
 
     /// How many rows match.
     pub fn count(&self, filter: &Filter) -> Result<u64, CaptureError> {
-        let (cond, params) = filter.to_sql(self.schema);
+        let (cond, params) = self.sql(filter)?;
         let sql = format!("SELECT count(*) FROM events WHERE {cond}");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let n: i64 = stmt.query_row(params_from_iter(params.iter()), |r| r.get(0))?;
@@ -140,7 +148,7 @@ impl CaptureReader {
 
     /// Rows per kind, most frequent first.
     pub fn counts_by_kind(&self, filter: &Filter) -> Result<Vec<KindCount>, CaptureError> {
-        let (cond, params) = filter.to_sql(self.schema);
+        let (cond, params) = self.sql(filter)?;
         let sql = format!(
             "SELECT kind, count(*) AS n FROM events WHERE {cond} GROUP BY kind ORDER BY n DESC, kind"
         );
@@ -163,7 +171,7 @@ impl CaptureReader {
     /// Rows per time bucket (e.g. one second) for rate plots, oldest first.
     pub fn rate(&self, filter: &Filter, bucket: Duration) -> Result<Vec<RateBucket>, CaptureError> {
         let width = (bucket.as_micros().clamp(1, i64::MAX as u128)) as i64;
-        let (cond, mut params) = filter.to_sql(self.schema);
+        let (cond, mut params) = self.sql(filter)?;
         let sql = format!(
             "SELECT (at_us / ?) AS b, count(*) FROM events WHERE {cond} GROUP BY b ORDER BY b"
         );
@@ -224,7 +232,7 @@ impl CaptureReader {
         filter: &Filter,
         mut f: impl FnMut(Row) -> Result<(), CaptureError>,
     ) -> Result<u64, CaptureError> {
-        let (cond, params) = filter.to_sql(self.schema);
+        let (cond, params) = self.sql(filter)?;
         let sql = format!("SELECT {ROW_COLUMNS} FROM events WHERE {cond} ORDER BY seq ASC");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(params.iter()))?;
@@ -238,7 +246,7 @@ impl CaptureReader {
 
     /// The ids of the sessions that the selection's rows belong to.
     pub fn session_ids(&self, filter: &Filter) -> Result<Vec<i64>, CaptureError> {
-        let (cond, params) = filter.to_sql(self.schema);
+        let (cond, params) = self.sql(filter)?;
         let sql =
             format!("SELECT DISTINCT session_id FROM events WHERE {cond} ORDER BY session_id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -263,7 +271,7 @@ impl CaptureReader {
     }
 
     fn exists(&self, filter: &Filter, bound: &str, seq: i64) -> Result<bool, CaptureError> {
-        let (cond, mut params) = filter.to_sql(self.schema);
+        let (cond, mut params) = self.sql(filter)?;
         params.push(seq.into());
         let sql = format!("SELECT EXISTS (SELECT 1 FROM events WHERE {cond} AND {bound})");
         let mut stmt = self.conn.prepare_cached(&sql)?;

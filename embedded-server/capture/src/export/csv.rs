@@ -1,5 +1,6 @@
 //! CSV export: one row per line under a header row. Times are RFC 3339 in UTC (plus the raw
-//! microseconds), `rooms` is a JSON array, `payload` and `meta` are JSON text.
+//! microseconds), `rooms` is a JSON array, `payload` and `meta` are JSON text, `direction` is
+//! `sent` or `received` from the connection's side (empty for lifecycle and membership rows).
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use crate::filter::format_time;
 use crate::query::CaptureReader;
 
 /// The header row, in column order.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "seq",
     "time",
     "at_us",
@@ -27,6 +28,7 @@ pub const COLUMNS: [&str; 17] = [
     "recipients",
     "payload",
     "meta",
+    "direction",
 ];
 
 pub(crate) fn export(
@@ -68,6 +70,9 @@ pub(crate) fn export(
             row.recipients.map(|r| r.to_string()).unwrap_or_default(),
             row.payload_str().unwrap_or_default().to_string(),
             meta,
+            crate::received::direction(row.kind)
+                .unwrap_or_default()
+                .to_string(),
         ])?;
         n += 1;
         if n.is_multiple_of(PROGRESS_EVERY) {

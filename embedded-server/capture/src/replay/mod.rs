@@ -51,7 +51,7 @@ pub mod compare;
 mod conn_report;
 pub mod control;
 pub mod error;
-mod membership;
+pub(crate) mod membership;
 pub mod options;
 pub mod overview;
 pub mod plan;

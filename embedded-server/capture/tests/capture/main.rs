@@ -10,6 +10,7 @@ mod fuzz_import;
 mod import;
 mod loss_window;
 mod migration;
+mod per_conn;
 mod query;
 mod redaction;
 mod replay;

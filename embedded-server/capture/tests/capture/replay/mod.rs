@@ -16,8 +16,8 @@
 //! - `server_made_membership`: subscriptions the application made are not replayed as the
 //!   client's own.
 
-mod scenarios;
-mod support;
+pub(crate) mod scenarios;
+pub(crate) mod support;
 
 mod bad_input;
 mod changed_handler;
