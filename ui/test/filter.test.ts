@@ -1,4 +1,4 @@
-import { emptyForm, formFromParams, formToFilter, formToParams, list } from '../src/state/filter';
+import { emptyForm, formFromParams, formToFilter, formToParams, list, rowMatches } from '../src/state/filter';
 
 test('a form becomes the API filter', () => {
   const f = { ...emptyForm(), room: 'lobby, ops', user: ' alice ', text: '  hi ' };
@@ -67,4 +67,14 @@ test('a node filter (attach mode) selects the rows of those nodes only, and is l
   expect(p(row({ node: 'node-c' }))).toBe(false);
   expect(p(row())).toBe(false);
   expect(formToParams(f)).toEqual({ node: 'node-a, node-b' });
+});
+
+test('pings and pongs are hidden unless picked', () => {
+  const hidden = formToFilter(emptyForm());
+  expect(hidden.exclude_kinds).toEqual(['ping', 'pong']);
+  const ping: TrafficRow = { seq: 1, at_us: 1, kind: 'ping', name: null, conn: 'c1', role: 'user', user: 'u', rooms: [], topic: null, payload: null, payload_text: null, size: 12, recipients: null, origin: 'server', meta: null };
+  expect(rowMatches(hidden, null, ping)).toBe(false);
+  const picked = formToFilter({ ...emptyForm(), kinds: ['ping', 'pong'] });
+  expect(picked.exclude_kinds).toBeUndefined();
+  expect(rowMatches(picked, null, ping)).toBe(true);
 });

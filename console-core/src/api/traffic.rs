@@ -12,7 +12,7 @@ use switchboard_capture::Cursor;
 use super::error::{ApiError, ApiResult};
 use crate::live::{filter, rows};
 use crate::state::AppState;
-use crate::types::{TrafficCursor, TrafficPage, TrafficQuery, TrafficRow};
+use crate::types::{TrafficCursor, TrafficPage, TrafficQuery, TrafficRelated, TrafficRow};
 
 const MAX_PAGE: u32 = 5_000;
 
@@ -20,6 +20,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/traffic/query", post(query))
         .route("/api/traffic/{seq}", get(one))
+        .route("/api/traffic/{seq}/related", get(related))
 }
 
 fn cursor(c: TrafficCursor) -> Cursor {
@@ -72,5 +73,34 @@ async fn one(State(st): State<Arc<AppState>>, Path(seq): Path<i64>) -> ApiResult
     })
     .await??;
     row.map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no recorded row {seq}")))
+}
+
+/// A request's answer, an answer's request, and the request a row was caused by.
+async fn related(
+    State(st): State<Arc<AppState>>,
+    Path(seq): Path<i64>,
+) -> ApiResult<TrafficRelated> {
+    let related =
+        tokio::task::spawn_blocking(move || -> Result<Option<TrafficRelated>, ApiError> {
+            let reader = st.reader()?;
+            let Some(row) = reader.get(seq)? else {
+                return Ok(None);
+            };
+            let get = |s: Option<i64>| -> Result<Option<TrafficRow>, ApiError> {
+                Ok(match s {
+                    Some(s) => reader.get(s)?.map(rows::from_capture),
+                    None => None,
+                })
+            };
+            Ok(Some(TrafficRelated {
+                answer: reader.answer_to(&row)?.map(rows::from_capture),
+                request: get(row.request_seq())?,
+                cause: get(row.cause())?,
+            }))
+        })
+        .await??;
+    related
+        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no recorded row {seq}")))
 }

@@ -29,6 +29,9 @@ pub fn matches(f: &TrafficFilter, row: &TrafficRow) -> bool {
     if !any_or(&f.kinds, Some(&row.kind)) || !any_or(&f.origins, Some(&row.origin)) {
         return false;
     }
+    if f.exclude_kinds.contains(&row.kind) {
+        return false;
+    }
     if !any_str(&f.names, row.name.as_deref())
         || !any_str(&f.roles, row.role.as_deref())
         || !any_str(&f.topics, row.topic.as_deref())
@@ -87,8 +90,10 @@ pub fn validate(f: &TrafficFilter) -> Result<(), String> {
         ("conns", &f.conns),
         ("users", &f.users),
     ];
-    let values =
-        f.kinds.len() + f.origins.len() + strings.iter().map(|(_, list)| list.len()).sum::<usize>();
+    let values = f.kinds.len()
+        + f.exclude_kinds.len()
+        + f.origins.len()
+        + strings.iter().map(|(_, list)| list.len()).sum::<usize>();
     if values > MAX_VALUES {
         return Err(format!(
             "the filter lists {values} values; at most {MAX_VALUES} are accepted across \
@@ -112,6 +117,7 @@ pub fn to_capture(f: &TrafficFilter) -> Filter {
         since_us: f.since_us,
         until_us: f.until_us,
         kinds: f.kinds.clone(),
+        exclude_kinds: f.exclude_kinds.clone(),
         names: f.names.clone(),
         roles: f.roles.clone(),
         rooms: f.rooms.clone(),
@@ -148,6 +154,11 @@ mod tests {
             origin: Origin::Client,
             meta: None,
             node: None,
+            direction: Some("received".into()),
+            cause: None,
+            request_seq: None,
+            latency_us: None,
+            code: None,
         }
     }
 

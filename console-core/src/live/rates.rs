@@ -19,8 +19,11 @@ fn bump(sample: &mut RateSample, kind: TapKind) {
         Emit | ToConn | ToUser | ServerRequest | ServerReply => &mut sample.pushes,
         RoomBroadcast | Broadcast => &mut sample.broadcasts,
         RolePublish | SharedPublish | BusLocal | BusOut | BusIn => &mut sample.publishes,
-        RoomAdd | RoomRemove | Subscribe | Unsubscribe => &mut sample.membership,
-        Connect | Disconnect | HeartbeatReap | SlowConsumer => &mut sample.lifecycle,
+        RoomAdd | RoomRemove | Subscribe | SubscribeAck | Unsubscribe => &mut sample.membership,
+        // A connection-level `err` answers a frame error, which is already counted as one.
+        Connect | Disconnect | HeartbeatReap | SlowConsumer | Env | ConnError | Ping | Pong => {
+            &mut sample.lifecycle
+        }
     };
     *slot = slot.saturating_add(1);
 }

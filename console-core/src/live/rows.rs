@@ -52,12 +52,33 @@ pub fn from_tap(ev: &TapEvent) -> TrafficRow {
         origin: ev.origin,
         meta: ev.meta.clone(),
         node: (!ev.node.is_empty()).then(|| ev.node.to_string()),
+        direction: direction(ev.kind),
+        cause: None,
+        request_seq: None,
+        latency_us: None,
+        code: ev
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("code"))
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
     }
+}
+
+fn direction(kind: switchboard_server::tap::TapKind) -> Option<String> {
+    switchboard_capture::received::direction(kind).map(str::to_owned)
 }
 
 /// A recorded row.
 pub fn from_capture(row: Row) -> TrafficRow {
+    let (cause, request_seq, latency_us) = (row.cause(), row.request_seq(), row.latency_us());
+    let code = row.code().map(str::to_owned);
     TrafficRow {
+        direction: direction(row.kind),
+        cause,
+        request_seq,
+        latency_us,
+        code,
         seq: Some(row.seq),
         at_us: row.at_us,
         kind: row.kind,

@@ -35,7 +35,9 @@ pub use rooms::{
     GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
     RoomDetail, RoomList, RoomRow,
 };
-pub use traffic::{TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRow};
+pub use traffic::{
+    TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRelated, TrafficRow,
+};
 pub use tryit::{TryAnswer, TryList, TryOpen, TryPush, TryRequest, TrySession, TryTopic};
 
 /// Where the generated declarations live, relative to the workspace root.
@@ -110,6 +112,7 @@ pub fn typescript() -> String {
         TrafficCursor,
         TrafficQuery,
         TrafficPage,
+        TrafficRelated,
         PushTarget,
         PushRequest,
         PushRecord,

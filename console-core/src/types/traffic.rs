@@ -37,6 +37,38 @@ pub struct TrafficRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub node: Option<String>,
+    /// `sent` (client to server) or `received` (server to client), from the connection's
+    /// side; absent for lifecycle and membership rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub direction: Option<String>,
+    /// The `seq` of the request whose handler made this row (recorded rows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub cause: Option<i64>,
+    /// On an answer: the `seq` of the request it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub request_seq: Option<i64>,
+    /// On an answer: microseconds from the request to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub latency_us: Option<i64>,
+    /// On an error row: its code (`VALIDATION`, `FORBIDDEN`, `BAD_REQUEST`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<String>,
+}
+
+/// `GET /api/traffic/{seq}/related`: the rows a recorded row is paired with.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct TrafficRelated {
+    /// For a request: its answer (`response_out` or `error_out`).
+    pub answer: Option<TrafficRow>,
+    /// For an answer: its request.
+    pub request: Option<TrafficRow>,
+    /// For a row made inside a handler: that handler's request.
+    pub cause: Option<TrafficRow>,
 }
 
 /// A selection of traffic. Empty lists and `null` do not restrict; a list matches any of its
@@ -52,6 +84,10 @@ pub struct TrafficFilter {
     #[ts(type = "number | null")]
     pub until_us: Option<i64>,
     pub kinds: Vec<TapKind>,
+    /// Kinds left out (the UI hides `ping` and `pong` unless asked); absent: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<TapKind>>", optional)]
+    pub exclude_kinds: Vec<TapKind>,
     pub names: Vec<String>,
     pub roles: Vec<String>,
     pub rooms: Vec<String>,

@@ -22,6 +22,7 @@ mod api_replay;
 mod api_rooms;
 mod api_traffic;
 mod api_try;
+mod api_traffic_pairs;
 mod attach;
 mod attach_cluster;
 mod attach_faults;

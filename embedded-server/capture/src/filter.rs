@@ -23,6 +23,9 @@ pub struct Filter {
     pub until_us: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<TapKind>,
+    /// Rows of these kinds are left out (the console hides pings and pongs unless asked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclude_kinds: Vec<TapKind>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -66,6 +69,15 @@ impl Filter {
         if let Some(t) = self.until_us {
             conds.push("at_us < ?".into());
             params.push(SqlValue::Integer(t));
+        }
+        if !self.exclude_kinds.is_empty() {
+            let marks = vec!["?"; self.exclude_kinds.len()].join(", ");
+            conds.push(format!("kind NOT IN ({marks})"));
+            params.extend(
+                self.exclude_kinds
+                    .iter()
+                    .map(|k| SqlValue::Text(k.as_str().into())),
+            );
         }
         let mut any_of = |column: &str, values: Vec<SqlValue>| {
             if values.is_empty() {

@@ -131,6 +131,32 @@ impl CaptureReader {
         })
     }
 
+    /// The answer (`response_out` or `error_out`) the recorder paired with `request`, a
+    /// `request_in` row; `None` for other rows or when it has none.
+    pub fn answer_to(&self, request: &Row) -> Result<Option<Row>, CaptureError> {
+        let Some(conn) = request
+            .conn
+            .as_ref()
+            .filter(|_| request.kind == TapKind::RequestIn)
+        else {
+            return Ok(None);
+        };
+        let own = if self.schema >= 2 {
+            "seq IN (SELECT seq FROM event_conns WHERE conn = ?1 AND seq > ?2)"
+        } else {
+            "conn = ?1 AND seq > ?2"
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM events WHERE {own} \
+             AND kind IN ('response_out', 'error_out') \
+             AND CASE WHEN json_valid(meta) THEN json_extract(meta, '$.request') END = ?2 \
+             ORDER BY seq LIMIT 1"
+        );
+        Ok(self
+            .collect(&sql, &[conn.clone().into(), request.seq.into()])?
+            .pop())
+    }
+
     /// One row, whole.
     pub fn get(&self, seq: i64) -> Result<Option<Row>, CaptureError> {
         let sql = format!("SELECT {ROW_COLUMNS} FROM events WHERE seq = ?");

@@ -147,7 +147,8 @@ pub fn direction(kind: TapKind) -> Option<&'static str> {
         | TapKind::ServerReplyError
         | TapKind::Subscribe
         | TapKind::Unsubscribe
-        | TapKind::FrameError => Some("sent"),
+        | TapKind::FrameError
+        | TapKind::Pong => Some("sent"),
         TapKind::ResponseOut
         | TapKind::ErrorOut
         | TapKind::ServerRequest
@@ -158,7 +159,11 @@ pub fn direction(kind: TapKind) -> Option<&'static str> {
         | TapKind::Broadcast
         | TapKind::RolePublish
         | TapKind::SharedPublish
-        | TapKind::SubscribeDenied => Some("received"),
+        | TapKind::SubscribeDenied
+        | TapKind::Env
+        | TapKind::SubscribeAck
+        | TapKind::ConnError
+        | TapKind::Ping => Some("received"),
         _ => None,
     }
 }

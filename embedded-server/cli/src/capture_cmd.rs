@@ -139,6 +139,7 @@ impl FilterArgs {
             since_us: self.since,
             until_us: self.until,
             kinds: self.kinds.clone(),
+            exclude_kinds: Vec::new(),
             names: self.names.clone(),
             roles: self.roles.clone(),
             rooms: self.rooms.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::close::{close_code, CloseReason, ClosedBy};
 use super::shared::Shared;
-use crate::tap::now_us;
+use crate::tap::{now_us, TapKind};
 use crate::wire::encode;
 
 pub(crate) async fn run(shared: Arc<Shared>) {
@@ -13,7 +13,9 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     if period.is_zero() {
         return;
     }
-    let ping = encode::ping().frame;
+    let ping = encode::ping();
+    let ping_len = ping.len();
+    let ping = ping.frame;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -40,6 +42,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             stats.ping_sent(now);
             conn.deliver(&ping);
+            shared.tap_conn(TapKind::Ping, &conn, |ev| ev.size = ping_len);
         }
     }
 }

@@ -45,7 +45,7 @@ pub(crate) async fn run(
     let first = encode::env(&identity.env);
     let (conn, rx) = Conn::open(&shared, identity, params, peer, origin);
     // `env` is always the first frame.
-    if let Ok(env) = first {
+    if let Ok(env) = &first {
         conn.deliver(&env.frame);
     }
     let socket_held = SocketHeld::new(&shared);
@@ -76,6 +76,12 @@ pub(crate) async fn run(
             "params": super::introspect::masked_params(conn.params()),
         }));
     });
+    if let Ok(env) = first {
+        shared.tap_conn(TapKind::Env, &conn, |ev| {
+            ev.size = env.len();
+            ev.payload = Some(TapPayload::Frame(env));
+        });
+    }
 
     // The application's hooks frame the connection's requests: `on_connect` before the first
     // is read, `on_disconnect` after the last, while its rooms and topics are still there.
@@ -274,6 +280,10 @@ fn frame_error(shared: &Shared, conn: &Conn, bad: String, message: String) {
         ev.payload = Some(TapPayload::Text(bad));
         ev.meta = Some(json!({ "error": message }));
     });
+    shared.tap_conn(TapKind::ConnError, conn, |ev| {
+        ev.size = encoded.len();
+        ev.meta = Some(json!({ "code": ErrorCode::BAD_REQUEST.as_str(), "message": message }));
+    });
 }
 
 fn handle_text(shared: &Arc<Shared>, conn: &Conn, text: &str) {
@@ -301,7 +311,10 @@ fn handle_text(shared: &Arc<Shared>, conn: &Conn, text: &str) {
         ClientFrame::Ping => {
             conn.deliver(&encode::pong().frame);
         }
-        ClientFrame::Pong => conn.mark_pong(),
+        ClientFrame::Pong => {
+            conn.mark_pong();
+            shared.tap_conn(TapKind::Pong, conn, |ev| ev.size = text.len());
+        }
     }
 }
 
@@ -533,7 +546,8 @@ fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::top
         return deny_sub(shared, conn, i, topic, &HandlerError::from(e));
     }
     shared.cluster().announce_changes(shared);
-    if let Ok(encoded) = encode::res(i, &Value::Null) {
+    let ack = encode::res(i, &Value::Null).ok();
+    if let Some(encoded) = &ack {
         conn.deliver(&encoded.frame);
     }
     shared.tap_conn(TapKind::Subscribe, conn, |ev| {
@@ -541,6 +555,15 @@ fn accept_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, key: super::top
         ev.topic = Some(topic.into());
         ev.meta = Some(json!({ "i": i }));
     });
+    if let Some(encoded) = ack {
+        shared.tap_conn(TapKind::SubscribeAck, conn, |ev| {
+            ev.name = Some(topic.into());
+            ev.topic = Some(topic.into());
+            ev.size = encoded.len();
+            ev.payload = Some(TapPayload::Frame(encoded));
+            ev.meta = Some(json!({ "i": i }));
+        });
+    }
 }
 
 fn deny_sub(shared: &Shared, conn: &Conn, i: u64, topic: &str, err: &HandlerError) {

@@ -55,10 +55,21 @@ pub enum TapKind {
     SubscribeDenied,
     // Bad frames
     FrameError,
+    // What else the client saw
+    /// The `env` frame a connection starts with.
+    Env,
+    /// The `res` answering an accepted `sub`.
+    SubscribeAck,
+    /// A connection-level `err` (no request id), e.g. `BAD_REQUEST` for a malformed frame.
+    ConnError,
+    /// A heartbeat ping the server sent.
+    Ping,
+    /// The client's pong answering it.
+    Pong,
 }
 
 impl TapKind {
-    pub const ALL: [TapKind; 28] = [
+    pub const ALL: [TapKind; 33] = [
         TapKind::Connect,
         TapKind::Disconnect,
         TapKind::HeartbeatReap,
@@ -87,6 +98,11 @@ impl TapKind {
         TapKind::Unsubscribe,
         TapKind::SubscribeDenied,
         TapKind::FrameError,
+        TapKind::Env,
+        TapKind::SubscribeAck,
+        TapKind::ConnError,
+        TapKind::Ping,
+        TapKind::Pong,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +135,11 @@ impl TapKind {
             TapKind::Unsubscribe => "unsubscribe",
             TapKind::SubscribeDenied => "subscribe_denied",
             TapKind::FrameError => "frame_error",
+            TapKind::Env => "env",
+            TapKind::SubscribeAck => "subscribe_ack",
+            TapKind::ConnError => "conn_error",
+            TapKind::Ping => "ping",
+            TapKind::Pong => "pong",
         }
     }
 

@@ -26,9 +26,14 @@ export const KIND_GROUPS: { label: string; kinds: TapKind[] }[] = [
   { label: 'Pushes', kinds: ['emit', 'to_conn', 'to_user', 'room_broadcast', 'broadcast'] },
   { label: 'Topics & bus', kinds: ['role_publish', 'shared_publish', 'bus_local', 'bus_out', 'bus_in', 'bus_in_rejected'] },
   { label: 'Server requests', kinds: ['server_request', 'server_reply', 'server_reply_error'] },
-  { label: 'Membership', kinds: ['room_add', 'room_remove', 'subscribe', 'unsubscribe', 'subscribe_denied'] },
-  { label: 'Lifecycle', kinds: ['connect', 'disconnect', 'heartbeat_reap', 'slow_consumer', 'auth_refused', 'frame_error'] },
+  { label: 'Membership', kinds: ['room_add', 'room_remove', 'subscribe', 'subscribe_ack', 'unsubscribe', 'subscribe_denied'] },
+  { label: 'Lifecycle', kinds: ['connect', 'env', 'disconnect', 'heartbeat_reap', 'slow_consumer', 'auth_refused', 'frame_error', 'conn_error'] },
+  { label: 'Heartbeat', kinds: ['ping', 'pong'] },
 ];
+
+/** Kinds left out unless picked: a ping and a pong per connection every heartbeat would
+ * bury everything else. */
+export const HIDDEN_KINDS: TapKind[] = ['ping', 'pong'];
 
 /** What goes wrong: errors answered or returned, rejected bus messages, denied subscriptions,
  * slow consumers, refused authentications and frames that could not be read. */
@@ -40,6 +45,7 @@ export const PROBLEM_KINDS: TapKind[] = [
   'slow_consumer',
   'auth_refused',
   'frame_error',
+  'conn_error',
 ];
 
 export function isProblems(kinds: readonly TapKind[]): boolean {
@@ -63,6 +69,7 @@ export function formToFilter(f: FilterForm, withTime = true): TrafficFilter {
     since_us: withTime ? fromLocalInput(f.since) : null,
     until_us: withTime ? fromLocalInput(f.until) : null,
     kinds: f.kinds,
+    ...(HIDDEN_KINDS.some((k) => f.kinds.includes(k)) ? {} : { exclude_kinds: HIDDEN_KINDS }),
     names: list(f.name),
     roles: list(f.role),
     rooms: list(f.room),
@@ -113,6 +120,7 @@ const anyOf = (wanted: string[], v: string | null) => wanted.length === 0 || (v 
 export function rowMatches(f: TrafficFilter, text: ((s: string) => boolean) | null, row: TrafficRow): boolean {
   if ((f.since_us !== null && row.at_us < f.since_us) || (f.until_us !== null && row.at_us >= f.until_us)) return false;
   if (f.kinds.length && !f.kinds.includes(row.kind)) return false;
+  if (f.exclude_kinds?.includes(row.kind)) return false;
   if (f.origins.length && !f.origins.includes(row.origin)) return false;
   if (!anyOf(f.names, row.name) || !anyOf(f.roles, row.role) || !anyOf(f.topics, row.topic) || !anyOf(f.conns, row.conn) || !anyOf(f.users, row.user)) {
     return false;

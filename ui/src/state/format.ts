@@ -51,3 +51,16 @@ export function preview(payload: unknown, text: string | null, max = 160): strin
   if (s.length > max) s = `${s.slice(0, max)}…`;
   return s;
 }
+
+/** A duration in microseconds, as people read it: `840 µs`, `12.3 ms`, `1.25 s`. */
+export function latency(us: number | null | undefined): string {
+  if (us === null || us === undefined || !Number.isFinite(us)) return '';
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
+/** An arrow for a row's direction from the connection's side: sent → , received ←. */
+export function arrow(direction: string | undefined): string {
+  return direction === 'sent' ? '→' : direction === 'received' ? '←' : '';
+}

@@ -128,7 +128,8 @@ impl State {
                 TapKind::RequestIn
                 | TapKind::ServerReply
                 | TapKind::ServerReplyError
-                | TapKind::FrameError,
+                | TapKind::FrameError
+                | TapKind::Pong,
                 Some(c),
             ) => self.push(c, row, true, &frame(row)),
             (
@@ -137,7 +138,11 @@ impl State {
                 | TapKind::ServerRequest
                 | TapKind::Emit
                 | TapKind::ToConn
-                | TapKind::SubscribeDenied,
+                | TapKind::SubscribeDenied
+                | TapKind::Env
+                | TapKind::SubscribeAck
+                | TapKind::ConnError
+                | TapKind::Ping,
                 Some(c),
             ) => self.push(c, row, false, &frame(row)),
             (TapKind::RoomBroadcast, _) => {
@@ -205,8 +210,11 @@ fn frame(row: &Row) -> String {
     let name = row.name.clone().map(Value::String);
     let (t, fields): (&str, Vec<(&str, Option<Value>)>) = match row.kind {
         TapKind::RequestIn => ("req", vec![("i", from_meta("i")), ("m", name)]),
-        TapKind::ResponseOut => ("res", vec![("i", from_meta("i"))]),
-        TapKind::ErrorOut | TapKind::SubscribeDenied => (
+        TapKind::ResponseOut | TapKind::SubscribeAck => ("res", vec![("i", from_meta("i"))]),
+        TapKind::Env => ("env", vec![]),
+        TapKind::Ping => ("ping", vec![]),
+        TapKind::Pong => ("pong", vec![]),
+        TapKind::ErrorOut | TapKind::SubscribeDenied | TapKind::ConnError => (
             "err",
             vec![
                 ("i", from_meta("i")),

@@ -116,7 +116,8 @@ fn export_with_filters_and_redaction_flags() {
         ("--name", "notice", 1),
         ("--role", "user", 3),
         ("--room", "lobby", 2),
-        ("--conn", "c1", 4),
+        // c1's own four rows and the lobby broadcast it received as a member.
+        ("--conn", "c1", 5),
         ("--user", "alice", 2),
         ("--origin", "server", 2),
         ("--text", "YO", 1),

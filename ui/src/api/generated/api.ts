@@ -5,7 +5,7 @@
 /**
  * What kind of thing happened. The string forms (`as_str`) are what the capture file stores.
  */
-export type TapKind = "connect" | "disconnect" | "heartbeat_reap" | "slow_consumer" | "auth_refused" | "request_in" | "response_out" | "error_out" | "server_request" | "server_reply" | "server_reply_error" | "emit" | "to_conn" | "to_user" | "room_broadcast" | "broadcast" | "role_publish" | "shared_publish" | "bus_local" | "bus_out" | "bus_in" | "bus_in_rejected" | "room_add" | "room_remove" | "subscribe" | "unsubscribe" | "subscribe_denied" | "frame_error";
+export type TapKind = "connect" | "disconnect" | "heartbeat_reap" | "slow_consumer" | "auth_refused" | "request_in" | "response_out" | "error_out" | "server_request" | "server_reply" | "server_reply_error" | "emit" | "to_conn" | "to_user" | "room_broadcast" | "broadcast" | "role_publish" | "shared_publish" | "bus_local" | "bus_out" | "bus_in" | "bus_in_rejected" | "room_add" | "room_remove" | "subscribe" | "unsubscribe" | "subscribe_denied" | "frame_error" | "env" | "subscribe_ack" | "conn_error" | "ping" | "pong";
 
 /**
  * Who caused a message.
@@ -409,7 +409,28 @@ meta: unknown,
 /**
  * The node it happened on (absent in rows from older consoles).
  */
-node?: string, };
+node?: string, 
+/**
+ * `sent` (client to server) or `received` (server to client), from the connection's
+ * side; absent for lifecycle and membership rows.
+ */
+direction?: string, 
+/**
+ * The `seq` of the request whose handler made this row (recorded rows only).
+ */
+cause?: number, 
+/**
+ * On an answer: the `seq` of the request it answers.
+ */
+request_seq?: number, 
+/**
+ * On an answer: microseconds from the request to it.
+ */
+latency_us?: number, 
+/**
+ * On an error row: its code (`VALIDATION`, `FORBIDDEN`, `BAD_REQUEST`...).
+ */
+code?: string, };
 
 /**
  * A selection of traffic. Empty lists and `null` do not restrict; a list matches any of its
@@ -424,7 +445,11 @@ since_us: number | null,
 /**
  * Strictly before.
  */
-until_us: number | null, kinds: Array<TapKind>, names: Array<string>, roles: Array<string>, rooms: Array<string>, topics: Array<string>, conns: Array<string>, users: Array<string>, origins: Array<Origin>, 
+until_us: number | null, kinds: Array<TapKind>, 
+/**
+ * Kinds left out (the UI hides `ping` and `pong` unless asked); absent: none.
+ */
+exclude_kinds?: Array<TapKind>, names: Array<string>, roles: Array<string>, rooms: Array<string>, topics: Array<string>, conns: Array<string>, users: Array<string>, origins: Array<Origin>, 
 /**
  * Text the payload contains, ignoring ASCII case.
  */
@@ -452,6 +477,23 @@ limit: number, };
  * Rows in ascending `seq` order, whichever way they were fetched.
  */
 export type TrafficPage = { rows: Array<TrafficRow>, has_older: boolean, has_newer: boolean, };
+
+/**
+ * `GET /api/traffic/{seq}/related`: the rows a recorded row is paired with.
+ */
+export type TrafficRelated = { 
+/**
+ * For a request: its answer (`response_out` or `error_out`).
+ */
+answer: TrafficRow | null, 
+/**
+ * For an answer: its request.
+ */
+request: TrafficRow | null, 
+/**
+ * For a row made inside a handler: that handler's request.
+ */
+cause: TrafficRow | null, };
 
 /**
  * Who a manual push goes to.

@@ -7,7 +7,7 @@ import { useConsole } from '../../app/context';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
-import { ago, bytes, clock, count, preview } from '../../state/format';
+import { ago, arrow, bytes, clock, count, preview } from '../../state/format';
 import { ConnTimeline } from './ConnTimeline';
 
 export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => void }) {
@@ -135,7 +135,7 @@ export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => v
             {detail.recent.slice(-30).reverse().map((r) => (
               <tr key={r.seq ?? r.at_us}>
                 <td class="mono">{clock(r.at_us)}</td>
-                <td><span class={`kind k-${r.kind}`}>{r.kind}</span></td>
+                <td><span class="dir" title={r.direction ?? ''}>{arrow(r.direction)}</span><span class={`kind k-${r.kind}`}>{r.kind}</span></td>
                 <td>{r.name}</td>
                 <td class="mono ellipsis">{preview(r.payload, r.payload_text, 80)}</td>
               </tr>

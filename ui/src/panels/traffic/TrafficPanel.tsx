@@ -275,6 +275,17 @@ export function TrafficPanel({ params }: { params: Record<string, string> }) {
   const predicate = useMemo(() => formPredicate(debounced, mode === 'history'), [debounced, mode]);
   const textError = useMemo(() => compileText(form).error, [form.text, form.regex]);
 
+  // `#/traffic?seq=N` (a link from the Replay panel or another row) opens that recorded row.
+  const c = useConsole();
+  useEffect(() => {
+    const seq = Number(params.seq);
+    if (!params.seq || !Number.isFinite(seq)) return;
+    c.api.get<TrafficRow>(`/api/traffic/${seq}`).then(
+      (row) => setSelected({ row, abs: null }),
+      () => undefined,
+    );
+  }, [params.seq]);
+
   const setMode = (m: string) => navigate('traffic', { ...formToParams(form), mode: m });
   return (
     <Panel
@@ -302,7 +313,7 @@ export function TrafficPanel({ params }: { params: Record<string, string> }) {
             <History form={debounced} test={predicate.test} onSelect={setSelected} selected={selected} />
           )
         }
-        inspector={selected && <Inspector row={selected.row} onClose={() => setSelected(null)} />}
+        inspector={selected && <Inspector row={selected.row} onClose={() => setSelected(null)} onOpen={(row) => setSelected({ row, abs: null })} />}
       />
     </Panel>
   );

@@ -1,9 +1,12 @@
 // One traffic row in the list, and the inspector for the selected row.
-import type { TrafficRow } from '../../api/generated/api';
+import { useEffect, useState } from 'preact/hooks';
+
+import type { TrafficRelated, TrafficRow } from '../../api/generated/api';
+import { useConsole } from '../../app/context';
 import { navigate } from '../../app/router';
 import { Card, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
-import { bytes, clock, count, preview } from '../../state/format';
+import { arrow, bytes, clock, count, latency, preview } from '../../state/format';
 import { useAttachMode } from '../../app/NodesStatus';
 
 export const ROW_HEIGHT = 28;
@@ -14,14 +17,21 @@ export function TrafficLine({ row, active, onClick }: { row: TrafficRow; active:
   return (
     <div class={`traffic-grid${attach ? ' with-node' : ''} trow ${active ? 'active' : ''} origin-${row.origin}`} onClick={onClick} data-kind={row.kind}>
       <span class="mono">{clock(row.at_us)}</span>
-      <span class="ellipsis"><span class={`kind k-${row.kind}`} title={row.kind}>{row.kind}</span></span>
+      <span class="ellipsis">
+        <span class="dir" title={row.direction ?? ''} data-testid="traffic-dir">{arrow(row.direction)}</span>
+        <span class={`kind k-${row.kind}`} title={row.kind}>{row.kind}</span>
+      </span>
       {attach && <span class="mono ellipsis col-node" data-testid="traffic-node">{row.node ?? ''}</span>}
-      <span class="ellipsis">{row.name ?? ''}</span>
+      <span class="ellipsis">
+        {row.name ?? ''}
+        {row.code && <span class="code-chip" data-testid="traffic-code">{row.code}</span>}
+      </span>
       <span class="mono ellipsis col-conn">{row.conn ?? ''}</span>
       <span class="ellipsis col-user">{row.user ?? ''}</span>
       <span class="ellipsis col-where">{where}</span>
       <span class="num col-to">{row.recipients ?? ''}</span>
       <span class="num col-size">{bytes(row.size)}</span>
+      <span class="num col-lat" data-testid="traffic-latency">{latency(row.latency_us)}</span>
       <span class="mono ellipsis payload">{preview(row.payload, row.payload_text)}</span>
     </div>
   );
@@ -32,18 +42,80 @@ export function TrafficHeader() {
   return (
     <div class={`thead traffic-grid${attach ? ' with-node' : ''}`}>
       <span>time</span><span>kind</span>{attach && <span class="col-node">node</span>}<span>name</span><span class="col-conn">connection</span><span class="col-user">user</span>
-      <span class="col-where">room / topic</span><span class="num col-to">to</span><span class="num col-size">size</span><span>payload</span>
+      <span class="col-where">room / topic</span><span class="num col-to">to</span><span class="num col-size">size</span><span class="num col-lat">latency</span><span>payload</span>
     </div>
   );
 }
 
-export function Inspector({ row, onClose }: { row: TrafficRow; onClose: () => void }) {
+/** Who a paired row is: `say #33 from alice`. */
+function who(r: TrafficRow): string {
+  return `${r.name ?? r.kind} #${r.seq}${r.user ? ` from ${r.user}` : ''}`;
+}
+
+/** A link that opens another recorded row in the inspector. */
+function RowLink({ row, onOpen, testId }: { row: TrafficRow; onOpen?: (r: TrafficRow) => void; testId: string }) {
+  return (
+    <a
+      href={`#/traffic?mode=history&seq=${row.seq}`}
+      data-testid={testId}
+      onClick={(e) => {
+        if (onOpen) {
+          e.preventDefault();
+          onOpen(row);
+        }
+      }}
+    >
+      {who(row)}
+    </a>
+  );
+}
+
+/** The rows a recorded row is paired with: a request's answer, an answer's request, the request
+ * whose handler caused it. */
+function useRelated(row: TrafficRow): TrafficRelated | null {
+  const c = useConsole();
+  const [related, setRelated] = useState<TrafficRelated | null>(null);
+  useEffect(() => {
+    setRelated(null);
+    if (row.seq === null) return;
+    let live = true;
+    c.api.get<TrafficRelated>(`/api/traffic/${row.seq}/related`).then(
+      (r) => live && setRelated(r),
+      () => live && setRelated(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [row.seq]);
+  return related;
+}
+
+export function Inspector({ row, onClose, onOpen }: { row: TrafficRow; onClose: () => void; onOpen?: (r: TrafficRow) => void }) {
+  const related = useRelated(row);
   return (
     <Card title={`${row.kind}${row.name ? ` · ${row.name}` : ''}`} className="inspector" actions={<button class="btn small" type="button" onClick={onClose}>Close</button>}>
       <table class="kv" data-testid="inspector">
         <tbody>
           <tr><th>time</th><td>{new Date(row.at_us / 1000).toISOString()}</td></tr>
           {row.seq !== null && <tr><th>seq</th><td>{row.seq}</td></tr>}
+          {row.direction && <tr><th>direction</th><td>{arrow(row.direction)} {row.direction}</td></tr>}
+          {row.code && <tr><th>code</th><td><span class="code-chip">{row.code}</span></td></tr>}
+          {related?.cause && (
+            <tr><th>caused by</th><td data-testid="inspector-cause">caused by <RowLink row={related.cause} onOpen={onOpen} testId="jump-cause" /></td></tr>
+          )}
+          {related?.request && (
+            <tr><th>answers</th><td><RowLink row={related.request} onOpen={onOpen} testId="jump-request" />{row.latency_us != null && ` after ${latency(row.latency_us)}`}</td></tr>
+          )}
+          {related?.answer && (
+            <tr>
+              <th>answer</th>
+              <td data-testid="inspector-answer">
+                <RowLink row={related.answer} onOpen={onOpen} testId="jump-answer" />
+                {related.answer.code && <span class="code-chip">{related.answer.code}</span>}
+                {related.answer.latency_us != null && ` in ${latency(related.answer.latency_us)}`}
+              </td>
+            </tr>
+          )}
           {row.node && <tr><th>node</th><td class="mono">{row.node}</td></tr>}
           <tr><th>origin</th><td><span class={`badge origin-${row.origin}`}>{row.origin}</span></td></tr>
           {row.conn && (
@@ -66,6 +138,12 @@ export function Inspector({ row, onClose }: { row: TrafficRow; onClose: () => vo
           {row.recipients !== null && <tr><th>recipients</th><td>{count(row.recipients)}</td></tr>}
         </tbody>
       </table>
+      {related?.answer && (
+        <>
+          <h3>Answer</h3>
+          {related.answer.payload_text !== null ? <JsonView text={related.answer.payload_text} /> : <JsonView value={related.answer.payload ?? related.answer.meta ?? null} />}
+        </>
+      )}
       <h3>Payload</h3>
       {row.payload_text !== null ? <JsonView text={row.payload_text} /> : <JsonView value={row.payload ?? null} />}
       {row.meta !== null && row.meta !== undefined && (

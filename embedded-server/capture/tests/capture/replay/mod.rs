@@ -3,6 +3,8 @@
 //! - `zero_diff`: a recorded demo session replays against a fresh demo with no difference.
 //! - `deterministic`: by default (causal order) a multi-client session and a 40-client
 //!   simulation replay with zero differences, every time, at speed 0 and 1.
+//! - `client_frames`: env, the err answering a bad frame, the subscription ack, pings and
+//!   pongs are recorded, and the HAR carries them in order.
 //! - `changed_handler`: against a demo whose `say` changed, exactly the expected differences.
 //! - `push_replay`: recorded server pushes reach real clients of another server.
 //! - `bad_input`: unknown kinds, orphan replies, unknown requests are reported, not fatal.
@@ -22,6 +24,7 @@ pub(crate) mod support;
 mod bad_input;
 mod changed_handler;
 mod console_origin;
+mod client_frames;
 mod control;
 mod deterministic;
 mod moves;
