@@ -15,6 +15,7 @@ pub mod overview;
 pub mod proxied;
 pub mod push;
 pub mod replay;
+pub mod replay_isolated;
 pub mod rooms;
 pub mod rooms_attached;
 pub mod traffic;

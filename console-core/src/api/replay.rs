@@ -1,5 +1,6 @@
-//! Replay: the console's capture (or a part of it) runs again against the embedded server or
-//! a `ws://` URL, in a background task. One replay at a time; the last one's progress and
+//! Replay: the console's capture (or a part of it) runs again, by default against an isolated
+//! server started for it (`replay_isolated`), or against the live embedded server or a `ws://`
+//! URL when asked, in a background task. One replay at a time; the last one's progress and
 //! report stay readable until the next starts.
 
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,7 @@ use switchboard_capture::replay::{
 use tokio::sync::watch;
 
 use super::error::{ApiError, ApiResult};
+use super::replay_isolated::Isolated;
 use crate::state::AppState;
 use crate::types::{
     ReplayEntry, ReplayMessageFilter, ReplayMessageQuery, ReplayPage, ReplayRequest, ReplaySession,
@@ -141,22 +143,24 @@ async fn start(
             "a replay is already running: stop it first",
         ));
     }
-    let target = match req.target.trim() {
-        "" | "embedded" if st.attached().is_some() => {
+    let attached = st.attached().is_some();
+    let target_name = req.target.trim().to_owned();
+    match target_name.as_str() {
+        "" | "isolated" | "embedded" | "live" if attached => {
             return Err(ApiError::bad_request(
                 "this console is attached to other processes and runs no embedded server: \
                  replay client traffic against a URL (ws://HOST:PORT/); push replay needs a \
                  console with its own server (`switchboard`, not `switchboard attach`)",
             ))
         }
-        "" | "embedded" => ReplayTarget::server(&st.server, Some(st.info.app_url.clone())),
+        "" | "isolated" | "embedded" | "live" => {}
         url if req.mode == ReplayMode::Pushes => {
             return Err(ApiError::bad_request(format!(
                 "push replay fires through the embedded server, not over a URL (`{url}`)"
             )))
         }
-        url => ReplayTarget::url(url),
-    };
+        _ => {}
+    }
     let options = ReplayOptions {
         mode: req.mode,
         speed: req.speed,
@@ -177,6 +181,21 @@ async fn start(
         .await?
         .map_err(bad)?;
 
+    // By default the replay runs against a server started for it (`replay_isolated`); the
+    // live embedded server, where real clients are connected, only when asked for by name.
+    let (target, isolated) = match target_name.as_str() {
+        "" | "isolated" => {
+            let iso = Isolated::start(&st).await?;
+            let target = ReplayTarget::server(&iso.running.server, Some(iso.running.url()));
+            (target, Some(iso))
+        }
+        "embedded" | "live" => (
+            ReplayTarget::server(&st.server, Some(st.info.app_url.clone())),
+            None,
+        ),
+        url => (ReplayTarget::url(url), None),
+    };
+
     let replayer = Replayer::new(options);
     let id = replayer.id().to_owned();
     let run = ReplayRun {
@@ -188,14 +207,22 @@ async fn start(
     };
     let outcome = run.outcome.clone();
     let control = run.control.clone();
-    {
+    let refused = {
         let mut slot = current(&st);
         if slot.as_ref().is_some_and(ReplayRun::active) {
-            return Err(ApiError::bad_request(
-                "a replay is already running: stop it first",
-            ));
+            true
+        } else {
+            *slot = Some(run);
+            false
         }
-        *slot = Some(run);
+    };
+    if refused {
+        if let Some(iso) = isolated {
+            iso.stop().await;
+        }
+        return Err(ApiError::bad_request(
+            "a replay is already running: stop it first",
+        ));
     }
     let shutdown = st.stop.clone();
     tokio::spawn(async move {
@@ -213,6 +240,10 @@ async fn start(
             tracing::warn!("replay failed: {e}");
         }
         *lock(&outcome) = Some(res);
+        // The report is readable before the isolated server has finished shutting down.
+        if let Some(iso) = isolated {
+            iso.stop().await;
+        }
     });
     Ok(Json(ReplayStarted { id }))
 }

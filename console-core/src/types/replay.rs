@@ -14,7 +14,10 @@ use ts_rs::TS;
 pub struct ReplayRequest {
     pub selection: Selection,
     pub mode: ReplayMode,
-    /// `embedded` (this console's server) or a `ws://` URL (client replay only).
+    /// `isolated` (the default: a server started for the replay with the embedded server's
+    /// contract and handlers, on a private port, that no real client is connected to), `live`
+    /// (this console's server, where real clients receive what the replay causes; `embedded`
+    /// is the same) or a `ws://` URL (client replay only).
     pub target: String,
     /// 1 = recorded timing, 2 = twice as fast, 0 = no waiting.
     pub speed: f64,
@@ -30,7 +33,7 @@ impl Default for ReplayRequest {
         ReplayRequest {
             selection: Selection::default(),
             mode: ReplayMode::Clients,
-            target: "embedded".into(),
+            target: "isolated".into(),
             speed: 1.0,
             ignore: Vec::new(),
             strict_order: false,

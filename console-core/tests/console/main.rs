@@ -31,4 +31,5 @@ mod live_stream;
 mod parity;
 mod proxy;
 mod push_history;
+mod replay_isolated;
 mod ts_types;

@@ -25,7 +25,7 @@ where
 
 /// Handlers by role, then request name. Filled by the builder before the server starts, so the
 /// hot path reads them without a lock.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Handlers {
     by_role: HashMap<String, HashMap<String, HandlerFn>>,
     /// Requests that opted out of arrival order, by role (see `crate::order`).

@@ -120,6 +120,22 @@ impl Server {
         self.shared.node_id()
     }
 
+    /// A new, separate server with this one's contract, handlers and hooks, and its
+    /// configuration under another node id: no connection, room, subscription, tap or cluster
+    /// peer of this server reaches it, nor anything it does reach them. The console replays
+    /// against one by default, so a replay never delivers to real clients. Bus listeners added
+    /// at run time (`Server::bus`) are not copied.
+    pub fn isolated(&self, node_id: &str) -> Server {
+        let config = ServerConfig {
+            node_id: node_id.to_owned(),
+            ..self.config().clone()
+        };
+        Server {
+            shared: Arc::new(shared::Shared::new(self.shared.isolated_parts(config))),
+            origin: Default::default(),
+        }
+    }
+
     pub fn contract(&self) -> &CompiledContract {
         self.shared.contract()
     }

@@ -178,6 +178,24 @@ impl Shared {
         &self.contract
     }
 
+    /// The parts of a server like this one (contract, handlers, hooks, `config`) but with no
+    /// tap and its own in-process cluster: see `Server::isolated`.
+    pub(crate) fn isolated_parts(&self, config: ServerConfig) -> SharedParts {
+        SharedParts {
+            contract: self.contract.clone(),
+            config,
+            handlers: self.handlers.clone(),
+            hooks: Hooks {
+                auth: self.auth.clone(),
+                authorize_subscribe: self.authorize_subscribe.clone(),
+                on_error: self.on_error.clone(),
+            },
+            taps: Vec::new(),
+            adapter: crate::cluster::MemoryHub::new().adapter(),
+            cluster: ClusterConfig::default(),
+        }
+    }
+
     pub fn config(&self) -> &ServerConfig {
         &self.config
     }

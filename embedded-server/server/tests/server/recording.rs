@@ -128,6 +128,10 @@ async fn every_kind_is_recorded_with_its_fields() {
     reaping.heartbeat_interval = Duration::from_millis(20);
     reaping.max_missed_pongs = Some(2);
     let c = start(node("c", reaping)).await;
+    // A heartbeat answered (ping and pong are recorded).
+    let mut beat = Raw::user(&c, "beat").await;
+    beat.next_of("ping").await;
+    beat.send(json!({"t":"pong"})).await;
     let mut silent = Raw::user(&c, "silent").await;
     silent.expect_close().await;
     let mut tiny = test_config();
