@@ -168,7 +168,8 @@ try {
   await check('replay says push replay needs an embedded server; client replay targets a URL', async () => {
     await go('#/replay');
     await until('the note', () => page.isVisible('[data-testid=replay-attach-note]'));
-    assert(await page.isDisabled('[data-testid=replay-target-embedded]'), 'the embedded target is offered');
+    assert(await page.isDisabled('[data-testid=replay-target-isolated]'), 'the isolated target is offered');
+    assert(await page.isDisabled('[data-testid=replay-target-live]'), 'the live target is offered');
     assert(await page.isDisabled('[data-testid=replay-mode-pushes]'), 'push replay is offered');
     await shot('7-replay');
   });

@@ -548,12 +548,17 @@ try {
     await shot('7-export');
   });
 
-  await check('replay: a client replay of the current session against the embedded server', async () => {
+  await check('replay: a client replay of the current session against an isolated server (the default)', async () => {
     await go('#/replay');
     await until('the empty state or a previous replay', () => page.isVisible('[data-testid=panel-replay]'));
     await until('the current session picked', async () => (await page.inputValue('[data-testid=replay-session]')) !== '');
     await page.click('[data-testid=replay-mode-clients]');
-    await page.click('[data-testid=replay-target-embedded]');
+    // The live server is an explicit choice, with a warning; the isolated server is the default.
+    await page.click('[data-testid=replay-target-live]');
+    await until('the live-server warning', () => page.isVisible('[data-testid=replay-live-warning]'));
+    await page.click('[data-testid=replay-target-isolated]');
+    await until('the isolated-server note', () => page.isVisible('[data-testid=replay-isolated-note]'));
+    assert(!(await page.isVisible('[data-testid=replay-live-warning]')), 'no warning for the isolated server');
     await page.selectOption('[data-testid=replay-speed]', '0');
     await page.click('[data-testid=replay-start]');
     await until('the replay running', () => page.isVisible('[data-testid=replay-progress]'));
@@ -568,7 +573,16 @@ try {
     assert(state === 'finished', `the replay ended ${state}: ${await page.textContent('[data-testid=replay-progress]')}`);
     await until('the report', () => page.isVisible('[data-testid=replay-report]'));
     const diffs = Number(await page.getAttribute('[data-testid=replay-report]', 'data-differences'));
-    if (diffs > 0) await until('the differences listed', async () => (await page.$$('[data-testid=replay-diff]')).length > 0);
+    if (diffs > 0) {
+      await until('the differences listed', async () => (await page.$$('[data-testid=replay-diff]')).length > 0);
+      // Grouped by path with counts; a group opens to its messages, whose rows link to Traffic.
+      await until('the groups', () => page.isVisible('[data-testid=replay-groups]'));
+      const before = (await page.$$('[data-testid=replay-diff]')).length;
+      await page.click('[data-testid=replay-group-toggle]');
+      await until('the group opened', async () => (await page.$$('[data-testid=replay-diff]')).length > before);
+      const href = await page.getAttribute('[data-testid=replay-row-link]', 'href');
+      assert(/^#\/traffic\?mode=history&seq=\d+$/.test(href ?? ''), `a row link to Traffic: ${href}`);
+    }
     else await until('the no-differences note', () => page.isVisible('[data-testid=replay-no-diffs]'));
     await shot('8-replay');
     if (diffs > 0) {

@@ -11,8 +11,8 @@ use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use switchboard_capture::replay::{
-    IgnoreSet, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress, ReplayReport,
-    ReplayTarget, Replayer, ReportOverview, RunState, Status,
+    DiffGroup, IgnoreSet, ReplayControl, ReplayMode, ReplayOptions, ReplayPlan, ReplayProgress,
+    ReplayReport, ReplayTarget, Replayer, ReportOverview, RunState, Status,
 };
 use tokio::sync::watch;
 
@@ -317,7 +317,17 @@ async fn messages(
             Some("fired") => e.conn.is_none(),
             Some(id) => e.conn.as_deref() == Some(id),
         };
-        status && conn
+        let group = match q.status {
+            Some(status) => DiffGroup {
+                status,
+                path: q.path.clone().filter(|p| !p.is_empty()),
+                name: q.name.clone().filter(|n| !n.is_empty()),
+                count: 0,
+            }
+            .holds(&e.message),
+            None => true,
+        };
+        status && conn && group
     };
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(100).min(MAX_PAGE);

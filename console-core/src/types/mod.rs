@@ -48,8 +48,8 @@ pub const TYPESCRIPT_PATH: &str = "ui/src/api/generated/api.ts";
 /// check a single comparison.
 pub fn typescript() -> String {
     use switchboard_capture::replay::{
-        ConnectionOverview, Difference, MessageReport, ReplayMode, ReportOverview, Selection,
-        Status, Stream, Summary,
+        ConnectionOverview, DiffGroup, Difference, MessageReport, ReplayMode, ReportOverview,
+        Selection, Status, Stream, Summary,
     };
     use switchboard_server::tap::{Origin, TapKind};
     use ts_rs::{Config, TS};
@@ -137,6 +137,7 @@ pub fn typescript() -> String {
         ReplayPage,
         Summary,
         ReportOverview,
+        DiffGroup,
         ReplayStatus,
         ReplayStarted,
         ReplaySession,

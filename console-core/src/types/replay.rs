@@ -5,7 +5,7 @@
 //! paging are declared in this file.
 
 use serde::{Deserialize, Serialize};
-use switchboard_capture::replay::{MessageReport, ReplayMode, ReportOverview, Selection};
+use switchboard_capture::replay::{MessageReport, ReplayMode, ReportOverview, Selection, Status};
 use ts_rs::TS;
 
 /// `POST /api/replay`.
@@ -72,6 +72,11 @@ pub struct ReplayMessageQuery {
     pub filter: ReplayMessageFilter,
     /// Only this recorded connection (`fired` for push replay's pushes).
     pub conn: Option<String>,
+    /// Only one group of differences (see the result's `groups`): its status, and its path
+    /// (`differs`) or message name (`missing`, `extra`).
+    pub status: Option<Status>,
+    pub path: Option<String>,
+    pub name: Option<String>,
     pub offset: Option<u32>,
     /// At most 500; default 100.
     pub limit: Option<u32>,

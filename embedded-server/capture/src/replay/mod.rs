@@ -68,7 +68,7 @@ pub use compare::{Difference, IgnorePath, IgnoreSet};
 pub use control::{ReplayControl, ReplayProgress, RunState};
 pub use error::ReplayError;
 pub use options::{ParamMap, ReplayMode, ReplayOptions, ReplayOrder};
-pub use overview::{ConnectionOverview, ReportOverview};
+pub use overview::{ConnectionOverview, DiffGroup, ReportOverview};
 pub use plan::{
     Action, ActionKind, Expected, ExpectedPush, PlannedConn, PlannedPush, ReplayPlan, Selection,
     SkippedRow, SreqAnswer,

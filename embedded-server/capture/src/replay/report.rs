@@ -20,7 +20,7 @@ use super::plan::{Selection, SkippedRow};
 
 /// How a replayed message compares with the recorded one.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReplayStatusKind"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Equal, ignored paths left out (or: neither run got an answer).

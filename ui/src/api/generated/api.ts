@@ -602,7 +602,10 @@ seqs?: number[], };
  */
 export type ReplayRequest = { selection: ReplaySelection, mode: ReplayKind, 
 /**
- * `embedded` (this console's server) or a `ws://` URL (client replay only).
+ * `isolated` (the default: a server started for the replay with the embedded server's
+ * contract and handlers, on a private port, that no real client is connected to), `live`
+ * (this console's server, where real clients receive what the replay causes; `embedded`
+ * is the same) or a `ws://` URL (client replay only).
  */
 target: string, 
 /**
@@ -710,7 +713,12 @@ export type ReplayMessageQuery = { filter: ReplayMessageFilter,
 /**
  * Only this recorded connection (`fired` for push replay's pushes).
  */
-conn: string | null, offset: number | null, 
+conn: string | null, 
+/**
+ * Only one group of differences (see the result's `groups`): its status, and its path
+ * (`differs`) or message name (`missing`, `extra`).
+ */
+status: ReplayStatusKind | null, path: string | null, name: string | null, offset: number | null, 
 /**
  * At most 500; default 100.
  */
@@ -768,7 +776,30 @@ push_count: number,
 /**
  * Of those, how many came out different.
  */
-push_difference_count: number, };
+push_difference_count: number, 
+/**
+ * The differences grouped by what differs, largest group first: one group per JSON path
+ * of the messages that differ (`$.d.delivered changed in 4,033 messages`), one per message
+ * name of those missing or extra.
+ */
+groups: Array<ReplayDiffGroup>, };
+
+/**
+ * Messages that differ in the same way.
+ */
+export type ReplayDiffGroup = { 
+/**
+ * `differs`, `missing` or `extra`.
+ */
+status: ReplayStatusKind, 
+/**
+ * For `differs`: the JSON path that changed (a message may be in several groups).
+ */
+path: string | null, 
+/**
+ * For `missing` and `extra`: the request, event or topic name.
+ */
+name: string | null, count: number, };
 
 /**
  * `GET /api/replay`: the current or last replay (`id: null` before the first one).

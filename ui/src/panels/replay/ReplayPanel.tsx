@@ -1,11 +1,13 @@
 // 8 Replay: run recorded traffic again and see what came back different. Client replay
-// re-creates the recorded connections as real WebSocket clients (against this console's server
-// or any ws:// URL) and compares every reply and push with the recording; push replay fires the
-// recorded pushes again at the embedded server's current connections. One replay at a time,
-// steered with pause/resume/stop; the report lists the differences side by side.
+// re-creates the recorded connections as real WebSocket clients (by default against an isolated
+// server started for the replay, or, when chosen with a warning, the live server or any ws://
+// URL) and compares every reply and push with the recording; push replay fires the recorded
+// pushes again at the live server's current connections. One replay at a time, steered with
+// pause/resume/stop; the report groups the differences by JSON path and lists them side by side.
 import { useEffect, useState } from 'preact/hooks';
 
 import type {
+  ReplayDiffGroup,
   ReplayEntry,
   ReplayKind,
   ReplayMessageFilter,
@@ -33,6 +35,56 @@ const ACTIVE = new Set(['running', 'paused']);
 /** Messages fetched per page: a report of a busy session can hold hundreds of thousands. */
 const PAGE = 100;
 
+/** A recorded row, opened in Traffic's history. */
+function RowLink({ seq, label }: { seq: number; label: string }) {
+  return (
+    <a class="muted" href={`#/traffic?mode=history&seq=${seq}`} data-testid="replay-row-link">
+      {label}
+    </a>
+  );
+}
+
+/** How a group of differences reads: `$.d.delivered changed in 4,033 messages`. */
+function groupLabel(g: ReplayDiffGroup) {
+  const n = `${count(g.count)} message${g.count === 1 ? '' : 's'}`;
+  if (g.status === 'differs') return <><code>{g.path}</code> changed in {n}</>;
+  return <>{n} <b class="mono">{g.name}</b> {g.status === 'missing' ? 'missing (recorded, not replayed)' : 'extra (replayed, not recorded)'}</>;
+}
+
+function groupQuery(g: ReplayDiffGroup): string {
+  const key = g.status === 'differs' ? `&path=${encodeURIComponent(g.path ?? '')}` : `&name=${encodeURIComponent(g.name ?? '')}`;
+  return `/api/replay/messages?filter=differences&status=${g.status}${key}&limit=20`;
+}
+
+/** One group, its first messages listed when opened. */
+function DiffGroupRow({ group }: { group: ReplayDiffGroup }) {
+  const c = useConsole();
+  const [open, setOpen] = useState(false);
+  const [page, setPage] = useState<ReplayPage | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const toggle = () => {
+    const next = !open;
+    setOpen(next);
+    if (next && !page) c.api.get<ReplayPage>(groupQuery(group)).then(setPage, setError);
+  };
+  return (
+    <div class="diff-group" data-testid="replay-group">
+      <button type="button" class="diff-group-head" onClick={toggle} aria-expanded={open} data-testid="replay-group-toggle">
+        <span class="caret">{open ? '▾' : '▸'}</span>
+        <span class={`badge status-${group.status}`}>{group.status}</span>
+        <span>{groupLabel(group)}</span>
+      </button>
+      {open && (
+        <div class="diff-group-body">
+          <ErrorBox error={error} />
+          {!page ? !error && <div class="muted">Loading…</div> : page.items.map((d, i) => <DifferenceCard key={i} d={d} />)}
+          {page && page.total > page.items.length && <div class="muted">First {count(page.items.length)} of {count(page.total)}.</div>}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function DifferenceCard({ d }: { d: ReplayEntry }) {
   const m = d.message;
   // The report leaves empty lists and absent values out of its JSON.
@@ -49,8 +101,8 @@ function DifferenceCard({ d }: { d: ReplayEntry }) {
             {d.user ?? 'anonymous'} ({d.role}) · recorded conn <span class="mono">{d.conn}</span>
           </span>
         )}
-        {m.recorded_seq != null && <span class="muted">row #{m.recorded_seq}</span>}
-        {m.recorded_seq == null && m.action_seq != null && <span class="muted">sent row #{m.action_seq}</span>}
+        {m.recorded_seq != null && <RowLink seq={m.recorded_seq} label={`row #${m.recorded_seq}`} />}
+        {m.recorded_seq == null && m.action_seq != null && <RowLink seq={m.action_seq} label={`sent row #${m.action_seq}`} />}
       </div>
       {m.note && <div class="muted">{m.note}</div>}
       {paths.length > 0 && (
@@ -85,7 +137,8 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const [until, setUntil] = useState('');
   const [mode, setMode] = useState<ReplayKind>(params.mode === 'pushes' ? 'pushes' : 'clients');
   const attach = useAttachMode();
-  const [targetKind, setTargetKind] = useState<'embedded' | 'url'>('embedded');
+  // Isolated by default: a server started for the replay, which no real client is connected to.
+  const [targetKind, setTargetKind] = useState<'isolated' | 'live' | 'url'>('isolated');
   // Attach mode has no embedded server: client replay goes to a URL, push replay cannot run.
   useEffect(() => {
     if (attach) setTargetKind('url');
@@ -132,7 +185,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
         seqs,
       },
       mode,
-      target: targetKind === 'embedded' ? 'embedded' : url.trim(),
+      target: targetKind === 'url' ? url.trim() : targetKind,
       speed,
       ignore: ignore.split(',').map((s) => s.trim()).filter(Boolean),
       strict_order: strictOrder,
@@ -211,14 +264,17 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               <button type="button" class={mode === 'clients' ? 'on' : ''} onClick={() => setMode('clients')} data-testid="replay-mode-clients">
                 Clients (reproduce)
               </button>
-              <button type="button" class={mode === 'pushes' ? 'on' : ''} disabled={attach} onClick={() => { setMode('pushes'); setTargetKind('embedded'); }} data-testid="replay-mode-pushes">
+              <button type="button" class={mode === 'pushes' ? 'on' : ''} disabled={attach} onClick={() => { setMode('pushes'); setTargetKind('live'); }} data-testid="replay-mode-pushes">
                 Pushes (re-fire)
               </button>
             </div>
             <label>Target</label>
             <div class="seg">
-              <button type="button" class={targetKind === 'embedded' ? 'on' : ''} disabled={attach} onClick={() => setTargetKind('embedded')} data-testid="replay-target-embedded">
-                Embedded server
+              <button type="button" class={targetKind === 'isolated' ? 'on' : ''} disabled={attach || mode === 'pushes'} onClick={() => setTargetKind('isolated')} data-testid="replay-target-isolated">
+                Isolated server
+              </button>
+              <button type="button" class={targetKind === 'live' ? 'on' : ''} disabled={attach} onClick={() => setTargetKind('live')} data-testid="replay-target-live">
+                Live server
               </button>
               <button type="button" class={targetKind === 'url' ? 'on' : ''} disabled={mode === 'pushes'} onClick={() => setTargetKind('url')} data-testid="replay-target-url">
                 WebSocket URL
@@ -228,6 +284,18 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               <div class="muted" data-testid="replay-attach-note">
                 Attached to other processes: this console runs no embedded server, so client traffic replays against a URL and
                 push replay needs a console with its own server (<code>switchboard</code>, not <code>switchboard attach</code>).
+              </div>
+            )}
+            {targetKind === 'isolated' && (
+              <div class="muted" data-testid="replay-isolated-note">
+                A server started for this replay with the same contract and handlers, on a private port, recording its own session: no real client sees the replay.
+              </div>
+            )}
+            {(targetKind === 'live' || targetKind === 'url') && !attach && (
+              <div class="warn-box" role="alert" data-testid="replay-live-warning">
+                {targetKind === 'live'
+                  ? 'The live server has real clients connected: everything the replay causes (room messages, direct messages, publishes) reaches them too, and their presence changes what the replay gets back.'
+                  : 'Clients connected to that server receive everything the replay causes.'}
               </div>
             )}
             {targetKind === 'url' && <input value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} placeholder="ws://host:port/" data-testid="replay-url" />}
@@ -336,10 +404,19 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               </span>
             </div>
           )}
+          {filter === 'differences' && !onlyConn && report.groups.length > 0 && (
+            <div class="diff-groups" data-testid="replay-groups">
+              <h3>By path</h3>
+              {report.groups.map((g) => (
+                <DiffGroupRow key={`${g.status}-${g.path ?? ''}-${g.name ?? ''}-${status?.id}`} group={g} />
+              ))}
+              <h3>Every difference</h3>
+            </div>
+          )}
           {filter === 'differences' && report.summary.moved > 0 && (
             <div class="muted" data-testid="replay-moved">
               {count(report.summary.moved)} push{report.summary.moved === 1 ? '' : 'es'} arrived unchanged but in another order than recorded: pushes caused by connections replayed side by side interleave
-              differently each run, so they are not counted as differences (replay with <i>Strict order</i>, or in recorded order, to check the order too).
+              differently each run, so they are not counted as differences (replay with <i>Strict order</i> to check the order too).
             </div>
           )}
           <ErrorBox error={pageError} />

@@ -5,6 +5,7 @@
 //!   simulation replay with zero differences, every time, at speed 0 and 1.
 //! - `client_frames`: env, the err answering a bad frame, the subscription ack, pings and
 //!   pongs are recorded, and the HAR carries them in order.
+//! - `groups`: differences grouped by JSON path (or missing/extra name) with counts.
 //! - `changed_handler`: against a demo whose `say` changed, exactly the expected differences.
 //! - `push_replay`: recorded server pushes reach real clients of another server.
 //! - `bad_input`: unknown kinds, orphan replies, unknown requests are reported, not fatal.
@@ -27,6 +28,7 @@ mod console_origin;
 mod client_frames;
 mod control;
 mod deterministic;
+mod groups;
 mod moves;
 mod origin;
 mod pairing;
