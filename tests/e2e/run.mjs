@@ -323,7 +323,7 @@ try {
       const text = l.querySelector('.kind').getBoundingClientRect();
       return { kind: l.querySelector('input').dataset.kind, text: l.textContent.trim(), box: [box.left, box.top, box.bottom], label: [text.left, text.top, text.bottom] };
     }));
-    assert(options.length === 28, `28 kinds, got ${options.length}`);
+    assert(options.length === 33, `33 kinds, got ${options.length}`);
     for (const o of options) {
       assert(o.text === o.kind, `the label beside ${o.kind} reads ${o.text}`);
       assert(o.box[0] < o.label[0] && o.label[0] - o.box[0] < 40, `${o.kind}: the box sits just left of its label`);
@@ -453,6 +453,26 @@ try {
       return u.length === 1 && u[0] === 'e2e-bob';
     });
     await page.fill('[data-testid=filter-user]', '');
+  });
+
+  await check('traffic: a broadcast shows the request that caused it, and that request its answer and latency', async () => {
+    const page1 = await until('a recorded broadcast caused by a say', async () => {
+      const p = await api('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: { kinds: ['room_broadcast'] }, cursor: { at: 'end' }, limit: 50 }) });
+      return p.rows.find((r) => r.cause != null) ? p : null;
+    });
+    const row = page1.rows.find((r) => r.cause != null);
+    await go(`#/traffic?mode=history&seq=${row.seq}`);
+    await until('the cause in the inspector', async () => ((await page.textContent('[data-testid=inspector-cause]').catch(() => '')) ?? '').includes(`say #${row.cause} from`));
+    await shot('5-traffic-cause');
+    await page.click('[data-testid=jump-cause]');
+    await until('the answer of the say', () => page.isVisible('[data-testid=inspector-answer]'));
+    const answer = (await page.textContent('[data-testid=inspector-answer]')) ?? '';
+    assert(/(response|error) to say #\d+/.test(answer) && /in \d/.test(answer), `the answer with its latency: ${answer}`);
+    await shot('5-traffic-answer');
+    // The list, without the inspector, has room for its latency column.
+    await page.click('.inspector button:has-text("Close")');
+    await until('a latency shown', async () => (await page.$$eval('[data-testid=traffic-latency]', (cells) => cells.some((c) => /\d (µs|ms|s)$/.test(c.textContent ?? '')))));
+    await shot('5-traffic-latency');
   });
 
   await check('push: validated by hand, reaches a real client, listed in history', async () => {

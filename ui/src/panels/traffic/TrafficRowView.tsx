@@ -47,8 +47,11 @@ export function TrafficHeader() {
   );
 }
 
-/** Who a paired row is: `say #33 from alice`. */
+/** Who a paired row is: `say #33 from alice`; an answer: `response to say #34`. */
 function who(r: TrafficRow): string {
+  if (r.kind === 'response_out' || r.kind === 'error_out') {
+    return `${r.kind === 'response_out' ? 'response' : 'error'} to ${r.name ?? 'request'} #${r.seq}`;
+  }
   return `${r.name ?? r.kind} #${r.seq}${r.user ? ` from ${r.user}` : ''}`;
 }
 
@@ -101,7 +104,7 @@ export function Inspector({ row, onClose, onOpen }: { row: TrafficRow; onClose: 
           {row.direction && <tr><th>direction</th><td>{arrow(row.direction)} {row.direction}</td></tr>}
           {row.code && <tr><th>code</th><td><span class="code-chip">{row.code}</span></td></tr>}
           {related?.cause && (
-            <tr><th>caused by</th><td data-testid="inspector-cause">caused by <RowLink row={related.cause} onOpen={onOpen} testId="jump-cause" /></td></tr>
+            <tr><th>caused by</th><td data-testid="inspector-cause"><RowLink row={related.cause} onOpen={onOpen} testId="jump-cause" /></td></tr>
           )}
           {related?.request && (
             <tr><th>answers</th><td><RowLink row={related.request} onOpen={onOpen} testId="jump-request" />{row.latency_us != null && ` after ${latency(row.latency_us)}`}</td></tr>

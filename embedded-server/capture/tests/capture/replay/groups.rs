@@ -33,7 +33,12 @@ async fn differences_are_grouped_by_path_with_counts() {
     };
     // Nine `message` pushes upper-cased, four `say` replies with a new field (see
     // `changed_handler`), largest group first.
-    assert_eq!(groups, [group("$.d.text", 9), group("$.d.v", 4)], "{}", explain(&report));
+    assert_eq!(
+        groups,
+        [group("$.d.text", 9), group("$.d.v", 4)],
+        "{}",
+        explain(&report)
+    );
     let in_text_group = report
         .connections
         .iter()
