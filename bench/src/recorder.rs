@@ -1,6 +1,7 @@
 //! The recorder's sustained insert rate: `events` tap events, shaped like what a chat server
-//! records for each `say` (the request in, the room broadcast, the response out, from 1,000
-//! connections in 16 rooms), observed as fast as the writer takes them.
+//! records for each `say` (the request in, the room broadcast with the request as its cause,
+//! the response out, from 1,000 connections in 16 rooms), observed as fast as the writer takes
+//! them.
 //!
 //! The producer stays just behind the writer (it waits while the queue is nearly full), so
 //! the figure is what the writer thread commits, not a count of drops. The writer thread's
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::json;
 use switchboard_capture::{Recorder, RecorderConfig};
-use switchboard_server::tap::{Origin, Tap, TapEvent, TapKind, TapPayload};
+use switchboard_server::tap::{Origin, Tap, TapCause, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::encode;
 
 #[derive(Debug, Clone)]
@@ -65,6 +66,11 @@ fn say_events(i: u64) -> Result<[TapEvent; 3]> {
     bc.size = frame.len();
     bc.payload = Some(TapPayload::Frame(frame));
     bc.recipients = Some(60);
+    // Made inside the `say` handler: the server names the request that caused it.
+    bc.cause = Some(TapCause {
+        conn: conn.clone(),
+        i,
+    });
 
     let res = encode::res(i, &json!({ "ok": true }))?;
     let mut out = who(TapEvent::new(TapKind::ResponseOut, Origin::Client));
