@@ -400,7 +400,8 @@ fn handle_request(
             conn: conn2.id_arc().clone(),
             i,
         };
-        let call = crate::tap::with_cause(cause, async { handler(input, ctx, conn2.clone()).await });
+        let call =
+            crate::tap::with_cause(cause, async { handler(input, ctx, conn2.clone()).await });
         let outcome = std::panic::AssertUnwindSafe(call).catch_unwind().await;
         let result = match outcome {
             Ok(r) => r,

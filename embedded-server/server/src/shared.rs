@@ -188,6 +188,8 @@ impl Shared {
             hooks: Hooks {
                 auth: self.auth.clone(),
                 authorize_subscribe: self.authorize_subscribe.clone(),
+                on_connect: self.on_connect.clone(),
+                on_disconnect: self.on_disconnect.clone(),
                 on_error: self.on_error.clone(),
             },
             taps: Vec::new(),

@@ -265,11 +265,6 @@ pub fn with_cause<F: std::future::Future>(
     CAUSE.scope(cause, fut)
 }
 
-/// Calls `f` with `cause` as the cause of everything tapped during the call.
-pub fn cause_scope<R>(cause: TapCause, f: impl FnOnce() -> R) -> R {
-    CAUSE.sync_scope(cause, f)
-}
-
 /// The request whose handler is being polled, if any.
 pub fn current_cause() -> Option<TapCause> {
     CAUSE.try_with(Clone::clone).ok()

@@ -28,7 +28,7 @@ use super::compare::IgnoreSet;
 use super::conn_report::report;
 use super::control::{Clock, ProgressTx, ReplayControl};
 use super::options::{ParamMap, ReplayOptions, ReplayOrder};
-use super::plan::{is_mask, PlannedConn, ReplayPlan};
+use super::plan::{is_mask, ActionKind, PlannedConn, ReplayPlan};
 use super::report::ConnectionReport;
 use switchboard_server::{ReplayKey, REPLAY_PARAM};
 
@@ -93,7 +93,14 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
             let mut clock = clock.clone();
             for (key, c, i, at) in order {
                 if causal {
-                    barrier.wait(key, &mut waits).await;
+                    // A close causes what the server does when a connection goes (an
+                    // `on_disconnect` hook's broadcasts), recorded before its own row: only the
+                    // closing connection is waited for, the others at the next action.
+                    let closing = matches!(
+                        plan.connections[c].actions.get(i).map(|a| &a.kind),
+                        Some(ActionKind::Close)
+                    );
+                    barrier.wait(key, closing.then_some(c), &mut waits).await;
                 }
                 if !step(&mut clock, &senders[c], i, at - first_at, outer, ctx).await {
                     break;
@@ -197,10 +204,11 @@ impl Barrier {
         }
     }
 
-    async fn wait(&mut self, key: i64, notes: &mut [Vec<String>]) {
+    /// Waits before an action placed at `key`; `only`: for that connection alone.
+    async fn wait(&mut self, key: i64, only: Option<usize>, notes: &mut [Vec<String>]) {
         let deadline = tokio::time::Instant::now() + self.timeout;
         for c in 0..self.expected.len() {
-            if self.diverged[c] {
+            if self.diverged[c] || only.is_some_and(|o| o != c) {
                 continue;
             }
             let need = self.expected[c].partition_point(|&s| s < key) as u64;

@@ -76,7 +76,8 @@ async fn a_connection_shows_the_broadcasts_and_publishes_it_received() {
         .collect();
     assert_eq!(
         texts(&alice_broadcasts),
-        ["hello", "hi alice", "bye", "anyone left?"]
+        // `ann left` is the demo's on_disconnect hook, broadcast to the room she left.
+        ["hello", "hi alice", "bye", "ann left", "anyone left?"]
     );
     // Every row of the connection is its own or marked as received.
     for r in &rows {

@@ -55,9 +55,17 @@ async fn answers_carry_their_request_and_latency_and_effects_their_cause() {
 
     // alice's `say hello` caused the room broadcast; ann's `announce` the publish and its bus
     // message; a `join` its room_add.
+    // The demo's on_disconnect hook says who left: made by no request, it has no cause.
+    let by_hook = |r: &Row| {
+        r.kind == TapKind::RoomBroadcast
+            && r.payload_str().unwrap_or_default().contains("\"system\"")
+    };
+    for r in rows.iter().filter(|r| by_hook(r)) {
+        assert_eq!(r.cause(), None, "row {}", r.seq);
+    }
     let caused = |kind: TapKind| -> Vec<(&Row, &Row)> {
         rows.iter()
-            .filter(|r| r.kind == kind)
+            .filter(|r| r.kind == kind && !by_hook(r))
             .map(|r| {
                 let cause = r
                     .cause()
