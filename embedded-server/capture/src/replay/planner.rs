@@ -77,6 +77,10 @@ struct Builder<'a> {
     sessions: Vec<i64>,
     /// Planned requests by the `seq` of their row, to note their effects (`cause`).
     by_request: HashMap<i64, (usize, usize)>,
+    /// Per connection, the first broadcast since its last action that leaves it out and that no
+    /// request caused: what the server did as it went (an `on_disconnect` hook's notice), which
+    /// is recorded before the connection's `disconnect` row and is its close's first effect.
+    closing: HashMap<Key, i64>,
 }
 
 pub(crate) fn build(
@@ -99,6 +103,7 @@ pub(crate) fn build(
         any_push_selected: false,
         sessions: Vec::new(),
         by_request: HashMap::new(),
+        closing: HashMap::new(),
     };
     let rows_read = rows.len() as u64;
     for loaded in rows {
@@ -226,11 +231,19 @@ impl Builder<'_> {
         };
         let i = meta_i(row);
         let is_request = matches!(kind, ActionKind::Request { .. });
+        // What the server does as a connection goes comes after its last other action.
+        let effect_seq = match kind {
+            ActionKind::Close => self.closing.remove(key),
+            _ => {
+                self.closing.remove(key);
+                None
+            }
+        };
         self.conns[c].actions.push(Action {
             seq: row.seq,
             at_us: row.at_us,
             kind,
-            effect_seq: None,
+            effect_seq,
             expected,
         });
         if is_request {
@@ -253,6 +266,13 @@ impl Builder<'_> {
         let in_scope = self.in_scope(&row);
         if let Some(at) = row.cause().and_then(|s| self.by_request.get(&s).copied()) {
             self.effect(at, row.seq);
+        }
+        if row.cause().is_none() && row.kind == TapKind::RoomBroadcast {
+            if let Some(except) = meta_str(&row, "except") {
+                self.closing
+                    .entry((row.session_id, except))
+                    .or_insert(row.seq);
+            }
         }
         let key: Option<Key> = row.conn.clone().map(|c| (row.session_id, c));
         // Membership first: a `connect` row must be known before the connection is planned,
