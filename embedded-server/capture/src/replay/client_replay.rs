@@ -189,7 +189,7 @@ impl Barrier {
                 let mut seqs: Vec<i64> = c
                     .pushes
                     .iter()
-                    .filter(|p| p.reproducible() && !ignored.iter().any(|e| *e == p.name))
+                    .filter(|p| p.reproducible() && !ignored.contains(&p.name))
                     .map(|p| p.seq)
                     .collect();
                 seqs.sort_unstable();
@@ -207,12 +207,18 @@ impl Barrier {
     /// Waits before an action placed at `key`; `only`: for that connection alone.
     async fn wait(&mut self, key: i64, only: Option<usize>, notes: &mut [Vec<String>]) {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        for c in 0..self.expected.len() {
-            if self.diverged[c] || only.is_some_and(|o| o != c) {
+        let conns = self
+            .expected
+            .iter()
+            .zip(self.seen.iter_mut())
+            .zip(self.diverged.iter_mut())
+            .zip(notes.iter_mut())
+            .enumerate();
+        for (c, (((expected, rx), diverged), notes)) in conns {
+            if *diverged || only.is_some_and(|o| o != c) {
                 continue;
             }
-            let need = self.expected[c].partition_point(|&s| s < key) as u64;
-            let rx = &mut self.seen[c];
+            let need = expected.partition_point(|&s| s < key) as u64;
             if *rx.borrow() >= need {
                 continue;
             }
@@ -222,8 +228,8 @@ impl Barrier {
             if !reached {
                 let seen = *rx.borrow();
                 let short = need.saturating_sub(seen);
-                self.diverged[c] = true;
-                notes[c].push(format!(
+                *diverged = true;
+                notes.push(format!(
                     "waited {:?} for {short} push(es) recorded before row #{key} \
                      ({} of {need} arrived); went on, and did not wait for this connection again",
                     self.timeout, seen

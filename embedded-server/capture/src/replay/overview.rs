@@ -113,7 +113,7 @@ fn groups<'a>(messages: impl Iterator<Item = &'a MessageReport>) -> Vec<DiffGrou
             count,
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.sort_by_key(|g| std::cmp::Reverse(g.count));
     out
 }
 
