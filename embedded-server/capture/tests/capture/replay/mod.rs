@@ -24,8 +24,8 @@ pub(crate) mod support;
 
 mod bad_input;
 mod changed_handler;
-mod console_origin;
 mod client_frames;
+mod console_origin;
 mod control;
 mod deterministic;
 mod groups;
