@@ -55,7 +55,14 @@ ensure_ui() {
 # the peer lists. Installed once, then again only when package.json changes; prefers the cache.
 ensure_superline_ts() {
   local dir="$SB_ROOT/tests/superline-ts"
-  [ -d "$SB_ROOT/../shared/peers/super-line" ] || die "tests/superline-ts needs the super-line peer in ../shared/peers/super-line"
+  # The peer sits beside the repository on the workplace's machines, not inside it (it is not
+  # ours to commit). Where it is absent these checks cannot run: say so loudly and let the caller
+  # skip them, unless SWITCHBOARD_REQUIRE_PEER=1 asks for a failure instead.
+  if [ ! -d "$SB_ROOT/../shared/peers/super-line" ]; then
+    [ "${SWITCHBOARD_REQUIRE_PEER:-0}" = 1 ] && die "tests/superline-ts needs the super-line peer in ../shared/peers/super-line"
+    say "SKIPPED: the super-line peer is not at $SB_ROOT/../shared/peers/super-line; its checks do not run here"
+    return 1
+  fi
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "installing the super-line test project (npm install)"
     (cd "$dir" && npm install --prefer-offline --no-audit --no-fund --loglevel=error) || die "npm install failed in tests/superline-ts"
