@@ -305,7 +305,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
             </select>
             <label>Ignore paths (comma-separated)</label>
             <input class="mono" value={ignore} onInput={(e) => setIgnore((e.target as HTMLInputElement).value)} placeholder="$..ts, $.d.id" data-testid="replay-ignore" />
-            <label class="check" title="By default a push that arrived unchanged at another position is reported as moved, which is not a difference: connections replayed side by side interleave differently each run.">
+            <label class="check" title="By default a push that arrived unchanged at another position is reported as moved, which is not a difference: the replay keeps the recorded order of actions, but pushes that one action sends to several connections may reach them in another order.">
               <input type="checkbox" checked={strictOrder} onChange={() => setStrictOrder(!strictOrder)} data-testid="replay-strict-order" /> Strict order: a push received at another position counts as missing + extra
             </label>
             <div class="row">
@@ -321,7 +321,8 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
           {!status || status.id === null ? (
             <Empty title="No replay yet">
               Replay runs captured traffic again. <b>Clients</b> re-creates the recorded connections as real WebSocket clients with their roles and parameters, re-sends their requests and
-              subscriptions, and compares every reply and push with the recording. <b>Pushes</b> fires the recorded pushes again at the connections the embedded server has now. Replayed traffic is
+              subscriptions in the recorded order, and compares every reply and push with the recording. By default it runs against a server started for the replay alone, so
+              no live client receives anything. <b>Pushes</b> fires the recorded pushes again at the connections the live server has now. Replayed traffic is
               recorded with origin <span class="mono">replay</span>, and later replays leave it out.
             </Empty>
           ) : (
@@ -415,8 +416,8 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
           )}
           {filter === 'differences' && report.summary.moved > 0 && (
             <div class="muted" data-testid="replay-moved">
-              {count(report.summary.moved)} push{report.summary.moved === 1 ? '' : 'es'} arrived unchanged but in another order than recorded: pushes caused by connections replayed side by side interleave
-              differently each run, so they are not counted as differences (replay with <i>Strict order</i> to check the order too).
+              {count(report.summary.moved)} push{report.summary.moved === 1 ? '' : 'es'} arrived unchanged but in another order than recorded: a push one action sends to several connections may reach them
+              in another order, so they are not counted as differences (replay with <i>Strict order</i> to check the order too).
             </div>
           )}
           <ErrorBox error={pageError} />
