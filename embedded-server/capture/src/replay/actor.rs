@@ -7,6 +7,7 @@
 //! delay a replay but never hang it.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -65,6 +66,9 @@ pub(crate) struct ConnOutcome {
     /// Late replies: arrived after their wait timed out (kept for the report).
     pub late: HashMap<usize, Value>,
     pub received: Vec<Value>,
+    /// Index in `received` of the first frame that arrived after the replay began closing the
+    /// connections the recording left open ([`RunCtx::ending`]).
+    pub teardown_from: Option<usize>,
     pub dropped: u64,
     pub connect_error: Option<String>,
     pub server_close: Option<Value>,
@@ -444,6 +448,9 @@ impl Actor {
             if !self.ctx.options.ignore_events.iter().any(|e| e == name) {
                 self.seen.send_modify(|n| *n += 1);
             }
+        }
+        if self.out.teardown_from.is_none() && self.ctx.ending.load(Ordering::SeqCst) {
+            self.out.teardown_from = Some(self.out.received.len());
         }
         if self.out.received.len() < self.keep {
             self.out.received.push(frame);

@@ -17,6 +17,7 @@
 //! collects every push the replayed actions caused, without guessing a quiet period.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,10 @@ pub(crate) struct RunCtx {
     pub ignore: Arc<IgnoreSet>,
     pub control: ReplayControl,
     pub progress: ProgressTx,
+    /// Set once every recorded action has run, before the replay closes the connections the
+    /// recording left open: what arrives from then on may be caused by that teardown itself
+    /// (an `on_disconnect` hook's "left" notices), which the recording could not hold.
+    pub ending: Arc<AtomicBool>,
 }
 
 /// Runs the client replay of `plan` against `url` and returns one report per connection.
@@ -111,6 +116,7 @@ pub(crate) async fn run(plan: &ReplayPlan, url: &Url, ctx: &RunCtx) -> Vec<Conne
 
     // Close everything together: pushes caused by the last actions are flushed to each socket
     // before the server's close frame.
+    ctx.ending.store(true, Ordering::SeqCst);
     for tx in &senders {
         let _ = tx.send(Cmd::Finish).await;
     }

@@ -148,10 +148,17 @@ pub(crate) fn report(
             expected.push(p.frame.clone());
             expected_rows.push(p);
         }
-        let received: Vec<Value> = std::mem::take(&mut out.received)
-            .into_iter()
-            .filter(|f| !skip_event(f))
-            .collect();
+        // Where the replay's own teardown began, counted among the frames kept for comparing.
+        let mut teardown_from = None;
+        let mut received: Vec<Value> = Vec::new();
+        for (i, f) in std::mem::take(&mut out.received).into_iter().enumerate() {
+            if out.teardown_from == Some(i) {
+                teardown_from = Some(received.len());
+            }
+            if !skip_event(&f) {
+                received.push(f);
+            }
+        }
         let moves = !ctx.options.strict_order;
         // Where the recorded client's close took effect (see `planner`).
         let closing_from = conn
@@ -195,6 +202,17 @@ pub(crate) fn report(
                     Some(expected_rows[l]),
                     vec![],
                 ),
+                // Arrived after the last recorded action, while the replay closed the
+                // connections the recording left open: caused by that close (a "left" notice),
+                // which the recording, still open, could not hold.
+                Aligned::Right(r) if teardown_from.is_some_and(|t| r >= t) => {
+                    note = Some(
+                        "arrived while the replay closed the connections the recording left \
+                         open (the recording has no such close to compare with)"
+                            .into(),
+                    );
+                    (Status::Skipped, None, Some(r), None, vec![])
+                }
                 Aligned::Right(r) => (Status::Extra, None, Some(r), None, vec![]),
                 Aligned::Moved(l, r) => {
                     note = Some(format!(

@@ -220,6 +220,7 @@ impl Replayer {
             ignore,
             control: self.control.clone(),
             progress: self.progress.clone(),
+            ending: Default::default(),
         };
         let started_us = now_us();
         let mut report = ReplayReport {

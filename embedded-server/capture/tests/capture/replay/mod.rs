@@ -16,6 +16,8 @@
 //! - `origin`: only the replayer (it holds the server's replay key) is recorded as `replay`.
 //! - `moves`: a push received at another position is reported once as moved, not as a
 //!   difference, unless the order is strict.
+//! - `open_at_end`: leave notices caused by the replay closing connections the selection left
+//!   open are skipped with the reason, not differences.
 //! - `server_made_membership`: subscriptions the application made are not replayed as the
 //!   client's own.
 
@@ -30,6 +32,7 @@ mod control;
 mod deterministic;
 mod groups;
 mod moves;
+mod open_at_end;
 mod origin;
 mod pairing;
 mod plan;
