@@ -44,11 +44,25 @@ async fn a_killed_node_leaves_the_registry_within_the_ttl() {
         f["d"],
         json!({"room":"ops","text":"hello bot","from":"alice"})
     );
-    bot.request(2, "say", json!({"room":"ops","text":"hello alice"}))
-        .await;
-    let (f, _) = alice.next_of("evt").await;
+    // The other direction needs b to know that a wants room ops. `knows` can only look inside
+    // a, and b learns it from a's announcements (a delta at the join, the whole set at every
+    // heartbeat), so bot says it again until alice hears it, within the usual wait.
+    let heard = tokio::time::timeout(WAIT, async {
+        for i in 2u64.. {
+            bot.request(i, "say", json!({"room":"ops","text":"hello alice"}))
+                .await;
+            let next =
+                tokio::time::timeout(std::time::Duration::from_secs(1), alice.next_of("evt"));
+            if let Ok((f, _)) = next.await {
+                return f;
+            }
+        }
+        unreachable!()
+    })
+    .await
+    .expect("alice hears bot across the nodes");
     assert_eq!(
-        f["d"],
+        heard["d"],
         json!({"room":"ops","text":"hello alice","from":"bot"})
     );
     until("b registered", || async {
