@@ -136,11 +136,17 @@ pub(crate) fn report(
                     recorded: Some(p.frame.clone()),
                     replayed: None,
                     diffs: Vec::new(),
-                    note: Some(format!(
-                        "pushed by the server on its own (origin {}), not by a recorded client: \
-                         client replay does not re-create it (push replay does)",
-                        p.origin.as_str()
-                    )),
+                    note: Some(if p.by_hand {
+                        "received through a room membership the console made by hand: client \
+                         replay does not re-create it"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "pushed by the server on its own (origin {}), not by a recorded \
+                             client: client replay does not re-create it (push replay does)",
+                            p.origin.as_str()
+                        )
+                    }),
                 });
                 index += 1;
                 continue;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use crate::tap::TapKind;
+use crate::tap::{Origin, TapKind};
 use crate::Row;
 
 /// A connection inside one capture session (connection ids are only unique per server run).
@@ -27,6 +27,9 @@ pub(crate) struct Track {
     pub connect_seq: Option<i64>,
     pub live: bool,
     pub rooms: BTreeSet<String>,
+    /// The rooms among `rooms` the console put it in by hand (origin `manual`): client replay
+    /// does not re-create such a membership, nor what it brought.
+    pub by_hand: BTreeSet<String>,
     pub topics: BTreeSet<String>,
 }
 
@@ -55,6 +58,19 @@ impl Membership {
 
     pub fn track(&self, key: &Key) -> Option<&Track> {
         self.tracks.get(key)
+    }
+
+    /// Whether `key` receives this room broadcast only through memberships the console made
+    /// by hand.
+    pub fn by_hand_only(&self, key: &Key, row: &Row) -> bool {
+        if row.kind != TapKind::RoomBroadcast {
+            return false;
+        }
+        let Some(t) = self.tracks.get(key) else {
+            return false;
+        };
+        let mut via = row.rooms.iter().filter(|r| t.rooms.contains(*r)).peekable();
+        via.peek().is_some() && via.all(|r| t.by_hand.contains(r))
     }
 
     /// Applies a row's effect on connections, rooms and subscriptions.
@@ -93,16 +109,22 @@ impl Membership {
                 self.touch(key.clone(), row);
                 for room in &row.rooms {
                     let members = self.rooms.entry((session, room.clone())).or_default();
-                    let mine = self.tracks.get_mut(&key).map(|t| &mut t.rooms);
+                    let mine = self.tracks.get_mut(&key);
                     if add {
                         members.insert(conn.clone());
-                        if let Some(rooms) = mine {
-                            rooms.insert(room.clone());
+                        if let Some(t) = mine {
+                            t.rooms.insert(room.clone());
+                            if row.origin == Origin::Manual {
+                                t.by_hand.insert(room.clone());
+                            } else {
+                                t.by_hand.remove(room);
+                            }
                         }
                     } else {
                         members.remove(&conn);
-                        if let Some(rooms) = mine {
-                            rooms.remove(room);
+                        if let Some(t) = mine {
+                            t.rooms.remove(room);
+                            t.by_hand.remove(room);
                         }
                     }
                 }
@@ -164,6 +186,7 @@ impl Membership {
             return;
         };
         track.live = false;
+        track.by_hand.clear();
         let session = key.0;
         for room in std::mem::take(&mut track.rooms) {
             if let Some(m) = self.rooms.get_mut(&(session, room)) {

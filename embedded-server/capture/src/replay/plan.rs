@@ -134,13 +134,17 @@ pub struct ExpectedPush {
     pub name: String,
     pub frame: Value,
     pub origin: Origin,
+    /// Received only through a room membership the console made by hand.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_hand: bool,
 }
 
 impl ExpectedPush {
-    /// Pushes the server made on its own (timers, the console, other nodes) are not re-created
-    /// by replaying the clients.
+    /// Pushes the server made on its own (timers, the console, other nodes), and those that
+    /// reached a connection only through a membership made by hand, are not re-created by
+    /// replaying the clients.
     pub fn reproducible(&self) -> bool {
-        matches!(self.origin, Origin::Client | Origin::Replay)
+        !self.by_hand && matches!(self.origin, Origin::Client | Origin::Replay)
     }
 }
 

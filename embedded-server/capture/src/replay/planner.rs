@@ -497,6 +497,7 @@ impl Builder<'_> {
             name: name.clone(),
             frame: json!({ "t": "sreq", "m": name, "d": d }),
             origin: row.origin,
+            by_hand: false,
         });
         conn.sreq_answers.push(SreqAnswer::None);
         if let Some(i) = meta_i(row) {
@@ -555,12 +556,14 @@ impl Builder<'_> {
         for key in &recipients {
             if let Some(c) = self.planned(key, row) {
                 reaches_selected = true;
+                let by_hand = self.members.by_hand_only(key, row);
                 self.conns[c].pushes.push(ExpectedPush {
                     seq: row.seq,
                     at_us: row.at_us,
                     name: name.clone(),
                     frame: frame.clone(),
                     origin: row.origin,
+                    by_hand,
                 });
             }
         }

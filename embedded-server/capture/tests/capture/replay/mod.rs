@@ -16,6 +16,8 @@
 //! - `origin`: only the replayer (it holds the server's replay key) is recorded as `replay`.
 //! - `moves`: a push received at another position is reported once as moved, not as a
 //!   difference, unless the order is strict.
+//! - `by_hand`: pushes received through a membership the console made by hand are skipped
+//!   with the reason, not missing.
 //! - `open_at_end`: leave notices caused by the replay closing connections the selection left
 //!   open are skipped with the reason, not differences.
 //! - `server_made_membership`: subscriptions the application made are not replayed as the
@@ -25,6 +27,7 @@ pub(crate) mod scenarios;
 pub(crate) mod support;
 
 mod bad_input;
+mod by_hand;
 mod changed_handler;
 mod client_frames;
 mod console_origin;
