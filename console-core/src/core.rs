@@ -134,23 +134,17 @@ impl ConsoleCore {
         opts: ConsoleOptions,
         host: Arc<dyn Host>,
     ) -> Result<ConsoleCore, ConsoleError> {
-        let recorder = match &opts.capture {
-            Some(path) => Some(Arc::new(open_recorder(
-                path,
-                server.node_id(),
-                serde_json::to_value(server.contract().spec()).unwrap_or_default(),
-            )?)),
-            None => None,
-        };
-        if let Some(slot) = &recorder {
-            server.add_tap(slot.clone());
+        let contract = serde_json::to_value(server.contract().spec()).unwrap_or_default();
+        let Pipeline {
+            recorder,
+            taps,
+            hub,
+            rx,
+            stop,
+        } = Pipeline::open(&opts, server.node_id(), contract)?;
+        for tap in taps {
+            server.add_tap(tap);
         }
-
-        let dropped = Arc::new(AtomicU64::new(0));
-        let (tx, rx) = mpsc::channel(TAP_QUEUE);
-        server.add_tap(Arc::new(LiveTap::new(tx, dropped.clone())));
-        let hub = Arc::new(LiveHub::new(dropped));
-        let stop = CancellationToken::new();
         let source = NodeSource::Embedded(server.clone());
         let aggregator = tokio::spawn(
             Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
@@ -187,23 +181,13 @@ impl ConsoleCore {
         let server = idle_server()?;
         // Rows carry each node's id; the session's own node id says who recorded them. The
         // nodes' contract is not known yet (and could differ between nodes): none is stored.
-        let recorder = match &opts.capture {
-            Some(path) => Some(Arc::new(open_recorder(
-                path,
-                "console-attach",
-                serde_json::Value::Null,
-            )?)),
-            None => None,
-        };
-        let dropped = Arc::new(AtomicU64::new(0));
-        let (tx, rx) = mpsc::channel(TAP_QUEUE);
-        let hub = Arc::new(LiveHub::new(dropped.clone()));
-        let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> =
-            vec![Arc::new(LiveTap::new(tx, dropped))];
-        if let Some(slot) = &recorder {
-            taps.push(slot.clone());
-        }
-        let stop = CancellationToken::new();
+        let Pipeline {
+            recorder,
+            taps,
+            hub,
+            rx,
+            stop,
+        } = Pipeline::open(&opts, "console-attach", serde_json::Value::Null)?;
         let nodes = Arc::new(AttachedNodes::new(
             Arc::new(Sink::new(taps, hub.clone())),
             stop.child_token(),
@@ -243,23 +227,13 @@ impl ConsoleCore {
     ) -> Result<(ConsoleCore, Arc<crate::nodes::proxy::Proxy>), ConsoleError> {
         let server = idle_server()?;
         // The upstream's contract is not known to the proxy: none is stored.
-        let recorder = match &opts.capture {
-            Some(path) => Some(Arc::new(open_recorder(
-                path,
-                "console-proxy",
-                serde_json::Value::Null,
-            )?)),
-            None => None,
-        };
-        let dropped = Arc::new(AtomicU64::new(0));
-        let (tx, rx) = mpsc::channel(TAP_QUEUE);
-        let hub = Arc::new(LiveHub::new(dropped.clone()));
-        let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> =
-            vec![Arc::new(LiveTap::new(tx, dropped))];
-        if let Some(slot) = &recorder {
-            taps.push(slot.clone());
-        }
-        let stop = CancellationToken::new();
+        let Pipeline {
+            recorder,
+            taps,
+            hub,
+            rx,
+            stop,
+        } = Pipeline::open(&opts, "console-proxy", serde_json::Value::Null)?;
         let proxy = Arc::new(
             crate::nodes::proxy::Proxy::start(upstream, listen, taps, stop.child_token()).await?,
         );
@@ -430,6 +404,46 @@ impl ConsoleCore {
             }
         }
         served.map_err(ConsoleError::from)
+    }
+}
+
+/// What every mode records and shows through: the recorder (when a capture file is set), the
+/// live tap feeding the hub, and the stop token. The taps are installed on the embedded server,
+/// or fed by attached nodes or the proxy.
+struct Pipeline {
+    recorder: Option<Arc<RecorderSlot>>,
+    taps: Vec<Arc<dyn switchboard_server::tap::Tap>>,
+    hub: Arc<LiveHub>,
+    rx: mpsc::Receiver<switchboard_server::tap::TapEvent>,
+    stop: CancellationToken,
+}
+
+impl Pipeline {
+    /// The recorder is tapped before the live view, as the embedded server always did.
+    fn open(
+        opts: &ConsoleOptions,
+        node_id: &str,
+        contract: serde_json::Value,
+    ) -> Result<Pipeline, ConsoleError> {
+        let recorder = match &opts.capture {
+            Some(path) => Some(Arc::new(open_recorder(path, node_id, contract)?)),
+            None => None,
+        };
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel(TAP_QUEUE);
+        let hub = Arc::new(LiveHub::new(dropped.clone()));
+        let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> = Vec::new();
+        if let Some(slot) = &recorder {
+            taps.push(slot.clone());
+        }
+        taps.push(Arc::new(LiveTap::new(tx, dropped)));
+        Ok(Pipeline {
+            recorder,
+            taps,
+            hub,
+            rx,
+            stop: CancellationToken::new(),
+        })
     }
 }
 
