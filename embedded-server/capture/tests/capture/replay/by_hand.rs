@@ -3,9 +3,7 @@
 //! hand, so those pushes are listed as skipped with the reason, not as missing.
 
 use serde_json::json;
-use switchboard_capture::replay::{
-    ReplayOptions, ReplayPlan, ReplayTarget, Replayer, Selection, Status,
-};
+use switchboard_capture::replay::{ReplayOptions, ReplayPlan, Selection, Status};
 use switchboard_server::tap::Origin;
 
 use super::support::*;
@@ -43,14 +41,7 @@ async fn pushes_through_a_membership_made_by_hand_are_skipped_not_missing() {
     .await;
     let plan = ReplayPlan::load(&capture.path, &Selection::default()).expect("plan");
 
-    let target = start_demo().await;
-    let report = tokio::time::timeout(
-        WAIT,
-        Replayer::new(ReplayOptions::default()).run(&plan, &ReplayTarget::url(target.url())),
-    )
-    .await
-    .expect("replay finishes")
-    .expect("replay runs");
+    let report = replay_on_fresh_demo(&plan, ReplayOptions::default()).await;
     assert_eq!(
         differences(&report),
         Vec::<String>::new(),
@@ -70,5 +61,4 @@ async fn pushes_through_a_membership_made_by_hand_are_skipped_not_missing() {
         })
         .collect();
     assert_eq!(by_hand.len(), 2, "{}", explain(&report));
-    target.shutdown().await.expect("shutdown");
 }

@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use switchboard_capture::replay::{
-    ReplayOptions, ReplayOrder, ReplayPlan, ReplayTarget, Replayer, Selection,
-};
+use switchboard_capture::replay::{ReplayOptions, ReplayOrder, ReplayPlan, Selection};
 use switchboard_demo::simulate::{self, SimulateOptions};
 use tokio_util::sync::CancellationToken;
 
@@ -24,13 +22,7 @@ fn default_at(speed: f64) -> ReplayOptions {
 /// reports any difference, with that run's whole report.
 async fn replays_identically(plan: &ReplayPlan, options: ReplayOptions, runs: usize) {
     for run in 1..=runs {
-        let target = start_demo().await;
-        let replayer = Replayer::new(options.clone());
-        let report =
-            tokio::time::timeout(WAIT, replayer.run(plan, &ReplayTarget::url(target.url())))
-                .await
-                .expect("replay finishes")
-                .expect("replay runs");
+        let report = replay_on_fresh_demo(plan, options.clone()).await;
         assert_eq!(
             differences(&report),
             Vec::<String>::new(),
@@ -39,10 +31,6 @@ async fn replays_identically(plan: &ReplayPlan, options: ReplayOptions, runs: us
             explain(&report)
         );
         assert!(report.summary.same > 0, "{:?}", report.summary);
-        tokio::time::timeout(WAIT, target.shutdown())
-            .await
-            .expect("shutdown in time")
-            .expect("shutdown");
     }
 }
 

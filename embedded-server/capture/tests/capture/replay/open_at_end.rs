@@ -5,9 +5,7 @@
 //! reason, not as extra messages: the replay still has zero differences.
 
 use serde_json::json;
-use switchboard_capture::replay::{
-    ReplayOptions, ReplayPlan, ReplayTarget, Replayer, Selection, Status,
-};
+use switchboard_capture::replay::{ReplayOptions, ReplayPlan, Selection, Status};
 
 use super::support::*;
 
@@ -54,14 +52,7 @@ async fn leave_notices_caused_by_the_replays_own_teardown_are_not_differences() 
     let plan = ReplayPlan::load(&capture.path, &selection).expect("plan");
     assert_eq!(plan.connections.len(), MEMBERS);
 
-    let target = start_demo().await;
-    let report = tokio::time::timeout(
-        WAIT,
-        Replayer::new(ReplayOptions::default()).run(&plan, &ReplayTarget::url(target.url())),
-    )
-    .await
-    .expect("replay finishes")
-    .expect("replay runs");
+    let report = replay_on_fresh_demo(&plan, ReplayOptions::default()).await;
     assert_eq!(
         differences(&report),
         Vec::<String>::new(),
@@ -83,7 +74,6 @@ async fn leave_notices_caused_by_the_replays_own_teardown_are_not_differences() 
         })
         .count();
     eprintln!("leave notices from the replay's teardown, skipped: {skipped_notices}");
-    target.shutdown().await.expect("shutdown");
 }
 
 fn now_us() -> i64 {

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use switchboard_capture::replay::{
-    ConnectionReport, MessageReport, ReplayOptions, ReplayOrder, ReplayReport, Status, Stream,
+    ConnectionReport, MessageReport, ReplayOptions, ReplayOrder, ReplayPlan, ReplayReport,
+    ReplayTarget, Replayer, Status, Stream,
 };
 use switchboard_capture::{Recorder, RecorderConfig};
 use switchboard_client::{Client, ClientOptions};
@@ -49,6 +50,23 @@ pub async fn start_demo() -> RunningServer {
 /// version field. Everything else (membership check, error) is unchanged, so the expected
 /// differences are exactly: each successful `say` reply at `$.d.v`, each resulting `message`
 /// push at `$.d.text`.
+/// Replays `plan` with `options` against a fresh demo server, shut down afterwards.
+pub async fn replay_on_fresh_demo(plan: &ReplayPlan, options: ReplayOptions) -> ReplayReport {
+    let target = start_demo().await;
+    let report = tokio::time::timeout(
+        WAIT,
+        Replayer::new(options).run(plan, &ReplayTarget::url(target.url())),
+    )
+    .await
+    .expect("replay finishes")
+    .expect("replay runs");
+    tokio::time::timeout(WAIT, target.shutdown())
+        .await
+        .expect("shutdown in time")
+        .expect("shutdown");
+    report
+}
+
 pub async fn start_changed_demo() -> RunningServer {
     start(
         demo_builder()
