@@ -432,6 +432,12 @@ impl Pipeline {
         let dropped = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel(TAP_QUEUE);
         let hub = Arc::new(LiveHub::new(dropped.clone()));
+        // The contract's per-message statistics start from what the file already holds.
+        if let (Some(slot), Some(path)) = (&recorder, &opts.capture) {
+            if let Some(session) = slot.stats().map(|s| s.session_id) {
+                crate::live::seed::start(hub.clone(), path.clone(), session);
+            }
+        }
         let mut taps: Vec<Arc<dyn switchboard_server::tap::Tap>> = Vec::new();
         if let Some(slot) = &recorder {
             taps.push(slot.clone());

@@ -15,7 +15,8 @@
 //!   connections on `switchboard-client`).
 //! - [`live`]: the tap and the aggregator that batch changes into one WebSocket message every
 //!   250 ms, through bounded queues whose drops are counted and shown; per-message counts and
-//!   latencies for the contract (`live::message_stats`).
+//!   latencies for the contract (`live::message_stats`), seeded from the capture file's
+//!   earlier rows when the console starts (`live::seed`).
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
 //! - [`nodes`]: the node-source seam: the embedded server, nodes attached through their

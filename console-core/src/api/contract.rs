@@ -97,6 +97,7 @@ pub fn view(contract: &CompiledContract) -> ContractView {
         shared,
         roles,
         spec: serde_json::to_value(spec).unwrap_or_default(),
+        stats_source: Default::default(),
     }
 }
 
@@ -150,6 +151,7 @@ fn key(role: Option<&str>, m: &MessageView) -> MessageKey {
 
 fn with_stats(view: &mut ContractView, counts: &MessageCounts) {
     each_message(view, |role, m| m.stats = counts.get(&key(role, m)));
+    view.stats_source = counts.source.clone();
 }
 
 /// The newest recorded payload of each message: one indexed lookup per message (by name,

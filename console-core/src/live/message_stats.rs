@@ -1,7 +1,12 @@
 //! Per-message traffic for the Contract panel: how often each request, event and topic went by,
-//! how many requests ended in an error, and how long answers took (percentiles). Kept by the
-//! aggregator from every tapped event (the same events the recorder writes), so reading them
-//! costs a lookup per message instead of a scan of the capture.
+//! how many requests ended in an error, and how long answers took (percentiles). Seeded once
+//! from the rows earlier runs left in the capture file (`seed.rs`, one pass when the console
+//! starts), then kept by the aggregator from every tapped event (the same events the recorder
+//! writes), so reading them costs a lookup per message instead of a scan of the capture.
+//!
+//! Percentiles come from a fixed log-linear histogram (256 buckets of `u32` per message, 1 KiB):
+//! four buckets per doubling, so a reported percentile is the upper bound of the bucket it
+//! falls in, at most 25 % above the true value (exact below 4 µs), and never below it.
 //!
 //! Bounded: at most [`MAX_MESSAGES`] distinct messages (names come from clients, and a client
 //! may send any name); events for more are counted in `overflow` and not kept.
@@ -10,7 +15,7 @@ use std::collections::HashMap;
 
 use switchboard_server::tap::{TapEvent, TapKind};
 
-use crate::types::MessageStats;
+use crate::types::{MessageStats, StatsSource};
 
 /// Most distinct messages kept.
 pub const MAX_MESSAGES: usize = 1_024;
@@ -73,6 +78,9 @@ pub struct MessageCounts {
     by_key: HashMap<MessageKey, Entry>,
     /// Events about messages past [`MAX_MESSAGES`], not counted per message.
     pub overflow: u64,
+    /// Where the counts come from: what went by live, and the capture's earlier rows once
+    /// they have been read (see `seed.rs`).
+    pub source: StatsSource,
 }
 
 impl MessageCounts {
@@ -80,10 +88,19 @@ impl MessageCounts {
         let Some(name) = ev.name.as_deref() else {
             return;
         };
-        let role = || ev.role.as_deref().unwrap_or_default().to_owned();
-        let key = match ev.kind {
+        let took = ev
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("duration_us"))
+            .and_then(|d| d.as_u64());
+        self.add_parts(ev.kind, name, ev.role.as_deref(), took);
+    }
+
+    /// One message: a tapped event, or a row of the capture (see `seed.rs`), counted alike.
+    pub fn add_parts(&mut self, kind: TapKind, name: &str, role: Option<&str>, took: Option<u64>) {
+        let key = match kind {
             TapKind::RequestIn | TapKind::ResponseOut | TapKind::ErrorOut => MessageKey::Request {
-                role: role(),
+                role: role.unwrap_or_default().to_owned(),
                 name: name.to_owned(),
             },
             TapKind::Emit
@@ -103,16 +120,11 @@ impl MessageCounts {
             }
             None => self.by_key.entry(key).or_default(),
         };
-        match ev.kind {
+        match kind {
             TapKind::ResponseOut | TapKind::ErrorOut => {
-                if ev.kind == TapKind::ErrorOut {
+                if kind == TapKind::ErrorOut {
                     entry.errors += 1;
                 }
-                let took = ev
-                    .meta
-                    .as_ref()
-                    .and_then(|m| m.get("duration_us"))
-                    .and_then(|d| d.as_u64());
                 if let Some(us) = took {
                     entry.answered += 1;
                     let b = bucket(us).min(BUCKETS - 1);
@@ -120,6 +132,29 @@ impl MessageCounts {
                 }
             }
             _ => entry.count += 1,
+        }
+    }
+
+    /// Adds `other`'s counts to these (the capture's earlier rows to what went by live),
+    /// within the same [`MAX_MESSAGES`] bound.
+    pub fn merge(&mut self, other: MessageCounts) {
+        self.overflow += other.overflow;
+        for (key, theirs) in other.by_key {
+            let full = self.by_key.len() >= MAX_MESSAGES;
+            let entry = match self.by_key.get_mut(&key) {
+                Some(e) => e,
+                None if full => {
+                    self.overflow += theirs.count + theirs.answered;
+                    continue;
+                }
+                None => self.by_key.entry(key).or_default(),
+            };
+            entry.count += theirs.count;
+            entry.errors += theirs.errors;
+            entry.answered += theirs.answered;
+            for (mine, n) in entry.latency.iter_mut().zip(theirs.latency.iter()) {
+                *mine = mine.saturating_add(*n);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ pub mod aggregator;
 pub mod filter;
 pub mod hub;
 pub mod message_stats;
+pub mod seed;
 pub mod rates;
 pub mod rows;
 pub mod tap;

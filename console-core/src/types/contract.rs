@@ -44,11 +44,13 @@ pub struct MessageView {
     /// When `recorded` was recorded.
     #[ts(type = "number | null")]
     pub recorded_at_us: Option<i64>,
-    /// Traffic since the console started; `None` when none went by.
+    /// Its traffic in the capture file (earlier runs and imports) and since this console
+    /// started; `None` when none is known (see [`ContractView::stats_source`]).
     pub stats: Option<MessageStats>,
 }
 
-/// One message's traffic since the console started.
+/// One message's traffic: the rows the capture file held when the console started, plus what
+/// went by since.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MessageStats {
     /// Requests received, or pushes and publishes sent.
@@ -60,7 +62,9 @@ pub struct MessageStats {
     /// Answers (replies and errors) with a duration.
     #[ts(type = "number")]
     pub answered: u64,
-    /// Answer durations (microseconds, upper bound of a bucket within about 25 %).
+    /// Answer durations in microseconds, from a histogram of four buckets per doubling: the
+    /// upper bound of the percentile's bucket, never below the true value and at most 25 %
+    /// above it.
     #[ts(type = "number | null")]
     pub p50_us: Option<u64>,
     #[ts(type = "number | null")]
@@ -85,4 +89,22 @@ pub struct ContractView {
     /// The contract as a contract file would hold it.
     #[ts(type = "unknown")]
     pub spec: serde_json::Value,
+    /// Where the messages' `stats` come from.
+    pub stats_source: StatsSource,
+}
+
+/// Where per-message statistics come from: always the traffic since the console started, and
+/// with a capture file the rows it already held (read once at start, in the background).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StatsSource {
+    /// The console records into a capture file, whose earlier rows are counted.
+    pub capture: bool,
+    /// The capture's earlier rows are still being read: counts may still grow.
+    pub loading: bool,
+    /// Rows read from the capture (requests, answers, pushes and publishes of earlier runs
+    /// and imports).
+    #[ts(type = "number")]
+    pub capture_rows: u64,
+    /// Why the capture's rows could not be read, when they could not.
+    pub error: Option<String>,
 }

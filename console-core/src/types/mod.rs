@@ -18,7 +18,9 @@ pub mod tryit;
 
 pub use common::{ApiErrorBody, ApiIssue, RoleCount};
 pub use connections::{ConnDetail, ConnPage, ConnQuery, ConnRow, ConnSort, DisconnectRequest};
-pub use contract::{ContractView, Direction, MessageKind, MessageStats, MessageView, RoleView};
+pub use contract::{
+    ContractView, Direction, MessageKind, MessageStats, MessageView, RoleView, StatsSource,
+};
 pub use export::{ExportFormatName, ExportRequest, ExportResult, RedactionOptions, SaveMode};
 pub use host::{HostInfo, HostMode};
 pub use live::{Change, LiveBatch, LiveCommand, LiveSummary};
@@ -104,6 +106,7 @@ pub fn typescript() -> String {
         MessageKind,
         Direction,
         MessageStats,
+        StatsSource,
         MessageView,
         RoleView,
         ContractView,

@@ -11,6 +11,7 @@ mod api_connection_peer;
 mod api_connections;
 mod api_connections_sort;
 mod api_contract;
+mod api_contract_capture;
 mod api_contract_traffic;
 mod api_export;
 mod api_host;

@@ -22,6 +22,7 @@
 //! - [`row`]: [`Row`], the stored form of one event, and [`SessionInfo`].
 //! - [`filter`]: [`Filter`], [`Cursor`], [`Page`]; time parsing for the CLI.
 //! - [`query`]: [`CaptureReader`]: pages, single rows, counts, rates, sessions, stats.
+//! - [`messages`]: the rows a per-message summary counts ([`MessageRow`]), streamed in one pass.
 //! - [`received`]: what a connection received (pushes stored once), derived from its recorded
 //!   membership for filters naming connections; whether a row was sent or received.
 //! - [`redact`]: masking secrets in exports.
@@ -42,6 +43,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod import;
+pub mod messages;
 mod pairing;
 pub mod query;
 pub mod received;
@@ -63,6 +65,7 @@ pub use error::CaptureError;
 pub use export::{export, ExportFormat, ExportHeader, ExportOptions};
 pub use filter::{format_time, parse_time, Cursor, Filter, Page};
 pub use import::{import, ImportSummary};
+pub use messages::MessageRow;
 pub use query::{CaptureReader, CaptureStats, KindCount, RateBucket};
 pub use recorder::{Recorder, RecorderConfig, RecorderStats};
 pub use redact::{Redaction, RedactionSummary};

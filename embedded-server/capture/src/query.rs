@@ -71,6 +71,11 @@ impl CaptureReader {
         &self.path
     }
 
+    /// The connection, for the other read-only views of this crate (`messages.rs`).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The SQL condition of `filter`; when it names connections, with the pushes stored once
     /// that reached them (see `received.rs`).
     fn sql(&self, filter: &Filter) -> Result<(String, Vec<SqlValue>), CaptureError> {

@@ -319,7 +319,8 @@ export type MessageKind = "request" | "event" | "topic";
 export type Direction = "client_to_server" | "server_to_client";
 
 /**
- * One message's traffic since the console started.
+ * One message's traffic: the rows the capture file held when the console started, plus what
+ * went by since.
  */
 export type MessageStats = { 
 /**
@@ -335,9 +336,34 @@ errors: number,
  */
 answered: number, 
 /**
- * Answer durations (microseconds, upper bound of a bucket within about 25 %).
+ * Answer durations in microseconds, from a histogram of four buckets per doubling: the
+ * upper bound of the percentile's bucket, never below the true value and at most 25 %
+ * above it.
  */
 p50_us: number | null, p95_us: number | null, p99_us: number | null, };
+
+/**
+ * Where per-message statistics come from: always the traffic since the console started, and
+ * with a capture file the rows it already held (read once at start, in the background).
+ */
+export type StatsSource = { 
+/**
+ * The console records into a capture file, whose earlier rows are counted.
+ */
+capture: boolean, 
+/**
+ * The capture's earlier rows are still being read: counts may still grow.
+ */
+loading: boolean, 
+/**
+ * Rows read from the capture (requests, answers, pushes and publishes of earlier runs
+ * and imports).
+ */
+capture_rows: number, 
+/**
+ * Why the capture's rows could not be read, when they could not.
+ */
+error: string | null, };
 
 /**
  * One message of the contract.
@@ -365,7 +391,8 @@ recorded: unknown,
  */
 recorded_at_us: number | null, 
 /**
- * Traffic since the console started; `None` when none went by.
+ * Its traffic in the capture file (earlier runs and imports) and since this console
+ * started; `None` when none is known (see [`ContractView::stats_source`]).
  */
 stats: MessageStats | null, };
 
@@ -383,7 +410,11 @@ shared: Array<MessageView>, roles: Array<RoleView>,
 /**
  * The contract as a contract file would hold it.
  */
-spec: unknown, };
+spec: unknown, 
+/**
+ * Where the messages' `stats` come from.
+ */
+stats_source: StatsSource, };
 
 /**
  * One message or change. Recorded rows carry their `seq` in the capture file; live rows have

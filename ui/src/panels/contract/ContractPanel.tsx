@@ -1,9 +1,10 @@
 // 4 Contract: shared and per-role messages by direction, each with its kind, description,
-// JSON Schema, its traffic since the console started (count, errors, answer latency
-// percentiles) and the most recent recorded payload (or a valid sample when none was recorded).
-import { useState } from 'preact/hooks';
+// JSON Schema, its traffic as the capture file holds it plus what went by since the console
+// started (count, errors, answer latency percentiles) and the most recent recorded payload (or a
+// valid sample when none was recorded).
+import { useEffect, useState } from 'preact/hooks';
 
-import type { ContractView, MessageView } from '../../api/generated/api';
+import type { ContractView, MessageView, StatsSource } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
 import { useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
@@ -14,7 +15,17 @@ import { count } from '../../state/format';
 /** A duration in microseconds, as the contract's latency columns show it. */
 const lat = (us: number | null) => (us === null ? '—' : us < 1000 ? `${us} µs` : us < 1_000_000 ? `${(us / 1000).toFixed(1)} ms` : `${(us / 1e6).toFixed(2)} s`);
 
-/** Count, errors and answer latencies of a message since the console started. */
+/** What the counts beside each message cover, in a sentence. */
+export function statsSourceText(s: StatsSource): string {
+  const precision = 'Latency percentiles are bucket upper bounds, at most 25 % above the true value.';
+  if (!s.capture) return `Counts, errors and answer latencies since the console started (it records no capture file). ${precision}`;
+  if (s.error) return `Counts since the console started only: the capture file's earlier rows could not be read (${s.error}). ${precision}`;
+  if (s.loading) return 'Counts since the console started; reading the capture file\'s earlier rows…';
+  const rows = s.capture_rows === 1 ? '1 earlier row' : `${count(s.capture_rows)} earlier rows`;
+  return `Counts, errors and answer latencies from the capture file (${rows}) and live since the console started. ${precision}`;
+}
+
+/** Count, errors and answer latencies of a message in the capture and since the console started. */
 function Stats({ m }: { m: MessageView }) {
   const s = m.stats;
   if (!s) return <span class="msg-stats muted" data-testid="msg-stats">no traffic yet</span>;
@@ -108,6 +119,12 @@ export function ContractPanel() {
   const c = useConsole();
   const { data, error, reload } = useLoad(() => c.api.get<ContractView>('/api/contract'), []);
   const [q, setQ] = useState('');
+  // The capture's earlier rows are read in the background at start: look again until they are in.
+  useEffect(() => {
+    if (!data?.stats_source.loading) return;
+    const t = setTimeout(reload, 1000);
+    return () => clearTimeout(t);
+  }, [data]);
   const match = (m: MessageView) =>
     !q || m.name.toLowerCase().includes(q.toLowerCase()) || (m.description ?? '').toLowerCase().includes(q.toLowerCase());
   return (
@@ -119,6 +136,9 @@ export function ContractPanel() {
       <ErrorBox error={error} onRetry={reload} />
       {data && (
         <>
+          <div class={`muted stats-source ${data.stats_source.error ? 'warn' : ''}`} data-testid="contract-stats-source">
+            {statsSourceText(data.stats_source)}
+          </div>
           <Card title="Shared (every role)">
             {data.shared.length === 0 ? (
               <Empty title="Nothing shared">Shared events can be broadcast to mixed-role rooms; shared topics form the bus.</Empty>
