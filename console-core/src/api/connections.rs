@@ -47,6 +47,7 @@ pub fn row(c: ConnInfo) -> ConnRow {
         bytes_in: c.bytes_in,
         bytes_out: c.bytes_out,
         queue_depth: c.queue_depth as u32,
+        queue_bytes: c.queue_bytes as u64,
         errors: c.errors,
         remote: c.remote,
         user_agent: c.user_agent,
@@ -80,7 +81,8 @@ fn key(by: ConnSort, msgs_in: u64, msgs_out: u64, queue: usize, errors: u64, at_
     match by {
         ConnSort::MsgsIn => clamp(msgs_in),
         ConnSort::MsgsOut => clamp(msgs_out),
-        ConnSort::Queue => queue as i64,
+        // `queue` is in frames or in bytes, as the column asks.
+        ConnSort::Queue | ConnSort::QueueBytes => queue.min(i64::MAX as usize) as i64,
         ConnSort::Errors => clamp(errors),
         // Older is larger: descending is the oldest first.
         ConnSort::Age => at_us.saturating_neg(),
@@ -107,7 +109,11 @@ impl Listed for ConnRow {
             by,
             self.msgs_in,
             self.msgs_out,
-            self.queue_depth as usize,
+            if by == ConnSort::QueueBytes {
+                self.queue_bytes as usize
+            } else {
+                self.queue_depth as usize
+            },
             self.errors,
             self.connected_at_us,
         )
@@ -143,6 +149,7 @@ impl Listed for Live<'_> {
             ConnSort::MsgsIn => key(by, c.msgs_in(), 0, 0, 0, 0),
             ConnSort::MsgsOut => key(by, 0, c.msgs_out(), 0, 0, 0),
             ConnSort::Queue => key(by, 0, 0, c.queue_depth(), 0, 0),
+            ConnSort::QueueBytes => key(by, 0, 0, c.queue_bytes(), 0, 0),
             ConnSort::Errors => key(by, 0, 0, 0, c.errors(), 0),
             ConnSort::Age => key(by, 0, 0, 0, 0, c.connected_at_us()),
         }

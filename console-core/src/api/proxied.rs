@@ -37,6 +37,7 @@ pub fn row(c: &ProxiedConn, node: &str) -> ConnRow {
         bytes_in: c.counts.bytes_in,
         bytes_out: c.counts.bytes_out,
         queue_depth: 0,
+        queue_bytes: 0,
         errors: c.counts.errors,
         remote: c.remote.clone(),
         user_agent: c.user_agent.clone(),

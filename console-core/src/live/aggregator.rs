@@ -85,6 +85,12 @@ pub fn counters(server: &switchboard_server::Server) -> ServerCounters {
         frame_errors: s.frame_errors,
         handler_panics: s.handler_panics,
         listener_faults: s.listener_faults,
+        tap_faults: s.tap_faults,
+        open_sockets: s.open_sockets,
+        pending_upgrades: s.pending_upgrades,
+        evicted_upgrades: s.evicted_upgrades,
+        upgrade_timeouts: s.upgrade_timeouts,
+        membership_refusals: s.membership_refusals,
     }
 }
 

@@ -53,7 +53,8 @@ pub fn conn_row(c: &Connection) -> ConnRow {
         bytes_in: c.bytes_in,
         bytes_out: c.bytes_out,
         queue_depth: c.queue_depth as u32,
-        errors: 0,
+        queue_bytes: c.queue_bytes as u64,
+        errors: c.errors,
         remote: None,
         user_agent: None,
     }

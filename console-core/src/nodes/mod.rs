@@ -112,6 +112,12 @@ impl NodeSource {
                         c.frame_errors += s.frame_errors;
                         c.handler_panics += s.handler_panics;
                         c.listener_faults += s.listener_faults;
+                        c.tap_faults += s.tap_faults;
+                        c.open_sockets += s.open_sockets;
+                        c.pending_upgrades += s.pending_upgrades;
+                        c.evicted_upgrades += s.evicted_upgrades;
+                        c.upgrade_timeouts += s.upgrade_timeouts;
+                        c.membership_refusals += s.membership_refusals;
                     });
                 }
                 c

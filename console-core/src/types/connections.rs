@@ -33,8 +33,13 @@ pub struct ConnRow {
     #[ts(type = "number")]
     pub bytes_out: u64,
     pub queue_depth: u32,
+    /// Bytes waiting in its outbound queue or being written (bounded by the server's
+    /// `outbound_queue_bytes`; past it the connection is closed as a slow consumer). From an
+    /// attached node, as of its latest snapshot.
+    #[ts(type = "number")]
+    pub queue_bytes: u64,
     /// Error replies, failed replies to the server's requests, denied subscriptions and
-    /// unreadable frames (0 for attached nodes, whose inspector does not report them).
+    /// unreadable frames (0 from attached nodes whose inspector predates the field).
     #[ts(type = "number")]
     pub errors: u64,
     /// The client's address as the server saw it.
@@ -50,7 +55,10 @@ pub struct ConnRow {
 pub enum ConnSort {
     MsgsIn,
     MsgsOut,
+    /// Frames waiting in the outbound queue.
     Queue,
+    /// Bytes waiting in the outbound queue.
+    QueueBytes,
     Errors,
     /// Connection time: ascending is the oldest first.
     Age,

@@ -48,6 +48,25 @@ pub struct ServerCounters {
     pub handler_panics: u64,
     #[ts(type = "number")]
     pub listener_faults: u64,
+    /// Calls to an observer (recorder, console, inspector) that panicked.
+    #[ts(type = "number")]
+    pub tap_faults: u64,
+    /// Sockets still held by a writer task, closing connections included (a gauge).
+    #[ts(type = "number")]
+    pub open_sockets: u64,
+    /// Connections still in their HTTP upgrade (a gauge).
+    #[ts(type = "number")]
+    pub pending_upgrades: u64,
+    /// Upgrades dropped to make room under `max_pending_upgrades`.
+    #[ts(type = "number")]
+    pub evicted_upgrades: u64,
+    /// Upgrades dropped for sending their headers too slowly (`upgrade_timeout`).
+    #[ts(type = "number")]
+    pub upgrade_timeouts: u64,
+    /// Joins and subscribes refused by the per-connection room and topic caps, answered
+    /// `LIMIT_EXCEEDED`.
+    #[ts(type = "number")]
+    pub membership_refusals: u64,
 }
 
 /// The recorder's status row.
@@ -58,15 +77,22 @@ pub struct RecorderStatus {
     pub path: Option<String>,
     #[ts(type = "number")]
     pub rows_written: u64,
-    /// Events dropped because the recorder's queue was full.
+    /// Events dropped because the recorder's queue was full, in rows or in bytes.
     #[ts(type = "number")]
     pub dropped: u64,
+    /// Of `dropped`, the events refused because `max_backlog_bytes` of payload were already
+    /// waiting to be committed.
+    #[ts(type = "number")]
+    pub dropped_over_bytes: u64,
     #[ts(type = "number")]
     pub write_errors: u64,
     #[ts(type = "number")]
     pub rows_lost: u64,
     #[ts(type = "number")]
     pub queue_depth: u64,
+    /// Payload bytes accepted and not yet committed: what a crash now would lose.
+    #[ts(type = "number")]
+    pub backlog_bytes: u64,
     #[ts(type = "number")]
     pub file_bytes: u64,
     pub last_error: Option<String>,

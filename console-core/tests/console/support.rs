@@ -29,6 +29,15 @@ pub async fn start_in(dir: tempfile::TempDir) -> Harness {
         .expect("demo contract")
         .build()
         .expect("demo server");
+    start_server_in(server, dir).await
+}
+
+/// A console around `server` (a demo built with a configuration of the test's own).
+pub async fn start_server(server: switchboard_server::Server) -> Harness {
+    start_server_in(server, tempfile::tempdir().expect("temp dir")).await
+}
+
+async fn start_server_in(server: switchboard_server::Server, dir: tempfile::TempDir) -> Harness {
     let mut opts = ConsoleOptions::new();
     opts.app_listen = "127.0.0.1:0".into();
     opts.ui_listen = "127.0.0.1:0".into();

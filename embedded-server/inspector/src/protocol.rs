@@ -167,6 +167,14 @@ pub struct Connection {
     /// Frames waiting in its outbound queue when the snapshot was taken.
     #[serde(default)]
     pub queue_depth: usize,
+    /// Bytes waiting in its outbound queue or being written when the snapshot was taken
+    /// (bounded by the server's `outbound_queue_bytes`). 0 from nodes that predate it.
+    #[serde(default)]
+    pub queue_bytes: usize,
+    /// Error replies, failed replies to server requests, denied subscriptions and bad frames.
+    /// 0 from nodes that predate it.
+    #[serde(default)]
+    pub errors: u64,
     /// The upgrade's query parameters.
     #[serde(default)]
     pub params: BTreeMap<String, String>,
@@ -208,6 +216,26 @@ pub struct Stats {
     pub frame_errors: u64,
     pub handler_panics: u64,
     pub listener_faults: u64,
+    /// Calls to a tap that panicked. The fields from here on are 0 from nodes that predate
+    /// them (added compatibly, version 1 still).
+    #[serde(default)]
+    pub tap_faults: u64,
+    /// Sockets still held by a writer task (closing connections included).
+    #[serde(default)]
+    pub open_sockets: u64,
+    /// Connections still in their HTTP upgrade.
+    #[serde(default)]
+    pub pending_upgrades: u64,
+    /// Upgrades dropped to make room under the server's `max_pending_upgrades`.
+    #[serde(default)]
+    pub evicted_upgrades: u64,
+    /// Upgrades dropped for sending their headers too slowly (`upgrade_timeout`).
+    #[serde(default)]
+    pub upgrade_timeouts: u64,
+    /// Joins and subscribes refused by the per-connection room and topic caps
+    /// (`LIMIT_EXCEEDED`).
+    #[serde(default)]
+    pub membership_refusals: u64,
 }
 
 /// One tapped event, with the fields the capture stores for it.

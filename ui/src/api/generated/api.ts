@@ -87,7 +87,32 @@ listeners: number, };
 /**
  * Totals since the server started.
  */
-export type ServerCounters = { connections_total: number, refused_upgrades: number, slow_consumers: number, reaped: number, frame_errors: number, handler_panics: number, listener_faults: number, };
+export type ServerCounters = { connections_total: number, refused_upgrades: number, slow_consumers: number, reaped: number, frame_errors: number, handler_panics: number, listener_faults: number, 
+/**
+ * Calls to an observer (recorder, console, inspector) that panicked.
+ */
+tap_faults: number, 
+/**
+ * Sockets still held by a writer task, closing connections included (a gauge).
+ */
+open_sockets: number, 
+/**
+ * Connections still in their HTTP upgrade (a gauge).
+ */
+pending_upgrades: number, 
+/**
+ * Upgrades dropped to make room under `max_pending_upgrades`.
+ */
+evicted_upgrades: number, 
+/**
+ * Upgrades dropped for sending their headers too slowly (`upgrade_timeout`).
+ */
+upgrade_timeouts: number, 
+/**
+ * Joins and subscribes refused by the per-connection room and topic caps, answered
+ * `LIMIT_EXCEEDED`.
+ */
+membership_refusals: number, };
 
 /**
  * The recorder's status row.
@@ -98,9 +123,18 @@ export type RecorderStatus = {
  */
 active: boolean, path: string | null, rows_written: number, 
 /**
- * Events dropped because the recorder's queue was full.
+ * Events dropped because the recorder's queue was full, in rows or in bytes.
  */
-dropped: number, write_errors: number, rows_lost: number, queue_depth: number, file_bytes: number, last_error: string | null, };
+dropped: number, 
+/**
+ * Of `dropped`, the events refused because `max_backlog_bytes` of payload were already
+ * waiting to be committed.
+ */
+dropped_over_bytes: number, write_errors: number, rows_lost: number, queue_depth: number, 
+/**
+ * Payload bytes accepted and not yet committed: what a crash now would lose.
+ */
+backlog_bytes: number, file_bytes: number, last_error: string | null, };
 
 /**
  * Messages in one second, by category. Categories group tap kinds:
@@ -219,8 +253,14 @@ export type ConnRow = { id: string, role: string, user: string, node: string,
  */
 origin: string, connected_at_us: number, last_pong_us: number | null, missed_pongs: number, rooms: Array<string>, topics: Array<string>, msgs_in: number, msgs_out: number, bytes_in: number, bytes_out: number, queue_depth: number, 
 /**
+ * Bytes waiting in its outbound queue or being written (bounded by the server's
+ * `outbound_queue_bytes`; past it the connection is closed as a slow consumer). From an
+ * attached node, as of its latest snapshot.
+ */
+queue_bytes: number, 
+/**
  * Error replies, failed replies to the server's requests, denied subscriptions and
- * unreadable frames (0 for attached nodes, whose inspector does not report them).
+ * unreadable frames (0 from attached nodes whose inspector predates the field).
  */
 errors: number, 
 /**
@@ -236,7 +276,7 @@ user_agent: string | null, };
  * A column the connection list can be sorted by; without one the list is grouped by role,
  * oldest first.
  */
-export type ConnSort = "msgs_in" | "msgs_out" | "queue" | "errors" | "age";
+export type ConnSort = "msgs_in" | "msgs_out" | "queue" | "queue_bytes" | "errors" | "age";
 
 /**
  * Query of `GET /api/connections`.
