@@ -14,7 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-import { assert, checks, until as waitUntil } from './wait.mjs';
+import { openHoarder } from './hoarder.mjs';
+import { assert, checks, sleep, until as waitUntil } from './wait.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // playwright-core is one of the UI's dev dependencies: resolve it from ui/node_modules.
@@ -296,6 +297,43 @@ try {
     await until('grouped by role again', async () => !page.url().includes('sort='));
   });
 
+  await check('connections and overview: queued bytes and limits reached, from a client that never reads', async () => {
+    await go('#/connections?sort=queue_bytes');
+    await until('the queued column, sorted', async () => (await page.getAttribute('[data-sort=queue_bytes]', 'aria-sort')) === 'descending');
+    const hoarder = await openHoarder(appUrl, 'role=user&name=e2e-hoarder');
+    const text = 'x'.repeat(64 * 1024);
+    let stop = false;
+    // A 64 KiB dm to itself every 100 ms: once the kernel's buffers are full, its queue grows
+    // by about 64 KiB a step until the server's bound (4 MiB) or its write timeout closes it.
+    const pump = (async () => {
+      for (let i = 1; !stop && hoarder.send(JSON.stringify({ t: 'req', i, m: 'dm', d: { to: 'e2e-hoarder', text } })); i++) await sleep(100);
+    })();
+    const first = () => page.$eval('[data-testid=conn-rows] [data-conn]', (row) => ({
+      text: row.textContent,
+      queued: row.querySelector('[data-testid=conn-queue-bytes]').textContent,
+    }));
+    const top = await until('the hoarder first by queued bytes', async () => {
+      const f = await first();
+      return f.text.includes('e2e-hoarder') && f.queued !== '0 B' ? f : null;
+    });
+    assert(/\d(\.\d)? (KB|MB)/.test(top.queued), `queued bytes shown in units: ${top.queued}`);
+    await shot('3-connections-queued');
+    await until('the hoarder closed as a slow consumer', async () => (await api('/api/overview')).counters.slow_consumers >= 1, 40000);
+    stop = true;
+    await pump;
+    hoarder.close();
+    await go('#/overview');
+    await until('the limits tile', async () => Number((await page.textContent('[data-testid=stat-limits] .stat-value')).replace(/,/g, '')) >= 1);
+    assert(/limits? reached/.test(await page.textContent('[data-testid=stat-limits]')), 'the limits tile in words');
+    await until('the slow consumer line', async () => Number((await page.textContent('[data-testid=limit-slow_consumers] th')).replace(/,/g, '')) >= 1);
+    assert((await page.textContent('[data-testid=limit-membership_refusals]')).includes('LIMIT_EXCEEDED'), 'refused joins named by their code');
+    assert(/sockets open now/.test(await page.textContent('[data-testid=limits]')), 'the socket gauge');
+    assert(/of payload/.test(await page.textContent('[data-testid=recorder-backlog]')), 'the recorder backlog in bytes');
+    await page.click('[data-testid=stat-limits]');
+    await page.waitForTimeout(800);
+    await shot('1-overview-limits');
+  });
+
   await check('contract: shared and per-role messages with schemas', async () => {
     await go('#/contract');
     await until('messages', () => page.isVisible('[data-testid=msg-shared-message]'));
@@ -306,6 +344,7 @@ try {
     const stats = await page.textContent('[data-testid=msg-user-say] [data-testid=msg-stats]');
     assert(/(µs|ms)/.test(stats), `latency percentiles: ${stats}`);
     assert((await page.textContent('[data-testid=msg-user-say]')).includes('Most recent recorded payload'), 'the recorded payload is shown');
+    assert(/capture file/.test(await page.textContent('[data-testid=contract-stats-source]')), 'where the counts come from, in words');
     await shot('4-contract');
   });
 

@@ -88,7 +88,13 @@ export function ConnectionDetail({ id, onClose }: { id: string; onClose: () => v
           <tr><th>last pong</th><td>{ago(i.last_pong_us)}{i.missed_pongs ? ` · ${i.missed_pongs} missed` : ''}</td></tr>
           <tr><th>in</th><td>{count(i.msgs_in)} msgs · {bytes(i.bytes_in)}</td></tr>
           <tr><th>out</th><td>{count(i.msgs_out)} msgs · {bytes(i.bytes_out)}</td></tr>
-          <tr><th>queue</th><td>{count(i.queue_depth)} frames waiting</td></tr>
+          <tr data-testid="conn-detail-queue">
+            <th>queue</th>
+            <td>
+              {count(i.queue_depth)} frames · {bytes(i.queue_bytes)} waiting
+              <span class="muted"> (closed as a slow consumer past the server's bound)</span>
+            </td>
+          </tr>
           <tr><th>errors</th><td>{count(i.errors)}</td></tr>
           <tr><th>address</th><td class="mono">{i.remote ?? '—'}</td></tr>
           <tr><th>user agent</th><td>{i.user_agent ?? '—'}</td></tr>

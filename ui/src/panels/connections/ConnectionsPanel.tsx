@@ -1,5 +1,5 @@
 // 3 Connections: every connection grouped by role (filter chips, ordered by role), searchable,
-// sortable by messages in and out, queue, errors and age (sorted by the API over every match, so
+// sortable by messages in and out, queue (frames and bytes), errors and age (sorted by the API over every match, so
 // it stays fast at 10,000 connections), in a virtualised list that fetches only the rows in view
 // and refreshes them every 2 s. The drawer lies over the list instead of narrowing its columns.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -16,12 +16,14 @@ import { useAttachMode, useNodeIds } from '../../app/NodesStatus';
 
 const PAGE = 200;
 const ROW = 32;
-const SORTS: ConnSort[] = ['msgs_in', 'msgs_out', 'queue', 'errors', 'age'];
+const SORTS: ConnSort[] = ['msgs_in', 'msgs_out', 'queue', 'queue_bytes', 'errors', 'age'];
+/** Queued bytes worth a second look (the server's default bound is 4 MiB). */
+export const QUEUE_BYTES_WARN = 1024 * 1024;
 
 /** The column header that sorts by `by`: a click sorts (largest, or oldest, first), a second
  * click reverses, a third goes back to the list grouped by role. */
-function SortHead({ by, label, sort, desc, onSort, num }: {
-  by: ConnSort; label: string; sort: ConnSort | null; desc: boolean; num?: boolean;
+function SortHead({ by, label, sort, desc, onSort, num, hint }: {
+  by: ConnSort; label: string; sort: ConnSort | null; desc: boolean; num?: boolean; hint?: string;
   onSort: (s: ConnSort | null, desc: boolean) => void;
 }) {
   const on = sort === by;
@@ -33,7 +35,7 @@ function SortHead({ by, label, sort, desc, onSort, num }: {
       onClick={next}
       data-sort={by}
       aria-sort={on ? (desc ? 'descending' : 'ascending') : 'none'}
-      title={on ? (desc ? 'Sorted largest first; click for smallest first' : 'Sorted smallest first; click to group by role again') : `Sort by ${label}`}
+      title={`${hint ? `${hint}. ` : ''}${on ? (desc ? 'Sorted largest first; click for smallest first' : 'Sorted smallest first; click to group by role again') : `Click to sort by ${label}`}`}
     >
       {label}{on ? (desc ? ' ▼' : ' ▲') : ''}
     </button>
@@ -158,7 +160,9 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
             <span class="col-remote">address</span><span class="col-agent">user agent</span>
             <SortHead by="age" label="connected" {...head} /><span class="col-pong">last pong</span>
             <SortHead by="msgs_in" label="in" num {...head} /><SortHead by="msgs_out" label="out" num {...head} />
-            <SortHead by="queue" label="queue" num {...head} /><SortHead by="errors" label="errors" num {...head} />
+            <SortHead by="queue" label="queue" num hint="Frames waiting in its outbound queue" {...head} />
+            <SortHead by="queue_bytes" label="queued" num hint="Bytes waiting in its outbound queue; past the server's bound (4 MiB by default) it is closed as a slow consumer" {...head} />
+            <SortHead by="errors" label="errors" num {...head} />
           </div>
           {loaded && total === 0 ? (
             <Empty title={q || role ? 'No connection matches' : 'No connections'}>
@@ -198,6 +202,7 @@ export function ConnectionsPanel({ params }: { params: Record<string, string> })
                     <span class="num" title={bytes(r.bytes_in)} data-testid="conn-in">{count(r.msgs_in)}</span>
                     <span class="num" title={bytes(r.bytes_out)}>{count(r.msgs_out)}</span>
                     <span class={`num ${r.queue_depth > 100 ? 'warn' : ''}`}>{count(r.queue_depth)}</span>
+                    <span class={`num ${r.queue_bytes >= QUEUE_BYTES_WARN ? 'warn' : ''}`} data-testid="conn-queue-bytes">{bytes(r.queue_bytes)}</span>
                     <span class={`num ${r.errors > 0 ? 'warn' : ''}`} data-testid="conn-errors">{count(r.errors)}</span>
                   </div>
                 );

@@ -4,26 +4,17 @@
 // valid sample when none was recorded).
 import { useEffect, useState } from 'preact/hooks';
 
-import type { ContractView, MessageView, StatsSource } from '../../api/generated/api';
+import type { ContractView, MessageView } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
 import { useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge } from '../../components/common';
 import { JsonView } from '../../components/JsonView';
+import { statsSourceText } from '../../state/contractStats';
 import { count } from '../../state/format';
 
 /** A duration in microseconds, as the contract's latency columns show it. */
 const lat = (us: number | null) => (us === null ? '—' : us < 1000 ? `${us} µs` : us < 1_000_000 ? `${(us / 1000).toFixed(1)} ms` : `${(us / 1e6).toFixed(2)} s`);
-
-/** What the counts beside each message cover, in a sentence. */
-export function statsSourceText(s: StatsSource): string {
-  const precision = 'Latency percentiles are bucket upper bounds, at most 25 % above the true value.';
-  if (!s.capture) return `Counts, errors and answer latencies since the console started (it records no capture file). ${precision}`;
-  if (s.error) return `Counts since the console started only: the capture file's earlier rows could not be read (${s.error}). ${precision}`;
-  if (s.loading) return 'Counts since the console started; reading the capture file\'s earlier rows…';
-  const rows = s.capture_rows === 1 ? '1 earlier row' : `${count(s.capture_rows)} earlier rows`;
-  return `Counts, errors and answer latencies from the capture file (${rows}) and live since the console started. ${precision}`;
-}
 
 /** Count, errors and answer latencies of a message in the capture and since the console started. */
 function Stats({ m }: { m: MessageView }) {

@@ -1,4 +1,5 @@
-// 1 Overview: nodes, connections per role, rooms, topics, message rates, the recorder.
+// 1 Overview: nodes, connections per role, rooms, topics, message rates, the recorder, and the
+// server's limits reached (slow consumers, refused joins, dropped handshakes) in plain words.
 import { useEffect, useState } from 'preact/hooks';
 
 import type { Overview } from '../../api/generated/api';
@@ -7,6 +8,7 @@ import { usePoll } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { Card, Empty, ErrorBox, Panel, RoleBadge, Stat, roleColor } from '../../components/common';
 import { bytes, count } from '../../state/format';
+import { limitsReached, limitsTotal } from '../../state/limits';
 import { mergeRates, recentErrors, total } from '../../state/rates';
 import { useStore } from '../../state/store';
 import { CONNECTION_LINES, RATE_LINES, TimeChart } from './RateChart';
@@ -52,6 +54,7 @@ export function OverviewPanel() {
   const counters = summary?.counters ?? overview?.counters;
   const lastRate = rates.length ? total(rates[rates.length - 1]) : 0;
   const errors = recentErrors(rates, 60);
+  const limits = counters ? limitsTotal(counters) : 0;
   const nodes = overview?.nodes.length ?? 1;
   const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
   const rooms = summary?.rooms ?? overview?.rooms ?? 0;
@@ -76,6 +79,19 @@ export function OverviewPanel() {
         <a class={`stat link ${errors > 0 ? 'bad' : ''}`} href="#/traffic?kind=problems" data-testid="stat-errors" title="Errors, rejected bus messages, denied subscriptions, refused authentications and bad frames: open them in Traffic">
           <div class="stat-value">{count(errors)}</div>
           <div class="stat-label">{plural(errors, 'error', 'errors')} in the last minute</div>
+        </a>
+        <a
+          class={`stat link ${limits > 0 ? 'bad' : ''}`}
+          href="#/overview"
+          onClick={(e) => {
+            e.preventDefault();
+            document.querySelector('[data-testid="limits"]')?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+          }}
+          data-testid="stat-limits"
+          title="Connections closed for reading too slowly, joins and subscribes refused, handshakes refused or dropped, since the server started: see the Limits card"
+        >
+          <div class="stat-value">{count(limits)}</div>
+          <div class="stat-label">{plural(limits, 'limit', 'limits')} reached since start</div>
         </a>
       </div>
 
@@ -131,7 +147,14 @@ export function OverviewPanel() {
                 <tr><th>rows written</th><td data-testid="recorder-rows">{count(recorder.rows_written)}</td></tr>
                 <tr><th>file size</th><td>{bytes(recorder.file_bytes)}</td></tr>
                 <tr><th>queued</th><td>{count(recorder.queue_depth)}</td></tr>
-                <tr class={recorder.dropped ? 'warn' : ''}><th>dropped</th><td>{count(recorder.dropped)}</td></tr>
+                <tr><th>not yet written</th><td data-testid="recorder-backlog">{bytes(recorder.backlog_bytes)} of payload (what a crash now would lose)</td></tr>
+                <tr class={recorder.dropped ? 'warn' : ''} data-testid="recorder-dropped">
+                  <th>dropped</th>
+                  <td>
+                    {count(recorder.dropped)}
+                    {recorder.dropped > 0 && ` (${count(recorder.dropped_over_bytes)} for the backlog in bytes, ${count(recorder.dropped - recorder.dropped_over_bytes)} for the queue in rows)`}
+                  </td>
+                </tr>
                 <tr class={recorder.write_errors ? 'warn' : ''}><th>write errors</th><td>{count(recorder.write_errors)} ({count(recorder.rows_lost)} rows lost)</td></tr>
                 {recorder.last_error && <tr class="warn"><th>last error</th><td>{recorder.last_error}</td></tr>}
               </tbody>
@@ -185,11 +208,28 @@ export function OverviewPanel() {
       </Card>
 
       {counters && (
+        <Card title="Limits reached since start">
+          <table class="kv limits" data-testid="limits">
+            <tbody>
+              {limitsReached(counters).map((l) => (
+                <tr key={l.key} class={l.n > 0 ? 'warn' : ''} title={l.hint} data-testid={`limit-${l.key}`}>
+                  <th class="num">{count(l.n)}</th>
+                  <td>{l.label}</td>
+                </tr>
+              ))}
+              <tr class="muted" title="Gauges, not events: sockets a writer still holds (closing ones too), and connections still in their HTTP upgrade">
+                <th class="num" data-testid="open-sockets">{count(counters.open_sockets)}</th>
+                <td>sockets open now, {count(counters.pending_upgrades)} {plural(counters.pending_upgrades, 'handshake', 'handshakes')} in progress</td>
+              </tr>
+            </tbody>
+          </table>
+        </Card>
+      )}
+
+      {counters && (
         <Card title="Since start">
           <div class="stats small">
             <Stat label="connections accepted" value={count(counters.connections_total)} />
-            <Stat label="connections refused at the handshake" value={count(counters.refused_upgrades)} />
-            <Stat label="closed for reading too slowly" value={count(counters.slow_consumers)} />
             <Stat label="closed for missed heartbeats" value={count(counters.reaped)} />
             <Stat label="frames that could not be read" value={count(counters.frame_errors)} />
             <Stat label="handler panics" value={count(counters.handler_panics)} />
