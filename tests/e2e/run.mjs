@@ -329,8 +329,12 @@ try {
     assert((await page.textContent('[data-testid=limit-membership_refusals]')).includes('LIMIT_EXCEEDED'), 'refused joins named by their code');
     assert(/sockets open now/.test(await page.textContent('[data-testid=limits]')), 'the socket gauge');
     assert(/of payload/.test(await page.textContent('[data-testid=recorder-backlog]')), 'the recorder backlog in bytes');
+    // The tile takes the eye to the card that names each limit.
     await page.click('[data-testid=stat-limits]');
-    await page.waitForTimeout(800);
+    await until('the limits card in view', () => page.$eval('[data-testid=limits]', (el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    }));
     await shot('1-overview-limits');
   });
 

@@ -9,6 +9,7 @@ mod failures;
 mod fuzz_import;
 mod import;
 mod loss_window;
+mod message_rows;
 mod migration;
 mod per_conn;
 mod query;
