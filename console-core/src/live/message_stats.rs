@@ -190,6 +190,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn merged_counts_add_up_and_stay_within_the_bound() {
+        let mut live = MessageCounts::default();
+        live.add_parts(TapKind::RequestIn, "say", Some("user"), None);
+        live.add_parts(TapKind::ResponseOut, "say", Some("user"), Some(100));
+        let mut capture = MessageCounts::default();
+        capture.add_parts(TapKind::RequestIn, "say", Some("user"), None);
+        capture.add_parts(TapKind::ErrorOut, "say", Some("user"), Some(10_000));
+        capture.add_parts(TapKind::RoomBroadcast, "message", None, None);
+        live.merge(capture);
+        let say = live
+            .get(&MessageKey::Request {
+                role: "user".into(),
+                name: "say".into(),
+            })
+            .expect("say");
+        assert_eq!((say.count, say.errors, say.answered), (2, 1, 2));
+        assert!(say.p50_us.unwrap() >= 100 && say.p50_us.unwrap() <= 125);
+        assert!(say.p99_us.unwrap() >= 10_000 && say.p99_us.unwrap() <= 12_500);
+        let message = live.get(&MessageKey::Event("message".into())).unwrap();
+        assert_eq!(message.count, 1);
+
+        // A full set takes no new message from a merge; what it held is counted as overflow.
+        let mut full = MessageCounts::default();
+        for i in 0..MAX_MESSAGES {
+            full.add_parts(TapKind::Emit, &format!("e{i}"), None, None);
+        }
+        let mut more = MessageCounts::default();
+        more.add_parts(TapKind::Emit, "one-more", None, None);
+        more.add_parts(TapKind::Emit, "e0", None, None);
+        full.merge(more);
+        assert_eq!(full.overflow, 1);
+        assert!(full.get(&MessageKey::Event("one-more".into())).is_none());
+        assert_eq!(full.get(&MessageKey::Event("e0".into())).unwrap().count, 2);
+    }
+
+    #[test]
     fn buckets_cover_durations_in_order() {
         let mut last = 0;
         for us in [0u64, 1, 3, 4, 5, 7, 8, 100, 1_000, 123_456, 10_000_000] {

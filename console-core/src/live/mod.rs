@@ -9,9 +9,9 @@ pub mod aggregator;
 pub mod filter;
 pub mod hub;
 pub mod message_stats;
-pub mod seed;
 pub mod rates;
 pub mod rows;
+pub mod seed;
 pub mod tap;
 
 /// Tapped events the live view may hold before it starts dropping them.

@@ -31,7 +31,10 @@ const COUNTED: [TapKind; 10] = [
 ];
 
 /// Reads the capture at `path` (sessions before `own_session`) into counts of their own.
-pub fn read(path: &std::path::Path, own_session: i64) -> Result<(MessageCounts, u64), CaptureError> {
+pub fn read(
+    path: &std::path::Path,
+    own_session: i64,
+) -> Result<(MessageCounts, u64), CaptureError> {
     let reader = CaptureReader::open(path)?;
     let mut counts = MessageCounts::default();
     let rows = reader.message_rows(&COUNTED, Some(own_session), |r| {

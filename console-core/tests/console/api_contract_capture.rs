@@ -63,7 +63,11 @@ async fn a_restarted_console_counts_the_traffic_its_capture_file_holds() {
         (v["stats_source"]["loading"] == false).then_some(v)
     })
     .await;
-    assert_eq!(after["stats_source"]["capture"], true, "{}", after["stats_source"]);
+    assert_eq!(
+        after["stats_source"]["capture"], true,
+        "{}",
+        after["stats_source"]
+    );
     assert_eq!(after["stats_source"]["error"], Value::Null);
     assert!(after["stats_source"]["capture_rows"].as_u64().unwrap() >= 8);
     let say = &message(&after, "user", "say")["stats"];

@@ -121,7 +121,9 @@ async fn a_reader_that_never_reads_shows_its_queued_bytes_then_counts_as_a_slow_
             .get("/api/connections?sort=queue_bytes&desc=true&limit=2")
             .await;
         let first = &page["rows"][0];
-        let bytes = first["queue_bytes"].as_u64().expect("queue_bytes on every row");
+        let bytes = first["queue_bytes"]
+            .as_u64()
+            .expect("queue_bytes on every row");
         if bytes > 0 {
             assert_eq!(first["user"], "hoarder", "{page}");
             seen = seen.max(bytes);

@@ -19,7 +19,12 @@ fn rows_of_the_kinds_asked_for_from_older_sessions_with_their_durations() {
     let mut answer = response_out("c1", "say", &json!({"ok": true}));
     answer.role = Some("user".into());
     first.observe(&answer);
-    first.observe(&room_broadcast(&["lobby"], "message", &json!({"text": "hi"}), 1));
+    first.observe(&room_broadcast(
+        &["lobby"],
+        "message",
+        &json!({"text": "hi"}),
+        1,
+    ));
     drop(first);
     let second = recorder(&t.path);
     let second_session = second.session_id();
@@ -37,7 +42,12 @@ fn rows_of_the_kinds_asked_for_from_older_sessions_with_their_durations() {
         let mut seen = Vec::new();
         let n = reader
             .message_rows(kinds, before, |r| {
-                seen.push((r.kind, r.name.to_owned(), r.role.map(str::to_owned), r.duration_us))
+                seen.push((
+                    r.kind,
+                    r.name.to_owned(),
+                    r.role.map(str::to_owned),
+                    r.duration_us,
+                ))
             })
             .expect("rows");
         assert_eq!(n as usize, seen.len());
@@ -52,7 +62,12 @@ fn rows_of_the_kinds_asked_for_from_older_sessions_with_their_durations() {
         older,
         vec![
             (TapKind::RequestIn, "say".to_owned(), user.clone(), None),
-            (TapKind::ResponseOut, "say".to_owned(), user.clone(), Some(250)),
+            (
+                TapKind::ResponseOut,
+                "say".to_owned(),
+                user.clone(),
+                Some(250)
+            ),
             (TapKind::RoomBroadcast, "message".to_owned(), None, None),
         ]
     );
