@@ -368,10 +368,9 @@ async fn disconnect(
         super::connections_attached::disconnect(nodes, &id, reason).await?;
         return Ok(Json(serde_json::json!({ "closed": true })));
     }
-    if st.proxy().is_some() {
-        return Err(ApiError::bad_request(
-            "closing a connection through the proxy is not supported yet",
-        ));
+    if let Some(proxy) = st.proxy() {
+        super::proxied::disconnect(proxy, &id, reason)?;
+        return Ok(Json(serde_json::json!({ "closed": true })));
     }
     let conn = st.server.conn(&id).ok_or_else(|| {
         ApiError::not_found(format!(

@@ -175,3 +175,18 @@ pub fn push(proxy: &Proxy, req: &PushRequest) -> (Result<usize, ApiError>, Vec<M
         _ => (Ok(delivered), receivers),
     }
 }
+
+/// Closes relayed connection `id` from the console: the client gets close code 4000 with the
+/// reason, the upstream a normal close with the same reason, and the disconnect is recorded
+/// with `closed_by: "console"`.
+pub fn disconnect(proxy: &Proxy, id: &str, reason: Option<String>) -> Result<(), ApiError> {
+    let reason = reason
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "closed from the console".to_owned());
+    proxy.close(id, &reason).map_err(|e| match e {
+        ProxyError::NoConnection(_) => ApiError::not_found(format!(
+            "no connection `{id}` through the proxy (it may have disconnected)"
+        )),
+        other => ApiError::bad_request(other.to_string()),
+    })
+}

@@ -145,7 +145,10 @@ async fn start(
     }
     let attached = st.attached().is_some();
     let target_name = req.target.trim().to_owned();
+    // Proxy mode's own target: the upstream the proxy relays to.
+    let upstream = proxy_upstream(&st, &target_name, req.mode)?;
     match target_name.as_str() {
+        _ if upstream.is_some() => {}
         "" | "isolated" | "embedded" | "live" if attached => {
             return Err(ApiError::bad_request(
                 "this console is attached to other processes and runs no embedded server: \
@@ -170,6 +173,12 @@ async fn start(
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())
             .collect(),
+        ignore_events: req
+            .ignore_events
+            .iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .collect(),
         strict_order: req.strict_order,
         ..ReplayOptions::default()
     };
@@ -184,6 +193,7 @@ async fn start(
     // By default the replay runs against a server started for it (`replay_isolated`); the
     // live embedded server, where real clients are connected, only when asked for by name.
     let (target, isolated) = match target_name.as_str() {
+        _ if upstream.is_some() => (ReplayTarget::url(upstream.unwrap_or_default()), None),
         "" | "isolated" => {
             let iso = Isolated::start(&st).await?;
             let target = ReplayTarget::server(&iso.running.server, Some(iso.running.url()));
@@ -246,6 +256,38 @@ async fn start(
         }
     });
     Ok(Json(ReplayStarted { id }))
+}
+
+/// In proxy mode, the URL a replay aimed at `upstream` (or at no target in particular) opens
+/// its connections to: the upstream itself, never the proxy, so the replay is not recorded as
+/// the application's traffic a second time. A super-line server knows no replay key, so the
+/// replayed connections are ordinary clients to it (each with `sb_replay` in its query).
+/// The console's own servers (`isolated`, `live`) and push replay do not exist in this mode.
+fn proxy_upstream(st: &AppState, target: &str, mode: ReplayMode) -> Result<Option<String>, ApiError> {
+    let Some(proxy) = st.proxy() else {
+        return match target {
+            "upstream" => Err(ApiError::bad_request(
+                "`upstream` is the target of a console in proxy mode (`switchboard proxy`); \
+                 this one runs its own server: use `isolated`, `live` or a ws:// URL",
+            )),
+            _ => Ok(None),
+        };
+    };
+    if mode == ReplayMode::Pushes {
+        return Err(ApiError::bad_request(
+            "push replay fires through the console's own server, and a console in proxy mode \
+             has none: replay the clients against the upstream, or push by hand (Push panel)",
+        ));
+    }
+    match target {
+        "" | "upstream" => Ok(Some(format!("{}/", proxy.upstream()))),
+        "isolated" | "embedded" | "live" => Err(ApiError::bad_request(format!(
+            "this console relays to {} (proxy mode) and runs no server of its own: replay \
+             against `upstream` or a ws:// URL",
+            proxy.upstream()
+        ))),
+        _ => Ok(None),
+    }
 }
 
 async fn status(State(st): State<Arc<AppState>>) -> Json<ReplayStatus> {

@@ -17,12 +17,17 @@ pub struct ReplayRequest {
     /// `isolated` (the default: a server started for the replay with the embedded server's
     /// contract and handlers, on a private port, that no real client is connected to), `live`
     /// (this console's server, where real clients receive what the replay causes; `embedded`
-    /// is the same) or a `ws://` URL (client replay only).
+    /// is the same) or a `ws://` URL (client replay only). In proxy mode: `upstream` (the
+    /// default there), the server the proxy relays to, or a `ws://` URL.
     pub target: String,
     /// 1 = recorded timing, 2 = twice as fast, 0 = no waiting.
     pub speed: f64,
     /// JSON paths left out of comparisons (`$..ts`, `$.d.id`).
     pub ignore: Vec<String>,
+    /// Events and topics (by name) left out of the push comparison on both sides: what the
+    /// target sends on its own schedule (a timer's `ticker`). Needed against a proxy's
+    /// upstream, whose pushes all count as caused by the clients (docs/proxy.md).
+    pub ignore_events: Vec<String>,
     /// Count a push received at another position than recorded as missing plus extra instead
     /// of as moved (which is not a difference).
     pub strict_order: bool,
@@ -36,6 +41,7 @@ impl Default for ReplayRequest {
             target: "isolated".into(),
             speed: 1.0,
             ignore: Vec::new(),
+            ignore_events: Vec::new(),
             strict_order: false,
         }
     }

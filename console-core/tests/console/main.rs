@@ -32,6 +32,8 @@ mod attach_local;
 mod live_stream;
 mod parity;
 mod proxy;
+mod proxy_close;
+mod proxy_replay;
 mod push_history;
 mod replay_isolated;
 mod ts_types;

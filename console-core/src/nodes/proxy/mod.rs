@@ -25,10 +25,10 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use switchboard_server::tap::{Origin, Tap, TapEvent, TapKind, TapPayload};
-use switchboard_server::wire::util::lock;
+use switchboard_server::wire::util::{lock, truncate_utf8};
 use switchboard_server::wire::{encode, Frame};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Frames pushed by hand waiting for one connection's writer; a full queue refuses the push.
@@ -53,6 +53,26 @@ pub enum ProxyError {
     Busy(String),
     #[error("the payload cannot be encoded: {0}")]
     Encode(String),
+    #[error("connection `{0}` is closing already")]
+    Closing(String),
+}
+
+/// Close code the client gets when the console closes its connection: the embedded server's
+/// own for a close by the application or the console, so a client sees one code for "closed
+/// on purpose by the server side" whichever mode the console runs in.
+pub const CLOSED_BY_CONSOLE: u16 = switchboard_server::close_code::CLOSED_BY_SERVER;
+/// Close code the upstream gets when the console closes a connection: a normal closure (the
+/// 4000-range belongs to the upstream's application, which may give 4000 a meaning of its
+/// own), with the console's reason.
+pub const CLOSED_TO_UPSTREAM: u16 = 1000;
+/// Longest close reason in bytes: a close frame's payload is at most 125 bytes, 2 of them the
+/// code.
+pub const MAX_CLOSE_REASON: usize = 123;
+
+/// Why the console closes a relayed connection, handed to its relay.
+#[derive(Debug, Clone)]
+pub(crate) struct ConsoleClose {
+    pub reason: String,
 }
 
 /// One client connection through the proxy, as the handshake told it, with its frame counts
@@ -129,6 +149,8 @@ struct Held {
     counters: Arc<Counters>,
     /// Frames pushed by hand, written to the client between the upstream's frames.
     manual: mpsc::Sender<Frame>,
+    /// Closes the connection from the console; taken by the first close.
+    close: Option<oneshot::Sender<ConsoleClose>>,
 }
 
 pub(crate) struct Shared {
@@ -261,6 +283,26 @@ impl Proxy {
         Ok(())
     }
 
+    /// Close connection `conn` from the console: the client gets [`CLOSED_BY_CONSOLE`] with
+    /// `reason`, the upstream [`CLOSED_TO_UPSTREAM`] with the same reason, and the disconnect
+    /// is recorded with `closed_by: "console"`. Returns once the relay has been told; the
+    /// close handshakes finish in the relay's task.
+    pub fn close(&self, conn: &str, reason: &str) -> Result<(), ProxyError> {
+        let sender = {
+            let mut conns = lock(&self.shared.conns);
+            let held = conns
+                .get_mut(conn)
+                .ok_or_else(|| ProxyError::NoConnection(conn.to_owned()))?;
+            held.close
+                .take()
+                .ok_or_else(|| ProxyError::Closing(conn.to_owned()))?
+        };
+        let reason = truncate_utf8(reason, MAX_CLOSE_REASON).to_owned();
+        // The relay has ended on its own meanwhile: it records its own disconnect.
+        let _ = sender.send(ConsoleClose { reason });
+        Ok(())
+    }
+
     /// Stop accepting and close every relayed connection.
     pub fn stop(&self) {
         self.stop.cancel();
@@ -287,13 +329,21 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Cancellat
     }
 }
 
+/// What a relay gets when its connection is registered.
+pub(crate) struct Registered {
+    pub manual: mpsc::Receiver<Frame>,
+    pub close: oneshot::Receiver<ConsoleClose>,
+    pub counters: Arc<Counters>,
+}
+
 impl Shared {
-    fn register(&self, info: ProxiedConn) -> Option<(mpsc::Receiver<Frame>, Arc<Counters>)> {
+    fn register(&self, info: ProxiedConn) -> Option<Registered> {
         let mut conns = lock(&self.conns);
         if conns.len() >= MAX_CONNECTIONS {
             return None;
         }
-        let (tx, rx) = mpsc::channel(MANUAL_QUEUE);
+        let (tx, manual) = mpsc::channel(MANUAL_QUEUE);
+        let (close_tx, close) = oneshot::channel();
         let counters = Arc::new(Counters::default());
         conns.insert(
             info.id.clone(),
@@ -301,9 +351,14 @@ impl Shared {
                 info,
                 counters: counters.clone(),
                 manual: tx,
+                close: Some(close_tx),
             },
         );
-        Some((rx, counters))
+        Some(Registered {
+            manual,
+            close,
+            counters,
+        })
     }
 
     fn forget(&self, id: &str) {

@@ -1,5 +1,11 @@
 //! What passes through one relayed connection, as the same [`TapEvent`]s the embedded server
 //! records: each text frame parsed once, requests matched with their answers for latency.
+//!
+//! Every row of an upstream's frame (`res`, `err`, `evt`, `pub`, `env`, `sreq`) carries
+//! `meta.relayed = true`: the proxy cannot see which request (if any) made the upstream send
+//! it. A push keeps origin `server`, and the replayer reads the mark as "expect it back, the
+//! cause is unknown"; a request takes effect where it passed the proxy, not at its answer
+//! (`switchboard_capture::replay`, docs/proxy.md).
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -140,7 +146,7 @@ impl ConnRecord {
                     let mut ev = self.event(TapKind::ResponseOut, Origin::Client);
                     ev.name = name;
                     ev.payload = Some(TapPayload::Json(d));
-                    ev.meta = Some(with_duration(json!({ "i": i }), started));
+                    ev.meta = Some(with_duration(json!({ "i": i, "relayed": true }), started));
                     ev
                 }
             },
@@ -159,7 +165,7 @@ impl ConnRecord {
                 }
                 ev.payload = d.map(TapPayload::Json);
                 ev.meta = Some(with_duration(
-                    json!({ "i": i, "code": code.as_str(), "message": m }),
+                    json!({ "i": i, "code": code.as_str(), "message": m, "relayed": true }),
                     started,
                 ));
                 ev
@@ -169,6 +175,7 @@ impl ConnRecord {
                 ev.name = Some(e.as_str().into());
                 ev.payload = Some(TapPayload::Json(d));
                 ev.recipients = Some(1);
+                ev.meta = Some(json!({ "relayed": true }));
                 ev
             }
             ServerFrame::Pub { c, d, nd } => {
@@ -177,7 +184,10 @@ impl ConnRecord {
                 ev.name = Some(c.as_str().into());
                 ev.payload = Some(TapPayload::Json(d));
                 ev.recipients = Some(1);
-                ev.meta = nd.map(|nd| json!({ "from_node": nd }));
+                ev.meta = Some(match nd {
+                    Some(nd) => json!({ "from_node": nd, "relayed": true }),
+                    None => json!({ "relayed": true }),
+                });
                 ev
             }
             ServerFrame::Env { d } => {
@@ -185,7 +195,7 @@ impl ConnRecord {
                 let mut ev = self.event(TapKind::Emit, Origin::Server);
                 ev.name = Some("env".into());
                 ev.payload = Some(TapPayload::Json(d));
-                ev.meta = Some(json!({ "frame": "env" }));
+                ev.meta = Some(json!({ "frame": "env", "relayed": true }));
                 ev
             }
             ServerFrame::Sreq { i, m, d } => {
@@ -198,7 +208,7 @@ impl ConnRecord {
                 let mut ev = self.event(TapKind::ServerRequest, Origin::Server);
                 ev.name = Some(name);
                 ev.payload = Some(TapPayload::Json(d));
-                ev.meta = Some(json!({ "i": i }));
+                ev.meta = Some(json!({ "i": i, "relayed": true }));
                 ev
             }
             ServerFrame::Ping | ServerFrame::Pong => return,

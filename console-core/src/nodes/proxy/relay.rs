@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::handshake::{accept_client, connect_upstream, read_upgrade, respond};
 use super::record::ConnRecord;
-use super::{ProxiedConn, Shared};
+use super::{
+    ConsoleClose, ProxiedConn, Registered, Shared, CLOSED_BY_CONSOLE, CLOSED_TO_UPSTREAM,
+};
 
 /// Close code sent to the client when the upstream vanished without closing: 1011 (the server
 /// met an unexpected condition), with the reason "upstream gone". RFC 6455's registry has 1014
@@ -27,6 +29,11 @@ use super::{ProxiedConn, Shared};
 pub const UPSTREAM_GONE: u16 = 1011;
 /// How long a closing side is given to finish its close handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Waits for `step` (a close handshake's part) at most [`CLOSE_GRACE`].
+async fn grace(step: impl std::future::Future) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, step).await;
+}
 
 /// Query parameters of a request target, decoded.
 fn query_params(target: &str) -> BTreeMap<String, String> {
@@ -127,7 +134,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
         user_agent,
         counts: Default::default(),
     };
-    let Some((mut manual, counters)) = shared.register(info) else {
+    let Some(Registered {
+        mut manual,
+        close: mut console_close,
+        counters,
+    }) = shared.register(info)
+    else {
         return;
     };
     let rec = ConnRecord::new(&id, &role, &user).counting(counters.clone());
@@ -144,8 +156,14 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
 
     // Which side ended the connection, with what close frame.
     enum End {
+        /// The client sent a close frame (`Some`), or its socket ended without one.
         Client(Option<CloseFrame>),
-        Upstream(Option<CloseFrame>),
+        /// The upstream sent a close frame, with a code or without.
+        UpstreamClosed(Option<CloseFrame>),
+        /// The upstream's socket ended (or failed) without a close frame.
+        UpstreamGone,
+        /// The console closed the connection.
+        Console(ConsoleClose),
         Stopped,
     }
     let client_to_upstream = async {
@@ -168,7 +186,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
             }
             // Awaiting the upstream's socket before reading on is the backpressure.
             if up_tx.send(msg).await.is_err() {
-                return End::Upstream(None);
+                return End::UpstreamGone;
             }
         }
         End::Client(None)
@@ -178,7 +196,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
             let msg = tokio::select! {
                 msg = up_rx.next() => match msg {
                     Some(Ok(m)) => m,
-                    _ => return End::Upstream(None),
+                    _ => return End::UpstreamGone,
                 },
                 frame = manual.recv() => match frame {
                     Some(f) => {
@@ -199,7 +217,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
                     "binary frame",
                     "upstream",
                 ),
-                Message::Close(frame) => return End::Upstream(frame.clone()),
+                Message::Close(frame) => return End::UpstreamClosed(frame.clone()),
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
             }
             counters.sent_to_client(msg.len());
@@ -211,10 +229,13 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
     let end = tokio::select! {
         end = client_to_upstream => end,
         end = upstream_to_client => end,
+        Ok(close) = &mut console_close => End::Console(close),
         _ = stop.cancelled() => End::Stopped,
     };
-    // The frames each side is owed, then a bounded wait for the close handshakes.
-    let (code, reason, by) = match end {
+    // The frames each side is owed, then a bounded wait for the close handshakes. `by` is
+    // the embedded server's word for who ended it (`client`, `server`, `shutdown`), which the
+    // replayer reads: a close it should repeat is the client's own.
+    let (code, reason, closed_by, by) = match end {
         End::Client(frame) => {
             let code = frame.as_ref().map(|f| u16::from(f.code));
             let reason = frame.as_ref().map(|f| f.reason.to_string());
@@ -222,48 +243,84 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
                 code: CloseCode::Away,
                 reason: "client gone".into(),
             });
-            let _ =
-                tokio::time::timeout(CLOSE_GRACE, up_tx.send(Message::Close(Some(forward)))).await;
-            (code, reason, "client")
+            grace(up_tx.send(Message::Close(Some(forward)))).await;
+            (code, reason, "client", "client")
         }
-        End::Upstream(frame) => {
-            let forward = frame.clone().unwrap_or(CloseFrame {
+        End::UpstreamClosed(frame) => {
+            // The upstream's own code and reason, or none when its close frame had none.
+            let code = frame.as_ref().map(|f| u16::from(f.code));
+            let reason = frame.as_ref().map(|f| f.reason.to_string());
+            grace(client_tx.send(Message::Close(frame))).await;
+            (code, reason, "upstream", "server")
+        }
+        End::UpstreamGone => {
+            let forward = CloseFrame {
                 code: CloseCode::from(UPSTREAM_GONE),
                 reason: "upstream gone".into(),
-            });
-            let code = Some(u16::from(forward.code));
-            let reason = Some(forward.reason.to_string());
-            let _ =
-                tokio::time::timeout(CLOSE_GRACE, client_tx.send(Message::Close(Some(forward))))
-                    .await;
-            (code, reason, "upstream")
+            };
+            grace(client_tx.send(Message::Close(Some(forward)))).await;
+            (
+                Some(UPSTREAM_GONE),
+                Some("upstream gone".to_owned()),
+                "upstream",
+                "server",
+            )
+        }
+        End::Console(ConsoleClose { reason }) => {
+            let to_client = CloseFrame {
+                code: CloseCode::from(CLOSED_BY_CONSOLE),
+                reason: reason.clone().into(),
+            };
+            let to_upstream = CloseFrame {
+                code: CloseCode::from(CLOSED_TO_UPSTREAM),
+                reason: reason.clone().into(),
+            };
+            // Both at once: neither side waits for the other's handshake.
+            tokio::join!(
+                grace(client_tx.send(Message::Close(Some(to_client)))),
+                grace(up_tx.send(Message::Close(Some(to_upstream)))),
+            );
+            (Some(CLOSED_BY_CONSOLE), Some(reason), "console", "server")
         }
         End::Stopped => {
             let frame = CloseFrame {
                 code: CloseCode::Away,
                 reason: "proxy stopped".into(),
             };
-            let _ = tokio::time::timeout(
-                CLOSE_GRACE,
-                client_tx.send(Message::Close(Some(frame.clone()))),
+            tokio::join!(
+                grace(client_tx.send(Message::Close(Some(frame.clone())))),
+                grace(up_tx.send(Message::Close(Some(frame)))),
+            );
+            (
+                Some(1001),
+                Some("proxy stopped".to_owned()),
+                "proxy",
+                "shutdown",
             )
-            .await;
-            let _ =
-                tokio::time::timeout(CLOSE_GRACE, up_tx.send(Message::Close(Some(frame)))).await;
-            (Some(1001), Some("proxy stopped".to_owned()), "proxy")
         }
     };
-    // Drain both reads briefly so the close replies go out.
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(_)) = client_rx.next().await {}
-    })
-    .await;
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(_)) = up_rx.next().await {}
-    })
-    .await;
-    shared.forget(&id);
-    let mut ev = rec.event(TapKind::Disconnect, Origin::Client);
-    ev.meta = Some(json!({ "code": code, "reason": reason, "closed_by": by }));
+    // Recorded as the close passes (what the upstream does about it comes after).
+    let origin = if closed_by == "console" {
+        Origin::Manual
+    } else {
+        Origin::Client
+    };
+    let mut ev = rec.event(TapKind::Disconnect, origin);
+    ev.meta = Some(json!({
+        "code": code,
+        "reason": reason,
+        "closed_by": closed_by,
+        "by": by,
+    }));
     shared.observe(ev);
+    // Drain both reads briefly (side by side) so the close replies go out.
+    tokio::join!(
+        grace(async {
+            while let Some(Ok(_)) = client_rx.next().await {}
+        }),
+        grace(async {
+            while let Some(Ok(_)) = up_rx.next().await {}
+        }),
+    );
+    shared.forget(&id);
 }

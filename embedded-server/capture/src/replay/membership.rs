@@ -272,6 +272,14 @@ impl Membership {
                 .filter(|(_, t)| t.live)
                 .map(|(k, _)| k.clone())
                 .collect(),
+            // A publish recorded per receiving connection (by the console's proxy, which sees
+            // each `pub` frame as it passes): that connection alone.
+            TapKind::RolePublish | TapKind::SharedPublish if row.conn.is_some() => {
+                match &row.conn {
+                    Some(c) if row.recipients != Some(0) => vec![(session, c.clone())],
+                    _ => Vec::new(),
+                }
+            }
             TapKind::RolePublish | TapKind::SharedPublish => {
                 let topic = row.topic.clone().or_else(|| row.name.clone());
                 let Some(topic) = topic else {

@@ -137,14 +137,25 @@ pub struct ExpectedPush {
     /// Received only through a room membership the console made by hand.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_hand: bool,
+    /// Recorded by the console's proxy as it relayed the upstream's frame (`meta.relayed`):
+    /// origin `server` there means "the upstream sent it", not "no client caused it", since a
+    /// proxy cannot see causes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relayed: bool,
 }
 
 impl ExpectedPush {
     /// Pushes the server made on its own (timers, the console, other nodes), and those that
     /// reached a connection only through a membership made by hand, are not re-created by
-    /// replaying the clients.
+    /// replaying the clients. A push a proxy relayed is expected back: its cause is not
+    /// known, and the upstream's timers are left out by name (`ignore_events`).
     pub fn reproducible(&self) -> bool {
-        !self.by_hand && matches!(self.origin, Origin::Client | Origin::Replay)
+        let caused = match self.origin {
+            Origin::Client | Origin::Replay => true,
+            Origin::Server => self.relayed,
+            Origin::Manual | Origin::Console => false,
+        };
+        !self.by_hand && caused
     }
 }
 

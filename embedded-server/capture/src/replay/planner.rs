@@ -31,6 +31,15 @@ fn meta_str(row: &Row, key: &str) -> Option<String> {
     Some(row.meta.as_ref()?.get(key)?.as_str()?.to_owned())
 }
 
+/// Whether the console's proxy recorded the row as it relayed an upstream's frame.
+fn relayed(row: &Row) -> bool {
+    row.meta
+        .as_ref()
+        .and_then(|m| m.get("relayed"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// Whether the row records something the application did to a connection rather than a frame
 /// the client sent.
 fn by_server(row: &Row) -> bool {
@@ -380,6 +389,13 @@ impl Builder<'_> {
                     );
                 }
             }
+            // The `env` a proxy relayed: the first frame of every connection, which a replayed
+            // connection reads as it opens, not a push to compare.
+            (TapKind::Emit, _) if meta_str(&row, "frame").as_deref() == Some("env") => {
+                if in_scope {
+                    *self.ignored.entry("env".to_owned()).or_default() += 1;
+                }
+            }
             (kind, _) if is_push(kind) => {
                 if in_scope {
                     self.any_push_selected = true;
@@ -425,7 +441,13 @@ impl Builder<'_> {
         };
         match self.waiting.remove(&(key.clone(), i)) {
             Some((c, a)) => {
-                self.effect((c, a), row.seq);
+                // A proxy's answer row tells nothing of where the request took effect: the
+                // pushes its handler sent to the same connection are recorded before it, with
+                // no cause to pair them. The request row is where it passed on to the server,
+                // so that stays its place in the causal order.
+                if !relayed(row) {
+                    self.effect((c, a), row.seq);
+                }
                 self.conns[c].actions[a].expected = Some(Expected {
                     seq: row.seq,
                     frame,
@@ -498,6 +520,7 @@ impl Builder<'_> {
             frame: json!({ "t": "sreq", "m": name, "d": d }),
             origin: row.origin,
             by_hand: false,
+            relayed: relayed(row),
         });
         conn.sreq_answers.push(SreqAnswer::None);
         if let Some(i) = meta_i(row) {
@@ -564,6 +587,7 @@ impl Builder<'_> {
                     frame: frame.clone(),
                     origin: row.origin,
                     by_hand,
+                    relayed: relayed(row),
                 });
             }
         }

@@ -676,7 +676,8 @@ export type ReplayRequest = { selection: ReplaySelection, mode: ReplayKind,
  * `isolated` (the default: a server started for the replay with the embedded server's
  * contract and handlers, on a private port, that no real client is connected to), `live`
  * (this console's server, where real clients receive what the replay causes; `embedded`
- * is the same) or a `ws://` URL (client replay only).
+ * is the same) or a `ws://` URL (client replay only). In proxy mode: `upstream` (the
+ * default there), the server the proxy relays to, or a `ws://` URL.
  */
 target: string, 
 /**
@@ -687,6 +688,12 @@ speed: number,
  * JSON paths left out of comparisons (`$..ts`, `$.d.id`).
  */
 ignore: Array<string>, 
+/**
+ * Events and topics (by name) left out of the push comparison on both sides: what the
+ * target sends on its own schedule (a timer's `ticker`). Needed against a proxy's
+ * upstream, whose pushes all count as caused by the clients (docs/proxy.md).
+ */
+ignore_events: Array<string>, 
 /**
  * Count a push received at another position than recorded as missing plus extra instead
  * of as moved (which is not a difference).
