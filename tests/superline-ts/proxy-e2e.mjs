@@ -3,7 +3,9 @@
 // subscribing through it; the console's API shows their traffic with latencies, and a HAR
 // export of the capture holds each client's frames; the Connections panel lists them, Rooms
 // says rooms cannot be seen through a proxy, and a push by hand from the Push panel reaches a
-// client. Screenshots of the console in proxy mode go to artifacts/.
+// client; the console closes a client's connection on both sides; and a replay of the capture
+// against the upstream gives zero differences, while one against an upstream that answers
+// differently reports them. Screenshots of the console in proxy mode go to artifacts/.
 //
 //   node tests/superline-ts/proxy-e2e.mjs path/to/switchboard path/to/switchboard-server
 // (run.mjs must have run first: it compiles build/.)
@@ -28,8 +30,8 @@ const dir = mkdtempSync(join(tmpdir(), "sb-proxy-"));
 const db = join(dir, "proxy.db");
 
 /** Starts `cmd` and resolves with the first match of each pattern on its stdout. */
-function start(cmd, args, patterns) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+function start(cmd, args, patterns, env = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const found = {};
   const ready = new Promise((resolve, reject) => {
     child.on("exit", (code) => reject(new Error(`${cmd} exited (${code})`)));
@@ -51,6 +53,24 @@ const proxy = start(consoleBin, ["proxy", "--upstream", `ws://127.0.0.1:${port}`
   ui: /console\s+(http:\/\/\S+)/,
 });
 let failed = 0;
+/** Opens the console at `hash` in Chromium, waits for each of `selectors`, and screenshots it. */
+async function shoot(ui, hash, selectors, file) {
+  const { chromium } = createRequire(join(root, "ui", "package.json"))("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    await page.goto(ui);
+    await page.evaluate((h) => (location.hash = h), hash);
+    for (const selector of selectors) await page.waitForSelector(selector, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(root, "artifacts", file) });
+  } finally {
+    await browser.close();
+  }
+}
 async function check(name, fn) {
   try {
     await fn();
@@ -109,7 +129,10 @@ try {
 
   // Live traffic while the screenshots are taken: bob follows the ticker and chats.
   bob.subscribe("ticker", () => {});
-  const chatter = setInterval(() => void bob.say({ room: "lobby", text: "still here" }).catch((e) => console.error("chatter:", e.code ?? e.message)), 300);
+  // Every say is awaited before the clients close: a request cut off by its own client's close
+  // has no answer in the capture, and a replay would get one.
+  const said = [];
+  const chatter = setInterval(() => said.push(bob.say({ room: "lobby", text: "still here" }).catch((e) => console.error("chatter:", e.code ?? e.message))), 300);
   const shots = join(root, "artifacts");
   mkdirSync(shots, { recursive: true });
   await check("the console in proxy mode shows the relayed traffic live (screenshots in artifacts/)", async () => {
@@ -173,6 +196,44 @@ try {
     }
   });
   clearInterval(chatter);
+  await Promise.all(said);
+
+  await check("the console closes a client's connection on both sides, with a close code it sees", async () => {
+    const carol = client("user", "carol");
+    assert.deepEqual(await carol.join({ room: "side" }), { ok: true });
+    const carolId = (await api("/api/connections?q=carol")).rows.find((r) => r.user === "carol").id;
+    // The raw socket under the super-line client, to read the close frame it gets.
+    const closed = new Promise((resolve) => {
+      const ws = new WebSocket(`${app}/?role=user&name=carol-raw`);
+      ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+      ws.on("open", async () => {
+        let rows = [];
+        for (let tries = 0; tries < 100 && !rows.length; tries++) {
+          if (tries) await new Promise((r) => setTimeout(r, 50));
+          rows = (await api("/api/connections?q=carol-raw")).rows;
+        }
+        await api(`/api/connections/${encodeURIComponent(rows[0].id)}/disconnect`, { method: "POST", body: JSON.stringify({ reason: "closed by the e2e" }) });
+      });
+    });
+    assert.deepEqual(await closed, { code: 4000, reason: "closed by the e2e" });
+    await api(`/api/connections/${encodeURIComponent(carolId)}/disconnect`, { method: "POST", body: "{}" });
+    let rows = [];
+    for (let tries = 0; tries < 100 && rows.length < 2; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: { kinds: ["disconnect"] }, cursor: { at: "start" }, limit: 10 }) })).rows
+        .filter((r) => r.meta?.closed_by === "console");
+    }
+    assert.deepEqual(new Set(rows.map((r) => r.user)), new Set(["carol", "carol-raw"]));
+    for (const r of rows) assert.equal(r.meta.code, 4000);
+    // The upstream closed its side too: the connections are gone from the list.
+    for (let tries = 0; tries < 100; tries++) {
+      if (!(await api("/api/connections?q=carol")).rows.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual((await api("/api/connections?q=carol")).rows, []);
+    carol.close();
+  });
+
   alice.close();
   bob.close();
   bot.close();
@@ -180,10 +241,60 @@ try {
     let gone = [];
     for (let tries = 0; tries < 100 && gone.length < 3; tries++) {
       await new Promise((r) => setTimeout(r, 100));
-      gone = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: { kinds: ["disconnect"] }, cursor: { at: "start" }, limit: 10 }) })).rows;
+      gone = (await api("/api/traffic/query", { method: "POST", body: JSON.stringify({ filter: { kinds: ["disconnect"] }, cursor: { at: "start" }, limit: 10 }) })).rows
+        .filter((r) => r.meta?.closed_by !== "console");
     }
     assert.deepEqual(new Set(gone.map((r) => r.user)), new Set(["alice", "bob", "bot"]));
     for (const r of gone) assert.equal(r.meta.closed_by, "client");
+  });
+
+  /** Replays the capture against `target` through the console's API; the finished status. */
+  async function replay(target) {
+    // The upstream's ticker runs on its own schedule: left out on both sides.
+    await api("/api/replay", { method: "POST", body: JSON.stringify({ target, speed: 0, ignore_events: ["ticker"] }) });
+    for (;;) {
+      const s = await api("/api/replay");
+      if (!["running", "paused", "ready"].includes(s.state)) return s;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const replayed = async () => (await api("/api/replay/messages?filter=all&limit=500")).items;
+
+  await check("a replay against the upstream gives zero differences", async () => {
+    const s = await replay("upstream");
+    assert.equal(s.state, "finished", JSON.stringify(s));
+    assert.equal(s.report.target, `ws://127.0.0.1:${port}/`, "the upstream itself, not the proxy");
+    assert.equal(s.report.summary.differences, 0, JSON.stringify(s.report, null, 1));
+    const items = await replayed();
+    const same = (stream) => items.filter((e) => e.message.stream === stream && e.message.status === "same");
+    // Replies and pushes were compared, not skipped: bob's messages as alice and bot heard them.
+    assert.ok(same("reply").length >= 5, `replies compared: ${same("reply").length}`);
+    for (const user of ["alice", "bot"]) {
+      assert.ok(same("push").some((e) => e.user === user && e.message.name === "message"), `${user}'s pushes compared`);
+    }
+    // The push by hand is the console's, not the upstream's: not expected back.
+    assert.ok(items.some((e) => e.user === "alice" && e.message.status === "skipped" && e.message.recorded?.d?.from === "console"));
+     // The Replay panel in proxy mode: the upstream as the target, and this report.
+    await shoot(ui, "#/replay", ['[data-testid="replay-proxy-note"]', '[data-testid="replay-target-upstream"].on', '[data-testid="replay-progress"][data-state="finished"]'], "proxy-replay.png");
+  });
+
+  await check("the comparison is real: an upstream whose `say` shouts shows each changed message", async () => {
+    const shouting = start(process.execPath, [join(here, "build/src/upstream.js")], { port: /^listening (\d+)/ }, { UPSTREAM_SHOUT: "1" });
+    try {
+      const { port: other } = await shouting.ready;
+      const s = await replay(`ws://127.0.0.1:${other}/`);
+      assert.equal(s.state, "finished", JSON.stringify(s));
+      assert.ok(s.report.summary.differences > 0, JSON.stringify(s.report.summary));
+      const differs = (await api("/api/replay/messages?filter=differences&limit=500")).items;
+      assert.ok(differs.length > 0);
+      for (const e of differs) {
+        assert.equal(e.message.name, "message", JSON.stringify(e));
+        assert.deepEqual(e.message.diffs.map((d) => d.path), ["$.d.text"], JSON.stringify(e));
+      }
+      await shoot(ui, "#/replay", ['[data-testid="replay-progress"][data-state="finished"]'], "proxy-replay-differences.png");
+    } finally {
+      shouting.child.kill("SIGTERM");
+    }
   });
 } finally {
   proxy.child.kill("SIGTERM");

@@ -1,6 +1,8 @@
 // A small super-line TypeScript server (the real framework, from the peer) serving the demo's
 // contract as `contract export` writes it: the upstream that proxy-e2e.mjs puts behind
-// `switchboard proxy`. Prints `listening PORT` once it accepts connections.
+// `switchboard proxy`. Prints `listening PORT` once it accepts connections. With UPSTREAM_SHOUT=1
+// its `say` broadcasts the text in upper case: an upstream that answers differently, which a
+// replay of the proxy's capture must tell apart.
 import { createServer } from "node:http";
 import { createSuperLineServer } from "@super-line/server";
 import { webSocketServerTransport } from "@super-line/transport-websocket";
@@ -20,11 +22,13 @@ const server = createSuperLineServer(contract, {
   identify: (conn: Conn) => conn.ctx.name,
 });
 const ok = { ok: true };
+const shout = process.env.UPSTREAM_SHOUT === "1";
 const rooms = {
   join: async (i: { room: string }, _ctx: Ctx, conn: Conn) => (await server.room(i.room).add(conn), ok),
   leave: async (i: { room: string }, _ctx: Ctx, conn: Conn) => (server.room(i.room).remove(conn), ok),
   say: async (i: { room: string; text: string }, ctx: Ctx) => {
-    server.room(i.room).broadcast("message", { room: i.room, text: i.text, from: ctx.name });
+    const text = shout ? i.text.toUpperCase() : i.text;
+    server.room(i.room).broadcast("message", { room: i.room, text, from: ctx.name });
     return ok;
   },
 };

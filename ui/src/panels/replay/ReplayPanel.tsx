@@ -18,7 +18,7 @@ import type {
   ReplayStatus,
 } from '../../api/generated/api';
 import { useConsole } from '../../app/context';
-import { useAttachMode } from '../../app/NodesStatus';
+import { useAttachMode, useProxyMode } from '../../app/NodesStatus';
 import { useLoad, usePoll } from '../../app/hooks';
 import { Card, Empty, ErrorBox, Panel, Stat } from '../../components/common';
 import { clock, count, fromLocalInput } from '../../state/format';
@@ -137,15 +137,25 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
   const [until, setUntil] = useState('');
   const [mode, setMode] = useState<ReplayKind>(params.mode === 'pushes' ? 'pushes' : 'clients');
   const attach = useAttachMode();
+  const proxy = useProxyMode();
   // Isolated by default: a server started for the replay, which no real client is connected to.
-  const [targetKind, setTargetKind] = useState<'isolated' | 'live' | 'url'>('isolated');
+  const [targetKind, setTargetKind] = useState<'isolated' | 'live' | 'url' | 'upstream'>('isolated');
   // Attach mode has no embedded server: client replay goes to a URL, push replay cannot run.
+  // Proxy mode has none either: its replay goes to the upstream the proxy relays to.
   useEffect(() => {
     if (attach) setTargetKind('url');
   }, [attach]);
+  useEffect(() => {
+    if (proxy) {
+      setTargetKind('upstream');
+      setMode('clients');
+    }
+  }, [proxy]);
+  const noServer = attach || proxy;
   const [url, setUrl] = useState('ws://127.0.0.1:7070/');
   const [speed, setSpeed] = useState(0);
   const [ignore, setIgnore] = useState('');
+  const [ignoreEvents, setIgnoreEvents] = useState('');
   const [strictOrder, setStrictOrder] = useState(false);
   const [status, setStatus] = useState<ReplayStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -188,6 +198,7 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
       target: targetKind === 'url' ? url.trim() : targetKind,
       speed,
       ignore: ignore.split(',').map((s) => s.trim()).filter(Boolean),
+      ignore_events: ignoreEvents.split(',').map((s) => s.trim()).filter(Boolean),
       strict_order: strictOrder,
     };
     try {
@@ -264,18 +275,26 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
               <button type="button" class={mode === 'clients' ? 'on' : ''} onClick={() => setMode('clients')} data-testid="replay-mode-clients">
                 Clients (reproduce)
               </button>
-              <button type="button" class={mode === 'pushes' ? 'on' : ''} disabled={attach} onClick={() => { setMode('pushes'); setTargetKind('live'); }} data-testid="replay-mode-pushes">
+              <button type="button" class={mode === 'pushes' ? 'on' : ''} disabled={noServer} onClick={() => { setMode('pushes'); setTargetKind('live'); }} data-testid="replay-mode-pushes">
                 Pushes (re-fire)
               </button>
             </div>
             <label>Target</label>
             <div class="seg">
-              <button type="button" class={targetKind === 'isolated' ? 'on' : ''} disabled={attach || mode === 'pushes'} onClick={() => setTargetKind('isolated')} data-testid="replay-target-isolated">
-                Isolated server
-              </button>
-              <button type="button" class={targetKind === 'live' ? 'on' : ''} disabled={attach} onClick={() => setTargetKind('live')} data-testid="replay-target-live">
-                Live server
-              </button>
+              {proxy ? (
+                <button type="button" class={targetKind === 'upstream' ? 'on' : ''} onClick={() => setTargetKind('upstream')} data-testid="replay-target-upstream">
+                  Upstream
+                </button>
+              ) : (
+                <>
+                  <button type="button" class={targetKind === 'isolated' ? 'on' : ''} disabled={attach || mode === 'pushes'} onClick={() => setTargetKind('isolated')} data-testid="replay-target-isolated">
+                    Isolated server
+                  </button>
+                  <button type="button" class={targetKind === 'live' ? 'on' : ''} disabled={attach} onClick={() => setTargetKind('live')} data-testid="replay-target-live">
+                    Live server
+                  </button>
+                </>
+              )}
               <button type="button" class={targetKind === 'url' ? 'on' : ''} disabled={mode === 'pushes'} onClick={() => setTargetKind('url')} data-testid="replay-target-url">
                 WebSocket URL
               </button>
@@ -286,12 +305,24 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
                 push replay needs a console with its own server (<code>switchboard</code>, not <code>switchboard attach</code>).
               </div>
             )}
+            {proxy && (
+              <div class="muted" data-testid="replay-proxy-note">
+                Proxy mode: the recorded connections open again to the upstream itself (not through the proxy, so the replay is not recorded as the application's
+                traffic). The proxy cannot tell which pushes the clients caused, so every push the upstream sent is expected back: name what the upstream sends on
+                its own schedule (a timer's topic) under <i>Ignore events</i>.
+              </div>
+            )}
+            {targetKind === 'upstream' && (
+              <div class="warn-box" role="alert" data-testid="replay-upstream-warning">
+                The upstream's real clients receive everything the replay causes (room messages, direct messages, publishes).
+              </div>
+            )}
             {targetKind === 'isolated' && (
               <div class="muted" data-testid="replay-isolated-note">
                 A server started for this replay with the same contract and handlers, on a private port, recording its own session: no real client sees the replay.
               </div>
             )}
-            {(targetKind === 'live' || targetKind === 'url') && !attach && (
+            {(targetKind === 'live' || targetKind === 'url') && !attach && !proxy && (
               <div class="warn-box" role="alert" data-testid="replay-live-warning">
                 {targetKind === 'live'
                   ? 'The live server has real clients connected: everything the replay causes (room messages, direct messages, publishes) reaches them too, and their presence changes what the replay gets back.'
@@ -305,6 +336,8 @@ export function ReplayPanel({ params }: { params: Record<string, string> }) {
             </select>
             <label>Ignore paths (comma-separated)</label>
             <input class="mono" value={ignore} onInput={(e) => setIgnore((e.target as HTMLInputElement).value)} placeholder="$..ts, $.d.id" data-testid="replay-ignore" />
+            <label title="Events and topics left out of the push comparison on both sides: what the target sends on its own schedule.">Ignore events (comma-separated)</label>
+            <input class="mono" value={ignoreEvents} onInput={(e) => setIgnoreEvents((e.target as HTMLInputElement).value)} placeholder="ticker" data-testid="replay-ignore-events" />
             <label class="check" title="By default a push that arrived unchanged at another position is reported as moved, which is not a difference: the replay keeps the recorded order of actions, but pushes that one action sends to several connections may reach them in another order.">
               <input type="checkbox" checked={strictOrder} onChange={() => setStrictOrder(!strictOrder)} data-testid="replay-strict-order" /> Strict order: a push received at another position counts as missing + extra
             </label>
