@@ -11,7 +11,7 @@
 #
 # Benchmarks (ids): fanout-1k fanout-10k latency-20k latency-100k latency-20k-small idle-10k
 #   churn record-fanout record-latency console-fanout console-latency cluster cluster-latency
-#   recorder
+#   recorder proxy-latency-1k proxy-latency-10k proxy-throughput
 # Output: bench/results/<time>/results.jsonl and report.md (bench/results/latest links to it).
 # Needs: cargo, node + npm (installed through apt when missing), redis-server for `cluster`.
 set -euo pipefail
@@ -59,6 +59,8 @@ BIN="$TARGET_DIR/$PROFILE/switchboard-bench"
 # 10,000 sockets per process need more descriptors than the usual 1024.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+# The machine is shared: what else was running is part of every figure.
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 STAMP="$(date +%Y%m%d-%H%M%S)"
 [ "$QUICK" = 1 ] && STAMP="quick-$STAMP"
 OUT="$BENCH_DIR/results/$STAMP"
@@ -70,7 +72,7 @@ WORK="$(mktemp -d)"
 # --- sizes --------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   M1K=20; M10K=50; WARM=0.3; DUR=0.7; WINDOWS="8"; WINDOWS_10K="8"; RATE_MEMBERS=20; SMALL=5
-  REC_REPEAT=1; REC_WINDOW=8; LAT_REPEAT=1
+  REC_REPEAT=1; REC_WINDOW=8; LAT_REPEAT=1; PROXY_M=5; PROXY_R1=200; PROXY_R10=1000
   R20=2000; R100=4000
   IDLE=100; CHURN_C=4; CHURN_D=0.7; CLUSTER_M=20; REC_EVENTS=20000
 else
@@ -81,6 +83,8 @@ else
   # times, in rotation, and the report shows each one's median run.
   LAT_REPEAT=3
   IDLE=10000; CHURN_C=32; CHURN_D=8; CLUSTER_M=1000; REC_EVENTS=1000000
+  # The proxy: a small room, offered 1,000 and 10,000 deliveries/s (messages to clients).
+  PROXY_M=10; PROXY_R1=1000; PROXY_R10=10000
 fi
 
 # --- servers ------------------------------------------------------------------------------
@@ -121,6 +125,8 @@ server_cmd() {
     baseline) echo "$BASELINE serve --listen 127.0.0.1:$port ${redis:+--redis $redis}" ;;
     switchboard+rec) echo "$BIN serve --listen 127.0.0.1:$port --record $WORK/capture-$port.db ${redis:+--redis $redis}" ;;
     switchboard+console) echo "$BIN serve --listen 127.0.0.1:$port --inspect 127.0.0.1:$((port + 1000)) --inspect-token $CONSOLE_TOKEN" ;;
+    # The server itself; launch() puts the console's proxy in front of it.
+    switchboard+proxy) echo "$BIN serve --listen 127.0.0.1:$port" ;;
     socketio) echo "node $PEERS/socketio-server.js $port $redis" ;;
     ws) echo "node $PEERS/ws-server.js $port" ;;
     floor) echo "$BIN floor --listen 127.0.0.1:$port" ;;
@@ -176,6 +182,18 @@ launch() {
     if [ "$label" = switchboard+console ] && ! attach_console "$PORT"; then
       stop "${LAUNCHED[@]}"
       return 1
+    fi
+    if [ "$label" = switchboard+proxy ]; then
+      # The console's recording proxy (`switchboard-bench proxy`: ConsoleCore::proxy, recording
+      # into a fresh capture) on PORT+1000; the generator connects to it, and its CPU counts
+      # with the server's.
+      if ! start proxy "$((PORT + 1000))" "$BIN" proxy --upstream "ws://127.0.0.1:$PORT" \
+        --listen "127.0.0.1:$((PORT + 1000))" --record "$WORK/proxy-$PORT.db"; then
+        stop "${LAUNCHED[@]}"
+        return 1
+      fi
+      LAUNCHED+=("$PID"); PID_ARGS+=(--server-pid "$PID"); ADDR_ARGS=(--addr "127.0.0.1:$((PORT + 1000))")
+      LOGS+=("$WORK/proxy-$((PORT + 1000)).log")
     fi
   done
 }
@@ -272,6 +290,17 @@ measure console-fanout "7. A console attached vs none: saturation, $M1K members,
 measure console-latency "7. A console attached vs none: $R20 deliveries/s offered, $RATE_MEMBERS members" "$PAIRS" -- \
   fanout --members "$RATE_MEMBERS" --rate "$R20" --warmup "$WARM" --duration "$DUR"
 
+# 8. Through the console's proxy vs direct: the same server alternately reached directly and
+# through `switchboard-bench proxy` (the console's proxy mode, recording), compared by medians.
+PAIRS="switchboard switchboard+proxy"
+for _ in $(seq 2 "$REC_REPEAT"); do PAIRS="$PAIRS switchboard switchboard+proxy"; done
+measure proxy-latency-1k "8. Through the console's proxy vs direct: $PROXY_R1 deliveries/s offered, $PROXY_M members" "$PAIRS" -- \
+  fanout --members "$PROXY_M" --rate "$PROXY_R1" --warmup "$WARM" --duration "$DUR"
+measure proxy-latency-10k "8. Through the console's proxy vs direct: $PROXY_R10 deliveries/s offered, $PROXY_M members" "$PAIRS" -- \
+  fanout --members "$PROXY_M" --rate "$PROXY_R10" --warmup "$WARM" --duration "$DUR"
+measure proxy-throughput "8. Through the console's proxy vs direct: saturation, $PROXY_M members, window $REC_WINDOW" "$PAIRS" -- \
+  "${FANOUT[@]}" --members "$PROXY_M" --window "$REC_WINDOW"
+
 # 5. Two nodes and a Redis: members alternate between the nodes, the publisher is on the first.
 if wanted cluster && ! command -v redis-server >/dev/null; then
   say "redis-server not installed: installing it for the cluster benchmark"
@@ -297,6 +326,8 @@ say "report: $OUT/report.md"
     echo "_Quick mode: tiny sizes and a debug build. These figures only show that every benchmark runs._"
     echo
   fi
+  echo "Load average (1, 5, 15 min) before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
   "$BIN" report "$RESULTS"
 } | tee "$OUT/report.md"
 ln -sfn "$STAMP" "$BENCH_DIR/results/latest"

@@ -10,6 +10,7 @@
 //! - `serve`: the server we benchmark (the demo, in release).
 //! - `recorder`: the capture recorder's sustained insert rate.
 //! - `tail`: a console attached to the server's inspector, reading everything.
+//! - `proxy`: the console's recording proxy (proxy mode) in front of a server.
 //! - `hist`, `procstat`: latency histograms, CPU and memory readings.
 //! - `report`: results (JSON lines) -> Markdown tables and target checks.
 //!
@@ -22,6 +23,7 @@ mod hist;
 mod idle;
 mod procstat;
 mod proto;
+mod proxy;
 mod rawws;
 mod recorder;
 mod report;
@@ -86,6 +88,8 @@ enum Command {
     Serve(serve::ServeOpts),
     /// A console attached to a server's inspector, reading everything until SIGTERM.
     Tail(tail::TailOpts),
+    /// The console's recording proxy in front of a server, until SIGTERM.
+    Proxy(proxy::ProxyOpts),
     /// The floor: a bare `ws`-dialect server, one blocking write per member from every core.
     Floor(floor::FloorOpts),
     /// Fan-out to one room, at saturation (`--window`) or at a fixed rate (`--rate`).
@@ -232,6 +236,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(o) => serve::run(&o).await,
         Command::Tail(o) => tail::run(&o).await,
+        Command::Proxy(o) => proxy::run(&o).await,
         // Plain threads and blocking sockets: nothing of the runtime is used.
         Command::Floor(o) => tokio::task::spawn_blocking(move || floor::run(&o)).await?,
         Command::Fanout {

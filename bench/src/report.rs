@@ -14,6 +14,8 @@ use serde_json::Value;
 const OURS: &str = "switchboard";
 const OURS_REC: &str = "switchboard+rec";
 const OURS_CONSOLE: &str = "switchboard+console";
+/// Our server with the console's recording proxy in front of it (`switchboard-bench proxy`).
+const OURS_PROXY: &str = "switchboard+proxy";
 /// The bare reference server (`switchboard-bench floor`): the least latency this machine allows.
 const FLOOR: &str = "floor";
 
@@ -203,7 +205,9 @@ pub fn render(text: &str) -> Result<String> {
     let mut out = String::new();
     for (bench, rows) in groups
         .iter()
-        .filter(|(b, _)| !b.starts_with("record-") && !b.starts_with("console-"))
+        .filter(|(b, _)| {
+            !b.starts_with("record-") && !b.starts_with("console-") && !b.starts_with("proxy-")
+        })
     {
         let title = rows
             .first()
@@ -239,6 +243,7 @@ pub fn render(text: &str) -> Result<String> {
     }
     recording(&mut out, &all);
     console(&mut out, &all);
+    proxied(&mut out, &all);
     targets(&mut out, &groups, &all);
     Ok(out)
 }
@@ -502,6 +507,61 @@ fn console(out: &mut String, all: &[Row]) {
     out.push('\n');
 }
 
+/// Benchmark 8: the same load straight to our server and through the console's proxy,
+/// alternating; medians of p50, p99 and deliveries/s on each side.
+fn proxied(out: &mut String, all: &[Row]) {
+    let benches = ["proxy-latency-1k", "proxy-latency-10k", "proxy-throughput"];
+    let side = |bench: &str, server: &str| -> Vec<&Row> {
+        all.iter()
+            .filter(|r| r.bench == bench && r.server == server && r.kind == "fanout")
+            .collect()
+    };
+    let med = |rows: &[&Row], path: &[&str]| median(rows.iter().map(|r| r.n(path)).collect());
+    let measured: Vec<_> = benches
+        .iter()
+        .map(|b| (b, side(b, OURS), side(b, OURS_PROXY)))
+        .filter(|(_, direct, proxied)| !direct.is_empty() && !proxied.is_empty())
+        .collect();
+    if measured.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### 8. Through the console's proxy vs direct (medians of alternating runs)\n"
+    );
+    let _ = writeln!(out, "| benchmark | runs each | deliveries/s direct | proxied | proxied ÷ direct | p50 ms direct | proxied | added | p99 ms direct | proxied | added |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (bench, direct, proxied) in measured {
+        let (d0, d1) = (
+            med(&direct, &["deliveries_per_s"]),
+            med(&proxied, &["deliveries_per_s"]),
+        );
+        let (a0, a1) = (
+            med(&direct, &["latency", "p50_ms"]),
+            med(&proxied, &["latency", "p50_ms"]),
+        );
+        let (b0, b1) = (
+            med(&direct, &["latency", "p99_ms"]),
+            med(&proxied, &["latency", "p99_ms"]),
+        );
+        let _ = writeln!(
+            out,
+            "| {bench} | {} | {} | {} | {:.2} | {} | {} | {:+.2} ms | {} | {} | {:+.2} ms |",
+            direct.len().min(proxied.len()),
+            fmt_rate(d0),
+            fmt_rate(d1),
+            d1 / d0,
+            fmt_ms(a0),
+            fmt_ms(a1),
+            a1 - a0,
+            fmt_ms(b0),
+            fmt_ms(b1),
+            b1 - b0,
+        );
+    }
+    out.push('\n');
+}
+
 fn find<'a>(groups: &'a [(String, Vec<&'a Row>)], bench: &str, server: &str) -> Option<&'a Row> {
     groups
         .iter()
@@ -667,6 +727,31 @@ mod tests {
         );
         assert!(md.contains("measured 3 times, in rotation"), "{md}");
         assert!(md.contains("10.00 ms vs 21.00 ms (2.10x)"), "{md}");
+    }
+
+    #[test]
+    fn the_proxy_is_compared_with_a_direct_connection_by_medians() {
+        let row = |server: &str, d: f64, p50: f64, p99: f64| {
+            format!(
+                r#"{{"bench":"proxy-latency-1k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":1000,"deliveries_per_s":{d},"latency":{{"p50_ms":{p50},"p99_ms":{p99}}},"lost":0,"expected":10}}"#
+            )
+        };
+        let lines = [
+            row("switchboard", 1000.0, 0.5, 2.0),
+            row("switchboard+proxy", 1000.0, 0.9, 3.0),
+            row("switchboard", 1000.0, 0.4, 9.0),
+            row("switchboard+proxy", 1000.0, 0.7, 2.5),
+            row("switchboard", 1000.0, 0.6, 1.0),
+            row("switchboard+proxy", 1000.0, 2.0, 4.0),
+        ];
+        let md = render(&lines.join("\n")).unwrap();
+        assert!(md.contains("### 8. Through the console's proxy"), "{md}");
+        assert!(
+            md.contains("| proxy-latency-1k | 3 | 1.0k | 1.0k | 1.00 | 0.50 | 0.90 | +0.40 ms | 2.00 | 3.00 | +1.00 ms |"),
+            "{md}"
+        );
+        // Not also shown as an ordinary latency table.
+        assert!(!md.contains("### proxy-latency-1k"), "{md}");
     }
 
     #[test]
