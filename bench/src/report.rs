@@ -203,12 +203,9 @@ pub fn render(text: &str) -> Result<String> {
     let all = parse(text)?;
     let groups = latest(&all);
     let mut out = String::new();
-    for (bench, rows) in groups
-        .iter()
-        .filter(|(b, _)| {
-            !b.starts_with("record-") && !b.starts_with("console-") && !b.starts_with("proxy-")
-        })
-    {
+    for (bench, rows) in groups.iter().filter(|(b, _)| {
+        !b.starts_with("record-") && !b.starts_with("console-") && !b.starts_with("proxy-")
+    }) {
         let title = rows
             .first()
             .and_then(|r| r.v.get("title"))
@@ -530,7 +527,10 @@ fn proxied(out: &mut String, all: &[Row]) {
         "### 8. Through the console's proxy vs direct (medians of alternating runs)\n"
     );
     let _ = writeln!(out, "| benchmark | runs each | deliveries/s direct | proxied | proxied ÷ direct | p50 ms direct | proxied | added | p99 ms direct | proxied | added |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for (bench, direct, proxied) in measured {
         let (d0, d1) = (
             med(&direct, &["deliveries_per_s"]),

@@ -263,7 +263,11 @@ async fn start(
 /// the application's traffic a second time. A super-line server knows no replay key, so the
 /// replayed connections are ordinary clients to it (each with `sb_replay` in its query).
 /// The console's own servers (`isolated`, `live`) and push replay do not exist in this mode.
-fn proxy_upstream(st: &AppState, target: &str, mode: ReplayMode) -> Result<Option<String>, ApiError> {
+fn proxy_upstream(
+    st: &AppState,
+    target: &str,
+    mode: ReplayMode,
+) -> Result<Option<String>, ApiError> {
     let Some(proxy) = st.proxy() else {
         return match target {
             "upstream" => Err(ApiError::bad_request(

@@ -96,9 +96,12 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
         c.request("join", json!({ "room": "lobby" })).await.unwrap();
     }
     let mut heard = alice.events("message", 16);
-    bob.request("say", json!({ "room": "lobby", "text": "hello through the proxy" }))
-        .await
-        .unwrap();
+    bob.request(
+        "say",
+        json!({ "room": "lobby", "text": "hello through the proxy" }),
+    )
+    .await
+    .unwrap();
     heard.recv().await.expect("alice hears bob");
     assert_eq!(
         bob.request("dm", json!({ "to": "alice", "text": "psst" }))
@@ -109,7 +112,10 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
     heard.recv().await.expect("alice gets the dm");
     alice.subscribe("ticker", |_| {}).await.unwrap();
     assert!(alice
-        .request("say", json!({ "room": "elsewhere", "text": "not a member" }))
+        .request(
+            "say",
+            json!({ "room": "elsewhere", "text": "not a member" })
+        )
         .await
         .is_err());
     bob.close().await;
@@ -127,12 +133,22 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
     .await;
 
     // The console's own servers do not exist in proxy mode, nor does push replay.
-    for (target, mode) in [("isolated", "clients"), ("live", "clients"), ("upstream", "pushes")] {
+    for (target, mode) in [
+        ("isolated", "clients"),
+        ("live", "clients"),
+        ("upstream", "pushes"),
+    ] {
         let (status, body) = h
-            .post("/api/replay", &json!({ "target": target, "mode": mode, "speed": 0 }))
+            .post(
+                "/api/replay",
+                &json!({ "target": target, "mode": mode, "speed": 0 }),
+            )
             .await;
         assert_eq!(status, 400, "{target} {mode}: {body}");
-        assert!(body["error"].as_str().unwrap().contains("proxy mode"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("proxy mode"),
+            "{body}"
+        );
     }
 
     let s = replay(&h, json!({ "target": "upstream", "speed": 0 })).await;
@@ -183,7 +199,12 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
         .await
         .iter()
         .filter(|e| e["message"]["status"] == "differs")
-        .flat_map(|e| e["message"]["diffs"].as_array().cloned().unwrap_or_default())
+        .flat_map(|e| {
+            e["message"]["diffs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .map(|d| d["path"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert!(paths.iter().any(|p| p.ends_with("d.shouted")), "{paths:?}");

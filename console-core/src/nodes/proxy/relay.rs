@@ -19,9 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::handshake::{accept_client, connect_upstream, read_upgrade, respond};
 use super::record::ConnRecord;
-use super::{
-    ConsoleClose, ProxiedConn, Registered, Shared, CLOSED_BY_CONSOLE, CLOSED_TO_UPSTREAM,
-};
+use super::{ConsoleClose, ProxiedConn, Registered, Shared, CLOSED_BY_CONSOLE, CLOSED_TO_UPSTREAM};
 
 /// Close code sent to the client when the upstream vanished without closing: 1011 (the server
 /// met an unexpected condition), with the reason "upstream gone". RFC 6455's registry has 1014
@@ -315,12 +313,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
     shared.observe(ev);
     // Drain both reads briefly (side by side) so the close replies go out.
     tokio::join!(
-        grace(async {
-            while let Some(Ok(_)) = client_rx.next().await {}
-        }),
-        grace(async {
-            while let Some(Ok(_)) = up_rx.next().await {}
-        }),
+        grace(async { while let Some(Ok(_)) = client_rx.next().await {} }),
+        grace(async { while let Some(Ok(_)) = up_rx.next().await {} }),
     );
     shared.forget(&id);
 }
