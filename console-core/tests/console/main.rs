@@ -32,6 +32,7 @@ mod attach_local;
 mod live_stream;
 mod parity;
 mod proxy;
+mod proxy_burst;
 mod proxy_close;
 mod proxy_replay;
 mod push_history;
