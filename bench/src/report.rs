@@ -526,10 +526,10 @@ fn proxied(out: &mut String, all: &[Row]) {
         out,
         "### 8. Through the console's proxy vs direct (medians of alternating runs)\n"
     );
-    let _ = writeln!(out, "| benchmark | runs each | deliveries/s direct | proxied | proxied ÷ direct | p50 ms direct | proxied | added | p99 ms direct | proxied | added |");
+    let _ = writeln!(out, "| benchmark | runs each | deliveries/s direct | proxied | proxied ÷ direct | p50 ms direct | proxied | added | p99 ms direct | proxied | added | server (+ proxy) µs/delivery direct | proxied |");
     let _ = writeln!(
         out,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for (bench, direct, proxied) in measured {
         let (d0, d1) = (
@@ -546,7 +546,7 @@ fn proxied(out: &mut String, all: &[Row]) {
         );
         let _ = writeln!(
             out,
-            "| {bench} | {} | {} | {} | {:.2} | {} | {} | {:+.2} ms | {} | {} | {:+.2} ms |",
+            "| {bench} | {} | {} | {} | {:.2} | {} | {} | {:+.2} ms | {} | {} | {:+.2} ms | {:.2} | {:.2} |",
             direct.len().min(proxied.len()),
             fmt_rate(d0),
             fmt_rate(d1),
@@ -557,6 +557,8 @@ fn proxied(out: &mut String, all: &[Row]) {
             fmt_ms(b0),
             fmt_ms(b1),
             b1 - b0,
+            med(&direct, &["server_us_per_delivery"]),
+            med(&proxied, &["server_us_per_delivery"]),
         );
     }
     out.push('\n');
@@ -733,7 +735,7 @@ mod tests {
     fn the_proxy_is_compared_with_a_direct_connection_by_medians() {
         let row = |server: &str, d: f64, p50: f64, p99: f64| {
             format!(
-                r#"{{"bench":"proxy-latency-1k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":1000,"deliveries_per_s":{d},"latency":{{"p50_ms":{p50},"p99_ms":{p99}}},"lost":0,"expected":10}}"#
+                r#"{{"bench":"proxy-latency-1k","server":"{server}","kind":"fanout","mode":"rate","offered_per_s":1000,"deliveries_per_s":{d},"latency":{{"p50_ms":{p50},"p99_ms":{p99}}},"server_us_per_delivery":{p50},"lost":0,"expected":10}}"#
             )
         };
         let lines = [
@@ -747,7 +749,7 @@ mod tests {
         let md = render(&lines.join("\n")).unwrap();
         assert!(md.contains("### 8. Through the console's proxy"), "{md}");
         assert!(
-            md.contains("| proxy-latency-1k | 3 | 1.0k | 1.0k | 1.00 | 0.50 | 0.90 | +0.40 ms | 2.00 | 3.00 | +1.00 ms |"),
+            md.contains("| proxy-latency-1k | 3 | 1.0k | 1.0k | 1.00 | 0.50 | 0.90 | +0.40 ms | 2.00 | 3.00 | +1.00 ms | 0.50 | 0.90 |"),
             "{md}"
         );
         // Not also shown as an ordinary latency table.

@@ -10,9 +10,10 @@
 //! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency.
 //!
 //! The relay never re-encodes: the text a side sent is the text the other side gets, so the
-//! proxy cannot change what the application sees. Each direction awaits the other socket's
-//! send before it reads the next frame: a slow side slows its peer down (backpressure through
-//! TCP) instead of growing a queue. See docs/proxy.md.
+//! proxy cannot change what the application sees. Each direction writes what it has read (the
+//! frames already arrived, at most `relay::MAX_BATCH`) and awaits the other socket's flush
+//! before it reads on: a slow side slows its peer down (backpressure through TCP) instead of
+//! growing a queue. See docs/proxy.md.
 
 mod handshake;
 mod record;
