@@ -215,3 +215,63 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
         let _ = tokio::time::timeout(Duration::from_secs(5), u.shutdown()).await;
     }
 }
+
+#[tokio::test]
+async fn the_replay_opens_each_connection_on_the_path_it_was_recorded_on() {
+    use futures_util::{SinkExt, StreamExt};
+    use std::sync::{Arc, Mutex};
+    use tokio_tungstenite::tungstenite::Message;
+
+    // An upstream that notes each upgrade's path and query, sends `env`, and reads until the
+    // client closes.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let noted = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let noted = noted.clone();
+            tokio::spawn(async move {
+                let note = |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                            res| {
+                    noted.lock().unwrap().push(req.uri().to_string());
+                    Ok(res)
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, note).await else {
+                    return;
+                };
+                let _ = ws.send(Message::text(r#"{"t":"env","d":{}}"#)).await;
+                while let Some(Ok(_)) = ws.next().await {}
+            });
+        }
+    });
+    // The upstream's URL has a path of its own; the client upgrades on another under it.
+    let (h, proxy) = support::start_proxy(&format!("ws://{addr}/base")).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/app/ws?role=user&name=pat",
+        proxy.addr()
+    ))
+    .await
+    .expect("connect through the proxy");
+    ws.next().await.expect("env").expect("env");
+    ws.close(None).await.unwrap();
+    support::eventually("the close is recorded", || async {
+        (!rows(&h, json!(["disconnect"])).await.is_empty()).then_some(())
+    })
+    .await;
+
+    let s = replay(&h, json!({ "target": "upstream", "speed": 0 })).await;
+    assert_eq!(s["state"], "finished", "{s}");
+    assert_eq!(s["report"]["summary"]["differences"], 0, "{s:#}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[0], "/base/app/ws?role=user&name=pat",
+        "relayed: {seen:?}"
+    );
+    assert!(
+        seen[1].starts_with("/base/app/ws?") && seen[1].contains("name=pat"),
+        "replayed on the recorded path: {seen:?}"
+    );
+    h.stop().await;
+}

@@ -108,6 +108,16 @@ async fn grace(step: impl std::future::Future) {
     let _ = tokio::time::timeout(CLOSE_GRACE, step).await;
 }
 
+/// The path of a request target, without its query (`/` when empty).
+fn upgrade_path(target: &str) -> &str {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    if path.is_empty() {
+        "/"
+    } else {
+        path
+    }
+}
+
 /// Query parameters of a request target, decoded.
 fn query_params(target: &str) -> BTreeMap<String, String> {
     let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
@@ -221,6 +231,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
         "node": &*shared.node,
         "params": masked_params(&params),
         "upstream": shared.upstream,
+        // The path the client upgraded on (the upstream got the same, after its own URL): a
+        // replay opens its connections there again.
+        "path": upgrade_path(&upgrade.target),
     }));
     shared.observe(ev);
 

@@ -305,6 +305,11 @@ fn endpoint(
         }
     }
     let mut url = base.clone();
+    // The recorded path, under the target's own (a proxy forwarded `/ws` to `UPSTREAM/ws`).
+    if let Some(path) = conn.path.as_deref().filter(|p| *p != "/") {
+        let joined = format!("{}{path}", base.path().trim_end_matches('/'));
+        url.set_path(&joined);
+    }
     {
         let mut q = url.query_pairs_mut();
         for (k, v) in &params {

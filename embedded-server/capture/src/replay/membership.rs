@@ -23,6 +23,8 @@ pub(crate) struct Track {
     pub user: Option<String>,
     /// The upgrade's query parameters, from the `connect` row (secrets already masked).
     pub params: Option<BTreeMap<String, String>>,
+    /// The path it upgraded on, when the capture says (a proxy's `connect` row does).
+    pub path: Option<String>,
     /// Seq of the `connect` row, when the capture has it.
     pub connect_seq: Option<i64>,
     pub live: bool,
@@ -87,10 +89,12 @@ impl Membership {
                     .as_ref()
                     .and_then(|m| m.get("params"))
                     .and_then(|p| serde_json::from_value(p.clone()).ok());
+                let path = meta_str(row, "path").map(str::to_owned);
                 let track = Track {
                     role: row.role.clone(),
                     user: row.user.clone(),
                     params,
+                    path,
                     connect_seq: Some(row.seq),
                     live: true,
                     ..Track::default()

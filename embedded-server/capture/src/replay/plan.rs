@@ -200,6 +200,11 @@ pub struct PlannedConn {
     /// How the recording's connection ended, when the server (not the client) closed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_close: Option<Value>,
+    /// The path the recorded connection upgraded on, when the capture holds it (a proxy's
+    /// does): the replay opens it under the target URL's own path. `None`: the target URL as
+    /// it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// A recorded push, for push replay.

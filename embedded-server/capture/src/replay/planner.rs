@@ -225,6 +225,7 @@ impl Builder<'_> {
             pushes: Vec::new(),
             sreq_answers: Vec::new(),
             server_close: None,
+            path: track.path.clone(),
         };
         if !self.sessions.contains(&key.0) {
             self.sessions.push(key.0);
