@@ -217,6 +217,8 @@ async fn a_proxied_session_replays_against_the_upstream_with_zero_differences() 
 }
 
 #[tokio::test]
+// The upgrade callback's error type is tungstenite's own HTTP response.
+#[allow(clippy::result_large_err)]
 async fn the_replay_opens_each_connection_on_the_path_it_was_recorded_on() {
     use futures_util::{SinkExt, StreamExt};
     use std::sync::{Arc, Mutex};
