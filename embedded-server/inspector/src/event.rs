@@ -2,202 +2,145 @@
 //! masked.
 //!
 //! This runs in the session's task and its socket writer, never on the server's hot path: the
-//! tap only queued a clone of the event (reference-counted strings and the already-encoded
-//! frame).
+//! tap only queued another reference to the event (`Tap::observe_shared`).
 //!
 //! Two forms of the same thing: [`from_tap`] builds the protocol's [`Event`] value (for an
-//! in-process console, which takes values), and [`Batch`] writes a batch of tapped events
-//! straight as the JSON of an `events` message (for a socket), borrowing every string and
-//! copying a frame's payload through as it is when it cannot hold a secret, so the writer
-//! builds, masks and frees nothing per event in the common case. A test holds the two to the
-//! same output.
+//! in-process console, which takes values), and [`write`] writes a tapped event straight as
+//! the JSON of one element of an `events` message (for a socket; [`write_batch`] for the
+//! message), borrowing every string and copying a frame's payload through as it is when it
+//! cannot hold a secret, so the writer builds, masks and frees nothing per event in the
+//! common case. A test holds the two to the same output.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
-use serde_json::value::RawValue;
 use serde_json::Value;
-use switchboard_server::secrets::is_secret_key;
 use switchboard_server::tap::{TapEvent, TapPayload};
 
-use crate::mask::{masked, MASK};
+use crate::json;
+use crate::mask::masked;
+use crate::plain_json;
 use crate::protocol::Event;
+use crate::tapped::Tapped;
 
-/// Whether masking could change the JSON `text`: whether one of its keys looks like a secret.
-///
-/// Without escapes, every `"` in JSON text opens or closes a string, so the strings can be
-/// found by their quotes alone, and a string followed by `:` is a key. Text with any `\\` is
-/// not looked into (an escape could spell a key in disguise, or hide a quote): it says yes,
-/// and the payload is parsed and masked the slow way.
-fn may_hold_secret(text: &str) -> bool {
-    if text.contains('\\') {
-        return true;
-    }
-    let mut rest = text;
-    while let Some(open) = rest.find('"') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('"') else {
-            return true; // not JSON: let the parser say so
-        };
-        let string = &after[..close];
-        rest = &after[close + 1..];
-        if rest.trim_start().starts_with(':') && is_secret_key(string) {
-            return true;
-        }
-    }
-    false
-}
-
-/// A payload before it is written.
+/// A payload as it will be written.
 enum Payload<'a> {
-    /// JSON that masking would not change, written as it came.
-    Raw(&'a RawValue),
-    /// JSON whose secrets are masked as it is written ([`Masked`]).
+    /// JSON that masking would not change, copied through as it came.
+    Raw(&'a str),
+    /// JSON whose secrets are masked as it is written.
     Value(Cow<'a, Value>),
+    /// Not JSON: sent as `payload_text`.
+    Text(&'a str),
 }
 
-impl Serialize for Payload<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Payload::Raw(raw) => raw.serialize(s),
-            Payload::Value(v) => Masked(v).serialize(s),
-        }
-    }
-}
-
-/// A value written with every value under a secret-looking key replaced by the mask, at any
-/// depth: what [`mask`] does, without copying the value first.
-struct Masked<'a>(&'a Value);
-
-impl Serialize for Masked<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| {
-                let v = if is_secret_key(k) {
-                    MaskOr::Mask
-                } else {
-                    MaskOr::Value(Masked(v))
-                };
-                (k, v)
-            })),
-            Value::Array(items) => s.collect_seq(items.iter().map(Masked)),
-            other => other.serialize(s),
-        }
-    }
-}
-
-enum MaskOr<'a> {
-    Mask,
-    Value(Masked<'a>),
-}
-
-impl Serialize for MaskOr<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            MaskOr::Mask => s.serialize_str(MASK),
-            MaskOr::Value(v) => v.serialize(s),
-        }
-    }
-}
-
-/// `payload` and `payload_text` of an event.
-fn payload(ev: &TapEvent) -> (Option<Payload<'_>>, Option<Cow<'_, str>>) {
-    match &ev.payload {
-        Some(TapPayload::Frame(encoded)) => {
+fn payload(ev: &TapEvent) -> Option<Payload<'_>> {
+    Some(match ev.payload.as_ref()? {
+        TapPayload::Frame(encoded) => {
             let text = encoded.payload_str();
-            if !may_hold_secret(text) {
-                if let Ok(raw) = serde_json::from_str::<&RawValue>(text) {
-                    return (Some(Payload::Raw(raw)), None);
+            // Valid JSON is checked for even when the text came from the server's own encoder:
+            // an `Encoded` can be built by hand, and one bad payload written raw would spoil
+            // the whole batch for the console.
+            if plain_json::copies_through(text) {
+                Payload::Raw(text)
+            } else {
+                match serde_json::from_str::<Value>(text) {
+                    Ok(v) => Payload::Value(Cow::Owned(v)),
+                    Err(_) => Payload::Text(text),
                 }
             }
-            match serde_json::from_str::<Value>(text) {
-                Ok(v) => (Some(Payload::Value(Cow::Owned(v))), None),
-                Err(_) => (None, Some(Cow::Borrowed(text))),
-            }
         }
-        Some(TapPayload::Json(v)) => (Some(Payload::Value(Cow::Borrowed(v))), None),
-        Some(TapPayload::Text(t)) => (None, Some(Cow::Borrowed(t.as_str()))),
-        None => (None, None),
-    }
+        TapPayload::Json(v) => Payload::Value(Cow::Borrowed(v)),
+        TapPayload::Text(t) => Payload::Text(t),
+    })
 }
 
 /// One tapped event written as the protocol's [`Event`] (same fields, same order, same
-/// omissions).
-struct Wire<'a>(&'a TapEvent);
-
-impl Serialize for Wire<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let ev = self.0;
-        let (payload, payload_text) = payload(ev);
-        let mut st = s.serialize_struct("Event", 15)?;
-        st.serialize_field("at_us", &ev.at_us)?;
-        st.serialize_field("kind", ev.kind.as_str())?;
-        st.serialize_field("node", &*ev.node)?;
-        let opt = |st: &mut S::SerializeStruct, key, v: &Option<Arc<str>>| match v {
-            Some(v) => st.serialize_field(key, &**v),
-            None => st.skip_field(key),
-        };
-        opt(&mut st, "name", &ev.name)?;
-        opt(&mut st, "conn", &ev.conn)?;
-        opt(&mut st, "role", &ev.role)?;
-        opt(&mut st, "user", &ev.user)?;
-        if ev.rooms.is_empty() {
-            st.skip_field("rooms")?;
-        } else {
-            st.serialize_field("rooms", &ev.rooms)?;
+/// omissions), secrets masked.
+pub(crate) fn write(out: &mut String, ev: &TapEvent) {
+    out.push('{');
+    json::key(out, "at_us");
+    json::signed(out, ev.at_us);
+    // Kinds and origins are lower-case identifiers: nothing to escape.
+    out.push_str(",\"kind\":\"");
+    out.push_str(ev.kind.as_str());
+    out.push_str("\",");
+    json::key(out, "node");
+    json::string(out, &ev.node);
+    let opt = |out: &mut String, name: &str, v: &Option<Arc<str>>| {
+        if let Some(v) = v {
+            out.push(',');
+            json::key(out, name);
+            json::string(out, v);
         }
-        opt(&mut st, "topic", &ev.topic)?;
-        match &payload {
-            Some(p) => st.serialize_field("payload", p)?,
-            None => st.skip_field("payload")?,
+    };
+    opt(out, "name", &ev.name);
+    opt(out, "conn", &ev.conn);
+    opt(out, "role", &ev.role);
+    opt(out, "user", &ev.user);
+    if !ev.rooms.is_empty() {
+        out.push_str(",\"rooms\":[");
+        for (n, room) in ev.rooms.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            json::string(out, room);
         }
-        match &payload_text {
-            Some(t) => st.serialize_field("payload_text", t)?,
-            None => st.skip_field("payload_text")?,
-        }
-        st.serialize_field("size", &(ev.size as u64))?;
-        match ev.recipients {
-            Some(r) => st.serialize_field("recipients", &r)?,
-            None => st.skip_field("recipients")?,
-        }
-        st.serialize_field("origin", ev.origin.as_str())?;
-        match &ev.meta {
-            Some(m) => st.serialize_field("meta", &Masked(m))?,
-            None => st.skip_field("meta")?,
-        }
-        st.end()
+        out.push(']');
     }
+    opt(out, "topic", &ev.topic);
+    match payload(ev) {
+        Some(Payload::Raw(raw)) => {
+            out.push_str(",\"payload\":");
+            out.push_str(raw);
+        }
+        Some(Payload::Value(v)) => {
+            out.push_str(",\"payload\":");
+            json::masked(out, &v);
+        }
+        Some(Payload::Text(t)) => {
+            out.push_str(",\"payload_text\":");
+            json::string(out, t);
+        }
+        None => {}
+    }
+    out.push_str(",\"size\":");
+    json::unsigned(out, ev.size as u64);
+    if let Some(r) = ev.recipients {
+        out.push_str(",\"recipients\":");
+        json::unsigned(out, u64::from(r));
+    }
+    out.push_str(",\"origin\":\"");
+    out.push_str(ev.origin.as_str());
+    out.push('"');
+    if let Some(meta) = &ev.meta {
+        out.push_str(",\"meta\":");
+        json::masked(out, meta);
+    }
+    out.push('}');
 }
 
-/// A batch of tapped events, written as an `events` message
-/// ([`NodeMessage::Events`](crate::protocol::NodeMessage::Events)).
-pub(crate) struct Batch<'a>(pub &'a [TapEvent]);
-
-impl Serialize for Batch<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Events", 2)?;
-        st.serialize_field("t", "events")?;
-        st.serialize_field("events", &Events(self.0))?;
-        st.end()
+/// A batch of queued events, written as an `events` message
+/// ([`NodeMessage::Events`](crate::protocol::NodeMessage::Events)). An event already written
+/// for another console is copied from that encoding ([`Tapped`]).
+pub(crate) fn write_batch(out: &mut String, batch: &[Tapped]) {
+    out.push_str("{\"t\":\"events\",\"events\":[");
+    for (n, item) in batch.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        item.write(out);
     }
+    out.push_str("]}");
 }
 
-struct Events<'a>(&'a [TapEvent]);
-
-impl Serialize for Events<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(Wire))
-    }
-}
-
+/// The protocol's [`Event`] value, for an in-process console (which takes values).
 pub(crate) fn from_tap(ev: &TapEvent) -> Event {
-    let (payload, payload_text) = payload(ev);
-    let payload = payload.map(|p| match p {
-        Payload::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
-        Payload::Value(v) => masked(v.into_owned()),
-    });
-    let payload_text = payload_text.map(Cow::into_owned);
+    let (payload, payload_text) = match payload(ev) {
+        Some(Payload::Raw(raw)) => (Some(serde_json::from_str(raw).unwrap_or(Value::Null)), None),
+        Some(Payload::Value(v)) => (Some(masked(v.into_owned())), None),
+        Some(Payload::Text(t)) => (None, Some(t.to_owned())),
+        None => (None, None),
+    };
     let text = |s: &Option<Arc<str>>| s.as_deref().map(str::to_owned);
     Event {
         at_us: ev.at_us,
@@ -274,15 +217,21 @@ mod tests {
             events.push(ev);
         }
         events.push(TapEvent::new(TapKind::Connect, Origin::Server));
-        let written: Value =
-            serde_json::from_str(&serde_json::to_string(&Batch(&events)).unwrap()).unwrap();
-        let expected = serde_json::to_value(crate::protocol::NodeMessage::Events(Box::new(
+        let queued: Vec<Tapped> = events
+            .iter()
+            .map(|e| Tapped::Alone(Arc::new(e.clone())))
+            .collect();
+        let mut text = String::new();
+        write_batch(&mut text, &queued);
+        let expected = serde_json::to_string(&crate::protocol::NodeMessage::Events(Box::new(
             crate::protocol::EventBatch {
                 events: events.iter().map(from_tap).collect(),
             },
         )))
         .unwrap();
-        assert_eq!(written, expected);
+        // Byte for byte: the frames' payloads were encoded from values, as serde writes them.
+        assert_eq!(text, expected);
+        let written: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(written["events"][1]["payload"]["accessToken"], crate::MASK);
         assert_eq!(
             written["events"][1]["payload"]["deep"]["pass_word"],
@@ -292,24 +241,6 @@ mod tests {
             written["events"][0]["meta"]["filter"]["apiKey"],
             crate::MASK
         );
-    }
-
-    #[test]
-    fn only_text_whose_keys_cannot_be_secret_skips_masking() {
-        assert!(!may_hold_secret(r#"{"room":"a","text":"hello"}"#));
-        assert!(may_hold_secret(r#"{"text":"a value","password_hint":1}"#));
-        assert!(
-            !may_hold_secret(r#"{"text":"my token: abc","a":["password"]}"#),
-            "values are not keys"
-        );
-        assert!(may_hold_secret(r#"{"Access-TOKEN":1}"#));
-        assert!(may_hold_secret(r#"{"a":{"b":[{"api_key" : 1}]}}"#));
-        assert!(
-            may_hold_secret(r#"{"\u0074oken":1}"#),
-            "an escape could hide a key"
-        );
-        assert!(may_hold_secret("{\"\u{212A}ey\":1}") == is_secret_key("\u{212A}ey"));
-        assert!(may_hold_secret(r#"{"pässwort":1,"PASSWORD":2}"#));
     }
 
     #[test]

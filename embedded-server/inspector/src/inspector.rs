@@ -25,6 +25,7 @@ use tokio_util::task::TaskTracker;
 use crate::access::{origin_allowed, percent_encode, presented, Token};
 use crate::config::{InspectorConfig, SessionLimits, TRANSPORT_LIMIT};
 use crate::error::InspectorError;
+use crate::fanout::Fanout;
 use crate::protocol::PROTOCOL;
 use crate::session::SessionSetup;
 
@@ -54,6 +55,8 @@ struct AppState {
     limits: SessionLimits,
     /// One permit per session that may be attached; taken before the upgrade is accepted.
     slots: Arc<Semaphore>,
+    /// Every session of this inspector, behind one tap.
+    fanout: Arc<Fanout>,
     stop: CancellationToken,
     sessions: TaskTracker,
 }
@@ -98,6 +101,7 @@ impl Inspector {
             read_only: config.read_only,
             limits: config.session.sane(),
             slots: Arc::new(Semaphore::new(config.max_sessions.max(1))),
+            fanout: Fanout::new(server),
             stop: stop.clone(),
             sessions: sessions.clone(),
         });
@@ -233,6 +237,7 @@ async fn attach(
         server: st.server.clone(),
         limits: st.limits,
         read_only: st.read_only,
+        fanout: st.fanout.clone(),
         stop: st.stop.clone(),
     };
     let sessions = st.sessions.clone();

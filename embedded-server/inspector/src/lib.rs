@@ -30,9 +30,13 @@
 //!   [`InspectorHandle`]; `access`: the token and the `Origin` rule.
 //! - `socket`: a session over a console's WebSocket; `local`: a session over channels.
 //! - `session`: one session's life (tap before snapshot, events in batches, commands),
-//!   whatever carries it; `queue`: its tap and bounded queue, where drops are counted.
+//!   whatever carries it; `queue`: its bounded queue, where drops are counted; `fanout`: the
+//!   one tap on the server that feeds every session's queue; `tapped`: an event as queued,
+//!   with its encoding shared when several consoles are attached.
 //! - `snapshot`: hello and snapshot; `event`: a tapped event as the protocol carries it (as a
-//!   value, or a batch written straight to JSON for a socket);
+//!   value, or a batch written straight to JSON for a socket); `json`: JSON written by hand,
+//!   escaping only strings that need it, masking while writing; `plain_json`: whether a
+//!   payload can be copied through as it is (one pass: valid, no escapes, no secret keys);
 //!   `mask`: secrets masked before anything leaves; `commands`: what commands do.
 //! - [`state`]: [`NodeState`], a snapshot kept current by the change stream.
 //! - `client` and `link`: [`InspectorClient`], the console's end.
@@ -47,18 +51,22 @@ mod commands;
 mod config;
 mod error;
 mod event;
+mod fanout;
 #[doc(hidden)]
 pub mod fuzz;
 mod inspector;
+mod json;
 mod link;
 mod local;
 mod mask;
+mod plain_json;
 pub mod protocol;
 mod queue;
 mod session;
 mod snapshot;
 mod socket;
 pub mod state;
+mod tapped;
 
 pub use access::{with_token, Token};
 pub use client::{ClientOptions, Commander, InspectorClient};

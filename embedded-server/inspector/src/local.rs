@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::{ClientOptions, InspectorClient};
 use crate::config::SessionLimits;
 use crate::error::ClientError;
+use crate::fanout::Fanout;
 use crate::inspector::Inspector;
 use crate::link::Link;
 use crate::session::{self, SessionSetup};
@@ -42,6 +43,7 @@ impl Inspector {
             server: server.clone(),
             limits,
             read_only: false,
+            fanout: Fanout::new(server),
             stop: CancellationToken::new(),
         };
         tokio::spawn(session::run(setup, in_rx, out_tx));

@@ -6,13 +6,13 @@
 //! through this one code path.
 //!
 //! Order of a session:
-//! 1. install the session's tap (events start queueing);
+//! 1. join the inspector's fan-out (`fanout.rs`: events start queueing);
 //! 2. send `hello`, take the snapshot and send it;
 //! 3. forward queued events in batches, report drops, and carry out commands, until the
 //!    console leaves, the inspector stops or the server shuts down;
-//! 4. uninstall the tap (also if the task is cancelled or panics: a drop guard does it).
+//! 4. leave the fan-out (also if the task is cancelled or panics: a drop guard does it).
 //!
-//! Because the tap is installed before the snapshot is taken, no change can fall between
+//! Because the session joins before the snapshot is taken, no change can fall between
 //! them: a change is either reflected in the snapshot, or queued, or both (which is harmless,
 //! see `state.rs`).
 //!
@@ -30,20 +30,22 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use serde_json::Value;
-use switchboard_server::tap::{Origin, Tap, TapEvent};
+use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::commands;
-use crate::config::{SessionLimits, BATCH_BYTES, BATCH_EVENTS};
+use crate::config::SessionLimits;
 use crate::error::CommandError;
 use crate::event::from_tap;
+use crate::fanout::Fanout;
 use crate::protocol::{
     Command, CommandResult, Dropped, ErrorCode, EventBatch, NodeMessage, Outcome,
 };
 use crate::queue::{self, SessionQueue};
 use crate::snapshot;
+use crate::tapped::Tapped;
 
 /// What a session hands its transport: a message, or a batch of events still in the tap's
 /// form, so a socket writes it straight as JSON (`event::Batch`) and an in-process console
@@ -52,7 +54,7 @@ use crate::snapshot;
 pub(crate) enum Outbound {
     Message(NodeMessage),
     /// Never empty; oldest first.
-    Events(Vec<TapEvent>),
+    Events(Vec<Tapped>),
 }
 
 impl Outbound {
@@ -61,7 +63,7 @@ impl Outbound {
         match self {
             Outbound::Message(m) => m,
             Outbound::Events(events) => NodeMessage::Events(Box::new(EventBatch {
-                events: events.iter().map(from_tap).collect(),
+                events: events.iter().map(|t| from_tap(t.event())).collect(),
             })),
         }
     }
@@ -84,24 +86,14 @@ pub(crate) struct SessionSetup {
     pub server: Server,
     pub limits: SessionLimits,
     pub read_only: bool,
+    /// The inspector's sessions on this server, which share one tap.
+    pub fanout: Arc<Fanout>,
     /// Cancelled when the inspector stops.
     pub stop: CancellationToken,
 }
 
 /// The console went away (its channel closed) or the session must stop.
 struct Gone;
-
-/// Removes the session's tap from the server when the session ends, however it ends.
-struct TapGuard {
-    server: Server,
-    tap: Arc<dyn Tap>,
-}
-
-impl Drop for TapGuard {
-    fn drop(&mut self) {
-        self.server.remove_tap(&self.tap);
-    }
-}
 
 struct Session {
     server: Server,
@@ -128,16 +120,12 @@ pub(crate) async fn run(
         server,
         limits,
         read_only,
+        fanout,
         stop,
     } = setup;
     let limits = limits.sane();
-    let (tap, mut queue) = queue::channel(&limits);
-    let tap: Arc<dyn Tap> = tap;
-    server.add_tap(tap.clone());
-    let _tap_guard = TapGuard {
-        server: server.clone(),
-        tap,
-    };
+    let (tap, queue) = queue::channel(&limits);
+    let _joined = fanout.join(tap);
     let ended = stop.child_token();
     let _ended_guard = ended.clone().drop_guard();
 
@@ -168,23 +156,22 @@ pub(crate) async fn run(
     {
         return;
     }
-    let _ = session.serve(&mut inbound, &mut queue).await;
+    let _ = session.serve(&mut inbound, &queue).await;
 }
 
 impl Session {
     async fn serve(
         &mut self,
         inbound: &mut mpsc::Receiver<Inbound>,
-        queue: &mut SessionQueue,
+        queue: &SessionQueue,
     ) -> Result<(), Gone> {
         let server = self.server.clone();
         let dropped = queue.drop_signal();
         let interval = self.limits.batch_interval;
-        // The first event of the next batch, taken from the queue to learn that one is there
-        // (or left over from a full batch); the rest stay queued until the batch is sent.
-        let mut first: Option<TapEvent> = None;
-        // When the next batch may leave: `batch_interval` after the previous one, and `linger`
-        // waits for it.
+        // Events are queued and wait for `linger` (the interval after the previous batch, or
+        // no wait at all when the previous batch was full).
+        let mut waiting = false;
+        // When the next batch may leave: `batch_interval` after the previous one.
         let mut next_at = Instant::now();
         let linger = tokio::time::sleep_until(next_at);
         tokio::pin!(linger);
@@ -197,51 +184,37 @@ impl Session {
                     Some(item) => self.handle(item).await?,
                     None => return Err(Gone),
                 },
-                () = &mut linger, if first.is_some() => {
-                    if let Some(event) = first.take() {
-                        first = self.send_batch(event, queue).await?;
-                        next_at = next_batch(&first, interval);
+                () = &mut linger, if waiting => {
+                    waiting = self.send_batch(queue).await?;
+                    next_at = next_batch(waiting, interval);
+                    linger.as_mut().reset(next_at);
+                }
+                // Sent at once after a quiet spell, otherwise when the interval is over.
+                () = queue.ready(), if !waiting => {
+                    if Instant::now() >= next_at {
+                        waiting = self.send_batch(queue).await?;
+                        next_at = next_batch(waiting, interval);
                         linger.as_mut().reset(next_at);
+                    } else {
+                        waiting = true;
                     }
                 }
-                event = queue.recv(), if first.is_none() => match event {
-                    // Sent at once after a quiet spell, otherwise when the interval is over.
-                    Some(event) if Instant::now() >= next_at => {
-                        first = self.send_batch(event, queue).await?;
-                        next_at = next_batch(&first, interval);
-                        linger.as_mut().reset(next_at);
-                    }
-                    Some(event) => first = Some(event),
-                    None => return Err(Gone),
-                },
                 _ = dropped.notified() => self.report_drops(queue).await?,
             }
         }
     }
 
-    /// Send `first` and what is queued behind it, up to a batch's limits, as one message,
-    /// then report drops. Returns the event that did not fit, if the batch was full: more are
-    /// waiting, and the next batch leaves at once.
-    async fn send_batch(
-        &mut self,
-        first: TapEvent,
-        queue: &mut SessionQueue,
-    ) -> Result<Option<TapEvent>, Gone> {
-        let mut bytes = queue::cost(&first);
-        let mut events = vec![first];
-        let mut rest = None;
-        while let Some(event) = queue.try_recv() {
-            let cost = queue::cost(&event);
-            if events.len() == BATCH_EVENTS || bytes.saturating_add(cost) > BATCH_BYTES {
-                rest = Some(event);
-                break;
-            }
-            bytes += cost;
-            events.push(event);
+    /// Send what is queued, up to a batch's limits, as one message, then report drops.
+    /// Returns whether events were left over (the batch was full): the next batch then leaves
+    /// at once.
+    async fn send_batch(&mut self, queue: &SessionQueue) -> Result<bool, Gone> {
+        let mut events = Vec::new();
+        let more = queue.take_batch(&mut events);
+        if !events.is_empty() {
+            self.send(Outbound::Events(events)).await?;
         }
-        self.send(Outbound::Events(events)).await?;
         self.report_drops(queue).await?;
-        Ok(rest)
+        Ok(more)
     }
 
     /// Send to the console, waiting for room in the outbox, unless the session must end.
@@ -383,10 +356,10 @@ impl Session {
     }
 }
 
-/// When the batch after this one may leave: at once when events are still waiting (`rest`),
+/// When the batch after this one may leave: at once when events are still waiting (`more`),
 /// otherwise after `interval`.
-fn next_batch(rest: &Option<TapEvent>, interval: Duration) -> Instant {
-    if rest.is_some() {
+fn next_batch(more: bool, interval: Duration) -> Instant {
+    if more {
         Instant::now()
     } else {
         Instant::now() + interval

@@ -14,7 +14,7 @@ use switchboard_server::wire::util::lock;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
 
-use crate::event::Batch;
+use crate::event::write_batch;
 use crate::session::{self, Inbound, Outbound, SessionSetup};
 
 /// Commands read from the socket but not yet taken by the session. Small: a console that sends
@@ -71,16 +71,22 @@ pub(crate) async fn serve(socket: WebSocket, setup: SessionSetup) {
         // buffer step by step (each frame needs its own buffer: the socket keeps it until sent).
         let mut size_hint = 256;
         while let Some(msg) = out_rx.recv().await {
-            let mut buf = Vec::with_capacity(size_hint);
             let encoded = match &msg {
-                Outbound::Message(m) => serde_json::to_writer(&mut buf, m),
-                Outbound::Events(events) => serde_json::to_writer(&mut buf, &Batch(events)),
+                Outbound::Message(m) => {
+                    let mut buf = Vec::with_capacity(size_hint);
+                    serde_json::to_writer(&mut buf, m)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| String::from_utf8(buf).map_err(|e| e.to_string()))
+                }
+                Outbound::Events(events) => {
+                    let mut text = String::with_capacity(size_hint);
+                    write_batch(&mut text, events);
+                    Ok(text)
+                }
             };
+            // The events are freed here, the last reference to most of them.
             drop(msg);
-            let text = match encoded
-                .map_err(|e| e.to_string())
-                .and_then(|()| String::from_utf8(buf).map_err(|e| e.to_string()))
-            {
+            let text = match encoded {
                 Ok(text) => {
                     size_hint = text.len().clamp(256, 1024 * 1024);
                     text

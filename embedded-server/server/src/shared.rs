@@ -331,12 +331,16 @@ impl Shared {
         ev.node = self.node_id.clone();
         ev.cause = crate::tap::current_cause();
         fill(&mut ev);
+        // One allocation more than handing out `&ev`, so that a tap keeping the event (an
+        // attached console) takes a reference instead of a deep copy of its JSON.
+        let ev = Arc::new(ev);
         let mut panics = Vec::new();
         {
             let taps = self.taps.read().unwrap_or_else(|p| p.into_inner());
             for tap in taps.iter() {
-                let observed =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tap.observe(&ev)));
+                let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    tap.observe_shared(&ev)
+                }));
                 if let Err(panic) = observed {
                     panics.push(panic_message(panic.as_ref()));
                 }

@@ -306,4 +306,13 @@ pub fn now_us() -> i64 {
 /// still see the event.
 pub trait Tap: Send + Sync + 'static {
     fn observe(&self, event: &TapEvent);
+
+    /// The same event, reference-counted: what the server calls. A tap that keeps events
+    /// (queues them for another task) takes another reference here instead of copying the
+    /// event in [`observe`](Tap::observe), so observing costs a count increment and the
+    /// event's strings and JSON are freed once, by whoever lets go of it last. The default
+    /// calls `observe`.
+    fn observe_shared(&self, event: &Arc<TapEvent>) {
+        self.observe(event)
+    }
 }

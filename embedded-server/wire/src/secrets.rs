@@ -26,6 +26,10 @@ pub fn normalize_key(key: &str) -> String {
 pub fn is_secret_key(key: &str) -> bool {
     // Called for every key of every payload an inspector or an export masks: keys are nearly
     // always short ASCII, normalised here on the stack instead of into a new `String`.
+    if key.len() < SHORTEST_FRAGMENT && key.is_ascii() {
+        // Normalising never lengthens an ASCII key: too short to hold any fragment.
+        return false;
+    }
     if key.len() <= SHORT_KEY && key.is_ascii() {
         let mut buf = [0u8; SHORT_KEY];
         let mut n = 0;
@@ -36,9 +40,15 @@ pub fn is_secret_key(key: &str) -> bool {
             }
         }
         let k = &buf[..n];
-        return SECRET_KEY_FRAGMENTS
-            .iter()
-            .any(|f| k.windows(f.len()).any(|w| w == f.as_bytes()));
+        // Only where a fragment could start: most keys (`room`, `text`, `i`) are shorter than
+        // every fragment, and most positions hold a letter no fragment starts with.
+        return n >= SHORTEST_FRAGMENT
+            && (0..=n - SHORTEST_FRAGMENT).any(|i| {
+                FRAGMENT_STARTS[k[i] as usize]
+                    && SECRET_KEY_FRAGMENTS
+                        .iter()
+                        .any(|f| f.as_bytes()[0] == k[i] && k[i..].starts_with(f.as_bytes()))
+            });
     }
     let k = normalize_key(key);
     SECRET_KEY_FRAGMENTS.iter().any(|f| k.contains(f))
@@ -46,6 +56,30 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// Keys up to this many bytes are normalised without allocating.
 const SHORT_KEY: usize = 64;
+
+/// The length of the shortest fragment.
+const SHORTEST_FRAGMENT: usize = {
+    let mut shortest = usize::MAX;
+    let mut i = 0;
+    while i < SECRET_KEY_FRAGMENTS.len() {
+        if SECRET_KEY_FRAGMENTS[i].len() < shortest {
+            shortest = SECRET_KEY_FRAGMENTS[i].len();
+        }
+        i += 1;
+    }
+    shortest
+};
+
+/// The bytes a fragment starts with.
+const FRAGMENT_STARTS: [bool; 256] = {
+    let mut starts = [false; 256];
+    let mut i = 0;
+    while i < SECRET_KEY_FRAGMENTS.len() {
+        starts[SECRET_KEY_FRAGMENTS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    starts
+};
 
 /// What a secret value is shown as, everywhere it is masked.
 pub const MASK: &str = "********";
@@ -106,6 +140,13 @@ mod tests {
             "K\u{212A}ey",
             "pässword",
             "ünicode",
+            "i",
+            "duration_us",
+            "xtoke",
+            "tokentoken",
+            "my.cookie",
+            "xxxxxxxsecret",
+            "apike",
         ] {
             let general = {
                 let n = super::normalize_key(k);

@@ -15,3 +15,4 @@ mod fuzz_protocol;
 mod lifecycle;
 mod local;
 mod snapshot;
+mod two_consoles;
