@@ -57,26 +57,24 @@ fn payload(ev: &TapEvent) -> Option<Payload<'_>> {
 /// One tapped event written as the protocol's [`Event`] (same fields, same order, same
 /// omissions), secrets masked.
 pub(crate) fn write(out: &mut String, ev: &TapEvent) {
-    out.push('{');
-    json::key(out, "at_us");
+    // Field names (and kinds and origins, lower-case identifiers) need no escaping: each is
+    // written with its punctuation as one literal.
+    out.push_str("{\"at_us\":");
     json::signed(out, ev.at_us);
-    // Kinds and origins are lower-case identifiers: nothing to escape.
     out.push_str(",\"kind\":\"");
     out.push_str(ev.kind.as_str());
-    out.push_str("\",");
-    json::key(out, "node");
+    out.push_str("\",\"node\":");
     json::string(out, &ev.node);
-    let opt = |out: &mut String, name: &str, v: &Option<Arc<str>>| {
+    let opt = |out: &mut String, field: &str, v: &Option<Arc<str>>| {
         if let Some(v) = v {
-            out.push(',');
-            json::key(out, name);
+            out.push_str(field);
             json::string(out, v);
         }
     };
-    opt(out, "name", &ev.name);
-    opt(out, "conn", &ev.conn);
-    opt(out, "role", &ev.role);
-    opt(out, "user", &ev.user);
+    opt(out, ",\"name\":", &ev.name);
+    opt(out, ",\"conn\":", &ev.conn);
+    opt(out, ",\"role\":", &ev.role);
+    opt(out, ",\"user\":", &ev.user);
     if !ev.rooms.is_empty() {
         out.push_str(",\"rooms\":[");
         for (n, room) in ev.rooms.iter().enumerate() {
@@ -87,7 +85,7 @@ pub(crate) fn write(out: &mut String, ev: &TapEvent) {
         }
         out.push(']');
     }
-    opt(out, "topic", &ev.topic);
+    opt(out, ",\"topic\":", &ev.topic);
     match payload(ev) {
         Some(Payload::Raw(raw)) => {
             out.push_str(",\"payload\":");

@@ -43,15 +43,6 @@ pub(crate) fn string(out: &mut String, s: &str) {
     }
 }
 
-/// `key` as an object key, with the colon: `"key":`. For the field names of this crate's own
-/// messages, which need no escape.
-pub(crate) fn key(out: &mut String, key: &str) {
-    debug_assert!(plain(key));
-    out.push('"');
-    out.push_str(key);
-    out.push_str("\":");
-}
-
 pub(crate) fn unsigned(out: &mut String, n: u64) {
     out.push_str(itoa::Buffer::new().format(n));
 }

@@ -327,8 +327,7 @@ impl Shared {
         if !self.tapping() {
             return;
         }
-        let mut ev = TapEvent::new(kind, origin);
-        ev.node = self.node_id.clone();
+        let mut ev = TapEvent::on_node(kind, origin, self.node_id.clone());
         ev.cause = crate::tap::current_cause();
         fill(&mut ev);
         // One allocation more than handing out `&ev`, so that a tap keeping the event (an

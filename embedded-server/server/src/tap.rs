@@ -272,10 +272,16 @@ pub fn current_cause() -> Option<TapCause> {
 
 impl TapEvent {
     pub fn new(kind: TapKind, origin: Origin) -> Self {
+        TapEvent::on_node(kind, origin, Arc::from(""))
+    }
+
+    /// An event of `node`, stamped now. What the server builds: `new` allocates the empty node
+    /// name it starts with, which the server would only replace.
+    pub fn on_node(kind: TapKind, origin: Origin, node: Arc<str>) -> Self {
         TapEvent {
             at_us: now_us(),
             kind,
-            node: Arc::from(""),
+            node,
             name: None,
             conn: None,
             role: None,
