@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use switchboard_server::tap::{TapEvent, TapPayload};
 
+use crate::fragments::Fragments;
 use crate::json;
 use crate::mask::masked;
 use crate::plain_json;
@@ -56,15 +57,15 @@ fn payload(ev: &TapEvent) -> Option<Payload<'_>> {
 
 /// One tapped event written as the protocol's [`Event`] (same fields, same order, same
 /// omissions), secrets masked.
-pub(crate) fn write(out: &mut String, ev: &TapEvent) {
+pub(crate) fn write(out: &mut String, ev: &TapEvent, known: &mut Fragments) {
     // Field names (and kinds and origins, lower-case identifiers) need no escaping: each is
     // written with its punctuation as one literal.
     out.push_str("{\"at_us\":");
     json::signed(out, ev.at_us);
     out.push_str(",\"kind\":\"");
     out.push_str(ev.kind.as_str());
-    out.push_str("\",\"node\":");
-    json::string(out, &ev.node);
+    out.push_str("\",");
+    known.node(out, &ev.node);
     let opt = |out: &mut String, field: &str, v: &Option<Arc<str>>| {
         if let Some(v) = v {
             out.push_str(field);
@@ -72,9 +73,14 @@ pub(crate) fn write(out: &mut String, ev: &TapEvent) {
         }
     };
     opt(out, ",\"name\":", &ev.name);
-    opt(out, ",\"conn\":", &ev.conn);
-    opt(out, ",\"role\":", &ev.role);
-    opt(out, ",\"user\":", &ev.user);
+    match (&ev.conn, &ev.role, &ev.user) {
+        (Some(conn), Some(role), Some(user)) => known.who(out, conn, role, user),
+        _ => {
+            opt(out, ",\"conn\":", &ev.conn);
+            opt(out, ",\"role\":", &ev.role);
+            opt(out, ",\"user\":", &ev.user);
+        }
+    }
     if !ev.rooms.is_empty() {
         out.push_str(",\"rooms\":[");
         for (n, room) in ev.rooms.iter().enumerate() {
@@ -120,13 +126,13 @@ pub(crate) fn write(out: &mut String, ev: &TapEvent) {
 /// A batch of queued events, written as an `events` message
 /// ([`NodeMessage::Events`](crate::protocol::NodeMessage::Events)). An event already written
 /// for another console is copied from that encoding ([`Tapped`]).
-pub(crate) fn write_batch(out: &mut String, batch: &[Tapped]) {
+pub(crate) fn write_batch(out: &mut String, batch: &[Tapped], known: &mut Fragments) {
     out.push_str("{\"t\":\"events\",\"events\":[");
     for (n, item) in batch.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        item.write(out);
+        item.write(out, known);
     }
     out.push_str("]}");
 }
@@ -220,7 +226,7 @@ mod tests {
             .map(|e| Tapped::Alone(Arc::new(e.clone())))
             .collect();
         let mut text = String::new();
-        write_batch(&mut text, &queued);
+        write_batch(&mut text, &queued, &mut Fragments::default());
         let expected = serde_json::to_string(&crate::protocol::NodeMessage::Events(Box::new(
             crate::protocol::EventBatch {
                 events: events.iter().map(from_tap).collect(),

@@ -37,6 +37,7 @@
 //!   value, or a batch written straight to JSON for a socket); `json`: JSON written by hand,
 //!   escaping only strings that need it, masking while writing; `plain_json`: whether a
 //!   payload can be copied through as it is (one pass: valid, no escapes, no secret keys);
+//!   `fragments`: the JSON of recent connections' ids, written once per connection;
 //!   `mask`: secrets masked before anything leaves; `commands`: what commands do.
 //! - [`state`]: [`NodeState`], a snapshot kept current by the change stream.
 //! - `client` and `link`: [`InspectorClient`], the console's end.
@@ -52,6 +53,7 @@ mod config;
 mod error;
 mod event;
 mod fanout;
+mod fragments;
 #[doc(hidden)]
 pub mod fuzz;
 mod inspector;

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
 
 use crate::event::write_batch;
+use crate::fragments::Fragments;
 use crate::session::{self, Inbound, Outbound, SessionSetup};
 
 /// Commands read from the socket but not yet taken by the session. Small: a console that sends
@@ -70,6 +71,8 @@ pub(crate) async fn serve(socket: WebSocket, setup: SessionSetup) {
         // The size of the last message written, so a batch is encoded without growing its
         // buffer step by step (each frame needs its own buffer: the socket keeps it until sent).
         let mut size_hint = 256;
+        // Who recent events were about, written once per connection (`fragments.rs`).
+        let mut known = Fragments::default();
         while let Some(msg) = out_rx.recv().await {
             let encoded = match &msg {
                 Outbound::Message(m) => {
@@ -80,7 +83,7 @@ pub(crate) async fn serve(socket: WebSocket, setup: SessionSetup) {
                 }
                 Outbound::Events(events) => {
                     let mut text = String::with_capacity(size_hint);
-                    write_batch(&mut text, events);
+                    write_batch(&mut text, events, &mut known);
                     Ok(text)
                 }
             };

@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 use switchboard_server::tap::TapEvent;
 
 use crate::event;
+use crate::fragments::Fragments;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Tapped {
@@ -46,20 +47,20 @@ impl Tapped {
     }
 
     /// Append the event's JSON (one element of an `events` batch) to `out`.
-    pub fn write(&self, out: &mut String) {
+    pub fn write(&self, out: &mut String, known: &mut Fragments) {
         match self {
-            Tapped::Alone(e) => event::write(out, e),
-            Tapped::Shared(s) => out.push_str(s.encoded()),
+            Tapped::Alone(e) => event::write(out, e, known),
+            Tapped::Shared(s) => out.push_str(s.encoded(known)),
         }
     }
 }
 
 impl SharedEvent {
     /// The event's JSON, written by the first console to ask.
-    fn encoded(&self) -> &str {
+    fn encoded(&self, known: &mut Fragments) -> &str {
         self.json.get_or_init(|| {
             let mut out = String::with_capacity(256);
-            event::write(&mut out, &self.event);
+            event::write(&mut out, &self.event, known);
             out.into_boxed_str()
         })
     }
@@ -84,7 +85,7 @@ mod tests {
         let (one, two) = (shared.clone(), shared);
         let write = |t: &Tapped| {
             let mut out = String::new();
-            t.write(&mut out);
+            t.write(&mut out, &mut Fragments::default());
             out
         };
         let expected = write(&alone);
@@ -93,8 +94,12 @@ mod tests {
         let Tapped::Shared(s) = &two else {
             unreachable!()
         };
-        let first = s.encoded().as_ptr();
+        let first = s.encoded(&mut Fragments::default()).as_ptr();
         assert_eq!(write(&two), expected);
-        assert_eq!(s.encoded().as_ptr(), first, "encoded once, then reused");
+        assert_eq!(
+            s.encoded(&mut Fragments::default()).as_ptr(),
+            first,
+            "encoded once, then reused"
+        );
     }
 }
