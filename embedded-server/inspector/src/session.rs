@@ -18,11 +18,11 @@
 //!
 //! Batches: the first event after a quiet spell is sent at once; after a send the session
 //! leaves the queue alone for `batch_interval`, then takes everything queued (up to
-//! [`BATCH_EVENTS`] and about [`BATCH_BYTES`]) into one `events` message. While it waits it
-//! does not poll the queue, so the tap's sends wake nobody: the server pays a wake-up, a
-//! channel hand-over and a socket write per batch, not per event. The queue's limits are
-//! unchanged; events waiting for the next batch still count in them and are dropped (and
-//! reported) when they are full.
+//! [`BATCH_EVENTS`](crate::BATCH_EVENTS) and about [`BATCH_BYTES`](crate::BATCH_BYTES)) into
+//! one `events` message, in one drain of the queue. The queue wakes the session only when it
+//! goes from empty to not empty, so the server pays a wake-up, a drain and a socket write per
+//! batch, not per event. The queue's limits are unchanged; events waiting for the next batch
+//! still count in them and are dropped (and reported) when they are full.
 
 use std::sync::Arc;
 use std::time::Duration;

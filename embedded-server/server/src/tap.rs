@@ -5,7 +5,9 @@
 //! recipient) and hands it to every installed [`Tap`]. A tap must return at once: the recorder
 //! `try_send`s into a bounded channel and counts what it had to drop. Payloads are shared with
 //! the frame already encoded for the wire ([`TapPayload::Frame`]), so observing costs a
-//! reference-count increment, not a re-serialisation.
+//! reference-count increment, not a re-serialisation; and the event itself is handed out
+//! reference-counted ([`Tap::observe_shared`]), so a tap that keeps it (an attached console)
+//! does not copy its strings and JSON.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
