@@ -170,11 +170,15 @@ async fn an_attached_node_carries_queued_bytes_and_its_counters() {
             .find(|c| c.user == "hoarder")
             .map_or(0, |c| c.queue_bytes)
     };
+    // More than a few frames queued means the socket is blocked: the bytes stay until the
+    // next snapshot. (One frame may sit in the queue only until the writer takes it, which
+    // a snapshot can miss.)
+    let blocked = 4 * TEXT;
     let mut i = 0;
-    while queued() == 0 && i < 2_000 && hoard(&mut ws, i).await {
+    while queued() < blocked && i < 2_000 && hoard(&mut ws, i).await {
         i += 1;
     }
-    assert!(queued() > 0, "the hoarder's queue never held bytes");
+    assert!(queued() >= blocked, "the hoarder's queue never backed up");
     support::eventually("the attached row's queued bytes", || async {
         let page: Value = h
             .get("/api/connections?sort=queue_bytes&desc=true&limit=1")
