@@ -24,7 +24,8 @@ type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 const ROOM_CAP: usize = 3;
 const TEXT: usize = 64 * 1024;
 
-fn server() -> Server {
+/// `queue_cap`: the outbound bytes past which a connection is closed as a slow consumer.
+fn server(queue_cap: usize) -> Server {
     demo::builder()
         .expect("demo contract")
         .config(ServerConfig {
@@ -33,6 +34,7 @@ fn server() -> Server {
             // A blocked write waits long enough for an attached console's next snapshot.
             write_timeout: Duration::from_secs(60),
             max_rooms_per_conn: ROOM_CAP,
+            outbound_queue_bytes: queue_cap,
             ..ServerConfig::default()
         })
         .build()
@@ -85,7 +87,7 @@ fn counters(overview: &Value) -> &Value {
 
 #[tokio::test]
 async fn a_reader_that_never_reads_shows_its_queued_bytes_then_counts_as_a_slow_consumer() {
-    let h = support::start_server(server()).await;
+    let h = support::start_server(server(ServerConfig::default().outbound_queue_bytes)).await;
     let overview: Value = h.get("/api/overview").await;
     for field in [
         "slow_consumers",
@@ -144,7 +146,10 @@ async fn a_reader_that_never_reads_shows_its_queued_bytes_then_counts_as_a_slow_
 
 #[tokio::test]
 async fn an_attached_node_carries_queued_bytes_and_its_counters() {
-    let node = server();
+    // The hoarder must stay connected until a snapshot has carried its queue: requests still
+    // in the socket's buffers when the loop below stops keep adding to it, and at the default
+    // cap they could get it closed (and out of the list) first.
+    let node = server(256 * 1024 * 1024);
     let inspector = Inspector::start(&node, InspectorConfig::default())
         .await
         .expect("inspector starts");
