@@ -7,7 +7,7 @@ const join = (room: string, id: string, role = 'user'): Change => ({ type: 'join
 
 function model(n: number, rooms = ['lobby', 'ops']): Membership {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
   const changes: Change[] = [];
   for (let i = 0; i < n; i++) changes.push(join(rooms[i % rooms.length], `c${i}`, i % 3 ? 'user' : 'agent'));
   m.apply(changes);
@@ -85,7 +85,7 @@ test('the layout keeps fixed nodes and spreads the others', () => {
 
 test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are drawn', () => {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
   const changes: Change[] = [];
   for (let i = 0; i < MAX_GRAPH_ROOMS + 10; i++) changes.push(join(`r${i}`, `c${i}`));
   for (let i = 0; i < 5; i++) changes.push(join('big', `b${i}`));
@@ -101,7 +101,7 @@ test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are dra
 /** Members spread over cluster nodes `a` and `b` (attach mode). */
 function clustered(n: number, rooms = ['lobby', 'ops']): Membership {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
   const changes: Change[] = [];
   for (let i = 0; i < n; i++) {
     changes.push({ type: 'join', room: rooms[i % rooms.length], conn: { id: `c${i}`, role: i % 3 ? 'user' : 'agent', user: `u-${i}`, node: i % 2 ? 'b' : 'a' } });
@@ -160,4 +160,27 @@ test('grouped by node: the layout keeps a room’s members of one node together'
     const other = n.server === 'a' ? cb : ca;
     expect(Math.hypot(q.x - own.x, q.y - own.y)).toBeLessThan(Math.hypot(q.x - other.x, q.y - other.y));
   }
+});
+
+test('from a grouped snapshot: groups from the counts, an expanded group from the members listed', () => {
+  const m = new Membership();
+  m.load({
+    rooms: [{ name: 'lobby', size: 500, roles: [{ role: 'user', connections: 450 }, { role: 'agent', connections: 50 }] }],
+    grouped: true,
+    members: 500,
+    conns: [],
+    groups: [
+      { room: 'lobby', role: 'agent', count: 50, node: 'n1' },
+      { room: 'lobby', role: 'user', count: 450, node: 'n1' },
+    ],
+    listed: [{ room: 'lobby', facet: 'user', members: [{ id: 'u1', role: 'user', user: 'one', node: 'n1' }, { id: 'u2', role: 'user', user: 'two', node: 'n1' }], total: 450 }],
+  });
+  const g = buildGraph(m);
+  expect(g.grouped).toBe(true);
+  expect(g.nodes.find((n) => n.id === 'room:lobby')?.label).toBe('lobby · 500');
+  expect(g.nodes.filter((n) => n.kind === 'group').map((n) => n.label)).toEqual(['user ×450', 'agent ×50']);
+  expect(g.roles.get('user')).toBe(450);
+  const open = buildGraph(m, { expanded: new Set([groupKey('lobby', 'user')]) });
+  expect(open.nodes.filter((n) => n.kind === 'conn').map((n) => n.conn)).toEqual(['u1', 'u2']);
+  expect(open.nodes.find((n) => n.kind === 'more')?.size).toBe(448);
 });

@@ -8,6 +8,7 @@ pub mod connections_attached;
 pub mod contract;
 pub mod error;
 pub mod export;
+pub mod graph;
 pub mod host;
 pub mod live;
 pub mod nodes;

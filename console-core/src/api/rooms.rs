@@ -1,7 +1,6 @@
 //! Rooms: the searchable list, one room's members, the membership graph, and adding or
 //! removing a connection by hand (recorded as `manual`).
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -12,16 +11,13 @@ use serde::Deserialize;
 use switchboard_server::{Conn, Server};
 
 use super::error::{ApiError, ApiResult};
-use crate::live::aggregator::{role_counts, sorted_counts};
+use super::graph::{GraphAsk, GraphBuilder, Member};
+use crate::live::aggregator::role_counts;
 use crate::state::AppState;
 use crate::types::{
-    GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
-    RoomDetail, RoomList, RoomRow,
+    MemberChange, MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow,
 };
 
-/// Up to this many distinct room members the graph draws each connection; past it, one node
-/// per room and role (the members are listed either way).
-pub const GRAPH_CONN_LIMIT: usize = 300;
 const DEFAULT_MEMBER_LIMIT: usize = 2_000;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -182,73 +178,42 @@ async fn remove(
     Ok(Json(MemberChangeResult { changed }))
 }
 
-async fn graph(State(st): State<Arc<AppState>>) -> Result<Json<MembershipGraph>, ApiError> {
+async fn graph(
+    State(st): State<Arc<AppState>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<MembershipGraph>, ApiError> {
+    let Query(pairs) = query?;
+    let ask = GraphAsk::parse(pairs).map_err(ApiError::bad_request)?;
     if let Some(nodes) = st.attached() {
-        return Ok(Json(super::rooms_attached::graph(nodes)));
+        return Ok(Json(super::rooms_attached::graph(nodes, &ask)));
     }
     if st.proxy().is_some() {
         // No room is visible through a proxy: the panel says why instead of drawing a graph.
-        return Ok(Json(MembershipGraph {
-            rooms: Vec::new(),
-            grouped: false,
-            conns: Vec::new(),
-            groups: Vec::new(),
-        }));
+        return Ok(Json(GraphBuilder::new(&ask).finish()));
     }
-    let server = st.server.clone();
-    let graph = tokio::task::spawn_blocking(move || build_graph(&server)).await?;
-    Ok(Json(graph))
+    // One pass over the connections that copies no text but what it lists: short enough to
+    // run here rather than wait for the blocking pool behind the application's work.
+    Ok(Json(build_graph(&st.server, &ask)))
 }
 
 /// One walk over the connections in list order (from the registry's index: no sort), each
 /// reading its own room list; room sizes are counted from the same reads, so the response
 /// agrees with itself even while members come and go.
-fn build_graph(server: &Server) -> MembershipGraph {
-    let node = server.node_id().to_owned();
-    let mut conns = Vec::new();
-    let mut per_room: BTreeMap<Arc<str>, HashMap<Arc<str>, u32>> = BTreeMap::new();
+fn build_graph(server: &Server, ask: &GraphAsk) -> MembershipGraph {
+    let node: Arc<str> = Arc::from(server.node_id());
+    let mut graph = GraphBuilder::new(ask);
     for c in server.local_in_order() {
         let rooms = c.room_arcs();
         if rooms.is_empty() {
             continue;
         }
-        let role: Arc<str> = Arc::from(c.role());
-        for room in &rooms {
-            *per_room
-                .entry(room.clone())
-                .or_default()
-                .entry(role.clone())
-                .or_default() += 1;
-        }
-        conns.push(GraphConn {
-            id: c.id().to_owned(),
-            role: c.role().to_owned(),
-            user: c.user().to_owned(),
-            rooms: rooms.iter().map(|r| r.to_string()).collect(),
+        let member = Member {
+            id: c.id_arc().clone(),
+            role: c.role_arc().clone(),
+            user: c.user_arc().clone(),
             node: Some(node.clone()),
-        });
+        };
+        graph.add(member, rooms);
     }
-    let grouped = conns.len() > GRAPH_CONN_LIMIT;
-    let mut rooms = Vec::with_capacity(per_room.len());
-    let mut groups = Vec::new();
-    for (name, roles) in per_room {
-        let mut roles: Vec<(Arc<str>, u32)> = roles.into_iter().collect();
-        roles.sort();
-        groups.extend(roles.iter().map(|(role, count)| GraphGroup {
-            room: name.to_string(),
-            role: role.to_string(),
-            count: *count,
-        }));
-        rooms.push(RoomRow {
-            name: name.to_string(),
-            size: roles.iter().map(|(_, n)| n).sum(),
-            roles: sorted_counts(roles.into_iter().map(|(r, n)| (r.to_string(), n))),
-        });
-    }
-    MembershipGraph {
-        rooms,
-        grouped,
-        conns,
-        groups,
-    }
+    graph.finish()
 }

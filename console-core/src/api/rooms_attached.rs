@@ -2,16 +2,16 @@
 //! spans nodes), each member with the node holding it; membership changes go to that node's
 //! inspector. Kept apart from `rooms.rs` so the embedded path there stays as it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use switchboard_inspector::protocol::{Command, Outcome};
 
 use super::error::ApiError;
+use super::graph::{GraphAsk, GraphBuilder, Member};
 use crate::live::aggregator::role_counts;
 use crate::nodes::{convert, AttachedNodes};
-use crate::types::{
-    GraphConn, MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow,
-};
+use crate::types::{MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow};
 
 /// Room name to its members on every attached node.
 fn members(nodes: &AttachedNodes) -> BTreeMap<String, Vec<MemberRow>> {
@@ -94,29 +94,24 @@ pub async fn change(
     }
 }
 
-/// The graph, one connection per member (grouping by node is left for later).
-pub fn graph(nodes: &AttachedNodes) -> MembershipGraph {
-    let all = members(nodes);
-    let mut conns: BTreeMap<String, GraphConn> = BTreeMap::new();
-    for (room, members) in &all {
-        for m in members {
-            conns
-                .entry(m.id.clone())
-                .or_insert_with(|| GraphConn {
-                    id: m.id.clone(),
-                    role: m.role.clone(),
-                    user: m.user.clone(),
-                    rooms: Vec::new(),
-                    node: m.node.clone(),
-                })
-                .rooms
-                .push(room.clone());
+/// The graph from every attached node's connections, shaped like the embedded server's
+/// (each member listed up to the limit; past it, counts and what the panel asked for).
+pub fn graph(nodes: &AttachedNodes, ask: &GraphAsk) -> MembershipGraph {
+    let mut graph = GraphBuilder::new(ask);
+    let mut seen = BTreeSet::new();
+    for c in nodes.connections() {
+        // A room listed twice by a node counts once.
+        let rooms: BTreeSet<&str> = c.rooms.iter().map(String::as_str).collect();
+        if rooms.is_empty() || !seen.insert(c.id.clone()) {
+            continue;
         }
+        let member = Member {
+            id: Arc::from(c.id.as_str()),
+            role: Arc::from(c.role.as_str()),
+            user: Arc::from(c.user.as_str()),
+            node: Some(Arc::from(c.node.as_str())),
+        };
+        graph.add(member, rooms.into_iter().map(Arc::from).collect());
     }
-    MembershipGraph {
-        rooms: all.iter().map(|(name, m)| row(name, m)).collect(),
-        grouped: false,
-        conns: conns.into_values().collect(),
-        groups: Vec::new(),
-    }
+    graph.finish()
 }

@@ -34,8 +34,8 @@ pub use replay::{
     ReplaySessions, ReplayStarted, ReplayState, ReplayStatus,
 };
 pub use rooms::{
-    GraphConn, GraphGroup, MemberChange, MemberChangeResult, MemberRow, MembershipGraph,
-    RoomDetail, RoomList, RoomRow,
+    GraphConn, GraphGroup, GraphMembers, MemberChange, MemberChangeResult, MemberRow,
+    MembershipGraph, RoomDetail, RoomList, RoomRow,
 };
 pub use traffic::{
     TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRelated, TrafficRow,
@@ -96,6 +96,7 @@ pub fn typescript() -> String {
         MemberChangeResult,
         GraphConn,
         GraphGroup,
+        GraphMembers,
         MembershipGraph,
         ConnRow,
         ConnSort,

@@ -67,24 +67,52 @@ pub struct GraphConn {
     pub node: Option<String>,
 }
 
-/// Members of one room with one role, drawn as one node when there are too many connections
-/// to draw each.
+/// Members of one room with one role (on one node), drawn as one node when there are too many
+/// connections to draw each. The UI adds them up by role, or by node when it groups by node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct GraphGroup {
     pub room: String,
     pub role: String,
     pub count: u32,
+    /// The node holding these members (absent for members that do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub node: Option<String>,
 }
 
-/// The membership graph: every room member with its rooms (`conns`, so the UI can keep the
-/// membership by connection and apply the live stream's joins and leaves exactly), and the
-/// members per room and role (`groups`). `grouped` says there are more than
-/// [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT) distinct members: the UI then draws
-/// one node per room and role, which expands on demand.
+/// Members the panel asked for in a grouped graph: the selected room's (`facet` absent), or
+/// the members of one expanded group (`facet` is its role, or its node with `by_node`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GraphMembers {
+    pub room: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub facet: Option<String>,
+    /// By role then id (a room's), or by id (a group's); at most
+    /// [`GRAPH_ROOM_MEMBERS`](crate::api::graph::GRAPH_ROOM_MEMBERS) or
+    /// [`GRAPH_GROUP_MEMBERS`](crate::api::graph::GRAPH_GROUP_MEMBERS).
+    pub members: Vec<MemberRow>,
+    /// How many there are in all (the room's size, or the group's count).
+    pub total: u32,
+}
+
+/// The membership graph at one instant. Up to
+/// [`GRAPH_CONN_LIMIT`](crate::api::graph::GRAPH_CONN_LIMIT) distinct members, `conns` lists
+/// every room member with its rooms, so the UI keeps the membership by connection and applies
+/// the live stream's joins and leaves exactly. Past it (`grouped`), no member is listed but the
+/// ones asked for (`listed`: the selected room's, the expanded groups'): the rooms and the
+/// members per room and role (`groups`) are counted here, and the UI asks again when the live
+/// stream says membership changed. Every count comes from the same walk, so the list, the
+/// detail and the graph show one number for a room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MembershipGraph {
     pub rooms: Vec<RoomRow>,
     pub grouped: bool,
+    /// Distinct connections in at least one room.
+    pub members: u32,
+    /// Empty when `grouped`.
     pub conns: Vec<GraphConn>,
     pub groups: Vec<GraphGroup>,
+    /// Empty unless `grouped`.
+    pub listed: Vec<GraphMembers>,
 }

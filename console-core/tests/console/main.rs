@@ -14,6 +14,7 @@ mod api_contract;
 mod api_contract_capture;
 mod api_contract_traffic;
 mod api_export;
+mod api_graph;
 mod api_hardening_counters;
 mod api_host;
 mod api_limits;

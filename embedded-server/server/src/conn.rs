@@ -441,14 +441,17 @@ impl Conn {
 
     // ----- parts other modules of the crate need -----
 
-    /// The id as a shared string (registry keys, tap events), without copying it.
-    pub(crate) fn id_arc(&self) -> &Arc<str> {
+    /// The id as a shared string (registry keys, tap events, the console's walks over every
+    /// connection), without copying it.
+    pub fn id_arc(&self) -> &Arc<str> {
         &self.inner.id
     }
-    pub(crate) fn role_arc(&self) -> &Arc<str> {
+    /// The role as a shared string, like [`id_arc`](Self::id_arc).
+    pub fn role_arc(&self) -> &Arc<str> {
         &self.inner.role
     }
-    pub(crate) fn user_arc(&self) -> &Arc<str> {
+    /// The user as a shared string, like [`id_arc`](Self::id_arc).
+    pub fn user_arc(&self) -> &Arc<str> {
         &self.inner.user
     }
     /// The context handed to every handler.

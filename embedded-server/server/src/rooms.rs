@@ -4,6 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -43,6 +44,9 @@ pub(crate) struct RoomRegistry {
     rooms: Mutex<RoomMap>,
     /// Told when a room gets its first member here and when it loses its last one.
     interest: Arc<LocalInterest>,
+    /// How many rooms the map holds, stored under the lock as rooms are made and dropped: the
+    /// console's counts read it without the lock, which a broadcast holds while it fans out.
+    count: AtomicUsize,
 }
 
 /// Who, inside the targeted rooms, receives a broadcast.
@@ -94,6 +98,7 @@ impl RoomRegistry {
                 rooms: HashMap::new(),
             }),
             interest,
+            count: AtomicUsize::new(0),
         }
     }
 
@@ -125,6 +130,7 @@ impl RoomRegistry {
             Entry::Vacant(slot) => {
                 let name = slot.key().clone();
                 self.interest.acquire(InterestKey::Room(name.clone()));
+                self.count.fetch_add(1, Ordering::Relaxed);
                 (name, slot.insert(Members::new()))
             }
         };
@@ -172,6 +178,7 @@ impl RoomRegistry {
     fn forget(&self, rooms: &mut RoomMap, room: &str) {
         if let Some((name, _)) = rooms.remove_entry(room) {
             self.interest.release(InterestKey::Room(name));
+            self.count.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -197,9 +204,10 @@ impl RoomRegistry {
             .unwrap_or_default()
     }
 
-    /// Rooms with at least one member (no list is built: the console polls this).
+    /// Rooms with at least one member (no list is built and no lock taken: the console polls
+    /// this while broadcasts hold the lock to fan out).
     pub fn room_count(&self) -> usize {
-        lock(&self.rooms).len()
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Room names with their member counts.

@@ -230,19 +230,54 @@ export type GraphConn = { id: string, role: string, user: string, rooms: Array<s
 node?: string, };
 
 /**
- * Members of one room with one role, drawn as one node when there are too many connections
- * to draw each.
+ * Members of one room with one role (on one node), drawn as one node when there are too many
+ * connections to draw each. The UI adds them up by role, or by node when it groups by node.
  */
-export type GraphGroup = { room: string, role: string, count: number, };
+export type GraphGroup = { room: string, role: string, count: number, 
+/**
+ * The node holding these members (absent for members that do not say).
+ */
+node?: string, };
 
 /**
- * The membership graph: every room member with its rooms (`conns`, so the UI can keep the
- * membership by connection and apply the live stream's joins and leaves exactly), and the
- * members per room and role (`groups`). `grouped` says there are more than
- * [`GRAPH_CONN_LIMIT`](crate::api::rooms::GRAPH_CONN_LIMIT) distinct members: the UI then draws
- * one node per room and role, which expands on demand.
+ * Members the panel asked for in a grouped graph: the selected room's (`facet` absent), or
+ * the members of one expanded group (`facet` is its role, or its node with `by_node`).
  */
-export type MembershipGraph = { rooms: Array<RoomRow>, grouped: boolean, conns: Array<GraphConn>, groups: Array<GraphGroup>, };
+export type GraphMembers = { room: string, facet?: string, 
+/**
+ * By role then id (a room's), or by id (a group's); at most
+ * [`GRAPH_ROOM_MEMBERS`](crate::api::graph::GRAPH_ROOM_MEMBERS) or
+ * [`GRAPH_GROUP_MEMBERS`](crate::api::graph::GRAPH_GROUP_MEMBERS).
+ */
+members: Array<MemberRow>, 
+/**
+ * How many there are in all (the room's size, or the group's count).
+ */
+total: number, };
+
+/**
+ * The membership graph at one instant. Up to
+ * [`GRAPH_CONN_LIMIT`](crate::api::graph::GRAPH_CONN_LIMIT) distinct members, `conns` lists
+ * every room member with its rooms, so the UI keeps the membership by connection and applies
+ * the live stream's joins and leaves exactly. Past it (`grouped`), no member is listed but the
+ * ones asked for (`listed`: the selected room's, the expanded groups'): the rooms and the
+ * members per room and role (`groups`) are counted here, and the UI asks again when the live
+ * stream says membership changed. Every count comes from the same walk, so the list, the
+ * detail and the graph show one number for a room.
+ */
+export type MembershipGraph = { rooms: Array<RoomRow>, grouped: boolean, 
+/**
+ * Distinct connections in at least one room.
+ */
+members: number, 
+/**
+ * Empty when `grouped`.
+ */
+conns: Array<GraphConn>, groups: Array<GraphGroup>, 
+/**
+ * Empty unless `grouped`.
+ */
+listed: Array<GraphMembers>, };
 
 /**
  * One connection as the list shows it.

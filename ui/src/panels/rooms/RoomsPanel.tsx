@@ -136,6 +136,7 @@ function RoomDetailCard({ room, version }: { room: string; version: number }) {
   const [note, setNote] = useState('');
   // Read at the same (throttled) version as the list and the graph: one count everywhere.
   const members = useMemo(() => c.membership.members(room), [room, version]);
+  const size = useMemo(() => c.membership.size(room), [room, version]);
   const ids = useMemo(() => new Set(members.map((m) => m.id)), [members]);
 
   const add = async (row: ConnRow) => {
@@ -171,11 +172,14 @@ function RoomDetailCard({ room, version }: { room: string; version: number }) {
       <ConnPicker members={ids} onPick={add} />
       <ErrorBox error={actionError} />
       {note && <div class="note" data-testid="room-note">{note}</div>}
-      {members.length === 0 ? (
+      {size === 0 ? (
         <Empty title={`No room “${room}” right now`}>Rooms exist while they have members. Add a connection above to create it.</Empty>
       ) : (
         <>
-          <div class="muted" data-testid="room-detail-size">{count(members.length)} {members.length === 1 ? 'member' : 'members'}</div>
+          <div class="muted">
+            <span data-testid="room-detail-size">{count(size)} {size === 1 ? 'member' : 'members'}</span>
+            {members.length < size && <span data-testid="room-detail-shown"> · the first {count(members.length)} by role and id shown</span>}
+          </div>
           <VirtualList
             count={members.length}
             rowHeight={30}
@@ -250,20 +254,57 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
   const resyncs = useStore(c.resyncs);
   const loaded = c.membership.loaded;
 
-  const loadGraph = () => {
+  // What a grouped snapshot should list member by member: the selected room's, the expanded
+  // groups' (the keys are the server's `expand` values: room, NUL, role or node).
+  const ask = () => {
+    const p = new URLSearchParams();
+    if (selected) p.set('room', selected);
+    for (const key of expanded) p.append('expand', key);
+    if (byNode && severalNodes) p.set('by_node', 'true');
+    const qs = p.toString();
+    return qs ? `/api/graph?${qs}` : '/api/graph';
+  };
+  // The latest render's question, for a snapshot asked for again when one was on its way.
+  const askRef = useRef(ask);
+  askRef.current = ask;
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const loadGraph = (): Promise<void> => {
+    if (inFlight.current) {
+      again.current = true;
+      return Promise.resolve();
+    }
+    inFlight.current = true;
     c.membership.beginLoad();
-    return c.api.get<Graph>('/api/graph').then(
+    const done = () => {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        loadGraph();
+      }
+    };
+    return c.api.get<Graph>(askRef.current()).then(
       (g) => {
         c.membership.load(g);
         c.membershipVersion.set(c.membership.version);
         setGraphError(null);
+        done();
       },
-      setGraphError,
+      (err) => {
+        setGraphError(err);
+        done();
+      },
     );
   };
   useEffect(() => {
     loadGraph();
   }, [resyncs]);
+  // Counts from a grouped snapshot: ask again when the live stream says membership changed
+  // (at most once per throttled version, about once a second), or when the panel wants other
+  // members listed.
+  useEffect(() => {
+    if (c.membership.stale) loadGraph();
+  }, [shownVersion]);
 
   const setGroups = (next: Set<string>) => {
     savedExpanded = next;
@@ -271,13 +312,22 @@ export function RoomsPanel({ params }: { params: Record<string, string> }) {
   };
   const select = (room: string) => navigate('rooms', { room });
   const rooms = useMemo(() => c.membership.roomList(q), [shownVersion, q]);
-  const total = useMemo(() => c.membership.rooms.size, [shownVersion]);
+  const total = useMemo(() => c.membership.roomCount(), [shownVersion]);
   // Grouping by node is offered once members sit on more than one node (attach mode).
   const severalNodes = useMemo(() => {
-    const nodes = new Set<string>();
-    for (const [, e] of c.membership.conns) if (e.member.node) nodes.add(e.member.node);
+    const nodes = c.membership.nodes();
+    nodes.delete('?');
     return nodes.size > 1;
   }, [shownVersion]);
+  const askKey = `${selected ?? ''}|${[...expanded].join('|')}|${byNode && severalNodes}`;
+  const firstAsk = useRef(true);
+  useEffect(() => {
+    if (firstAsk.current) {
+      firstAsk.current = false;
+      return;
+    }
+    if (c.membership.isCounted) loadGraph();
+  }, [askKey]);
 
   if (proxy) {
     // Not an empty graph: rooms exist on the upstream, the proxy just cannot see them.

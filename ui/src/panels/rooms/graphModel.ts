@@ -76,18 +76,11 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
   const shown = new Set(rooms.map((r) => r.name));
   const nodes: GNode[] = [];
   const edges: GEdge[] = [];
-  const roles = new Map<string, number>();
-  const servers = new Map<string, number>();
-  let distinct = 0;
-  for (const [, entry] of m.conns) {
-    let inShown = false;
-    for (const r of entry.rooms) if (shown.has(r)) inShown = true;
-    if (!inShown) continue;
-    distinct++;
-    roles.set(entry.member.role, (roles.get(entry.member.role) ?? 0) + 1);
-    if (entry.member.node) servers.set(entry.member.node, (servers.get(entry.member.node) ?? 0) + 1);
-  }
-  const grouped = opts.grouped ?? distinct > (opts.wasGrouped ? GRAPH_CONN_LIMIT * 0.9 : GRAPH_CONN_LIMIT);
+  const roles = m.totals(shown, false);
+  const servers = m.totals(shown, true);
+  const distinct = m.distinctIn(shown);
+  // A grouped snapshot has no members to draw one by one.
+  const grouped = m.isCounted || (opts.grouped ?? distinct > (opts.wasGrouped ? GRAPH_CONN_LIMIT * 0.9 : GRAPH_CONN_LIMIT));
   const seen = new Map<string, GNode>();
   const addConn = (room: string, id: string, role: string, user: string, server: string) => {
     const nid = `conn:${id}`;
@@ -110,8 +103,7 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
     }
     // Past the limit: one node per role, or per cluster node when grouped by node (its
     // `role` field then holds the node id: the key the group is expanded and coloured by).
-    const facets = byNode ? serverCounts(m.members(r.name)) : r.roles.map((rc) => ({ facet: rc.role, connections: rc.connections }));
-    const facetOf = (c: { role: string; node?: string | null }) => (byNode ? serverOf(c) : c.role);
+    const facets = byNode ? m.facets(r.name, true) : r.roles.map((rc) => ({ facet: rc.role, connections: rc.connections }));
     const petals = facets.length;
     facets.forEach((rc, index) => {
       const petal = { index, count: petals };
@@ -119,9 +111,10 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
       const gid = `group:${r.name}:${byNode ? '@' : ''}${rc.facet}`;
       const server = byNode ? { server: rc.facet } : {};
       if (opts.expanded?.has(key)) {
-        const ofFacet = m.members(r.name).filter((c) => facetOf(c) === rc.facet);
-        for (const c of ofFacet.slice(0, EXPAND_CAP)) addConn(r.name, c.id, c.role, c.user, serverOf(c));
-        const rest = ofFacet.length - EXPAND_CAP;
+        const ofFacet = m.groupMembers(r.name, rc.facet, byNode);
+        const drawn = ofFacet.members.slice(0, EXPAND_CAP);
+        for (const c of drawn) addConn(r.name, c.id, c.role, c.user, serverOf(c));
+        const rest = ofFacet.total - drawn.length;
         if (rest > 0) {
           const mid = `more:${r.name}:${byNode ? '@' : ''}${rc.facet}`;
           nodes.push({ id: mid, kind: 'more', label: `${rc.facet} +${rest.toLocaleString('en-US')} more`, size: rest, role: rc.facet, room: r.name, rooms: [r.name], group: key, petal, ...server });
@@ -134,13 +127,6 @@ export function buildGraph(m: Membership, opts: { query?: string; expanded?: Set
     });
   }
   return { nodes, edges, grouped, roles, servers, byNode, hiddenRooms };
-}
-
-/** Members per cluster node, largest first (then by name). */
-function serverCounts(members: Iterable<{ node?: string | null }>): { facet: string; connections: number }[] {
-  const counts = new Map<string, number>();
-  for (const c of members) counts.set(serverOf(c), (counts.get(serverOf(c)) ?? 0) + 1);
-  return [...counts.entries()].map(([facet, connections]) => ({ facet, connections })).sort((a, b) => b.connections - a.connections || a.facet.localeCompare(b.facet));
 }
 
 /** Layout-only springs that pull a room's members of one cluster node together: each member
