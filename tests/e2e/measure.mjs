@@ -87,10 +87,14 @@ const endpoints = [
   ['GET /api/rooms', () => get('/api/rooms')],
   ['GET /api/rooms/lobby', () => get('/api/rooms/lobby')],
   ['GET /api/graph', () => get('/api/graph')],
+  // What the Rooms panel asks for past 300 members with a room selected and a group expanded.
+  ['GET /api/graph?room=lobby&expand=lobby%00user', () => get('/api/graph?room=lobby&expand=lobby%00user')],
   ['GET /api/contract', () => get('/api/contract')],
   ['GET /api/push/history', () => get('/api/push/history')],
   ['GET /api/host', () => get('/api/host')],
   ['GET /api/nodes', () => get('/api/nodes')],
+  // The Traffic panel's history asks for 500 rows a page; 2,000 is measured too, for comparison.
+  ['POST /api/traffic/query (500 newest)', () => get('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: {}, cursor: { at: 'end' }, limit: 500 }) })],
   ['POST /api/traffic/query (2000 newest)', () => get('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: {}, cursor: { at: 'end' }, limit: 2000 }) })],
   ['POST /api/traffic/query (text filter)', () => get('/api/traffic/query', { method: 'POST', body: JSON.stringify({ filter: { text: 'deploying' }, cursor: { at: 'end' }, limit: 500 }) })],
 ];

@@ -698,6 +698,16 @@ try {
     many.stderr.on('data', (d) => (manyOut += d));
     const second = await context.newPage();
     second.on('pageerror', (e) => pageErrors.push(e.message));
+    // Past 300 members the snapshot counts instead of listing every member.
+    const graphAnswers = [];
+    second.on('response', async (r) => {
+      if (!r.url().includes('/api/graph')) return;
+      try {
+        graphAnswers.push({ url: r.url(), body: await r.json() });
+      } catch {
+        // a page closing mid-answer
+      }
+    });
     try {
       const url = await until('the second console URL', () => manyOut.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)?.[0], 30000);
       await second.goto(`${url}#/rooms`);
@@ -723,6 +733,9 @@ try {
         const cy = document.querySelector('[data-testid=membership-graph]').__cy;
         return cy.getElementById(t.id).length === 0 && cy.nodes('[kind = "conn"]').length > 0 && cy.nodes('[kind = "conn"]').every((n) => n.data('role') === t.role);
       }, target));
+      const grouped = graphAnswers.filter((a) => a.body.grouped);
+      assert(grouped.length > 0 && grouped.every((a) => a.body.conns.length === 0), 'a grouped snapshot lists no member by connection');
+      await until('the expanded group asked for and listed', () => graphAnswers.some((a) => a.url.includes('expand=') && a.body.listed.some((l) => l.room === 'lobby' && l.facet === target.role && l.members.length > 0)));
       await until('list, detail and graph agree', async () => {
         const list = await second.$$eval('[data-testid=room-list] li', (lis) => lis.map((li) => [li.dataset.room, Number(li.querySelector('[data-testid=room-size]').textContent.replace(/,/g, ''))]));
         const sizes = await g((cy) => Object.fromEntries(cy.nodes('[kind = "room"]').map((n) => [n.data('room'), n.data('size')])));

@@ -65,4 +65,13 @@ async fn counts_match_the_lists() {
     // The unsubscribe has no answer: a request after it is handled once it is.
     alice.request(5, "leave", json!({"room":"nowhere"})).await;
     assert_eq!((srv.room_count(), srv.topic_count()), (1, 1));
+    assert_eq!(srv.connection_count(), srv.local_in_order().len());
+    // The counts are kept as connections come and go (the console reads them without a lock):
+    // a disconnect that empties the last room brings both back to zero.
+    drop(alice);
+    drop(agent);
+    switchboard_testkit::eventually("both connections gone", || srv.connection_count() == 0).await;
+    assert_eq!(srv.local_in_order().len(), 0);
+    assert_eq!(srv.room_count(), 0);
+    assert_eq!(srv.rooms_info().len(), 0);
 }

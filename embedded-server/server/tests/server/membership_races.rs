@@ -102,6 +102,7 @@ async fn connections_dropped_while_joining_and_subscribing_leave_no_member_behin
             rooms.is_empty(),
             "round {round}: rooms kept members that are gone: {rooms:?}"
         );
+        assert_eq!(srv.room_count(), 0, "round {round}: the kept room count");
         let topics: Vec<_> = srv
             .topics_info()
             .into_iter()

@@ -19,7 +19,11 @@ import { SummaryView } from './SummaryView';
 
 /** Rows of history kept in the list at most. */
 const HISTORY_CAP = 200_000;
-const PAGE = 2_000;
+/** Rows per page of history: a screenful many times over (about 30 rows show at once), and a
+ * 150 KB answer rather than the 600 KB of 2,000 rows that a loaded machine made wait past
+ * 150 ms at 10,000 connections (docs/console.md, "Under load"). Older and newer pages load on
+ * demand. */
+const PAGE = 500;
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
