@@ -60,16 +60,34 @@ impl GraphAsk {
 }
 
 /// One room member as the builder sees it: shared strings, so a pass over 10,000 connections
-/// copies no text until it knows what it lists.
-#[derive(Debug, Clone)]
-pub struct Member {
-    pub id: Arc<str>,
-    pub role: Arc<str>,
-    pub user: Arc<str>,
-    pub node: Option<Arc<str>>,
+/// copies no text (and clones no handle) until it knows what it keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'m> {
+    pub id: &'m Arc<str>,
+    pub role: &'m Arc<str>,
+    pub user: &'m Arc<str>,
+    pub node: Option<&'m Arc<str>>,
 }
 
-impl Member {
+/// A member kept for the answer.
+#[derive(Debug, Clone)]
+struct Kept {
+    id: Arc<str>,
+    role: Arc<str>,
+    user: Arc<str>,
+    node: Option<Arc<str>>,
+}
+
+impl Kept {
+    fn of(m: Member<'_>) -> Kept {
+        Kept {
+            id: m.id.clone(),
+            role: m.role.clone(),
+            user: m.user.clone(),
+            node: m.node.cloned(),
+        }
+    }
+
     fn row(&self) -> MemberRow {
         MemberRow {
             id: self.id.to_string(),
@@ -78,24 +96,39 @@ impl Member {
             node: self.node.as_deref().map(str::to_owned),
         }
     }
-
-    /// The group it falls in when the UI groups by node ("?" for a member that does not say).
-    fn node_facet(&self) -> &str {
-        self.node.as_deref().unwrap_or("?")
-    }
 }
+
+/// Shared strings are usually the same allocation (a role or node name per connection points
+/// at few distinct strings): compare the pointers before the text.
+fn same(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || **a == **b
+}
+
+/// Members of one room per (role, node): a short list (a room has few roles and nodes), so a
+/// linear search beats hashing two strings per member.
+type Facets = Vec<((Arc<str>, Option<Arc<str>>), u32)>;
 
 /// Collects members one connection at a time; [`finish`](Self::finish) makes the answer.
 pub struct GraphBuilder<'a> {
     ask: &'a GraphAsk,
     distinct: usize,
-    /// room -> (role, node) -> members.
-    per_room: BTreeMap<Arc<str>, HashMap<(Arc<str>, Option<Arc<str>>), u32>>,
+    /// Rooms in the order first seen, with their members per (role, node).
+    rooms: Vec<(Arc<str>, Facets)>,
+    /// A room's index in `rooms` by the address of its name: the members of one room share
+    /// one allocation of the name, so a lookup hashes a pointer instead of the text.
+    by_ptr: HashMap<*const u8, usize>,
+    /// A room's index by name, for a name first seen at another address.
+    by_name: HashMap<Arc<str>, usize>,
+    /// The names whose addresses are keys of `by_ptr`, held so no address is reused while
+    /// the builder lives.
+    keep: Vec<Arc<str>>,
     /// Every member with its rooms while there are at most GRAPH_CONN_LIMIT of them.
-    all: Vec<(Member, Vec<Arc<str>>)>,
+    all: Vec<(Kept, Vec<Arc<str>>)>,
     /// Candidates for the selected room's list, then for each expanded group.
-    room_members: Vec<Member>,
-    group_members: Vec<Vec<Member>>,
+    room_members: Vec<Kept>,
+    group_members: Vec<Vec<Kept>>,
+    /// This member's rooms while they are counted (cleared per member).
+    scratch: Vec<usize>,
 }
 
 impl<'a> GraphBuilder<'a> {
@@ -103,54 +136,108 @@ impl<'a> GraphBuilder<'a> {
         GraphBuilder {
             ask,
             distinct: 0,
-            per_room: BTreeMap::new(),
+            rooms: Vec::new(),
+            by_ptr: HashMap::new(),
+            by_name: HashMap::new(),
+            keep: Vec::new(),
             all: Vec::new(),
             room_members: Vec::new(),
             group_members: vec![Vec::new(); ask.expand.len()],
+            scratch: Vec::new(),
         }
     }
 
     /// One connection and the rooms it is in (each once); one in no room is skipped.
-    pub fn add(&mut self, member: Member, rooms: Vec<Arc<str>>) {
-        if rooms.is_empty() {
+    pub fn add(&mut self, member: Member<'_>, rooms: &[Arc<str>]) {
+        self.add_with(member, |f| rooms.iter().for_each(f));
+    }
+
+    /// One connection, its rooms given one at a time by `each_room` (each once), which may
+    /// hold a lock while it does: nothing here blocks.
+    pub fn add_with(
+        &mut self,
+        member: Member<'_>,
+        each_room: impl FnOnce(&mut dyn FnMut(&Arc<str>)),
+    ) {
+        self.scratch.clear();
+        each_room(&mut |room| {
+            let i = self.room_index(room);
+            self.scratch.push(i);
+        });
+        if self.scratch.is_empty() {
             return;
         }
         self.distinct += 1;
-        for room in &rooms {
-            *self
-                .per_room
-                .entry(room.clone())
-                .or_default()
-                .entry((member.role.clone(), member.node.clone()))
-                .or_default() += 1;
-            if self.ask.room.as_deref() == Some(&**room) {
-                self.room_members.push(member.clone());
+        let of: &str = if self.ask.by_node {
+            member.node.map_or("?", |n| n)
+        } else {
+            member.role
+        };
+        for k in 0..self.scratch.len() {
+            let i = self.scratch[k];
+            let (room, facets) = &mut self.rooms[i];
+            match facets.iter_mut().find(|((r, n), _)| {
+                same(r, member.role)
+                    && match (n, member.node) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => same(a, b),
+                        _ => false,
+                    }
+            }) {
+                Some((_, count)) => *count += 1,
+                None => facets.push(((member.role.clone(), member.node.cloned()), 1)),
             }
-            for (i, (r, facet)) in self.ask.expand.iter().enumerate() {
-                let of = if self.ask.by_node {
-                    member.node_facet()
-                } else {
-                    &member.role
-                };
+            if self.ask.room.as_deref() == Some(&**room) {
+                self.room_members.push(Kept::of(member));
+            }
+            for (j, (r, facet)) in self.ask.expand.iter().enumerate() {
                 if **r == **room && facet == of {
-                    self.group_members[i].push(member.clone());
+                    self.group_members[j].push(Kept::of(member));
                 }
             }
         }
         if self.distinct <= GRAPH_CONN_LIMIT {
-            self.all.push((member, rooms));
+            let rooms = self
+                .scratch
+                .iter()
+                .map(|&i| self.rooms[i].0.clone())
+                .collect();
+            self.all.push((Kept::of(member), rooms));
         } else if !self.all.is_empty() {
             self.all = Vec::new();
         }
     }
 
+    fn room_index(&mut self, room: &Arc<str>) -> usize {
+        let ptr = Arc::as_ptr(room) as *const u8;
+        if let Some(&i) = self.by_ptr.get(&ptr) {
+            return i;
+        }
+        // A name not seen at this address: the same room under another allocation (a member
+        // added while the room was emptied and made again) shares its entry.
+        let i = match self.by_name.get(room) {
+            Some(&i) => i,
+            None => {
+                self.rooms.push((room.clone(), Vec::new()));
+                self.by_name.insert(room.clone(), self.rooms.len() - 1);
+                self.rooms.len() - 1
+            }
+        };
+        // Keyed by address: that allocation lives as long as the key.
+        self.keep.push(room.clone());
+        self.by_ptr.insert(ptr, i);
+        i
+    }
+
     pub fn finish(self) -> MembershipGraph {
         let grouped = self.distinct > GRAPH_CONN_LIMIT;
-        let mut rooms = Vec::with_capacity(self.per_room.len());
+        let mut by_room = self.rooms;
+        by_room.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut rooms = Vec::with_capacity(by_room.len());
         let mut groups = Vec::new();
         let mut room_total = 0;
-        for (name, counts) in self.per_room {
-            let mut counts: Vec<((Arc<str>, Option<Arc<str>>), u32)> = counts.into_iter().collect();
+        for (name, counts) in by_room {
+            let mut counts = counts;
             counts.sort();
             let size: u32 = counts.iter().map(|(_, n)| n).sum();
             if self.ask.room.as_deref() == Some(&*name) {
@@ -183,7 +270,7 @@ impl<'a> GraphBuilder<'a> {
                     members: members
                         .iter()
                         .take(GRAPH_ROOM_MEMBERS)
-                        .map(Member::row)
+                        .map(Kept::row)
                         .collect(),
                     total: room_total,
                 });
@@ -197,7 +284,7 @@ impl<'a> GraphBuilder<'a> {
                     members: members
                         .iter()
                         .take(GRAPH_GROUP_MEMBERS)
-                        .map(Member::row)
+                        .map(Kept::row)
                         .collect(),
                 });
             }

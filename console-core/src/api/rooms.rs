@@ -196,24 +196,21 @@ async fn graph(
     Ok(Json(build_graph(&st.server, &ask)))
 }
 
-/// One walk over the connections in list order (from the registry's index: no sort), each
-/// reading its own room list; room sizes are counted from the same reads, so the response
-/// agrees with itself even while members come and go.
+/// One walk over the connections (in no order: the registry's map, without the ordered
+/// index's lookups), each reading its own room list in place; room sizes are
+/// counted from the same reads, so the response agrees with itself even while members come
+/// and go.
 fn build_graph(server: &Server, ask: &GraphAsk) -> MembershipGraph {
     let node: Arc<str> = Arc::from(server.node_id());
     let mut graph = GraphBuilder::new(ask);
-    for c in server.local_in_order() {
-        let rooms = c.room_arcs();
-        if rooms.is_empty() {
-            continue;
-        }
+    for c in server.local_unordered() {
         let member = Member {
-            id: c.id_arc().clone(),
-            role: c.role_arc().clone(),
-            user: c.user_arc().clone(),
-            node: Some(node.clone()),
+            id: c.id_arc(),
+            role: c.role_arc(),
+            user: c.user_arc(),
+            node: Some(&node),
         };
-        graph.add(member, rooms);
+        graph.add_with(member, |f| c.for_each_room(f));
     }
     graph.finish()
 }

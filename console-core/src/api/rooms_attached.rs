@@ -105,13 +105,20 @@ pub fn graph(nodes: &AttachedNodes, ask: &GraphAsk) -> MembershipGraph {
         if rooms.is_empty() || !seen.insert(c.id.clone()) {
             continue;
         }
+        let (id, role, user, node): (Arc<str>, Arc<str>, Arc<str>, Arc<str>) = (
+            Arc::from(c.id.as_str()),
+            Arc::from(c.role.as_str()),
+            Arc::from(c.user.as_str()),
+            Arc::from(c.node.as_str()),
+        );
         let member = Member {
-            id: Arc::from(c.id.as_str()),
-            role: Arc::from(c.role.as_str()),
-            user: Arc::from(c.user.as_str()),
-            node: Some(Arc::from(c.node.as_str())),
+            id: &id,
+            role: &role,
+            user: &user,
+            node: Some(&node),
         };
-        graph.add(member, rooms.into_iter().map(Arc::from).collect());
+        let rooms: Vec<Arc<str>> = rooms.into_iter().map(Arc::from).collect();
+        graph.add(member, &rooms);
     }
     graph.finish()
 }

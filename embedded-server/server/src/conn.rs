@@ -155,6 +155,15 @@ impl Conn {
     pub fn room_arcs(&self) -> Vec<Arc<str>> {
         self.inner.rooms.snapshot()
     }
+    /// Calls `f` with each room this connection is in, under its room list's lock (`f` must
+    /// not block): a walk over many connections reads the names without copying a list or
+    /// touching the names' shared counts, which every member of a big room would contend on.
+    pub fn for_each_room(&self, mut f: impl FnMut(&Arc<str>)) {
+        self.inner.rooms.any(|r| {
+            f(r);
+            false
+        });
+    }
     /// Whether the name of a room this connection is in satisfies `f` (which must not block).
     pub fn any_room(&self, mut f: impl FnMut(&str) -> bool) -> bool {
         self.inner.rooms.any(|r| f(r))

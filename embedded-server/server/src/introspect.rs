@@ -158,6 +158,12 @@ impl Server {
         self.shared.registry().in_order()
     }
 
+    /// Connections on this node in no particular order: for a walk that needs none (the
+    /// console's membership counts), without the ordered index's lookups.
+    pub fn local_unordered(&self) -> Vec<Conn> {
+        self.shared.registry().all()
+    }
+
     /// Connections per role on this node, counted as they come and go.
     pub fn role_counts(&self) -> Vec<(String, usize)> {
         self.shared.registry().role_counts()
