@@ -1,10 +1,9 @@
 //! By default a replay keeps the recorded happens-before across connections, so a recorded
 //! session replayed against the same build gives zero differences at any speed, every time.
 
-use std::time::Duration;
-
 use switchboard_capture::replay::{ReplayOptions, ReplayOrder, ReplayPlan, Selection};
 use switchboard_demo::simulate::{self, SimulateOptions};
+use switchboard_testkit::eventually;
 use tokio_util::sync::CancellationToken;
 
 use super::scenarios;
@@ -46,13 +45,19 @@ async fn a_multi_client_session_replays_identically_twenty_times_at_speed_0_and_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forty_client_simulated_session_replays_identically() {
-    let capture = record(|url, _server| async move {
+    let capture = record(|url, server| async move {
         let stop = CancellationToken::new();
         let mut opts = SimulateOptions::new(url, 40);
-        // About three actions per client after its joins and subscriptions.
         opts.rate_per_sec = 80.0;
         let sim = simulate::spawn(opts, stop.clone());
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Every client connected and about five frames each (joins, subscriptions, then a
+        // few actions): counted on the server rather than waited for by the clock, which on a
+        // busy machine lets far fewer through.
+        eventually("forty clients and 200 frames in", || {
+            let conns = server.local();
+            conns.len() == 40 && conns.iter().map(|c| c.msgs_in).sum::<u64>() >= 200
+        })
+        .await;
         stop.cancel();
         sim.await.expect("simulation ends");
     })
