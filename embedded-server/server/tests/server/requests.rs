@@ -141,12 +141,20 @@ async fn an_output_that_breaks_the_contract_is_internal_and_reported() {
 #[tokio::test]
 async fn a_slow_concurrent_handler_does_not_block_the_connection() {
     // Requests are handled in arrival order (see `request_order`) unless declared concurrent.
+    // The slow handler finishes only once the test lets it, after the quick reply arrived: no
+    // clock decides the order. Were it not concurrent, `join` would wait behind it and the
+    // first read would time out.
+    let release = Arc::new(tokio::sync::Notify::new());
+    let gate = release.clone();
     let builder = Server::builder(Arc::new(demo::contract().unwrap()))
         .config(test_config())
         .concurrent("user", "notify")
-        .handle("user", "notify", |_i, _c, _conn| async move {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            Ok(json!({"ok": true}))
+        .handle("user", "notify", move |_i, _c, _conn| {
+            let gate = gate.clone();
+            async move {
+                gate.notified().await;
+                Ok(json!({"ok": true}))
+            }
         })
         .handle("user", "join", |_i, _c, _conn| async move {
             Ok(json!({"ok": true}))
@@ -161,6 +169,8 @@ async fn a_slow_concurrent_handler_does_not_block_the_connection() {
         .await;
     // The quick request is answered first: the slow concurrent one runs on its own task.
     assert_eq!(alice.next().await["i"], 2);
+    // `notify_one` keeps a permit if the handler is not waiting yet.
+    release.notify_one();
     assert_eq!(alice.next().await["i"], 1);
 }
 
