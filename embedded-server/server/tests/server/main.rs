@@ -21,6 +21,7 @@ mod membership_caps;
 mod membership_races;
 mod outbound_bytes;
 mod protocol_violations;
+mod reader_beside_stuck_writer;
 mod recording;
 mod request_order;
 mod requests;
