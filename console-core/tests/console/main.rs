@@ -35,6 +35,7 @@ mod parity;
 mod proxy;
 mod proxy_burst;
 mod proxy_close;
+mod proxy_fidelity;
 mod proxy_replay;
 mod push_history;
 mod replay_isolated;

@@ -7,7 +7,10 @@
 //!   query and headers, and answering the upstream's refusal (or 502) to the client;
 //! - `relay.rs`: one connection: frames copied both ways unchanged, each parsed once for the
 //!   record;
-//! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency.
+//! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency;
+//! - `envelope.rs`: the fast read of a frame for the record: its envelope's fields borrowed,
+//!   its payload kept as a slice of the frame's shared bytes when that is exactly what the
+//!   wire parser's value would be written as (the wire parser otherwise).
 //!
 //! The relay never re-encodes: the text a side sent is the text the other side gets, so the
 //! proxy cannot change what the application sees. Each direction writes what it has read (the
@@ -15,6 +18,7 @@
 //! before it reads on: a slow side slows its peer down (backpressure through TCP) instead of
 //! growing a queue. See docs/proxy.md.
 
+mod envelope;
 mod handshake;
 mod record;
 mod relay;

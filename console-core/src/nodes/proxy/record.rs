@@ -15,8 +15,9 @@ use std::time::Instant;
 use serde_json::json;
 use switchboard_server::tap::{Origin, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::util::{lock, truncate_utf8};
-use switchboard_server::wire::{parse_client_frame, parse_server_frame, ClientFrame, ServerFrame};
+use switchboard_server::wire::{parse_client_frame, parse_server_frame, Frame};
 
+use super::envelope::{self, Client, Server};
 use super::{Counters, Shared};
 
 /// Requests (each way) waiting for their answer, per connection. Past this, a request is
@@ -68,15 +69,20 @@ impl ConnRecord {
         ev
     }
 
-    /// A text frame the client sent.
-    pub fn client_text(&self, shared: &Shared, text: &str) {
-        let frame = match parse_client_frame(text) {
-            Ok(f) => f,
-            Err(e) => return self.frame_error(shared, text, &e.message, "client"),
+    /// A text frame the client sent: read by [`envelope::client`] where it can, by the wire
+    /// parser otherwise (the record is the same either way).
+    pub fn client_text(&self, shared: &Shared, frame: &Frame) {
+        let text = frame.as_str();
+        let parsed = match envelope::client(frame) {
+            Some(f) => f,
+            None => match parse_client_frame(text) {
+                Ok(f) => Client::from(f),
+                Err(e) => return self.frame_error(shared, text, &e.message, "client"),
+            },
         };
-        let mut ev = match frame {
-            ClientFrame::Req { i, m, d } => {
-                let name: Arc<str> = m.as_str().into();
+        let mut ev = match parsed {
+            Client::Req { i, m, d } => {
+                let name: Arc<str> = m.as_ref().into();
                 remember(
                     &self.from_client,
                     i,
@@ -84,27 +90,27 @@ impl ConnRecord {
                 );
                 let mut ev = self.event(TapKind::RequestIn, Origin::Client);
                 ev.name = Some(name);
-                ev.payload = Some(TapPayload::Json(d));
+                ev.payload = Some(d);
                 ev.meta = Some(json!({ "i": i }));
                 ev
             }
-            ClientFrame::Sub { i, c } => {
-                let topic: Arc<str> = c.as_str().into();
+            Client::Sub { i, c } => {
+                let topic: Arc<str> = c.as_ref().into();
                 remember(&self.from_client, i, Waiting::Sub(topic.clone()));
                 let mut ev = self.event(TapKind::Subscribe, Origin::Client);
                 ev.topic = Some(topic);
                 ev.meta = Some(json!({ "i": i }));
                 ev
             }
-            ClientFrame::Unsub { c } => {
+            Client::Unsub { c } => {
                 let mut ev = self.event(TapKind::Unsubscribe, Origin::Client);
-                ev.topic = Some(c.as_str().into());
+                ev.topic = Some(c.as_ref().into());
                 ev
             }
-            ClientFrame::Sres { i, d } => {
+            Client::Sres { i, d } => {
                 let waited = lock(&self.from_server).remove(&i);
                 let mut ev = self.event(TapKind::ServerReply, Origin::Client);
-                ev.payload = Some(TapPayload::Json(d));
+                ev.payload = Some(d);
                 ev.meta = Some(with_duration(
                     json!({ "i": i }),
                     waited.as_ref().map(|w| w.1),
@@ -112,7 +118,7 @@ impl ConnRecord {
                 ev.name = waited.map(|w| w.0);
                 ev
             }
-            ClientFrame::Serr { i, code, m, .. } => {
+            Client::Serr { i, code, m } => {
                 let waited = lock(&self.from_server).remove(&i);
                 let mut ev = self.event(TapKind::ServerReplyError, Origin::Client);
                 ev.meta = Some(with_duration(
@@ -122,20 +128,24 @@ impl ConnRecord {
                 ev.name = waited.map(|w| w.0);
                 ev
             }
-            ClientFrame::Ping | ClientFrame::Pong => return,
+            Client::Ping => return,
         };
         ev.size = text.len();
         shared.observe(ev);
     }
 
-    /// A text frame the upstream sent.
-    pub fn server_text(&self, shared: &Shared, text: &str) {
-        let frame = match parse_server_frame(text) {
-            Ok(f) => f,
-            Err(e) => return self.frame_error(shared, text, &e.message, "upstream"),
+    /// A text frame the upstream sent (read like [`ConnRecord::client_text`]'s).
+    pub fn server_text(&self, shared: &Shared, frame: &Frame) {
+        let text = frame.as_str();
+        let parsed = match envelope::server(frame) {
+            Some(f) => f,
+            None => match parse_server_frame(text) {
+                Ok(f) => Server::from(f),
+                Err(e) => return self.frame_error(shared, text, &e.message, "upstream"),
+            },
         };
-        let mut ev = match frame {
-            ServerFrame::Res { i, d } => match lock(&self.from_client).remove(&i) {
+        let mut ev = match parsed {
+            Server::Res { i, d } => match lock(&self.from_client).remove(&i) {
                 // The acknowledgement of a subscription: already recorded as `subscribe`.
                 Some(Waiting::Sub(_)) => return,
                 waited => {
@@ -145,12 +155,12 @@ impl ConnRecord {
                     };
                     let mut ev = self.event(TapKind::ResponseOut, Origin::Client);
                     ev.name = name;
-                    ev.payload = Some(TapPayload::Json(d));
+                    ev.payload = Some(d);
                     ev.meta = Some(with_duration(json!({ "i": i, "relayed": true }), started));
                     ev
                 }
             },
-            ServerFrame::Err { i, code, m, d } => {
+            Server::Err { i, code, m, d } => {
                 let waited = i.and_then(|i| lock(&self.from_client).remove(&i));
                 let (kind, name, started) = match waited {
                     Some(Waiting::Sub(topic)) => (TapKind::SubscribeDenied, Some(topic), None),
@@ -163,26 +173,27 @@ impl ConnRecord {
                 } else {
                     ev.name = name;
                 }
-                ev.payload = d.map(TapPayload::Json);
+                ev.payload = d;
                 ev.meta = Some(with_duration(
                     json!({ "i": i, "code": code.as_str(), "message": m, "relayed": true }),
                     started,
                 ));
                 ev
             }
-            ServerFrame::Evt { e, d } => {
+            Server::Evt { e, d } => {
                 let mut ev = self.event(TapKind::Emit, Origin::Server);
-                ev.name = Some(e.as_str().into());
-                ev.payload = Some(TapPayload::Json(d));
+                ev.name = Some(e.as_ref().into());
+                ev.payload = Some(d);
                 ev.recipients = Some(1);
                 ev.meta = Some(json!({ "relayed": true }));
                 ev
             }
-            ServerFrame::Pub { c, d, nd } => {
+            Server::Pub { c, d, nd } => {
                 let mut ev = self.event(TapKind::SharedPublish, Origin::Server);
-                ev.topic = Some(c.as_str().into());
-                ev.name = Some(c.as_str().into());
-                ev.payload = Some(TapPayload::Json(d));
+                let topic: Arc<str> = c.as_ref().into();
+                ev.topic = Some(topic.clone());
+                ev.name = Some(topic);
+                ev.payload = Some(d);
                 ev.recipients = Some(1);
                 ev.meta = Some(match nd {
                     Some(nd) => json!({ "from_node": nd, "relayed": true }),
@@ -190,16 +201,16 @@ impl ConnRecord {
                 });
                 ev
             }
-            ServerFrame::Env { d } => {
+            Server::Env { d } => {
                 // The connection's environment: the first frame of every connection.
                 let mut ev = self.event(TapKind::Emit, Origin::Server);
                 ev.name = Some("env".into());
-                ev.payload = Some(TapPayload::Json(d));
+                ev.payload = Some(d);
                 ev.meta = Some(json!({ "frame": "env", "relayed": true }));
                 ev
             }
-            ServerFrame::Sreq { i, m, d } => {
-                let name: Arc<str> = m.as_str().into();
+            Server::Sreq { i, m, d } => {
+                let name: Arc<str> = m.as_ref().into();
                 let mut pending = lock(&self.from_server);
                 if pending.len() < MAX_PENDING {
                     pending.insert(i, (name.clone(), Instant::now()));
@@ -207,11 +218,11 @@ impl ConnRecord {
                 drop(pending);
                 let mut ev = self.event(TapKind::ServerRequest, Origin::Server);
                 ev.name = Some(name);
-                ev.payload = Some(TapPayload::Json(d));
+                ev.payload = Some(d);
                 ev.meta = Some(json!({ "i": i, "relayed": true }));
                 ev
             }
-            ServerFrame::Ping | ServerFrame::Pong => return,
+            Server::Ping => return,
         };
         ev.size = text.len();
         shared.observe(ev);
