@@ -1,10 +1,10 @@
 //! What the proxy records of a frame does not depend on how the frame was read: a payload the
-//! proxy keeps as a slice of the frame (it is already what the wire parser's value would be
-//! written as) and one it parses (escapes such as `\u00e9`, spaces, unsorted or repeated keys,
-//! floats) are both recorded as the wire parser's value written back; names come decoded; an
-//! explicit `"d":null` is a payload and a missing `d` is not; frames that are not the wire
-//! (a missing field, nesting past the JSON parser's limit) are relayed unchanged and recorded as
-//! frame errors.
+//! proxy keeps as text (it is already what the wire parser's value would be written as) and
+//! one it parses (escapes such as `\u00e9`, spaces, unsorted or repeated keys, floats) are both
+//! recorded as the wire parser's value written back; names come decoded; an explicit
+//! `"d":null` is a payload and a missing `d` is not; frames that are not the wire (a missing
+//! field, nesting past the JSON parser's limit) are relayed unchanged and recorded as frame
+//! errors.
 
 use std::sync::{Arc, Mutex};
 
@@ -189,8 +189,8 @@ async fn payloads_are_recorded_as_the_wire_parser_reads_them_however_they_are_wr
         "{:?}",
         meta(16)
     );
-    // Payloads already written as the wire parser would write them are kept as slices of the
-    // frame, not parsed into values.
+    // Payloads already written as the wire parser would write them are kept as text, not
+    // parsed into values.
     for n in [1, 5, 7] {
         assert!(
             matches!(rows[n].payload, Some(TapPayload::Frame(_))),

@@ -3,15 +3,17 @@
 //! The wire parser (`switchboard_wire::parse_*_frame`) turns a whole frame into a
 //! `serde_json::Value`, and the record then encodes the payload back to text: a tree of
 //! allocations per frame, cloned for each tap and freed again, for text the frame already holds.
-//! Here only the envelope's fields are read (borrowed), and the payload stays where it is, a
-//! slice of the frame's shared bytes ([`TapPayload::Frame`]): nothing is copied or re-encoded.
+//! Here only the envelope's fields are read (borrowed), and the payload is kept as the text it
+//! is ([`TapPayload::Frame`], one copy of its bytes): nothing is built, cloned per tap or
+//! re-encoded.
 //!
 //! The record must stay what it was with the wire parser: a payload recorded as
 //! `serde_json::to_string` of the parsed value (keys sorted, no spaces, its own escapes and
-//! number forms). So the slice is used only when it already *is* that text ([`canonical`]); any
-//! other frame (spaces, unsorted or repeated keys, `\u00e9`, floats, an unknown field, a missing
-//! field, anything odd) makes [`client`] / [`server`] answer `None`, and the caller goes through
-//! the wire parser as before, which also gives the same error for a frame that is not the wire.
+//! number forms). So the payload's text is used only when it already *is* that text
+//! ([`canonical`]); any other frame (spaces, unsorted or repeated keys, `\u00e9`, floats, an
+//! unknown field, a missing field, anything odd) makes [`client`] / [`server`] answer `None`,
+//! and the caller goes through the wire parser as before, which also gives the same error for
+//! a frame that is not the wire.
 
 use std::borrow::Cow;
 
@@ -21,7 +23,7 @@ use serde_json::Value;
 use switchboard_server::tap::TapPayload;
 use switchboard_server::wire::{ClientFrame, Encoded, ErrorCode, Frame, ServerFrame};
 
-/// Deepest payload taken as a slice; deeper ones go through the wire parser (whose JSON
+/// Deepest payload taken as text; deeper ones go through the wire parser (whose JSON
 /// parser stops at 128 levels, the frame's own object included).
 const MAX_FAST_DEPTH: usize = 64;
 
@@ -172,38 +174,41 @@ fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<&'de RawValue>, D:
 
 /// Reads the envelope and checks every payload it carries; `None` sends the frame to the wire
 /// parser.
-fn envelope(frame: &Frame) -> Option<Envelope<'_>> {
-    let env: Envelope = serde_json::from_str(frame.as_str()).ok()?;
+fn envelope(text: &str) -> Option<Envelope<'_>> {
+    let env: Envelope = serde_json::from_str(text).ok()?;
     match env.d {
         Some(d) if !canonical(d.get()) => None,
         _ => Some(env),
     }
 }
 
-/// The payload `d` of `frame` as a slice of it, or `null` when the frame has none.
-fn payload(frame: &Frame, d: Option<&RawValue>) -> TapPayload {
+/// The payload `d` as recorded text, or `null` when the frame has none.
+///
+/// A copy of the payload's bytes (one allocation), not a slice of the frame: tungstenite cuts
+/// each frame out of its connection's read buffer (128 KiB), and a slice kept in the recorder's
+/// queue until its batch commits would keep that whole buffer alive, one per connection with a
+/// frame in the queue, far past the queue's byte bound.
+fn payload(d: Option<&RawValue>) -> TapPayload {
     match d {
         None => TapPayload::Json(Value::Null),
         Some(d) => {
             let text = d.get();
-            // `d` borrows from `frame`: its offset is where it lies in the frame's bytes.
-            let start = text.as_ptr() as usize - frame.as_str().as_ptr() as usize;
             TapPayload::Frame(Encoded {
-                frame: frame.clone(),
-                payload: start..start + text.len(),
+                frame: Frame::from(text.to_owned()),
+                payload: 0..text.len(),
             })
         }
     }
 }
 
 /// A client's frame read without the wire parser, or `None` when it has to be parsed by it.
-pub fn client(frame: &Frame) -> Option<Client<'_>> {
-    let env = envelope(frame)?;
+pub fn client(text: &str) -> Option<Client<'_>> {
+    let env = envelope(text)?;
     Some(match &*env.t {
         "req" => Client::Req {
             i: env.i?,
             m: env.m?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
         },
         "sub" => Client::Sub {
             i: env.i?,
@@ -212,7 +217,7 @@ pub fn client(frame: &Frame) -> Option<Client<'_>> {
         "unsub" => Client::Unsub { c: env.c? },
         "sres" => Client::Sres {
             i: env.i?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
         },
         "serr" => Client::Serr {
             i: env.i?,
@@ -225,35 +230,33 @@ pub fn client(frame: &Frame) -> Option<Client<'_>> {
 }
 
 /// A server's frame read without the wire parser, or `None` when it has to be parsed by it.
-pub fn server(frame: &Frame) -> Option<Server<'_>> {
-    let env = envelope(frame)?;
+pub fn server(text: &str) -> Option<Server<'_>> {
+    let env = envelope(text)?;
     Some(match &*env.t {
-        "env" => Server::Env {
-            d: payload(frame, env.d),
-        },
+        "env" => Server::Env { d: payload(env.d) },
         "res" => Server::Res {
             i: env.i?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
         },
         "err" => Server::Err {
             i: env.i,
             code: ErrorCode::from(&*env.code?),
             m: env.m.unwrap_or_default(),
-            d: env.d.map(|d| payload(frame, Some(d))),
+            d: env.d.map(|d| payload(Some(d))),
         },
         "evt" => Server::Evt {
             e: env.e?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
         },
         "pub" => Server::Pub {
             c: env.c?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
             nd: env.nd,
         },
         "sreq" => Server::Sreq {
             i: env.i?,
             m: env.m?,
-            d: payload(frame, env.d),
+            d: payload(env.d),
         },
         "ping" | "pong" => Server::Ping,
         _ => return None,
@@ -489,7 +492,11 @@ mod tests {
                 assert!(!canonical(json), "{json} re-encodes as {}", reencoded(json));
             }
         }
-        let deep = format!("{}{}", "[".repeat(MAX_FAST_DEPTH + 1), "]".repeat(MAX_FAST_DEPTH + 1));
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_FAST_DEPTH + 1),
+            "]".repeat(MAX_FAST_DEPTH + 1)
+        );
         assert!(!canonical(&deep), "too deep for the fast way");
     }
 }

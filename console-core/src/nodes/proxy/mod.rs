@@ -9,8 +9,8 @@
 //!   record;
 //! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency;
 //! - `envelope.rs`: the fast read of a frame for the record: its envelope's fields borrowed,
-//!   its payload kept as a slice of the frame's shared bytes when that is exactly what the
-//!   wire parser's value would be written as (the wire parser otherwise).
+//!   its payload kept as text (one copy, no JSON tree) when that is exactly what the wire
+//!   parser's value would be written as (the wire parser otherwise).
 //!
 //! The relay never re-encodes: the text a side sent is the text the other side gets, so the
 //! proxy cannot change what the application sees. Each direction writes what it has read (the

@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde_json::json;
 use switchboard_server::tap::{Origin, TapEvent, TapKind, TapPayload};
 use switchboard_server::wire::util::{lock, truncate_utf8};
-use switchboard_server::wire::{parse_client_frame, parse_server_frame, Frame};
+use switchboard_server::wire::{parse_client_frame, parse_server_frame};
 
 use super::envelope::{self, Client, Server};
 use super::{Counters, Shared};
@@ -71,9 +71,8 @@ impl ConnRecord {
 
     /// A text frame the client sent: read by [`envelope::client`] where it can, by the wire
     /// parser otherwise (the record is the same either way).
-    pub fn client_text(&self, shared: &Shared, frame: &Frame) {
-        let text = frame.as_str();
-        let parsed = match envelope::client(frame) {
+    pub fn client_text(&self, shared: &Shared, text: &str) {
+        let parsed = match envelope::client(text) {
             Some(f) => f,
             None => match parse_client_frame(text) {
                 Ok(f) => Client::from(f),
@@ -135,9 +134,8 @@ impl ConnRecord {
     }
 
     /// A text frame the upstream sent (read like [`ConnRecord::client_text`]'s).
-    pub fn server_text(&self, shared: &Shared, frame: &Frame) {
-        let text = frame.as_str();
-        let parsed = match envelope::server(frame) {
+    pub fn server_text(&self, shared: &Shared, text: &str) {
+        let parsed = match envelope::server(text) {
             Some(f) => f,
             None => match parse_server_frame(text) {
                 Ok(f) => Server::from(f),

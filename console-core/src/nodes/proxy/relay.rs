@@ -257,7 +257,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
         match &msg {
             Message::Text(t) => {
                 counters.sent_by_client(msg.len());
-                rec.client_text(&shared, t);
+                rec.client_text(&shared, t.as_str());
             }
             Message::Binary(b) => {
                 counters.sent_by_client(msg.len());
@@ -275,7 +275,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, stop: Cancellatio
     };
     let upstream_step = |msg: Message| -> Step {
         match &msg {
-            Message::Text(t) => rec.server_text(&shared, t),
+            Message::Text(t) => rec.server_text(&shared, t.as_str()),
             Message::Binary(b) => rec.frame_error(
                 &shared,
                 &String::from_utf8_lossy(b),
