@@ -79,7 +79,18 @@ impl CaptureReader {
     /// The SQL condition of `filter`; when it names connections, with the pushes stored once
     /// that reached them (see `received.rs`).
     fn sql(&self, filter: &Filter) -> Result<(String, Vec<SqlValue>), CaptureError> {
-        let received = super::received::received_seqs(&self.conn, self.schema, &filter.conns)?;
+        self.sql_newest(filter, None)
+    }
+
+    /// [`sql`](Self::sql) for a page of the `newest` rows only: the received pushes are derived
+    /// only as far back as such a page can reach.
+    fn sql_newest(
+        &self,
+        filter: &Filter,
+        newest: Option<usize>,
+    ) -> Result<(String, Vec<SqlValue>), CaptureError> {
+        let received =
+            super::received::received_seqs(&self.conn, self.schema, &filter.conns, newest)?;
         Ok(filter.to_sql(self.schema, &received))
     }
 
@@ -92,7 +103,16 @@ impl CaptureReader {
         limit: usize,
     ) -> Result<Page, CaptureError> {
         let limit = limit.clamp(1, 10_000);
-        let (cond, mut params) = self.sql(filter)?;
+        // The newest page of a filter naming only connections (the connection drawer) needs
+        // the pushes they received only as far back as its `limit + 1` rows reach. With any
+        // other condition a pushed row may not match it, so the whole history is derived.
+        let only_conns = Filter {
+            conns: Vec::new(),
+            ..filter.clone()
+        }
+        .is_empty();
+        let newest = (cursor == Cursor::End && only_conns).then_some(limit + 1);
+        let (cond, mut params) = self.sql_newest(filter, newest)?;
         let (bound, order) = match cursor {
             Cursor::Start => (String::new(), "ASC"),
             Cursor::End => (String::new(), "DESC"),

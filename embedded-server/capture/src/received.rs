@@ -8,6 +8,8 @@
 //!
 //! Bounded: at most [`MAX_RECEIVED`] derived rows per query (the newest are kept); a filter
 //! naming connections that received more shows their own rows and the newest received ones.
+//! The newest page of a filter naming only connections (the connection drawer's recent
+//! traffic) derives only the pushes that page can reach, walking back from the newest row.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -38,7 +40,7 @@ fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> SqlValue {
 }
 
 fn collect(conn: &Connection, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, CaptureError> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
@@ -52,10 +54,19 @@ fn collect(conn: &Connection, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>
 
 /// The `seq`s of the pushes stored once (room broadcasts, broadcasts, to-user pushes, topic
 /// publishes) that reached one of `conns`, in ascending order.
+///
+/// With `newest: Some(n)` (a newest page of a filter naming nothing but connections: the
+/// connection drawer, a Traffic view opened on a connection) only the pushes a page of `n` rows
+/// can show are derived: the candidates are walked back from the newest in growing seq windows
+/// and the walk stops once `n` received pushes are found, or once it passes the `n`-th newest
+/// row of the connections' own (older pushes cannot reach the page either way). Deriving from
+/// the connection's first membership row instead walked every broadcast to its rooms since it
+/// connected: 10,000s of rows per call for a connection in a busy room.
 pub(crate) fn received_seqs(
     conn: &Connection,
     schema_version: i64,
     conns: &[String],
+    newest: Option<usize>,
 ) -> Result<Vec<i64>, CaptureError> {
     if conns.is_empty() {
         return Ok(Vec::new());
@@ -88,42 +99,139 @@ pub(crate) fn received_seqs(
         users.extend(r.user.as_deref());
         sessions.insert(r.session_id);
     }
-    // Pushes that may have reached them, from their first membership row on.
-    let candidates = collect(
+    let pushes = Pushes {
         conn,
-        &format!(
-            "SELECT {cols} FROM events WHERE seq >= ?1 AND conn IS NULL AND (\
-               (kind = 'room_broadcast' AND seq IN (SELECT seq FROM event_rooms \
-                  WHERE room IN (SELECT value FROM json_each(?2)))) \
-               OR kind = 'broadcast' \
-               OR (kind = 'to_user' AND user IN (SELECT value FROM json_each(?3))) \
-               OR (kind IN ('role_publish', 'shared_publish') \
-                   AND topic IN (SELECT value FROM json_each(?4)))\
-             ) ORDER BY seq"
-        ),
-        &[
-            SqlValue::Integer(first),
-            json_list(rooms),
-            json_list(users),
-            json_list(topics),
-        ],
-    )?;
-    let contracts = contracts(conn, &sessions)?;
-    let mut members = Membership::new(contracts);
-    let mut out = Vec::new();
-    let mut membership = membership.into_iter().peekable();
-    for push in candidates {
-        while let Some(m) = membership.next_if(|m| m.seq < push.seq) {
-            members.apply(&m);
+        sql: candidates_sql(),
+        rooms: json_list(rooms),
+        users: json_list(users),
+        topics: json_list(topics),
+        membership: &membership,
+        contracts: contracts(conn, &sessions)?,
+    };
+    let mut out = match newest {
+        None => pushes.reached(first, i64::MAX)?,
+        Some(n) => {
+            // Pushes older than the n-th newest own row cannot be on a page of n rows.
+            let floor = nth_newest_own(conn, of_conns, &names, n)?.map_or(first, |s| s.max(first));
+            // Nothing reaches connections that have all gone: start from their last row then.
+            let mut last: HashMap<&str, &Row> = HashMap::new();
+            for r in &membership {
+                last.extend(r.conn.as_deref().map(|c| (c, r)));
+            }
+            let gone = last
+                .values()
+                .all(|r| matches!(r.kind, TapKind::Disconnect | TapKind::HeartbeatReap));
+            let mut hi: i64 = match membership.last() {
+                Some(r) if gone => r.seq + 1,
+                _ => conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM events", [], |r| {
+                    r.get(0)
+                })?,
+            };
+            // About 16 rows recorded per push the page needs, doubled for each further window.
+            let mut window: i64 = (n as i64).saturating_mul(16).max(64);
+            let mut found: Vec<Vec<i64>> = Vec::new();
+            let mut total = 0;
+            while hi > floor && total < n {
+                let lo = hi.saturating_sub(window).max(floor);
+                let seqs = pushes.reached(lo, hi)?;
+                total += seqs.len();
+                found.push(seqs);
+                hi = lo;
+                window = window.saturating_mul(2);
+            }
+            found.into_iter().rev().flatten().collect()
         }
-        if !members.recipients(&push).is_empty() {
-            out.push(push.seq);
-        }
-    }
+    };
     if out.len() > MAX_RECEIVED {
         out.drain(..out.len() - MAX_RECEIVED);
     }
     Ok(out)
+}
+
+/// The pushes that may have reached a connection in a seq range. Each kind is found through an
+/// index (`event_rooms` by room and seq, `events_kind` by kind and seq, which also serves
+/// `to_user` and the topic publishes), so a range costs the pushes in it, not every row.
+fn candidates_sql() -> String {
+    let cols = light_columns();
+    format!(
+        "SELECT {cols} FROM events WHERE seq IN (\
+           SELECT seq FROM event_rooms WHERE room IN (SELECT value FROM json_each(?3)) \
+             AND seq >= ?1 AND seq < ?2 \
+           UNION ALL SELECT seq FROM events WHERE kind IN \
+             ('broadcast', 'to_user', 'role_publish', 'shared_publish') \
+             AND seq >= ?1 AND seq < ?2\
+         ) AND conn IS NULL AND (\
+           (kind = 'room_broadcast' AND seq IN (SELECT seq FROM event_rooms \
+              WHERE room IN (SELECT value FROM json_each(?3)))) \
+           OR kind = 'broadcast' \
+           OR (kind = 'to_user' AND user IN (SELECT value FROM json_each(?4))) \
+           OR (kind IN ('role_publish', 'shared_publish') \
+               AND topic IN (SELECT value FROM json_each(?5)))\
+         ) ORDER BY seq"
+    )
+}
+
+/// The seq of the `n`-th newest row of the connections' own, if they have that many.
+fn nth_newest_own(
+    conn: &Connection,
+    of_conns: &str,
+    names: &SqlValue,
+    n: usize,
+) -> Result<Option<i64>, CaptureError> {
+    let Some(offset) = n.checked_sub(1) else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq FROM events WHERE {of_conns} ORDER BY seq DESC LIMIT 1 OFFSET ?2"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params![names, offset as i64])?;
+    Ok(match rows.next()? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
+}
+
+/// What decides whether a push reached the connections: their membership rows and the rooms,
+/// users and topics those name.
+struct Pushes<'a> {
+    conn: &'a Connection,
+    sql: String,
+    rooms: SqlValue,
+    users: SqlValue,
+    topics: SqlValue,
+    membership: &'a [Row],
+    contracts: HashMap<i64, Value>,
+}
+
+impl Pushes<'_> {
+    /// The seqs in `[lo, hi)` of the pushes that reached the connections, ascending. The
+    /// membership is replayed from the connections' first row up to each push (a few rows per
+    /// connection, so replaying it again for each range is cheap).
+    fn reached(&self, lo: i64, hi: i64) -> Result<Vec<i64>, CaptureError> {
+        let candidates = collect(
+            self.conn,
+            &self.sql,
+            &[
+                SqlValue::Integer(lo),
+                SqlValue::Integer(hi),
+                self.rooms.clone(),
+                self.users.clone(),
+                self.topics.clone(),
+            ],
+        )?;
+        let mut members = Membership::new(self.contracts.clone());
+        let mut membership = self.membership.iter().peekable();
+        let mut out = Vec::new();
+        for push in candidates {
+            while let Some(m) = membership.next_if(|m| m.seq < push.seq) {
+                members.apply(m);
+            }
+            if !members.recipients(&push).is_empty() {
+                out.push(push.seq);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The contracts of `sessions` (to tell which roles may receive a to-user event).

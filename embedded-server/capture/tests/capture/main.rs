@@ -13,6 +13,7 @@ mod message_rows;
 mod migration;
 mod per_conn;
 mod query;
+mod recent_page;
 mod redaction;
 mod replay;
 mod retention;
