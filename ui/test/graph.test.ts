@@ -7,7 +7,7 @@ const join = (room: string, id: string, role = 'user'): Change => ({ type: 'join
 
 function model(n: number, rooms = ['lobby', 'ops']): Membership {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [], by_role: [], by_node: [] });
   const changes: Change[] = [];
   for (let i = 0; i < n; i++) changes.push(join(rooms[i % rooms.length], `c${i}`, i % 3 ? 'user' : 'agent'));
   m.apply(changes);
@@ -85,7 +85,7 @@ test('the layout keeps fixed nodes and spreads the others', () => {
 
 test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are drawn', () => {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [], by_role: [], by_node: [] });
   const changes: Change[] = [];
   for (let i = 0; i < MAX_GRAPH_ROOMS + 10; i++) changes.push(join(`r${i}`, `c${i}`));
   for (let i = 0; i < 5; i++) changes.push(join('big', `b${i}`));
@@ -101,7 +101,7 @@ test('past MAX_GRAPH_ROOMS only the largest rooms (and the selected one) are dra
 /** Members spread over cluster nodes `a` and `b` (attach mode). */
 function clustered(n: number, rooms = ['lobby', 'ops']): Membership {
   const m = new Membership();
-  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [] });
+  m.load({ rooms: [], grouped: false, conns: [], groups: [], members: 0, listed: [], by_role: [], by_node: [] });
   const changes: Change[] = [];
   for (let i = 0; i < n; i++) {
     changes.push({ type: 'join', room: rooms[i % rooms.length], conn: { id: `c${i}`, role: i % 3 ? 'user' : 'agent', user: `u-${i}`, node: i % 2 ? 'b' : 'a' } });
@@ -174,6 +174,8 @@ test('from a grouped snapshot: groups from the counts, an expanded group from th
       { room: 'lobby', role: 'user', count: 450, node: 'n1' },
     ],
     listed: [{ room: 'lobby', facet: 'user', members: [{ id: 'u1', role: 'user', user: 'one', node: 'n1' }, { id: 'u2', role: 'user', user: 'two', node: 'n1' }], total: 450 }],
+    by_role: [{ role: 'user', connections: 450 }, { role: 'agent', connections: 50 }],
+    by_node: [{ node: 'n1', connections: 500 }],
   });
   const g = buildGraph(m);
   expect(g.grouped).toBe(true);
@@ -183,4 +185,33 @@ test('from a grouped snapshot: groups from the counts, an expanded group from th
   const open = buildGraph(m, { expanded: new Set([groupKey('lobby', 'user')]) });
   expect(open.nodes.filter((n) => n.kind === 'conn').map((n) => n.conn)).toEqual(['u1', 'u2']);
   expect(open.nodes.find((n) => n.kind === 'more')?.size).toBe(448);
+});
+
+test('the legend of a grouped snapshot counts each connection once, as the server counted them', () => {
+  const m = new Membership();
+  // 360 clients: 300 users in lobby and ops both, 60 agents in lobby; the groups count a user
+  // once per room (600), the server's distinct counts once (300).
+  m.load({
+    rooms: [
+      { name: 'lobby', size: 360, roles: [{ role: 'user', connections: 300 }, { role: 'agent', connections: 60 }] },
+      { name: 'ops', size: 300, roles: [{ role: 'user', connections: 300 }] },
+    ],
+    grouped: true,
+    members: 360,
+    conns: [],
+    groups: [
+      { room: 'lobby', role: 'agent', count: 60, node: 'n1' },
+      { room: 'lobby', role: 'user', count: 300, node: 'n1' },
+      { room: 'ops', role: 'user', count: 300, node: 'n1' },
+    ],
+    listed: [],
+    by_role: [{ role: 'user', connections: 300 }, { role: 'agent', connections: 60 }],
+    by_node: [{ node: 'n1', connections: 360 }],
+  });
+  const g = buildGraph(m);
+  expect([...g.roles]).toEqual([['user', 300], ['agent', 60]]);
+  expect([...g.servers]).toEqual([['n1', 360]]);
+  // Searching shows some rooms only: their groups, summed.
+  const ops = buildGraph(m, { query: 'ops' });
+  expect([...ops.roles]).toEqual([['user', 300]]);
 });

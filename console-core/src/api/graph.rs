@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::live::aggregator::sorted_counts;
-use crate::types::{GraphConn, GraphGroup, GraphMembers, MemberRow, MembershipGraph, RoomRow};
+use crate::types::{
+    GraphConn, GraphGroup, GraphMembers, MemberRow, MembershipGraph, NodeCount, RoomRow,
+};
 
 /// Up to this many distinct room members the graph draws each connection (and the answer
 /// lists them all); past it, one node per room and role, expanded on demand.
@@ -129,6 +131,10 @@ pub struct GraphBuilder<'a> {
     group_members: Vec<Vec<Kept>>,
     /// This member's rooms while they are counted (cleared per member).
     scratch: Vec<usize>,
+    /// Distinct members per role and per node (each connection is added once): a short
+    /// list, like `Facets`.
+    by_role: Vec<(Arc<str>, u32)>,
+    by_node: Vec<(Option<Arc<str>>, u32)>,
 }
 
 impl<'a> GraphBuilder<'a> {
@@ -144,6 +150,8 @@ impl<'a> GraphBuilder<'a> {
             room_members: Vec::new(),
             group_members: vec![Vec::new(); ask.expand.len()],
             scratch: Vec::new(),
+            by_role: Vec::new(),
+            by_node: Vec::new(),
         }
     }
 
@@ -168,6 +176,18 @@ impl<'a> GraphBuilder<'a> {
             return;
         }
         self.distinct += 1;
+        match self.by_role.iter_mut().find(|(r, _)| same(r, member.role)) {
+            Some((_, n)) => *n += 1,
+            None => self.by_role.push((member.role.clone(), 1)),
+        }
+        match self.by_node.iter_mut().find(|(n, _)| match (n, member.node) {
+            (None, None) => true,
+            (Some(a), Some(b)) => same(a, b),
+            _ => false,
+        }) {
+            Some((_, n)) => *n += 1,
+            None => self.by_node.push((member.node.cloned(), 1)),
+        }
         let of: &str = if self.ask.by_node {
             member.node.map_or("?", |n| n)
         } else {
@@ -300,6 +320,15 @@ impl<'a> GraphBuilder<'a> {
                 node: m.node.as_deref().map(str::to_owned),
             })
             .collect();
+        let mut by_node: Vec<NodeCount> = self
+            .by_node
+            .into_iter()
+            .map(|(node, connections)| NodeCount {
+                node: node.as_deref().unwrap_or("?").to_owned(),
+                connections,
+            })
+            .collect();
+        by_node.sort_by(|a, b| b.connections.cmp(&a.connections).then(a.node.cmp(&b.node)));
         MembershipGraph {
             rooms,
             grouped,
@@ -307,6 +336,8 @@ impl<'a> GraphBuilder<'a> {
             conns,
             groups,
             listed,
+            by_role: sorted_counts(self.by_role.into_iter().map(|(r, n)| (r.to_string(), n))),
+            by_node,
         }
     }
 }

@@ -12,7 +12,7 @@ use switchboard_server::{Conn, Server};
 
 use super::error::{ApiError, ApiResult};
 use super::graph::{GraphAsk, GraphBuilder, Member};
-use crate::live::aggregator::role_counts;
+use crate::live::aggregator::sorted_counts;
 use crate::state::AppState;
 use crate::types::{
     MemberChange, MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow,
@@ -52,12 +52,12 @@ fn member(c: &Conn, node: &str) -> MemberRow {
     }
 }
 
-fn room_row(server: &Server, name: &str) -> RoomRow {
-    let members = server.room(name).connections();
+/// A room as the list shows it, from the registry's counts (no member copied).
+fn room_row(r: switchboard_server::RoomRoles) -> RoomRow {
     RoomRow {
-        name: name.to_owned(),
-        size: members.len() as u32,
-        roles: role_counts(members.iter().map(Conn::role)),
+        name: r.name,
+        size: r.size as u32,
+        roles: sorted_counts(r.roles.into_iter().map(|(role, n)| (role, n as u32))),
     }
 }
 
@@ -76,16 +76,14 @@ async fn list(
             total: 0,
         }));
     }
-    let all = st.server.rooms_info();
+    let all = st.server.rooms_roles();
+    let total = all.len() as u32;
     let rooms = all
-        .iter()
+        .into_iter()
         .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
-        .map(|r| room_row(&st.server, &r.name))
+        .map(room_row)
         .collect();
-    Ok(Json(RoomList {
-        rooms,
-        total: all.len() as u32,
-    }))
+    Ok(Json(RoomList { rooms, total }))
 }
 
 async fn detail(

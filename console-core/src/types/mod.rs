@@ -35,7 +35,7 @@ pub use replay::{
 };
 pub use rooms::{
     GraphConn, GraphGroup, GraphMembers, MemberChange, MemberChangeResult, MemberRow,
-    MembershipGraph, RoomDetail, RoomList, RoomRow,
+    MembershipGraph, NodeCount, RoomDetail, RoomList, RoomRow,
 };
 pub use traffic::{
     TrafficCursor, TrafficFilter, TrafficPage, TrafficQuery, TrafficRelated, TrafficRow,
@@ -98,6 +98,7 @@ pub fn typescript() -> String {
         GraphGroup,
         GraphMembers,
         MembershipGraph,
+        NodeCount,
         ConnRow,
         ConnSort,
         ConnQuery,

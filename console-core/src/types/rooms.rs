@@ -115,4 +115,16 @@ pub struct MembershipGraph {
     pub groups: Vec<GraphGroup>,
     /// Empty unless `grouped`.
     pub listed: Vec<GraphMembers>,
+    /// Distinct connections in at least one room per role, largest first: a connection in
+    /// two rooms counts once (summing `groups` counts it once per room).
+    pub by_role: Vec<RoleCount>,
+    /// The same per node ("?" for members that do not say), largest first.
+    pub by_node: Vec<NodeCount>,
+}
+
+/// How many connections one node holds (of those counted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NodeCount {
+    pub node: String,
+    pub connections: u32,
 }

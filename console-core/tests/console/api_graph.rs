@@ -76,6 +76,58 @@ async fn a_graph_past_the_limit_lists_counts_and_only_the_members_asked_for() {
     );
     let detail: Value = h.get("/api/rooms/small").await;
     assert_eq!(detail["size"], 63);
+    // The list's members per role are the graph's groups per room and role.
+    let roles_of = |rooms: &Value| -> Vec<(String, String, u64)> {
+        let mut v: Vec<(String, String, u64)> = rooms
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                r["roles"].as_array().unwrap().iter().map(move |rc| {
+                    (
+                        r["name"].as_str().unwrap().to_owned(),
+                        rc["role"].as_str().unwrap().to_owned(),
+                        rc["connections"].as_u64().unwrap(),
+                    )
+                })
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(roles_of(&list["rooms"]), roles_of(&graph["rooms"]));
+    let mut from_groups: Vec<(String, String, u64)> = graph["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["room"].as_str().unwrap().to_owned(),
+                g["role"].as_str().unwrap().to_owned(),
+                g["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    from_groups.sort();
+    assert_eq!(roles_of(&list["rooms"]), from_groups);
+
+    // The legend's counts: distinct connections per role and per node, a member of both rooms
+    // counted once (the groups, summed per role, count it once per room: 382 in all).
+    let members = server.local_in_order();
+    let agents = members.iter().skip(1).filter(|c| c.role() == "agent").count() as u64;
+    assert_eq!(
+        graph["by_role"],
+        json!([
+            { "role": "user", "connections": 319 - agents },
+            { "role": "agent", "connections": agents },
+        ])
+    );
+    assert_eq!(
+        graph["by_node"],
+        json!([{ "node": server.node_id(), "connections": 319 }])
+    );
+    let summed: u64 = from_groups.iter().map(|(_, _, n)| n).sum();
+    assert_eq!(summed, 382);
 
     // The selected room: its members by role then id, with its size.
     let graph: Value = h.get("/api/graph?room=small").await;

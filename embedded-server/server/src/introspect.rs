@@ -55,6 +55,14 @@ pub struct RoomInfo {
     pub size: usize,
 }
 
+/// A room with its members per role (role, count), in no particular order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoomRoles {
+    pub name: String,
+    pub size: usize,
+    pub roles: Vec<(String, usize)>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TopicInfo {
     /// `None` for a shared topic.
@@ -190,6 +198,18 @@ impl Server {
             .list()
             .into_iter()
             .map(|(name, size)| RoomInfo { name, size })
+            .collect()
+    }
+
+    /// [`rooms_info`](Self::rooms_info) with each room's members per role, counted in the
+    /// same pass under the registry's lock (no member is copied), so a room's size is its
+    /// roles' sum.
+    pub fn rooms_roles(&self) -> Vec<RoomRoles> {
+        self.shared
+            .rooms()
+            .list_roles()
+            .into_iter()
+            .map(|(name, size, roles)| RoomRoles { name, size, roles })
             .collect()
     }
 

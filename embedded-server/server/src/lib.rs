@@ -92,7 +92,7 @@ pub use conn::{Conn, Ctx};
 pub use delivery::{ConnTarget, RoleTarget, UserTarget};
 pub use error::{HandlerError, MembershipError, PushError, RequestError, ServeError};
 pub use hooks::{AuthRequest, Disconnect, FaultContext, FaultKind, Identity, Refusal, ServerFault};
-pub use introspect::{ConnInfo, RoomInfo, ServerStats, TopicInfo};
+pub use introspect::{ConnInfo, RoomInfo, RoomRoles, ServerStats, TopicInfo};
 pub use lifecycle::RunningServer;
 pub use peer::{Peer, MAX_PEER_HEADERS, MAX_PEER_HEADER_BYTES};
 pub use replay_key::{InvalidReplayKey, ReplayKey, CONSOLE_PARAM, REPLAY_KEY_HEADER, REPLAY_PARAM};

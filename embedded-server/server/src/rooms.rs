@@ -220,6 +220,32 @@ impl RoomRegistry {
         v
     }
 
+    /// Room names with their member counts and members per role (in first-seen order), read
+    /// in one pass under the lock without copying a member: the console's room list asked
+    /// each room for a copy of its members to count them, 10,000 handles for a big room.
+    pub fn list_roles(&self) -> Vec<(String, usize, Vec<(String, usize)>)> {
+        let rooms = lock(&self.rooms);
+        let mut v: Vec<_> = rooms
+            .iter()
+            .map(|(name, members)| {
+                // A contract has a handful of roles: a short list beats hashing each role.
+                let mut roles: Vec<(&str, usize)> = Vec::new();
+                for conn in members.values() {
+                    let role = conn.role();
+                    match roles.iter_mut().find(|(r, _)| *r == role) {
+                        Some((_, n)) => *n += 1,
+                        None => roles.push((role, 1)),
+                    }
+                }
+                let roles = roles.into_iter().map(|(r, n)| (r.to_owned(), n)).collect();
+                (name.to_string(), members.len(), roles)
+            })
+            .collect();
+        drop(rooms);
+        v.sort();
+        v
+    }
+
     /// Queue `frame` to the admitted members of `rooms`, each connection once. Queuing never
     /// waits, so holding the lock while fanning out is short and keeps us allocation-free in
     /// the common single-room case.

@@ -195,13 +195,20 @@ export class Membership {
     return [...counts.entries()].map(([facet, connections]) => ({ facet, connections })).sort((a, b) => b.connections - a.connections || a.facet.localeCompare(b.facet));
   }
 
-  /** Members per role, or per node with `byNode`, over `rooms` (the graph's legend). Counted
-   * by connection, a member of two of the rooms counts once; from a grouped snapshot, once per
-   * room (the snapshot has no members to tell them apart). */
+  /** Members per role, or per node with `byNode`, over `rooms` (the graph's legend), a member
+   * of two of the rooms counted once. From a grouped snapshot showing every room, the server's
+   * distinct counts; showing some of the rooms (a search, the largest rooms only), the groups
+   * of those rooms summed, which counts a member of two of them twice (the snapshot has no
+   * members to tell them apart). */
   totals(rooms: Set<string>, byNode: boolean): Map<string, number> {
     const out = new Map<string, number>();
     const bump = (k: string, n: number) => out.set(k, (out.get(k) ?? 0) + n);
     if (this.counted) {
+      if (this.counted.rooms.every((r) => rooms.has(r.name))) {
+        if (byNode) for (const n of this.counted.by_node) bump(n.node, n.connections);
+        else for (const r of this.counted.by_role) bump(r.role, r.connections);
+        return out;
+      }
       for (const g of this.counted.groups) if (rooms.has(g.room)) bump(byNode ? g.node ?? '?' : g.role, g.count);
       return out;
     }

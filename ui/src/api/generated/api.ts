@@ -277,7 +277,21 @@ conns: Array<GraphConn>, groups: Array<GraphGroup>,
 /**
  * Empty unless `grouped`.
  */
-listed: Array<GraphMembers>, };
+listed: Array<GraphMembers>, 
+/**
+ * Distinct connections in at least one room per role, largest first: a connection in
+ * two rooms counts once (summing `groups` counts it once per room).
+ */
+by_role: Array<RoleCount>, 
+/**
+ * The same per node ("?" for members that do not say), largest first.
+ */
+by_node: Array<NodeCount>, };
+
+/**
+ * How many connections one node holds (of those counted).
+ */
+export type NodeCount = { node: string, connections: number, };
 
 /**
  * One connection as the list shows it.
