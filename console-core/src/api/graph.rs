@@ -106,6 +106,15 @@ fn same(a: &Arc<str>, b: &Arc<str>) -> bool {
     Arc::ptr_eq(a, b) || **a == **b
 }
 
+/// Both members on the same node, or both without one.
+fn same_node(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => same(a, b),
+        _ => false,
+    }
+}
+
 /// Members of one room per (role, node): a short list (a room has few roles and nodes), so a
 /// linear search beats hashing two strings per member.
 type Facets = Vec<((Arc<str>, Option<Arc<str>>), u32)>;
@@ -180,11 +189,11 @@ impl<'a> GraphBuilder<'a> {
             Some((_, n)) => *n += 1,
             None => self.by_role.push((member.role.clone(), 1)),
         }
-        match self.by_node.iter_mut().find(|(n, _)| match (n, member.node) {
-            (None, None) => true,
-            (Some(a), Some(b)) => same(a, b),
-            _ => false,
-        }) {
+        match self
+            .by_node
+            .iter_mut()
+            .find(|(n, _)| same_node(n.as_ref(), member.node))
+        {
             Some((_, n)) => *n += 1,
             None => self.by_node.push((member.node.cloned(), 1)),
         }
@@ -196,14 +205,10 @@ impl<'a> GraphBuilder<'a> {
         for k in 0..self.scratch.len() {
             let i = self.scratch[k];
             let (room, facets) = &mut self.rooms[i];
-            match facets.iter_mut().find(|((r, n), _)| {
-                same(r, member.role)
-                    && match (n, member.node) {
-                        (None, None) => true,
-                        (Some(a), Some(b)) => same(a, b),
-                        _ => false,
-                    }
-            }) {
+            match facets
+                .iter_mut()
+                .find(|((r, n), _)| same(r, member.role) && same_node(n.as_ref(), member.node))
+            {
                 Some((_, count)) => *count += 1,
                 None => facets.push(((member.role.clone(), member.node.cloned()), 1)),
             }

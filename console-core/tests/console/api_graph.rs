@@ -114,7 +114,11 @@ async fn a_graph_past_the_limit_lists_counts_and_only_the_members_asked_for() {
     // The legend's counts: distinct connections per role and per node, a member of both rooms
     // counted once (the groups, summed per role, count it once per room: 382 in all).
     let members = server.local_in_order();
-    let agents = members.iter().skip(1).filter(|c| c.role() == "agent").count() as u64;
+    let agents = members
+        .iter()
+        .skip(1)
+        .filter(|c| c.role() == "agent")
+        .count() as u64;
     assert_eq!(
         graph["by_role"],
         json!([
