@@ -205,12 +205,7 @@ impl Server {
     /// same pass under the registry's lock (no member is copied), so a room's size is its
     /// roles' sum.
     pub fn rooms_roles(&self) -> Vec<RoomRoles> {
-        self.shared
-            .rooms()
-            .list_roles()
-            .into_iter()
-            .map(|(name, size, roles)| RoomRoles { name, size, roles })
-            .collect()
+        self.shared.rooms().list_roles()
     }
 
     pub fn topics_info(&self) -> Vec<TopicInfo> {

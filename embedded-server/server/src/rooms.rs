@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::conn::Conn;
 use super::error::{MembershipError, PushError};
+use super::introspect::RoomRoles;
 use super::Server;
 use crate::cluster::interest_key::InterestKey;
 use crate::cluster::local_interest::LocalInterest;
@@ -223,7 +224,7 @@ impl RoomRegistry {
     /// Room names with their member counts and members per role (in first-seen order), read
     /// in one pass under the lock without copying a member: the console's room list asked
     /// each room for a copy of its members to count them, 10,000 handles for a big room.
-    pub fn list_roles(&self) -> Vec<(String, usize, Vec<(String, usize)>)> {
+    pub fn list_roles(&self) -> Vec<RoomRoles> {
         let rooms = lock(&self.rooms);
         let mut v: Vec<_> = rooms
             .iter()
@@ -237,12 +238,15 @@ impl RoomRegistry {
                         None => roles.push((role, 1)),
                     }
                 }
-                let roles = roles.into_iter().map(|(r, n)| (r.to_owned(), n)).collect();
-                (name.to_string(), members.len(), roles)
+                RoomRoles {
+                    name: name.to_string(),
+                    size: members.len(),
+                    roles: roles.into_iter().map(|(r, n)| (r.to_owned(), n)).collect(),
+                }
             })
             .collect();
         drop(rooms);
-        v.sort();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
 
