@@ -23,7 +23,7 @@ use crate::live::hub::LiveHub;
 use crate::live::tap::LiveTap;
 use crate::live::TAP_QUEUE;
 use crate::nodes::sink::Sink;
-use crate::nodes::{AttachedNodes, NodeSource};
+use crate::nodes::{AttachedNodes, EmbeddedNodes, NodeSource};
 use crate::recording::RecorderSlot;
 use crate::state::{AppState, ExportStore};
 use crate::types::HostInfo;
@@ -145,7 +145,7 @@ impl ConsoleCore {
         for tap in taps {
             server.add_tap(tap);
         }
-        let source = NodeSource::Embedded(server.clone());
+        let source = NodeSource::Embedded(Arc::new(EmbeddedNodes::new(server.clone())));
         let aggregator = tokio::spawn(
             Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
         );

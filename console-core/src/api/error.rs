@@ -131,3 +131,19 @@ impl From<switchboard_inspector::CommandError> for ApiError {
         }
     }
 }
+
+/// A node source's refusal, with the status each kind has always had.
+impl From<crate::nodes::NodeError> for ApiError {
+    fn from(e: crate::nodes::NodeError) -> Self {
+        use crate::nodes::NodeError as E;
+        match e {
+            E::NotFound(m) => ApiError::not_found(m),
+            E::Unsupported(m) => ApiError::bad_request(m),
+            E::Refused(m) => ApiError::bad_request(m),
+            E::Invalid { name, issues } => ApiError::validation(&name, issues),
+            E::Unavailable(m) => ApiError::unavailable(m),
+            E::Node(e) => ApiError::from(e),
+            E::Internal(m) => ApiError::internal(m),
+        }
+    }
+}

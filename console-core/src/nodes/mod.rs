@@ -28,24 +28,47 @@
 pub mod attached;
 pub mod convert;
 pub mod discovery;
+pub mod embedded;
+pub mod error;
 pub mod proxy;
 pub mod push;
 pub mod remote;
 pub mod sink;
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::Arc;
-
-use switchboard_server::Server;
 
 use crate::types::ServerCounters;
 pub use attached::{AttachError, AttachedNodes};
 pub use discovery::Discovery;
+pub use embedded::EmbeddedNodes;
+pub use error::NodeError;
 
+/// What every node source answers, whichever it is: the panels and the live pipeline call
+/// these and never ask which source they talk to.
+pub trait NodeView: Send + Sync {
+    /// Connections now.
+    fn connection_count(&self) -> usize;
+    /// Rooms with members now (0 where rooms are not visible).
+    fn room_count(&self) -> usize;
+    /// Topics with subscribers or listeners now.
+    fn topic_count(&self) -> usize;
+    /// Totals since each server started, summed over the nodes.
+    fn counters(&self) -> ServerCounters;
+    /// Connection id to role, for every connection. May walk every connection: call it from
+    /// a blocking task.
+    fn roles(&self) -> HashMap<String, String>;
+}
+
+/// The source this console reads: one of three, each implementing [`NodeView`] in its own
+/// module. It dereferences to the interface; the variants are named only where a mode's own
+/// lifecycle is at stake (attach mode's links are started, discovered and stopped by
+/// [`crate::ConsoleCore`]).
 #[derive(Clone)]
 pub enum NodeSource {
     /// The console's own server.
-    Embedded(Server),
+    Embedded(Arc<EmbeddedNodes>),
     /// Nodes in other processes, through their inspectors.
     Attached(Arc<AttachedNodes>),
     /// Clients relayed to an upstream server by the console's proxy.
@@ -53,6 +76,16 @@ pub enum NodeSource {
 }
 
 impl NodeSource {
+    /// The interface, whichever source answers it.
+    pub fn view(&self) -> &(dyn NodeView + 'static) {
+        match self {
+            NodeSource::Embedded(e) => e.as_ref(),
+            NodeSource::Attached(a) => a.as_ref(),
+            NodeSource::Proxy(p) => p.as_ref(),
+        }
+    }
+
+    /// The attached nodes, in attach mode (to add, discover and stop links).
     pub fn attached(&self) -> Option<&Arc<AttachedNodes>> {
         match self {
             NodeSource::Attached(a) => Some(a),
@@ -66,91 +99,12 @@ impl NodeSource {
             _ => None,
         }
     }
+}
 
-    pub fn connection_count(&self) -> usize {
-        match self {
-            NodeSource::Embedded(s) => s.connection_count(),
-            NodeSource::Attached(a) => a
-                .links()
-                .iter()
-                .filter_map(|l| l.read(|n| n.connections.len()))
-                .sum(),
-            NodeSource::Proxy(p) => p.connection_count(),
-        }
-    }
+impl Deref for NodeSource {
+    type Target = dyn NodeView;
 
-    pub fn room_count(&self) -> usize {
-        match self {
-            NodeSource::Embedded(s) => s.room_count(),
-            NodeSource::Attached(a) => a.room_count(),
-            // Not on the wire: a server adds a connection to a room without telling it.
-            NodeSource::Proxy(_) => 0,
-        }
-    }
-
-    pub fn topic_count(&self) -> usize {
-        match self {
-            NodeSource::Embedded(s) => s.topic_count(),
-            NodeSource::Attached(a) => a.topic_count(),
-            NodeSource::Proxy(_) => 0,
-        }
-    }
-
-    /// Totals since each server started, summed over the attached nodes.
-    pub fn counters(&self) -> ServerCounters {
-        match self {
-            NodeSource::Embedded(s) => crate::live::aggregator::counters(s),
-            NodeSource::Attached(a) => {
-                let mut c = ServerCounters::default();
-                for l in a.links() {
-                    l.read(|n| {
-                        let s = &n.stats;
-                        c.connections_total += s.connections_total;
-                        c.refused_upgrades += s.refused_upgrades;
-                        c.slow_consumers += s.slow_consumers;
-                        c.reaped += s.reaped;
-                        c.frame_errors += s.frame_errors;
-                        c.handler_panics += s.handler_panics;
-                        c.listener_faults += s.listener_faults;
-                        c.tap_faults += s.tap_faults;
-                        c.open_sockets += s.open_sockets;
-                        c.pending_upgrades += s.pending_upgrades;
-                        c.evicted_upgrades += s.evicted_upgrades;
-                        c.upgrade_timeouts += s.upgrade_timeouts;
-                        c.membership_refusals += s.membership_refusals;
-                    });
-                }
-                c
-            }
-            NodeSource::Proxy(p) => ServerCounters {
-                connections_total: p.connections_total(),
-                frame_errors: p.frame_errors(),
-                ..ServerCounters::default()
-            },
-        }
-    }
-
-    /// Connection id to role, for every connection. Walks the registry for the embedded
-    /// server: call it from a blocking task.
-    pub fn roles(&self) -> HashMap<String, String> {
-        match self {
-            // Ids and roles only: a full `local()` would copy every connection's rooms,
-            // topics and parameters every few seconds.
-            NodeSource::Embedded(s) => s
-                .local_in_order()
-                .iter()
-                .map(|c| (c.id().to_owned(), c.role().to_owned()))
-                .collect(),
-            NodeSource::Attached(a) => a
-                .connections()
-                .into_iter()
-                .map(|c| (c.id, c.role))
-                .collect(),
-            NodeSource::Proxy(p) => p
-                .connections()
-                .into_iter()
-                .map(|c| (c.id, c.role))
-                .collect(),
-        }
+    fn deref(&self) -> &Self::Target {
+        self.view()
     }
 }

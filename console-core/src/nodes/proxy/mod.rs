@@ -22,6 +22,7 @@ mod envelope;
 mod handshake;
 mod record;
 mod relay;
+mod view;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -2,6 +2,8 @@
 //! [`RemoteNode`] link; nodes can be added and removed while the console runs, by hand or by
 //! cluster discovery ([`Discovery`]).
 
+mod view;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -267,24 +269,6 @@ impl AttachedNodes {
     /// same contract; with several, the first one added is shown.
     pub fn contract(&self) -> Option<Arc<CompiledContract>> {
         self.links().iter().find_map(|l| l.contract())
-    }
-
-    /// Distinct rooms across the attached nodes.
-    pub fn room_count(&self) -> usize {
-        let mut names = std::collections::BTreeSet::new();
-        for l in self.links() {
-            l.read(|n| names.extend(n.rooms.keys().cloned()));
-        }
-        names.len()
-    }
-
-    /// Distinct topics across the attached nodes.
-    pub fn topic_count(&self) -> usize {
-        let mut keys = std::collections::BTreeSet::new();
-        for l in self.links() {
-            l.read(|n| keys.extend(n.topics.keys().cloned()));
-        }
-        keys.len()
     }
 
     /// Stop every link and wait for their tasks.

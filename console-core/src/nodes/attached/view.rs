@@ -1,0 +1,66 @@
+//! The attached nodes as a node source: each answer merges what every attached node last
+//! reported (a cluster's rooms span nodes; every row names its node), and each command goes to
+//! the inspector of the node that holds its connection.
+
+use std::collections::HashMap;
+
+use super::AttachedNodes;
+use crate::nodes::NodeView;
+use crate::types::ServerCounters;
+
+impl NodeView for AttachedNodes {
+    fn connection_count(&self) -> usize {
+        self.links()
+            .iter()
+            .filter_map(|l| l.read(|n| n.connections.len()))
+            .sum()
+    }
+
+    /// Distinct rooms across the attached nodes.
+    fn room_count(&self) -> usize {
+        let mut names = std::collections::BTreeSet::new();
+        for l in self.links() {
+            l.read(|n| names.extend(n.rooms.keys().cloned()));
+        }
+        names.len()
+    }
+
+    /// Distinct topics across the attached nodes.
+    fn topic_count(&self) -> usize {
+        let mut keys = std::collections::BTreeSet::new();
+        for l in self.links() {
+            l.read(|n| keys.extend(n.topics.keys().cloned()));
+        }
+        keys.len()
+    }
+
+    fn counters(&self) -> ServerCounters {
+        let mut c = ServerCounters::default();
+        for l in self.links() {
+            l.read(|n| {
+                let s = &n.stats;
+                c.connections_total += s.connections_total;
+                c.refused_upgrades += s.refused_upgrades;
+                c.slow_consumers += s.slow_consumers;
+                c.reaped += s.reaped;
+                c.frame_errors += s.frame_errors;
+                c.handler_panics += s.handler_panics;
+                c.listener_faults += s.listener_faults;
+                c.tap_faults += s.tap_faults;
+                c.open_sockets += s.open_sockets;
+                c.pending_upgrades += s.pending_upgrades;
+                c.evicted_upgrades += s.evicted_upgrades;
+                c.upgrade_timeouts += s.upgrade_timeouts;
+                c.membership_refusals += s.membership_refusals;
+            });
+        }
+        c
+    }
+
+    fn roles(&self) -> HashMap<String, String> {
+        self.connections()
+            .into_iter()
+            .map(|c| (c.id, c.role))
+            .collect()
+    }
+}

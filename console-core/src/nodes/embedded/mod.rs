@@ -1,0 +1,53 @@
+//! The console's own server as a node source: every answer is read from its registry the
+//! moment it is asked, and every command goes through its `manual` handle, so the recorder
+//! stores what the console did with origin `manual` (see the module doc of [`crate::nodes`]
+//! for why this source is not an inspector session).
+
+use std::collections::HashMap;
+
+use switchboard_server::Server;
+
+use super::NodeView;
+use crate::types::ServerCounters;
+
+pub struct EmbeddedNodes {
+    server: Server,
+}
+
+impl EmbeddedNodes {
+    pub fn new(server: Server) -> EmbeddedNodes {
+        EmbeddedNodes { server }
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+}
+
+impl NodeView for EmbeddedNodes {
+    fn connection_count(&self) -> usize {
+        self.server.connection_count()
+    }
+
+    fn room_count(&self) -> usize {
+        self.server.room_count()
+    }
+
+    fn topic_count(&self) -> usize {
+        self.server.topic_count()
+    }
+
+    fn counters(&self) -> ServerCounters {
+        crate::live::aggregator::counters(&self.server)
+    }
+
+    fn roles(&self) -> HashMap<String, String> {
+        // Ids and roles only: a full `local()` would copy every connection's rooms, topics
+        // and parameters every few seconds.
+        self.server
+            .local_in_order()
+            .iter()
+            .map(|c| (c.id().to_owned(), c.role().to_owned()))
+            .collect()
+    }
+}
