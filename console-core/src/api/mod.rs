@@ -4,7 +4,6 @@
 //! `*_attached.rs` for nodes followed through their inspectors, [`proxied`] for the proxy.
 
 pub mod connections;
-pub mod connections_attached;
 pub mod contract;
 pub mod error;
 pub mod export;

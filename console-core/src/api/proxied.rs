@@ -3,64 +3,17 @@
 //! pushes by hand written to client connections as if the upstream had sent them. Rooms and
 //! topic subscribers are not on the wire, so the proxy reports none (docs/proxy.md).
 
-use switchboard_server::secrets::masked_params;
-
 use super::error::ApiError;
 use crate::live::aggregator::role_counts;
 use crate::nodes::proxy::{ProxiedConn, Proxy, ProxyError};
 use crate::state::AppState;
 use crate::types::{
-    ConnRow, LinkState, MemberRow, NodeLink, NodeList, NodeRow, Overview, PushRequest, PushTarget,
+    LinkState, MemberRow, NodeLink, NodeList, NodeRow, Overview, PushRequest, PushTarget,
 };
 
 /// What the Rooms panel and the rooms API say in proxy mode.
 pub const NO_ROOMS: &str =
     "rooms cannot be seen through a proxy: the wire does not tell a client which rooms it is in";
-
-/// A relayed connection as a list row. Frames are counted at the proxy (`in` from the client,
-/// `out` to it); there is no pong to report, since each hop answers its own pings, and rooms
-/// and topics are not on the wire.
-pub fn row(c: &ProxiedConn, node: &str) -> ConnRow {
-    ConnRow {
-        id: c.id.clone(),
-        role: c.role.clone(),
-        user: c.user.clone(),
-        node: node.to_owned(),
-        origin: "client".into(),
-        connected_at_us: c.opened_us,
-        last_pong_us: None,
-        missed_pongs: 0,
-        rooms: Vec::new(),
-        topics: Vec::new(),
-        msgs_in: c.counts.msgs_in,
-        msgs_out: c.counts.msgs_out,
-        bytes_in: c.counts.bytes_in,
-        bytes_out: c.counts.bytes_out,
-        queue_depth: 0,
-        queue_bytes: 0,
-        errors: c.counts.errors,
-        remote: c.remote.clone(),
-        user_agent: c.user_agent.clone(),
-    }
-}
-
-pub fn rows(proxy: &Proxy) -> Vec<ConnRow> {
-    let node = proxy.node_id();
-    proxy.connections().iter().map(|c| row(c, node)).collect()
-}
-
-/// Connection `id` as a row and its handshake query, secrets masked.
-pub fn find(
-    proxy: &Proxy,
-    id: &str,
-) -> Result<(ConnRow, std::collections::BTreeMap<String, String>), ApiError> {
-    let c = proxy.connection(id).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no connection `{id}` through the proxy (it may have disconnected)"
-        ))
-    })?;
-    Ok((row(&c, proxy.node_id()), masked_params(&c.params)))
-}
 
 /// The proxy as the one node the console follows: it is there as long as the console runs.
 pub fn link(proxy: &Proxy, st: &AppState) -> NodeLink {
@@ -174,19 +127,4 @@ pub fn push(proxy: &Proxy, req: &PushRequest) -> (Result<usize, ApiError>, Vec<M
         (0, Some(e)) => (Err(e), receivers),
         _ => (Ok(delivered), receivers),
     }
-}
-
-/// Closes relayed connection `id` from the console: the client gets close code 4000 with the
-/// reason, the upstream a normal close with the same reason, and the disconnect is recorded
-/// with `closed_by: "console"`.
-pub fn disconnect(proxy: &Proxy, id: &str, reason: Option<String>) -> Result<(), ApiError> {
-    let reason = reason
-        .filter(|r| !r.trim().is_empty())
-        .unwrap_or_else(|| "closed from the console".to_owned());
-    proxy.close(id, &reason).map_err(|e| match e {
-        ProxyError::NoConnection(_) => ApiError::not_found(format!(
-            "no connection `{id}` through the proxy (it may have disconnected)"
-        )),
-        other => ApiError::bad_request(other.to_string()),
-    })
 }

@@ -26,6 +26,7 @@
 //! (docs/proxy.md).
 
 pub mod attached;
+pub mod conn_page;
 pub mod convert;
 pub mod discovery;
 pub mod embedded;
@@ -35,11 +36,13 @@ pub mod push;
 pub mod remote;
 pub mod sink;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::types::ServerCounters;
+use futures_util::future::BoxFuture;
+
+use crate::types::{ConnPage, ConnQuery, ConnRow, ServerCounters};
 pub use attached::{AttachError, AttachedNodes};
 pub use discovery::Discovery;
 pub use embedded::EmbeddedNodes;
@@ -59,6 +62,29 @@ pub trait NodeView: Send + Sync {
     /// Connection id to role, for every connection. May walk every connection: call it from
     /// a blocking task.
     fn roles(&self) -> HashMap<String, String>;
+
+    /// One page of the connection list, filtered, sorted and paged as `q` asks
+    /// ([`conn_page`]). May walk every connection: call it from a blocking task.
+    fn conn_page(&self, q: ConnQuery) -> ConnPage;
+    /// Connection `id` as the source knows it now.
+    fn conn(&self, id: &str) -> Result<ConnFacts, NodeError>;
+    /// Close connection `id`, telling its client `reason`.
+    fn disconnect<'a>(
+        &'a self,
+        id: &'a str,
+        reason: String,
+    ) -> BoxFuture<'a, Result<(), NodeError>>;
+}
+
+/// One connection in depth: its row and what its handshake and server state hold, secrets
+/// masked. What a source does not know is left empty (an inspector reports no headers; the
+/// proxy knows only the handshake).
+pub struct ConnFacts {
+    pub info: ConnRow,
+    pub params: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
+    pub ctx: serde_json::Value,
+    pub env: serde_json::Value,
 }
 
 /// The source this console reads: one of three, each implementing [`NodeView`] in its own

@@ -2,6 +2,7 @@
 //! [`RemoteNode`] link; nodes can be added and removed while the console runs, by hand or by
 //! cluster discovery ([`Discovery`]).
 
+mod conns;
 mod view;
 
 use std::collections::HashSet;

@@ -4,9 +4,11 @@
 
 use std::collections::HashMap;
 
-use super::AttachedNodes;
-use crate::nodes::NodeView;
-use crate::types::ServerCounters;
+use futures_util::future::BoxFuture;
+
+use super::{conns, AttachedNodes};
+use crate::nodes::{ConnFacts, NodeError, NodeView};
+use crate::types::{ConnPage, ConnQuery, ServerCounters};
 
 impl NodeView for AttachedNodes {
     fn connection_count(&self) -> usize {
@@ -62,5 +64,21 @@ impl NodeView for AttachedNodes {
             .into_iter()
             .map(|c| (c.id, c.role))
             .collect()
+    }
+
+    fn conn_page(&self, q: ConnQuery) -> ConnPage {
+        conns::page(self, q)
+    }
+
+    fn conn(&self, id: &str) -> Result<ConnFacts, NodeError> {
+        conns::facts(self, id)
+    }
+
+    fn disconnect<'a>(
+        &'a self,
+        id: &'a str,
+        reason: String,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        Box::pin(conns::disconnect(self, id, reason))
     }
 }

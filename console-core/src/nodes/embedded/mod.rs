@@ -3,12 +3,15 @@
 //! stores what the console did with origin `manual` (see the module doc of [`crate::nodes`]
 //! for why this source is not an inspector session).
 
+mod conns;
+
 use std::collections::HashMap;
 
+use futures_util::future::BoxFuture;
 use switchboard_server::Server;
 
-use super::NodeView;
-use crate::types::ServerCounters;
+use super::{ConnFacts, NodeError, NodeView};
+use crate::types::{ConnPage, ConnQuery, ServerCounters};
 
 pub struct EmbeddedNodes {
     server: Server,
@@ -49,5 +52,25 @@ impl NodeView for EmbeddedNodes {
             .iter()
             .map(|c| (c.id().to_owned(), c.role().to_owned()))
             .collect()
+    }
+
+    fn conn_page(&self, q: ConnQuery) -> ConnPage {
+        conns::page(&self.server, q)
+    }
+
+    fn conn(&self, id: &str) -> Result<ConnFacts, NodeError> {
+        conns::facts(&self.server, id)
+    }
+
+    fn disconnect<'a>(
+        &'a self,
+        id: &'a str,
+        reason: String,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        Box::pin(std::future::ready(conns::disconnect(
+            &self.server,
+            id,
+            reason,
+        )))
     }
 }
