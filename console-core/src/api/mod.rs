@@ -7,7 +7,6 @@ pub mod connections;
 pub mod contract;
 pub mod error;
 pub mod export;
-pub mod graph;
 pub mod host;
 pub mod live;
 pub mod nodes;
@@ -17,7 +16,6 @@ pub mod push;
 pub mod replay;
 pub mod replay_isolated;
 pub mod rooms;
-pub mod rooms_attached;
 pub mod traffic;
 pub mod tryit;
 

@@ -11,10 +11,6 @@ use crate::types::{
     LinkState, MemberRow, NodeLink, NodeList, NodeRow, Overview, PushRequest, PushTarget,
 };
 
-/// What the Rooms panel and the rooms API say in proxy mode.
-pub const NO_ROOMS: &str =
-    "rooms cannot be seen through a proxy: the wire does not tell a client which rooms it is in";
-
 /// The proxy as the one node the console follows: it is there as long as the console runs.
 pub fn link(proxy: &Proxy, st: &AppState) -> NodeLink {
     NodeLink {
@@ -75,7 +71,9 @@ fn targets(proxy: &Proxy, target: &PushTarget) -> Result<Vec<ProxiedConn>, ApiEr
         PushTarget::Conn { id } => all.into_iter().filter(|c| &c.id == id).collect(),
         PushTarget::User { user } => all.into_iter().filter(|c| &c.user == user).collect(),
         PushTarget::Everyone => all,
-        PushTarget::Rooms { .. } => return Err(ApiError::bad_request(NO_ROOMS)),
+        PushTarget::Rooms { .. } => {
+            return Err(ApiError::bad_request(crate::nodes::proxy::NO_ROOMS))
+        }
         PushTarget::RoleTopic { .. } | PushTarget::SharedTopic => {
             return Err(ApiError::bad_request(
                 "topic pushes cannot go through a proxy: the upstream holds the subscriptions",

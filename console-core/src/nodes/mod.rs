@@ -31,6 +31,7 @@ pub mod convert;
 pub mod discovery;
 pub mod embedded;
 pub mod error;
+pub mod graph;
 pub mod proxy;
 pub mod push;
 pub mod remote;
@@ -42,11 +43,15 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use crate::types::{ConnPage, ConnQuery, ConnRow, ServerCounters};
+use crate::types::{
+    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MembershipGraph, RoomDetail, RoomList,
+    ServerCounters,
+};
 pub use attached::{AttachError, AttachedNodes};
 pub use discovery::Discovery;
 pub use embedded::EmbeddedNodes;
 pub use error::NodeError;
+use graph::GraphAsk;
 
 /// What every node source answers, whichever it is: the panels and the live pipeline call
 /// these and never ask which source they talk to.
@@ -74,6 +79,21 @@ pub trait NodeView: Send + Sync {
         id: &'a str,
         reason: String,
     ) -> BoxFuture<'a, Result<(), NodeError>>;
+
+    /// Rooms whose name contains `needle` (lower case; empty for all), and how many there are.
+    fn rooms(&self, needle: &str) -> RoomList;
+    /// Room `name` with its first `limit` members, by role then id.
+    fn room(&self, name: String, limit: usize) -> Result<RoomDetail, NodeError>;
+    /// Who is in which room, for the graph, shaped by what the panel asks ([`graph`]): one
+    /// walk over the connections that copies no text it does not list.
+    fn graph(&self, ask: &GraphAsk) -> MembershipGraph;
+    /// Add connection `conn` to `room` (`add`) or remove it from it.
+    fn change_room(
+        &self,
+        room: String,
+        conn: String,
+        add: bool,
+    ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>>;
 }
 
 /// One connection in depth: its row and what its handshake and server state hold, secrets

@@ -89,15 +89,15 @@ pub struct GraphMembers {
     #[ts(optional)]
     pub facet: Option<String>,
     /// By role then id (a room's), or by id (a group's); at most
-    /// [`GRAPH_ROOM_MEMBERS`](crate::api::graph::GRAPH_ROOM_MEMBERS) or
-    /// [`GRAPH_GROUP_MEMBERS`](crate::api::graph::GRAPH_GROUP_MEMBERS).
+    /// [`GRAPH_ROOM_MEMBERS`](crate::nodes::graph::GRAPH_ROOM_MEMBERS) or
+    /// [`GRAPH_GROUP_MEMBERS`](crate::nodes::graph::GRAPH_GROUP_MEMBERS).
     pub members: Vec<MemberRow>,
     /// How many there are in all (the room's size, or the group's count).
     pub total: u32,
 }
 
 /// The membership graph at one instant. Up to
-/// [`GRAPH_CONN_LIMIT`](crate::api::graph::GRAPH_CONN_LIMIT) distinct members, `conns` lists
+/// [`GRAPH_CONN_LIMIT`](crate::nodes::graph::GRAPH_CONN_LIMIT) distinct members, `conns` lists
 /// every room member with its rooms, so the UI keeps the membership by connection and applies
 /// the live stream's joins and leaves exactly. Past it (`grouped`), no member is listed but the
 /// ones asked for (`listed`: the selected room's, the expanded groups'): the rooms and the

@@ -3,6 +3,7 @@
 //! cluster discovery ([`Discovery`]).
 
 mod conns;
+mod rooms;
 mod view;
 
 use std::collections::HashSet;

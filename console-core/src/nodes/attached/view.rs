@@ -6,9 +6,12 @@ use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
 
-use super::{conns, AttachedNodes};
+use super::{conns, rooms, AttachedNodes};
+use crate::nodes::graph::GraphAsk;
 use crate::nodes::{ConnFacts, NodeError, NodeView};
-use crate::types::{ConnPage, ConnQuery, ServerCounters};
+use crate::types::{
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, RoomDetail, RoomList, ServerCounters,
+};
 
 impl NodeView for AttachedNodes {
     fn connection_count(&self) -> usize {
@@ -80,5 +83,26 @@ impl NodeView for AttachedNodes {
         reason: String,
     ) -> BoxFuture<'a, Result<(), NodeError>> {
         Box::pin(conns::disconnect(self, id, reason))
+    }
+
+    fn rooms(&self, needle: &str) -> RoomList {
+        rooms::list(self, needle)
+    }
+
+    fn room(&self, name: String, limit: usize) -> Result<RoomDetail, NodeError> {
+        rooms::detail(self, name, limit)
+    }
+
+    fn graph(&self, ask: &GraphAsk) -> MembershipGraph {
+        rooms::graph(self, ask)
+    }
+
+    fn change_room(
+        &self,
+        room: String,
+        conn: String,
+        add: bool,
+    ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>> {
+        Box::pin(rooms::change(self, room, conn, add))
     }
 }

@@ -4,22 +4,32 @@
 //! for why this source is not an inspector session).
 
 mod conns;
+mod rooms;
 
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
+use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 
+use super::graph::GraphAsk;
 use super::{ConnFacts, NodeError, NodeView};
-use crate::types::{ConnPage, ConnQuery, ServerCounters};
+use crate::types::{
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, RoomDetail, RoomList, ServerCounters,
+};
 
 pub struct EmbeddedNodes {
     server: Server,
+    /// The same server, recording what it does as `manual`.
+    manual: Server,
 }
 
 impl EmbeddedNodes {
     pub fn new(server: Server) -> EmbeddedNodes {
-        EmbeddedNodes { server }
+        EmbeddedNodes {
+            manual: server.with_origin(Origin::Manual),
+            server,
+        }
     }
 
     pub fn server(&self) -> &Server {
@@ -71,6 +81,33 @@ impl NodeView for EmbeddedNodes {
             &self.server,
             id,
             reason,
+        )))
+    }
+
+    fn rooms(&self, needle: &str) -> RoomList {
+        rooms::list(&self.server, needle)
+    }
+
+    fn room(&self, name: String, limit: usize) -> Result<RoomDetail, NodeError> {
+        rooms::detail(&self.server, name, limit)
+    }
+
+    fn graph(&self, ask: &GraphAsk) -> MembershipGraph {
+        rooms::graph(&self.server, ask)
+    }
+
+    fn change_room(
+        &self,
+        room: String,
+        conn: String,
+        add: bool,
+    ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>> {
+        Box::pin(std::future::ready(rooms::change(
+            &self.server,
+            &self.manual,
+            &room,
+            &conn,
+            add,
         )))
     }
 }

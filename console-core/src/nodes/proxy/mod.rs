@@ -24,6 +24,8 @@ mod record;
 mod relay;
 mod view;
 
+pub use view::NO_ROOMS;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,8 +9,16 @@ use futures_util::future::BoxFuture;
 use switchboard_server::secrets::masked_params;
 
 use super::{ProxiedConn, Proxy, ProxyError};
+use crate::nodes::graph::{GraphAsk, GraphBuilder};
 use crate::nodes::{conn_page, ConnFacts, NodeError, NodeView};
-use crate::types::{ConnPage, ConnQuery, ConnRow, ServerCounters};
+use crate::types::{
+    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MembershipGraph, RoomDetail, RoomList,
+    ServerCounters,
+};
+
+/// What the Rooms panel and the rooms API say in proxy mode.
+pub const NO_ROOMS: &str =
+    "rooms cannot be seen through a proxy: the wire does not tell a client which rooms it is in";
 
 /// A relayed connection as a list row. Frames are counted at the proxy (`in` from the client,
 /// `out` to it); there is no pong to report, since each hop answers its own pings, and rooms
@@ -108,5 +116,30 @@ impl NodeView for Proxy {
             other => NodeError::Refused(other.to_string()),
         });
         Box::pin(std::future::ready(closed))
+    }
+
+    fn rooms(&self, _needle: &str) -> RoomList {
+        RoomList {
+            rooms: Vec::new(),
+            total: 0,
+        }
+    }
+
+    fn room(&self, _name: String, _limit: usize) -> Result<RoomDetail, NodeError> {
+        Err(NodeError::Unsupported(NO_ROOMS))
+    }
+
+    /// No room is visible through a proxy: the panel says why instead of drawing a graph.
+    fn graph(&self, ask: &GraphAsk) -> MembershipGraph {
+        GraphBuilder::new(ask).finish()
+    }
+
+    fn change_room(
+        &self,
+        _room: String,
+        _conn: String,
+        _add: bool,
+    ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>> {
+        Box::pin(std::future::ready(Err(NodeError::Unsupported(NO_ROOMS))))
     }
 }

@@ -1,16 +1,15 @@
-//! The rooms API in attach mode: rooms merged across the attached nodes (a room of a cluster
-//! spans nodes), each member with the node holding it; membership changes go to that node's
-//! inspector. Kept apart from `rooms.rs` so the embedded path there stays as it is.
+//! The attached nodes' rooms: rooms merged across the nodes (a room of a cluster spans nodes),
+//! each member with the node holding it; membership changes go to that node's inspector.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use switchboard_inspector::protocol::{Command, Outcome};
 
-use super::error::ApiError;
-use super::graph::{GraphAsk, GraphBuilder, Member};
+use super::AttachedNodes;
 use crate::live::aggregator::role_counts;
-use crate::nodes::{convert, AttachedNodes};
+use crate::nodes::graph::{GraphAsk, GraphBuilder, Member};
+use crate::nodes::{convert, NodeError};
 use crate::types::{MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow};
 
 /// Room name to its members on every attached node.
@@ -35,7 +34,7 @@ fn row(name: &str, members: &[MemberRow]) -> RoomRow {
     }
 }
 
-pub fn list(nodes: &AttachedNodes, needle: &str) -> RoomList {
+pub(super) fn list(nodes: &AttachedNodes, needle: &str) -> RoomList {
     let all = members(nodes);
     let rooms = all
         .iter()
@@ -48,10 +47,14 @@ pub fn list(nodes: &AttachedNodes, needle: &str) -> RoomList {
     }
 }
 
-pub fn detail(nodes: &AttachedNodes, room: String, limit: usize) -> Result<RoomDetail, ApiError> {
+pub(super) fn detail(
+    nodes: &AttachedNodes,
+    room: String,
+    limit: usize,
+) -> Result<RoomDetail, NodeError> {
     let mut members = members(nodes).remove(&room).unwrap_or_default();
     if members.is_empty() {
-        return Err(ApiError::not_found(format!(
+        return Err(NodeError::NotFound(format!(
             "no room `{room}` on any attached node (rooms exist while they have members)"
         )));
     }
@@ -68,14 +71,14 @@ pub fn detail(nodes: &AttachedNodes, room: String, limit: usize) -> Result<RoomD
 }
 
 /// Add (`add`) or remove a connection, on the node that holds it.
-pub async fn change(
+pub(super) async fn change(
     nodes: &AttachedNodes,
     room: String,
     conn: String,
     add: bool,
-) -> Result<MemberChangeResult, ApiError> {
+) -> Result<MemberChangeResult, NodeError> {
     let (node, _) = nodes.find_conn(&conn).ok_or_else(|| {
-        ApiError::not_found(format!(
+        NodeError::NotFound(format!(
             "no connection `{conn}` on any attached node (it may have disconnected)"
         ))
     })?;
@@ -88,7 +91,7 @@ pub async fn change(
         Outcome::RoomAdd { changed } | Outcome::RoomRemove { changed } => {
             Ok(MemberChangeResult { changed })
         }
-        other => Err(ApiError::internal(format!(
+        other => Err(NodeError::Internal(format!(
             "the node answered a room change with {other:?}"
         ))),
     }
@@ -96,7 +99,7 @@ pub async fn change(
 
 /// The graph from every attached node's connections, shaped like the embedded server's
 /// (each member listed up to the limit; past it, counts and what the panel asked for).
-pub fn graph(nodes: &AttachedNodes, ask: &GraphAsk) -> MembershipGraph {
+pub(super) fn graph(nodes: &AttachedNodes, ask: &GraphAsk) -> MembershipGraph {
     let mut graph = GraphBuilder::new(ask);
     let mut seen = BTreeSet::new();
     for c in nodes.connections() {

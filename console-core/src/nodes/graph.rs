@@ -1,5 +1,6 @@
-//! Building `/api/graph`'s answer from the members of every room, in one pass, whatever holds
-//! them (the embedded server, or the nodes followed in attach mode).
+//! Building `/api/graph`'s answer from the members of every room, in one pass, the same for
+//! every node source (the embedded server, the nodes followed in attach mode, and the proxy,
+//! which sees no room).
 //!
 //! Past [`GRAPH_CONN_LIMIT`] distinct members the answer lists no member but the ones the panel
 //! asked for ([`GraphAsk`]: the selected room's, the expanded groups'): at 10,000 connections
