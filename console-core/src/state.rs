@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use switchboard_server::wire::util::lock;
 
 use switchboard_capture::CaptureReader;
-use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 use tokio_util::sync::CancellationToken;
 
@@ -30,8 +29,6 @@ pub struct AppState {
     pub server: Server,
     /// Where node state is read and commands go: the embedded server, or attached nodes.
     pub source: NodeSource,
-    /// The same server, recording what it does as `manual`.
-    pub manual: Server,
     pub token: Token,
     pub host: Arc<dyn Host>,
     pub info: HostInfo,
@@ -63,7 +60,6 @@ impl AppState {
         // The history of hand-fired pushes lives beside the capture file, when there is one.
         let pushes = PushLog::open(recorder.as_ref().map(|r| history_path(r.path())));
         AppState {
-            manual: server.with_origin(Origin::Manual),
             server,
             source,
             token,

@@ -33,7 +33,6 @@ pub mod embedded;
 pub mod error;
 pub mod graph;
 pub mod proxy;
-pub mod push;
 pub mod remote;
 pub mod sink;
 
@@ -44,8 +43,8 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 use crate::types::{
-    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MembershipGraph, RoomDetail, RoomList,
-    ServerCounters,
+    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, NodePushResult,
+    PushRequest, RoomDetail, RoomList, ServerCounters,
 };
 pub use attached::{AttachError, AttachedNodes};
 pub use discovery::Discovery;
@@ -94,7 +93,24 @@ pub trait NodeView: Send + Sync {
         conn: String,
         add: bool,
     ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>>;
+
+    /// Fire a push by hand, checked against the contract, recorded with origin `manual`.
+    fn push<'a>(&'a self, req: &'a PushRequest) -> BoxFuture<'a, Pushed>;
 }
+
+/// What a push by hand did.
+pub struct Pushed {
+    /// How many connections received it, or why none did.
+    pub result: Result<usize, NodeError>,
+    /// Each node's own result, where the push went through the nodes' inspectors.
+    pub nodes: Option<Vec<NodePushResult>>,
+    /// The first [`MAX_RECEIVERS`] connections it reached, by role then id, where the source
+    /// can tell them.
+    pub receivers: Vec<MemberRow>,
+}
+
+/// Receivers listed with a push record; `delivered` counts all of them.
+pub const MAX_RECEIVERS: usize = 100;
 
 /// One connection in depth: its row and what its handshake and server state hold, secrets
 /// masked. What a source does not know is left empty (an inspector reports no headers; the

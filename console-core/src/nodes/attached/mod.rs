@@ -3,6 +3,7 @@
 //! cluster discovery ([`Discovery`]).
 
 mod conns;
+mod push;
 mod rooms;
 mod view;
 

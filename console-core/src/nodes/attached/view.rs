@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
 
-use super::{conns, rooms, AttachedNodes};
+use super::{conns, push, rooms, AttachedNodes};
 use crate::nodes::graph::GraphAsk;
-use crate::nodes::{ConnFacts, NodeError, NodeView};
+use crate::nodes::{ConnFacts, NodeError, NodeView, Pushed};
 use crate::types::{
-    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, RoomDetail, RoomList, ServerCounters,
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, PushRequest, RoomDetail, RoomList,
+    ServerCounters,
 };
 
 impl NodeView for AttachedNodes {
@@ -104,5 +105,18 @@ impl NodeView for AttachedNodes {
         add: bool,
     ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>> {
         Box::pin(rooms::change(self, room, conn, add))
+    }
+
+    /// Each node the push went through answers for itself; receivers are not listed (the
+    /// nodes report counts).
+    fn push<'a>(&'a self, req: &'a PushRequest) -> BoxFuture<'a, Pushed> {
+        Box::pin(async move {
+            let (result, per_node) = push::push(self, req).await;
+            Pushed {
+                result,
+                nodes: Some(per_node),
+                receivers: Vec::new(),
+            }
+        })
     }
 }

@@ -4,6 +4,7 @@
 //! for why this source is not an inspector session).
 
 mod conns;
+mod push;
 mod rooms;
 
 use std::collections::HashMap;
@@ -13,9 +14,10 @@ use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 
 use super::graph::GraphAsk;
-use super::{ConnFacts, NodeError, NodeView};
+use super::{ConnFacts, NodeError, NodeView, Pushed};
 use crate::types::{
-    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, RoomDetail, RoomList, ServerCounters,
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, PushRequest, RoomDetail, RoomList,
+    ServerCounters,
 };
 
 pub struct EmbeddedNodes {
@@ -109,5 +111,19 @@ impl NodeView for EmbeddedNodes {
             &conn,
             add,
         )))
+    }
+
+    /// The receivers are listed only when it reached someone, as they were before it went.
+    fn push<'a>(&'a self, req: &'a PushRequest) -> BoxFuture<'a, Pushed> {
+        let result = push::send(&self.server, &self.manual, req);
+        let receivers = match &result {
+            Ok(n) if *n > 0 => push::receivers(&self.server, req),
+            _ => Vec::new(),
+        };
+        Box::pin(std::future::ready(Pushed {
+            result,
+            nodes: None,
+            receivers,
+        }))
     }
 }

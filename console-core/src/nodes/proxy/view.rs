@@ -10,10 +10,10 @@ use switchboard_server::secrets::masked_params;
 
 use super::{ProxiedConn, Proxy, ProxyError};
 use crate::nodes::graph::{GraphAsk, GraphBuilder};
-use crate::nodes::{conn_page, ConnFacts, NodeError, NodeView};
+use crate::nodes::{conn_page, ConnFacts, NodeError, NodeView, Pushed, MAX_RECEIVERS};
 use crate::types::{
-    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MembershipGraph, RoomDetail, RoomList,
-    ServerCounters,
+    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, PushRequest,
+    PushTarget, RoomDetail, RoomList, ServerCounters,
 };
 
 /// What the Rooms panel and the rooms API say in proxy mode.
@@ -50,6 +50,69 @@ fn row(c: &ProxiedConn, node: &str) -> ConnRow {
 fn rows(proxy: &Proxy) -> Vec<ConnRow> {
     let node = proxy.node_id();
     proxy.connections().iter().map(|c| row(c, node)).collect()
+}
+
+/// The connections a push by hand goes to: one connection, a user's sessions or everyone,
+/// each written an `evt` frame. Rooms and topics are refused: the proxy cannot see rooms,
+/// and topic subscribers are the upstream's to track.
+fn targets(proxy: &Proxy, target: &PushTarget) -> Result<Vec<ProxiedConn>, NodeError> {
+    let all = proxy.connections();
+    let picked: Vec<ProxiedConn> = match target {
+        PushTarget::Conn { id } => all.into_iter().filter(|c| &c.id == id).collect(),
+        PushTarget::User { user } => all.into_iter().filter(|c| &c.user == user).collect(),
+        PushTarget::Everyone => all,
+        PushTarget::Rooms { .. } => return Err(NodeError::Unsupported(NO_ROOMS)),
+        PushTarget::RoleTopic { .. } | PushTarget::SharedTopic => {
+            return Err(NodeError::Unsupported(
+                "topic pushes cannot go through a proxy: the upstream holds the subscriptions",
+            ))
+        }
+    };
+    if picked.is_empty() {
+        return Err(NodeError::NotFound(match target {
+            PushTarget::Conn { id } => format!("no connection `{id}` through the proxy"),
+            PushTarget::User { user } => {
+                format!("user `{user}` has no connection through the proxy")
+            }
+            _ => "no connection through the proxy right now".to_owned(),
+        }));
+    }
+    Ok(picked)
+}
+
+/// Send `req` as `evt` frames; how many connections got it, and who (by role then id).
+/// Fails when none did (with the first refusal).
+fn push(proxy: &Proxy, req: &PushRequest) -> (Result<usize, NodeError>, Vec<MemberRow>) {
+    let conns = match targets(proxy, &req.target) {
+        Ok(c) => c,
+        Err(e) => return (Err(e), Vec::new()),
+    };
+    let mut receivers = Vec::new();
+    let mut first_error = None;
+    for c in conns {
+        match proxy.push_event(&c.id, &req.name, &req.payload) {
+            Ok(()) => receivers.push(MemberRow {
+                id: c.id,
+                role: c.role,
+                user: c.user,
+                node: Some(proxy.node_id().to_owned()),
+            }),
+            Err(e) => {
+                first_error.get_or_insert(match e {
+                    ProxyError::NoConnection(_) => NodeError::NotFound(e.to_string()),
+                    ProxyError::Busy(_) => NodeError::Unavailable(e.to_string()),
+                    other => NodeError::Refused(other.to_string()),
+                });
+            }
+        }
+    }
+    let delivered = receivers.len();
+    receivers.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
+    receivers.truncate(MAX_RECEIVERS);
+    match (delivered, first_error) {
+        (0, Some(e)) => (Err(e), receivers),
+        _ => (Ok(delivered), receivers),
+    }
 }
 
 impl NodeView for Proxy {
@@ -141,5 +204,14 @@ impl NodeView for Proxy {
         _add: bool,
     ) -> BoxFuture<'_, Result<MemberChangeResult, NodeError>> {
         Box::pin(std::future::ready(Err(NodeError::Unsupported(NO_ROOMS))))
+    }
+
+    fn push<'a>(&'a self, req: &'a PushRequest) -> BoxFuture<'a, Pushed> {
+        let (result, receivers) = push(self, req);
+        Box::pin(std::future::ready(Pushed {
+            result,
+            nodes: None,
+            receivers,
+        }))
     }
 }

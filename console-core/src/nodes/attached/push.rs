@@ -1,4 +1,4 @@
-//! A push fired from the console in attach mode: sent to the node(s) that can deliver it,
+//! A push fired by hand at the attached nodes: sent to the node(s) that can deliver it,
 //! through each node's inspector (which checks the payload against its contract and records
 //! the push as `manual`), with what each node did.
 
@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use switchboard_inspector::protocol::{Command, Outcome, PushTarget as WireTarget};
 
-use super::attached::AttachedNodes;
-use super::remote::RemoteNode;
-use crate::api::error::ApiError;
+use super::AttachedNodes;
+use crate::nodes::remote::RemoteNode;
+use crate::nodes::NodeError;
 use crate::types::{LinkState, NodePushResult, PushRequest, PushTarget};
 
 fn wire_target(target: &PushTarget) -> WireTarget {
@@ -50,7 +50,7 @@ pub fn fan_out<T>(nodes: Vec<T>, clustered: impl Fn(&T) -> bool) -> Vec<T> {
 fn recipients(
     nodes: &AttachedNodes,
     target: &PushTarget,
-) -> Result<Vec<Arc<RemoteNode>>, ApiError> {
+) -> Result<Vec<Arc<RemoteNode>>, NodeError> {
     let once = |found: Vec<Arc<RemoteNode>>| fan_out(found, |n| n.clustered());
     match target {
         PushTarget::Conn { id } => {
@@ -58,13 +58,13 @@ fn recipients(
                 .find_conn(id)
                 .map(|(node, _)| vec![node])
                 .ok_or_else(|| {
-                    ApiError::not_found(format!("no connection `{id}` on any attached node"))
+                    NodeError::NotFound(format!("no connection `{id}` on any attached node"))
                 })
         }
         PushTarget::User { user } => {
             let found = nodes.nodes_of_user(user);
             if found.is_empty() {
-                Err(ApiError::not_found(format!(
+                Err(NodeError::NotFound(format!(
                     "user `{user}` has no connection on any attached node"
                 )))
             } else {
@@ -72,7 +72,7 @@ fn recipients(
             }
         }
         PushTarget::Rooms { rooms, .. } if rooms.is_empty() => {
-            Err(ApiError::bad_request("pick at least one room"))
+            Err(NodeError::Refused("pick at least one room".to_owned()))
         }
         _ => {
             let all: Vec<_> = nodes
@@ -81,7 +81,9 @@ fn recipients(
                 .filter(|l| l.state() == LinkState::Attached)
                 .collect();
             if all.is_empty() {
-                Err(ApiError::unavailable("no node is attached right now"))
+                Err(NodeError::Unavailable(
+                    "no node is attached right now".to_owned(),
+                ))
             } else {
                 Ok(once(all))
             }
@@ -92,10 +94,10 @@ fn recipients(
 /// Send `req`; the total delivered and each node's result. Fails when every node refused it
 /// (with the first node's error); a push some nodes delivered succeeds with the others'
 /// errors in the per-node results.
-pub async fn push(
+pub(super) async fn push(
     nodes: &AttachedNodes,
     req: &PushRequest,
-) -> (Result<usize, ApiError>, Vec<NodePushResult>) {
+) -> (Result<usize, NodeError>, Vec<NodePushResult>) {
     let targets = match recipients(nodes, &req.target) {
         Ok(t) => t,
         Err(e) => return (Err(e), Vec::new()),
@@ -116,7 +118,7 @@ pub async fn push(
     }))
     .await;
     let mut delivered = 0usize;
-    let mut first_error: Option<ApiError> = None;
+    let mut first_error: Option<NodeError> = None;
     let mut any_ok = false;
     let mut results = Vec::with_capacity(answers.len());
     for (node, answer) in answers {
@@ -131,20 +133,20 @@ pub async fn push(
                 });
             }
             Ok(other) => {
-                let e = ApiError::internal(format!("the node answered a push with {other:?}"));
+                let e = NodeError::Internal(format!("the node answered a push with {other:?}"));
                 results.push(NodePushResult {
                     node,
                     delivered: None,
-                    error: Some(e.message.clone()),
+                    error: Some(e.to_string()),
                 });
                 first_error.get_or_insert(e);
             }
             Err(e) => {
-                let e = ApiError::from(e);
+                let e = NodeError::from(e);
                 results.push(NodePushResult {
                     node,
                     delivered: None,
-                    error: Some(e.message.clone()),
+                    error: Some(e.to_string()),
                 });
                 first_error.get_or_insert(e);
             }
