@@ -1,7 +1,8 @@
 //! The console's HTTP API, one file per resource. Every route here sits behind the token check
 //! ([`crate::auth`]); [`router`] adds the UI's files around them.
-//! Attach mode's and proxy mode's branches live beside the embedded server's:
-//! `*_attached.rs` for nodes followed through their inspectors, [`proxied`] for the proxy.
+//! A handler never asks which node source the console reads: it parses the request, calls
+//! [`crate::nodes::NodeView`] and shapes the answer, so each panel has one code path whether
+//! the console runs its own server, follows other processes or relays through its proxy.
 
 pub mod connections;
 pub mod contract;
@@ -11,7 +12,6 @@ pub mod host;
 pub mod live;
 pub mod nodes;
 pub mod overview;
-pub mod proxied;
 pub mod push;
 pub mod replay;
 pub mod replay_isolated;

@@ -43,8 +43,9 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 use crate::types::{
-    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, NodePushResult,
-    PushRequest, RoomDetail, RoomList, ServerCounters,
+    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, NodeLink,
+    NodeList, NodePushResult, NodeRow, PushRequest, RoleCount, RoomDetail, RoomList,
+    ServerCounters, TopicRow,
 };
 pub use attached::{AttachError, AttachedNodes};
 pub use discovery::Discovery;
@@ -96,7 +97,36 @@ pub trait NodeView: Send + Sync {
 
     /// Fire a push by hand, checked against the contract, recorded with origin `manual`.
     fn push<'a>(&'a self, req: &'a PushRequest) -> BoxFuture<'a, Pushed>;
+
+    /// The nodes and the totals the Overview shows. `dropped` is what the console's own live
+    /// queue lost: the drops of a source in this process (a node attached through an inspector
+    /// reports its session's own).
+    fn overview(&self, dropped: u64) -> BoxFuture<'_, NodesOverview>;
+    /// The nodes this console follows and its link to each (`GET /api/nodes`); `dropped` as
+    /// for [`NodeView::overview`].
+    fn node_list(&self, dropped: u64) -> NodeList;
+    /// Follow one more node, at `url` (attach mode; the other sources refuse).
+    fn add_node(&self, url: &str) -> Result<NodeLink, NodeError>;
+    /// Stop following link `id` (attach mode; the other sources refuse).
+    fn remove_node(&self, id: u32) -> Result<(), NodeError>;
 }
+
+/// What the Overview shows of the nodes; the console adds its own parts (recorder, live
+/// stream, rates).
+pub struct NodesOverview {
+    pub nodes: Vec<NodeRow>,
+    /// The cluster's transport for the embedded server; `attach` or `proxy` otherwise.
+    pub transport: String,
+    pub cluster_error: Option<String>,
+    pub connections: u32,
+    pub roles: Vec<RoleCount>,
+    pub rooms: u32,
+    pub topics: Vec<TopicRow>,
+    pub counters: ServerCounters,
+}
+
+/// Why a console that is not in attach mode cannot add or remove nodes.
+pub const ATTACH_ONLY: &str = "this console runs its own server; start it with `switchboard attach URL...` to follow other nodes";
 
 /// What a push by hand did.
 pub struct Pushed {

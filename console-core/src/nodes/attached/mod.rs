@@ -3,6 +3,7 @@
 //! cluster discovery ([`Discovery`]).
 
 mod conns;
+mod overview;
 mod push;
 mod rooms;
 mod view;

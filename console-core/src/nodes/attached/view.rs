@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
 
-use super::{conns, push, rooms, AttachedNodes};
+use super::{conns, overview, push, rooms, AttachError, AttachedNodes};
 use crate::nodes::graph::GraphAsk;
-use crate::nodes::{ConnFacts, NodeError, NodeView, Pushed};
+use crate::nodes::{ConnFacts, NodeError, NodeView, NodesOverview, Pushed};
 use crate::types::{
-    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, PushRequest, RoomDetail, RoomList,
-    ServerCounters,
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, NodeLink, NodeList, PushRequest,
+    RoomDetail, RoomList, ServerCounters,
 };
 
 impl NodeView for AttachedNodes {
@@ -118,5 +118,32 @@ impl NodeView for AttachedNodes {
                 receivers: Vec::new(),
             }
         })
+    }
+
+    /// Each link reports its own drops.
+    fn overview(&self, _dropped: u64) -> BoxFuture<'_, NodesOverview> {
+        Box::pin(std::future::ready(overview::overview(self)))
+    }
+
+    fn node_list(&self, _dropped: u64) -> NodeList {
+        NodeList {
+            mode: "attach".into(),
+            nodes: self.status(),
+            discovery: self.discovery_status(),
+        }
+    }
+
+    fn add_node(&self, url: &str) -> Result<NodeLink, NodeError> {
+        self.add(url).map_err(|e| match e {
+            AttachError::BadUrl(_) | AttachError::Duplicate(_) => NodeError::Refused(e.to_string()),
+        })
+    }
+
+    fn remove_node(&self, id: u32) -> Result<(), NodeError> {
+        if self.remove(id) {
+            Ok(())
+        } else {
+            Err(NodeError::NotFound(format!("no attached node {id}")))
+        }
     }
 }

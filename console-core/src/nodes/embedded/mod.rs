@@ -4,6 +4,7 @@
 //! for why this source is not an inspector session).
 
 mod conns;
+mod overview;
 mod push;
 mod rooms;
 
@@ -14,10 +15,10 @@ use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 
 use super::graph::GraphAsk;
-use super::{ConnFacts, NodeError, NodeView, Pushed};
+use super::{ConnFacts, NodeError, NodeView, NodesOverview, Pushed, ATTACH_ONLY};
 use crate::types::{
-    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, PushRequest, RoomDetail, RoomList,
-    ServerCounters,
+    ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, NodeLink, NodeList, PushRequest,
+    RoomDetail, RoomList, ServerCounters,
 };
 
 pub struct EmbeddedNodes {
@@ -125,5 +126,21 @@ impl NodeView for EmbeddedNodes {
             nodes: None,
             receivers,
         }))
+    }
+
+    fn overview(&self, _dropped: u64) -> BoxFuture<'_, NodesOverview> {
+        Box::pin(overview::overview(&self.server))
+    }
+
+    fn node_list(&self, dropped: u64) -> NodeList {
+        overview::node_list(&self.server, dropped)
+    }
+
+    fn add_node(&self, _url: &str) -> Result<NodeLink, NodeError> {
+        Err(NodeError::Unsupported(ATTACH_ONLY))
+    }
+
+    fn remove_node(&self, _id: u32) -> Result<(), NodeError> {
+        Err(NodeError::Unsupported(ATTACH_ONLY))
     }
 }

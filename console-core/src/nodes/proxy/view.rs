@@ -9,11 +9,14 @@ use futures_util::future::BoxFuture;
 use switchboard_server::secrets::masked_params;
 
 use super::{ProxiedConn, Proxy, ProxyError};
+use crate::live::aggregator::role_counts;
 use crate::nodes::graph::{GraphAsk, GraphBuilder};
-use crate::nodes::{conn_page, ConnFacts, NodeError, NodeView, Pushed, MAX_RECEIVERS};
+use crate::nodes::{
+    conn_page, ConnFacts, NodeError, NodeView, NodesOverview, Pushed, ATTACH_ONLY, MAX_RECEIVERS,
+};
 use crate::types::{
-    ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, PushRequest,
-    PushTarget, RoomDetail, RoomList, ServerCounters,
+    ConnPage, ConnQuery, ConnRow, LinkState, MemberChangeResult, MemberRow, MembershipGraph,
+    NodeLink, NodeList, NodeRow, PushRequest, PushTarget, RoomDetail, RoomList, ServerCounters,
 };
 
 /// What the Rooms panel and the rooms API say in proxy mode.
@@ -115,6 +118,54 @@ fn push(proxy: &Proxy, req: &PushRequest) -> (Result<usize, NodeError>, Vec<Memb
     }
 }
 
+/// The proxy as the one node the console follows: it is there as long as the console runs.
+fn link(proxy: &Proxy, dropped: u64) -> NodeLink {
+    NodeLink {
+        id: 0,
+        url: proxy.upstream().to_owned(),
+        node: Some(proxy.node_id().to_owned()),
+        discovered: false,
+        state: LinkState::Proxy,
+        connections: proxy.connection_count() as u32,
+        rooms: 0,
+        dropped,
+        bad_frames: proxy.frame_errors(),
+        attaches: 1,
+        last_error: None,
+        server_version: None,
+    }
+}
+
+fn node_list(proxy: &Proxy, dropped: u64) -> NodeList {
+    NodeList {
+        mode: "proxy".into(),
+        nodes: vec![link(proxy, dropped)],
+        discovery: None,
+    }
+}
+
+fn overview(proxy: &Proxy, dropped: u64) -> NodesOverview {
+    let conns = proxy.connections();
+    let status = link(proxy, dropped);
+    NodesOverview {
+        nodes: vec![NodeRow {
+            id: proxy.node_id().to_owned(),
+            connections: conns.len() as u32,
+            rooms: 0,
+            alive: true,
+            local: true,
+            link: Some(status),
+        }],
+        transport: "proxy".into(),
+        cluster_error: None,
+        connections: conns.len() as u32,
+        roles: role_counts(conns.iter().map(|c| c.role.as_str())),
+        rooms: 0,
+        topics: Vec::new(),
+        counters: proxy.counters(),
+    }
+}
+
 impl NodeView for Proxy {
     fn connection_count(&self) -> usize {
         Proxy::connection_count(self)
@@ -213,5 +264,21 @@ impl NodeView for Proxy {
             nodes: None,
             receivers,
         }))
+    }
+
+    fn overview(&self, dropped: u64) -> BoxFuture<'_, NodesOverview> {
+        Box::pin(std::future::ready(overview(self, dropped)))
+    }
+
+    fn node_list(&self, dropped: u64) -> NodeList {
+        node_list(self, dropped)
+    }
+
+    fn add_node(&self, _url: &str) -> Result<NodeLink, NodeError> {
+        Err(NodeError::Unsupported(ATTACH_ONLY))
+    }
+
+    fn remove_node(&self, _id: u32) -> Result<(), NodeError> {
+        Err(NodeError::Unsupported(ATTACH_ONLY))
     }
 }
