@@ -369,7 +369,7 @@ impl ConsoleCore {
 
     /// The nodes followed in attach mode.
     pub fn attached(&self) -> Option<&Arc<AttachedNodes>> {
-        self.state.attached()
+        self.state.source.attached()
     }
 
     pub fn server(&self) -> &Server {
@@ -392,7 +392,7 @@ impl ConsoleCore {
             Some(running) => running.shutdown().await,
             None => Ok(()),
         };
-        if let Some(nodes) = self.state.attached() {
+        if let Some(nodes) = self.state.source.attached() {
             nodes.shutdown().await;
         }
         let _ = self.aggregator.await;
@@ -486,20 +486,16 @@ struct Serve {
     app_url: String,
 }
 
-/// The contract of the idle server attach mode holds: one role, nothing else.
-const IDLE_CONTRACT: &str = r#"{"roles":{"console":{}}}"#;
-
-/// A server that is never started, so attach mode needs no special case where a handle is
-/// merely passed around; it has no connections, and its node id says what it is.
+/// A server that is never started, so attach and proxy modes need no special case where a
+/// handle is merely passed around (replay, "Try it"); it has no connections, its contract is
+/// the empty one ([`crate::nodes::empty_contract`]), and its node id says what it is.
 fn idle_server() -> Result<Server, ConsoleError> {
-    let contract = switchboard_server::contract::Contract::from_json_str(IDLE_CONTRACT, "attach")
-        .and_then(|c| c.compile())
-        .map_err(|e| ConsoleError::Idle(e.to_string()))?;
+    let contract = crate::nodes::empty_contract().map_err(|e| ConsoleError::Idle(e.to_string()))?;
     let config = switchboard_server::ServerConfig {
         node_id: "console-attach".into(),
         ..switchboard_server::ServerConfig::default()
     };
-    Server::builder(Arc::new(contract))
+    Server::builder(contract)
         .config(config)
         .build()
         .map_err(|e| ConsoleError::Idle(e.to_string()))

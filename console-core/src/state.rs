@@ -23,11 +23,12 @@ use crate::types::HostInfo;
 pub const EXPORTS_KEPT: usize = 8;
 
 pub struct AppState {
-    /// The embedded server. In attach mode it is an idle server that never listens (so code
-    /// that has not been taught about attached nodes sees an empty node, never wrong data);
-    /// read nodes through `source` instead.
+    /// The embedded server, for what only a server of the console's own can do: replay against
+    /// it or an isolated copy of it, and give "Try it" its replay key. In attach and proxy
+    /// modes it is an idle server that never listens. Panels read nodes through `source`.
     pub server: Server,
-    /// Where node state is read and commands go: the embedded server, or attached nodes.
+    /// Where node state is read and commands go, whichever source it is (every panel's one
+    /// code path: [`crate::nodes::NodeView`]).
     pub source: NodeSource,
     pub token: Token,
     pub host: Arc<dyn Host>,
@@ -73,16 +74,6 @@ impl AppState {
             tries: Mutex::new(Default::default()),
             stop,
         }
-    }
-
-    /// The attached nodes, in attach mode.
-    pub fn attached(&self) -> Option<&Arc<crate::nodes::AttachedNodes>> {
-        self.source.attached()
-    }
-
-    /// The proxy, in proxy mode.
-    pub fn proxy(&self) -> Option<&Arc<crate::nodes::proxy::Proxy>> {
-        self.source.proxy()
     }
 
     pub fn capture_path(&self) -> Option<PathBuf> {

@@ -102,14 +102,7 @@ pub fn view(contract: &CompiledContract) -> ContractView {
 }
 
 async fn contract(State(st): State<Arc<AppState>>) -> Result<Json<ContractView>, ApiError> {
-    let mut view = match st.attached() {
-        // The contract the nodes announced in their hello.
-        Some(nodes) => nodes
-            .contract()
-            .map(|c| view(&c))
-            .ok_or_else(|| ApiError::unavailable("no attached node has sent its contract yet"))?,
-        None => view(st.server.contract()),
-    };
+    let mut view = view(&*st.source.contract()?);
     with_stats(&mut view, &st.hub.messages());
     if st.recorder.is_some() {
         let st2 = st.clone();

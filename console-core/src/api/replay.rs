@@ -143,13 +143,15 @@ async fn start(
             "a replay is already running: stop it first",
         ));
     }
-    let attached = st.attached().is_some();
+    // A console attached to other processes serves no application (its `app_url` is empty):
+    // there is no server of its own to replay against.
+    let serves_none = st.info.app_url.is_empty();
     let target_name = req.target.trim().to_owned();
     // Proxy mode's own target: the upstream the proxy relays to.
     let upstream = proxy_upstream(&st, &target_name, req.mode)?;
     match target_name.as_str() {
         _ if upstream.is_some() => {}
-        "" | "isolated" | "embedded" | "live" if attached => {
+        "" | "isolated" | "embedded" | "live" if serves_none => {
             return Err(ApiError::bad_request(
                 "this console is attached to other processes and runs no embedded server: \
                  replay client traffic against a URL (ws://HOST:PORT/); push replay needs a \
@@ -268,7 +270,7 @@ fn proxy_upstream(
     target: &str,
     mode: ReplayMode,
 ) -> Result<Option<String>, ApiError> {
-    let Some(proxy) = st.proxy() else {
+    let Some(upstream) = st.source.upstream() else {
         return match target {
             "upstream" => Err(ApiError::bad_request(
                 "`upstream` is the target of a console in proxy mode (`switchboard proxy`); \
@@ -284,11 +286,10 @@ fn proxy_upstream(
         ));
     }
     match target {
-        "" | "upstream" => Ok(Some(format!("{}/", proxy.upstream()))),
+        "" | "upstream" => Ok(Some(format!("{upstream}/"))),
         "isolated" | "embedded" | "live" => Err(ApiError::bad_request(format!(
-            "this console relays to {} (proxy mode) and runs no server of its own: replay \
-             against `upstream` or a ws:// URL",
-            proxy.upstream()
+            "this console relays to {upstream} (proxy mode) and runs no server of its own: \
+             replay against `upstream` or a ws:// URL"
         ))),
         _ => Ok(None),
     }

@@ -125,13 +125,10 @@ fn find(st: &AppState, id: &str) -> Result<Arc<TryConn>, ApiError> {
 /// The events a role can receive without subscribing: its own and the shared ones. Empty when
 /// the console does not know the contract (another process's server): topics still arrive.
 fn event_names(st: &AppState, role: &str) -> BTreeSet<String> {
-    match st.attached() {
-        Some(nodes) => nodes
-            .contract()
-            .map(|c| role_events(&c, role))
-            .unwrap_or_default(),
-        None => role_events(st.server.contract(), role),
-    }
+    st.source
+        .contract()
+        .map(|c| role_events(&c, role))
+        .unwrap_or_default()
 }
 
 fn role_events(contract: &CompiledContract, role: &str) -> BTreeSet<String> {
@@ -166,9 +163,9 @@ async fn open(
         }
         given => given.to_owned(),
     };
-    // The key goes only to our own server: another process's server has its own key, and the
-    // proxy would pass it on to its upstream.
-    let console_origin = st.attached().is_none() && url == st.info.app_url;
+    // The key goes only to the endpoint this console serves: another process's server has its
+    // own key. (Attach mode serves none: its `app_url` is empty, and `url` never is.)
+    let console_origin = url == st.info.app_url;
     let id = {
         let mut tries = lock(&st.tries);
         if tries.open.len() >= MAX_SESSIONS {

@@ -38,9 +38,10 @@ pub mod sink;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::future::BoxFuture;
+use switchboard_server::contract::{CompiledContract, Contract};
 
 use crate::types::{
     ConnPage, ConnQuery, ConnRow, MemberChangeResult, MemberRow, MembershipGraph, NodeLink,
@@ -109,7 +110,50 @@ pub trait NodeView: Send + Sync {
     fn add_node(&self, url: &str) -> Result<NodeLink, NodeError>;
     /// Stop following link `id` (attach mode; the other sources refuse).
     fn remove_node(&self, id: u32) -> Result<(), NodeError>;
+
+    /// The contract the nodes serve: the embedded server's, the one attached nodes announced
+    /// in their hello, or an empty one through a proxy (the upstream's is not known to it).
+    fn contract(&self) -> Result<ContractRef<'_>, NodeError>;
+    /// The server a relaying source forwards its clients to (the proxy's upstream,
+    /// `ws://HOST:PORT`): where a replay goes by default in proxy mode. `None` for sources that
+    /// relay nothing.
+    fn upstream(&self) -> Option<String>;
 }
+
+/// A source's contract, borrowed from the embedded server or shared from what a node
+/// announced; either way read as a [`CompiledContract`].
+pub enum ContractRef<'a> {
+    Borrowed(&'a CompiledContract),
+    Shared(Arc<CompiledContract>),
+}
+
+impl Deref for ContractRef<'_> {
+    type Target = CompiledContract;
+
+    fn deref(&self) -> &CompiledContract {
+        match self {
+            ContractRef::Borrowed(c) => c,
+            ContractRef::Shared(c) => c,
+        }
+    }
+}
+
+/// The contract of a console that serves no application of its own (attach and proxy modes):
+/// one role, `console`, with no messages. Compiled once.
+pub fn empty_contract() -> Result<Arc<CompiledContract>, NodeError> {
+    static EMPTY: OnceLock<Result<Arc<CompiledContract>, String>> = OnceLock::new();
+    EMPTY
+        .get_or_init(|| {
+            Contract::from_json_str(EMPTY_CONTRACT, "console")
+                .and_then(|c| c.compile())
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(NodeError::Internal)
+}
+
+const EMPTY_CONTRACT: &str = r#"{"roles":{"console":{}}}"#;
 
 /// What the Overview shows of the nodes; the console adds its own parts (recorder, live
 /// stream, rates).
@@ -182,13 +226,6 @@ impl NodeSource {
         match self {
             NodeSource::Attached(a) => Some(a),
             NodeSource::Embedded(_) | NodeSource::Proxy(_) => None,
-        }
-    }
-
-    pub fn proxy(&self) -> Option<&Arc<proxy::Proxy>> {
-        match self {
-            NodeSource::Proxy(p) => Some(p),
-            _ => None,
         }
     }
 }

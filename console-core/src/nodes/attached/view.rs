@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 
 use super::{conns, overview, push, rooms, AttachError, AttachedNodes};
 use crate::nodes::graph::GraphAsk;
-use crate::nodes::{ConnFacts, NodeError, NodeView, NodesOverview, Pushed};
+use crate::nodes::{ConnFacts, ContractRef, NodeError, NodeView, NodesOverview, Pushed};
 use crate::types::{
     ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, NodeLink, NodeList, PushRequest,
     RoomDetail, RoomList, ServerCounters,
@@ -145,5 +145,18 @@ impl NodeView for AttachedNodes {
         } else {
             Err(NodeError::NotFound(format!("no attached node {id}")))
         }
+    }
+
+    /// The one the first node announced (the inherent [`AttachedNodes::contract`]).
+    fn contract(&self) -> Result<ContractRef<'_>, NodeError> {
+        AttachedNodes::contract(self)
+            .map(ContractRef::Shared)
+            .ok_or_else(|| {
+                NodeError::Unavailable("no attached node has sent its contract yet".to_owned())
+            })
+    }
+
+    fn upstream(&self) -> Option<String> {
+        None
     }
 }

@@ -15,7 +15,7 @@ use switchboard_server::tap::Origin;
 use switchboard_server::Server;
 
 use super::graph::GraphAsk;
-use super::{ConnFacts, NodeError, NodeView, NodesOverview, Pushed, ATTACH_ONLY};
+use super::{ConnFacts, ContractRef, NodeError, NodeView, NodesOverview, Pushed, ATTACH_ONLY};
 use crate::types::{
     ConnPage, ConnQuery, MemberChangeResult, MembershipGraph, NodeLink, NodeList, PushRequest,
     RoomDetail, RoomList, ServerCounters,
@@ -142,5 +142,13 @@ impl NodeView for EmbeddedNodes {
 
     fn remove_node(&self, _id: u32) -> Result<(), NodeError> {
         Err(NodeError::Unsupported(ATTACH_ONLY))
+    }
+
+    fn contract(&self) -> Result<ContractRef<'_>, NodeError> {
+        Ok(ContractRef::Borrowed(self.server.contract()))
+    }
+
+    fn upstream(&self) -> Option<String> {
+        None
     }
 }

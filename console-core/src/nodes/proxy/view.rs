@@ -12,7 +12,8 @@ use super::{ProxiedConn, Proxy, ProxyError};
 use crate::live::aggregator::role_counts;
 use crate::nodes::graph::{GraphAsk, GraphBuilder};
 use crate::nodes::{
-    conn_page, ConnFacts, NodeError, NodeView, NodesOverview, Pushed, ATTACH_ONLY, MAX_RECEIVERS,
+    conn_page, empty_contract, ConnFacts, ContractRef, NodeError, NodeView, NodesOverview, Pushed,
+    ATTACH_ONLY, MAX_RECEIVERS,
 };
 use crate::types::{
     ConnPage, ConnQuery, ConnRow, LinkState, MemberChangeResult, MemberRow, MembershipGraph,
@@ -280,5 +281,14 @@ impl NodeView for Proxy {
 
     fn remove_node(&self, _id: u32) -> Result<(), NodeError> {
         Err(NodeError::Unsupported(ATTACH_ONLY))
+    }
+
+    /// The upstream's contract is not known to the proxy: an empty one.
+    fn contract(&self) -> Result<ContractRef<'_>, NodeError> {
+        empty_contract().map(ContractRef::Shared)
+    }
+
+    fn upstream(&self) -> Option<String> {
+        Some(Proxy::upstream(self).to_owned())
     }
 }
