@@ -32,6 +32,7 @@ mod attach_faults;
 mod attach_local;
 mod live_stream;
 mod parity;
+mod parity_panels;
 mod proxy;
 mod proxy_burst;
 mod proxy_close;
