@@ -12,16 +12,22 @@
 //!   and the console's HTTP listener (served on a runtime thread of its own).
 //! - [`api`]: the HTTP routes, one file per resource (overview, rooms, connections, contract,
 //!   traffic, push, export, host, live, replay, nodes, tryit: the console's own test
-//!   connections on `switchboard-client`).
+//!   connections on `switchboard-client`). Each handler parses the request, calls the node
+//!   source's interface ([`nodes::NodeView`]) and shapes the answer: one path in every mode.
 //! - [`live`]: the tap and the aggregator that batch changes into one WebSocket message every
 //!   250 ms, through bounded queues whose drops are counted and shown; per-message counts and
 //!   latencies for the contract (`live::message_stats`), seeded from the capture file's
 //!   earlier rows when the console starts (`live::seed`).
 //! - [`types`]: every type the API carries, with the TypeScript declarations generated from them.
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
-//! - [`nodes`]: the node-source seam: the embedded server, nodes attached through their
-//!   inspectors (attach mode), with reconnection and per-node state, or the recording proxy in
-//!   front of any wire server (proxy mode).
+//! - [`nodes`]: the node sources behind one interface, [`nodes::NodeView`] (list connections,
+//!   one connection, rooms, a room's members, the graph, room add and remove, disconnect,
+//!   push, the contract, counts, the overview's nodes, the node list), each in its own
+//!   module: `nodes/embedded/` the console's own server, `nodes/attached/` nodes followed
+//!   through their inspectors (attach mode, with reconnection, discovery and per-node state),
+//!   `nodes/proxy/` the recording proxy in front of any wire server (proxy mode);
+//!   `nodes/conn_page.rs` the connection list's paging they share, `nodes/error.rs` why a
+//!   source refused.
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
 //! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 

@@ -1,6 +1,6 @@
 //! The connection list's one page, the same for every node source: filtered by role, node and
 //! text, sorted by a column or kept in list order (role, oldest first, id), and paged. A source
-//! hands its connections as anything [`Listed`]; a full row is built only for those on the page.
+//! hands its connections as anything `Listed`; a full row is built only for those on the page.
 
 use crate::live::aggregator::role_counts;
 use crate::types::{ConnPage, ConnQuery, ConnRow, ConnSort, RoleCount};

@@ -1,6 +1,11 @@
 //! [`AttachedNodes`]: the set of nodes an attach-mode console follows, each through its own
 //! [`RemoteNode`] link; nodes can be added and removed while the console runs, by hand or by
 //! cluster discovery ([`Discovery`]).
+//!
+//! As the console's node source ([`crate::nodes::NodeView`], `view.rs`): `conns.rs` every
+//! node's connections, one connection, disconnect; `rooms.rs` rooms merged across nodes and
+//! membership changes; `push.rs` pushes by hand through the nodes' inspectors; `overview.rs`
+//! one Overview row per node.
 
 mod conns;
 mod overview;

@@ -2,6 +2,9 @@
 //! moment it is asked, and every command goes through its `manual` handle, so the recorder
 //! stores what the console did with origin `manual` (see the module doc of [`crate::nodes`]
 //! for why this source is not an inspector session).
+//!
+//! `conns.rs` the connections, `rooms.rs` rooms and the graph, `push.rs` pushes by hand,
+//! `overview.rs` the Overview's nodes and the node list.
 
 mod conns;
 mod overview;

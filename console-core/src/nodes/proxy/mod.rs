@@ -10,7 +10,10 @@
 //! - `record.rs`: a parsed frame as a [`TapEvent`], with request latency;
 //! - `envelope.rs`: the fast read of a frame for the record: its envelope's fields borrowed,
 //!   its payload kept as text (one copy, no JSON tree) when that is exactly what the wire
-//!   parser's value would be written as (the wire parser otherwise).
+//!   parser's value would be written as (the wire parser otherwise);
+//! - `view.rs`: the proxy as the console's node source ([`crate::nodes::NodeView`]): its
+//!   connections as rows, itself as the one node, pushes by hand, and the refusals of what is
+//!   not on the wire (rooms, topic subscribers).
 //!
 //! The relay never re-encodes: the text a side sent is the text the other side gets, so the
 //! proxy cannot change what the application sees. Each direction writes what it has read (the
