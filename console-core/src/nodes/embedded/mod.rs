@@ -24,6 +24,7 @@ use crate::types::{
     RoomDetail, RoomList, ServerCounters,
 };
 
+/// The embedded server, read and driven as a node source.
 pub struct EmbeddedNodes {
     server: Server,
     /// The same server, recording what it does as `manual`.
@@ -36,10 +37,6 @@ impl EmbeddedNodes {
             manual: server.with_origin(Origin::Manual),
             server,
         }
-    }
-
-    pub fn server(&self) -> &Server {
-        &self.server
     }
 }
 
