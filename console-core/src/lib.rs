@@ -22,12 +22,12 @@
 //! - [`auth`]: the per-run token. [`assets`]: the embedded UI. [`host`]: what the window adds.
 //! - [`nodes`]: the node sources behind one interface, [`nodes::NodeView`] (list connections,
 //!   one connection, rooms, a room's members, the graph, room add and remove, disconnect,
-//!   push, the contract, counts, the overview's nodes, the node list), each in its own
-//!   module: `nodes/embedded/` the console's own server, `nodes/attached/` nodes followed
-//!   through their inspectors (attach mode, with reconnection, discovery and per-node state),
-//!   `nodes/proxy/` the recording proxy in front of any wire server (proxy mode);
-//!   `nodes/view.rs` the interface, `nodes/conn_page.rs` the connection list's paging they
-//!   share, `nodes/error.rs` why a source refused.
+//!   push, the contract, counts, the overview's nodes, the node list, a proxy's upstream),
+//!   each in its own module: `nodes/embedded/` the console's own server, `nodes/attached/`
+//!   nodes followed through their inspectors (attach mode, with reconnection, discovery and
+//!   per-node state), `nodes/proxy/` the recording proxy in front of any wire server (proxy
+//!   mode); `nodes/view.rs` the interface, `nodes/conn_page.rs` the connection list's paging
+//!   they share, `nodes/error.rs` why a source refused.
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
 //! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 
