@@ -27,7 +27,8 @@
 //!   nodes followed through their inspectors (attach mode, with reconnection, discovery and
 //!   per-node state), `nodes/proxy/` the recording proxy in front of any wire server (proxy
 //!   mode); `nodes/view.rs` the interface, `nodes/conn_page.rs` the connection list's paging
-//!   they share, `nodes/error.rs` why a source refused.
+//!   and `nodes/graph.rs` the membership graph's builder they share, `nodes/error.rs` why a
+//!   source refused.
 //! - [`recording`]: the recorder as a tap that can be closed at shutdown.
 //! - [`push_log`]: the history of pushes fired by hand, kept in a file beside the capture.
 
