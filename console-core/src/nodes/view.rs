@@ -163,3 +163,30 @@ pub struct ConnFacts {
     pub ctx: serde_json::Value,
     pub env: serde_json::Value,
 }
+
+/// One room's detail from its members, as every source answers it: sorted by role then id,
+/// cut to `limit` with the full size kept. `place` says where the room was looked for ("on
+/// this node", "on any attached node") when it has no members, because a room exists only
+/// while it has some.
+pub fn room_detail(
+    room: String,
+    mut members: Vec<MemberRow>,
+    limit: usize,
+    place: &str,
+) -> Result<RoomDetail, NodeError> {
+    if members.is_empty() {
+        return Err(NodeError::NotFound(format!(
+            "no room `{room}` {place} (rooms exist while they have members)"
+        )));
+    }
+    members.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
+    let size = members.len() as u32;
+    let truncated = members.len() > limit;
+    members.truncate(limit);
+    Ok(RoomDetail {
+        name: room,
+        size,
+        members,
+        truncated,
+    })
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use serde_json::{json, Value};
-use switchboard_client::{Client, ClientOptions};
+use switchboard_client::Client;
 use switchboard_demo as demo;
 use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_server::{RunningServer, Server, ServerConfig};
@@ -55,19 +55,6 @@ async fn hoarder(app_url: &str) -> Ws {
 async fn hoard(ws: &mut Ws, i: u64) -> bool {
     let req = json!({"t":"req","i":i,"m":"dm","d":{"to":"hoarder","text":"x".repeat(TEXT)}});
     ws.send(Message::text(req.to_string())).await.is_ok()
-}
-
-async fn client(url: &str, name: &str) -> Client {
-    let client = Client::connect(
-        ClientOptions::new(url, "user")
-            .param("name", name)
-            .reconnect(false),
-    );
-    client
-        .wait_connected(Duration::from_secs(10))
-        .await
-        .expect("client connects");
-    client
 }
 
 /// Joins one room past the cap: refused, and counted.
@@ -162,7 +149,7 @@ async fn an_attached_node_carries_queued_bytes_and_its_counters() {
         .await
         .expect("live stream");
 
-    let quiet = client(&running.url(), "quiet").await;
+    let quiet = support::client_at(&running.url(), "user", "quiet").await;
     join_past_the_cap(&quiet).await;
 
     // Fill the hoarder's queue, then stop: its bytes stay queued (the write waits up to a

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use switchboard_client::{Client, ClientOptions};
+use switchboard_client::Client;
 use switchboard_demo as demo;
 use switchboard_inspector::{Inspector, InspectorConfig, InspectorHandle};
 use switchboard_server::{RunningServer, ServerConfig};
@@ -48,16 +48,7 @@ impl Node {
     }
 
     async fn client(&self, name: &str) -> Client {
-        let client = Client::connect(
-            ClientOptions::new(self.running.url(), "user")
-                .param("name", name)
-                .reconnect(false),
-        );
-        client
-            .wait_connected(Duration::from_secs(10))
-            .await
-            .expect("client connects");
-        client
+        support::client_at(&self.running.url(), "user", name).await
     }
 
     async fn stop(self) {

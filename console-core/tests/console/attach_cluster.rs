@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use switchboard_client::{Client, ClientOptions};
+use switchboard_client::Client;
 use switchboard_console_core::nodes::Discovery;
 use switchboard_redis::{RedisAdapter, RedisConfig};
 
@@ -105,16 +105,7 @@ impl NodeProcess {
     }
 
     async fn client(&self, role: &str, name: &str) -> Client {
-        let client = Client::connect(
-            ClientOptions::new(&self.app_url, role)
-                .param("name", name)
-                .reconnect(false),
-        );
-        client
-            .wait_connected(Duration::from_secs(10))
-            .await
-            .expect("client connects");
-        client
+        support::client_at(&self.app_url, role, name).await
     }
 
     fn kill(&mut self) {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use switchboard_client::{Client, ClientOptions};
+use switchboard_client::Client;
 use switchboard_demo as demo;
 use switchboard_inspector::{Inspector, InspectorConfig};
 use switchboard_server::{RunningServer, ServerConfig};
@@ -28,16 +28,7 @@ async fn demo_server() -> RunningServer {
 }
 
 async fn client(server: &RunningServer, name: &str) -> Client {
-    let client = Client::connect(
-        ClientOptions::new(server.url(), "user")
-            .param("name", name)
-            .reconnect(false),
-    );
-    client
-        .wait_connected(Duration::from_secs(10))
-        .await
-        .expect("client connects");
-    client
+    support::client_at(&server.url(), "user", name).await
 }
 
 #[tokio::test]

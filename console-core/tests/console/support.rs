@@ -176,3 +176,18 @@ impl Harness {
 
 /// The polling helper every harness shares.
 pub use switchboard_testkit::eventually_some as eventually;
+
+/// A demo client of `role` named `name`, connected to the application at `url` and not
+/// reconnecting (a test that stops a node wants to see it gone).
+pub async fn client_at(url: &str, role: &str, name: &str) -> Client {
+    let client = Client::connect(
+        ClientOptions::new(url, role)
+            .param("name", name)
+            .reconnect(false),
+    );
+    client
+        .wait_connected(Duration::from_secs(10))
+        .await
+        .expect("client connects");
+    client
+}

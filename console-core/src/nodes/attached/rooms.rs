@@ -9,6 +9,7 @@ use switchboard_inspector::protocol::{Command, Outcome};
 use super::AttachedNodes;
 use crate::live::aggregator::role_counts;
 use crate::nodes::graph::{GraphAsk, GraphBuilder, Member};
+use crate::nodes::view::room_detail;
 use crate::nodes::{convert, NodeError};
 use crate::types::{MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow};
 
@@ -52,22 +53,8 @@ pub(super) fn detail(
     room: String,
     limit: usize,
 ) -> Result<RoomDetail, NodeError> {
-    let mut members = members(nodes).remove(&room).unwrap_or_default();
-    if members.is_empty() {
-        return Err(NodeError::NotFound(format!(
-            "no room `{room}` on any attached node (rooms exist while they have members)"
-        )));
-    }
-    members.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
-    let size = members.len() as u32;
-    let truncated = members.len() > limit;
-    members.truncate(limit);
-    Ok(RoomDetail {
-        name: room,
-        size,
-        members,
-        truncated,
-    })
+    let members = members(nodes).remove(&room).unwrap_or_default();
+    room_detail(room, members, limit, "on any attached node")
 }
 
 /// Add (`add`) or remove a connection, on the node that holds it.

@@ -8,6 +8,7 @@ use switchboard_server::{Conn, Server};
 
 use crate::live::aggregator::sorted_counts;
 use crate::nodes::graph::{GraphAsk, GraphBuilder, Member};
+use crate::nodes::view::room_detail;
 use crate::nodes::NodeError;
 use crate::types::{MemberChangeResult, MemberRow, MembershipGraph, RoomDetail, RoomList, RoomRow};
 
@@ -43,27 +44,13 @@ pub(super) fn list(server: &Server, needle: &str) -> RoomList {
 }
 
 pub(super) fn detail(server: &Server, room: String, limit: usize) -> Result<RoomDetail, NodeError> {
-    let mut members: Vec<MemberRow> = server
+    let members: Vec<MemberRow> = server
         .room(&room)
         .connections()
         .iter()
         .map(|c| member(c, server.node_id()))
         .collect();
-    if members.is_empty() {
-        return Err(NodeError::NotFound(format!(
-            "no room `{room}` on this node (rooms exist while they have members)"
-        )));
-    }
-    members.sort_by(|a, b| a.role.cmp(&b.role).then(a.id.cmp(&b.id)));
-    let size = members.len() as u32;
-    let truncated = members.len() > limit;
-    members.truncate(limit);
-    Ok(RoomDetail {
-        name: room,
-        size,
-        members,
-        truncated,
-    })
+    room_detail(room, members, limit, "on this node")
 }
 
 fn known_conn(server: &Server, id: &str) -> Result<(), NodeError> {
