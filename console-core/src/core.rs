@@ -146,9 +146,6 @@ impl ConsoleCore {
             server.add_tap(tap);
         }
         let source = NodeSource::Embedded(Arc::new(EmbeddedNodes::new(server.clone())));
-        let aggregator = tokio::spawn(
-            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
-        );
 
         let running = server.start(&opts.app_listen).await?;
         let info_node = server.node_id().to_owned();
@@ -162,7 +159,7 @@ impl ConsoleCore {
             recorder,
             hub,
             stop,
-            aggregator,
+            rx,
             node_id: info_node,
             app_url,
         })
@@ -196,9 +193,6 @@ impl ConsoleCore {
             nodes.add(url)?;
         }
         let source = NodeSource::Attached(nodes);
-        let aggregator = tokio::spawn(
-            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
-        );
         ConsoleCore::serve(Serve {
             server,
             source,
@@ -208,7 +202,7 @@ impl ConsoleCore {
             recorder,
             hub,
             stop,
-            aggregator,
+            rx,
             node_id: String::new(),
             app_url: String::new(),
         })
@@ -239,9 +233,6 @@ impl ConsoleCore {
         );
         // The traffic comes from the proxy's taps; the panels read its connections.
         let source = NodeSource::Proxy(proxy.clone());
-        let aggregator = tokio::spawn(
-            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
-        );
         let app_url = format!("ws://{}", proxy.addr());
         let node_id = proxy.node_id().to_owned();
         let core = ConsoleCore::serve(Serve {
@@ -253,7 +244,7 @@ impl ConsoleCore {
             recorder,
             hub,
             stop,
-            aggregator,
+            rx,
             node_id,
             app_url,
         })
@@ -272,10 +263,14 @@ impl ConsoleCore {
             recorder,
             hub,
             stop,
-            aggregator,
+            rx,
             node_id,
             app_url,
         } = s;
+        // The live pipeline's consumer of the tapped events, started here for every mode.
+        let aggregator = tokio::spawn(
+            Aggregator::new(source.clone(), recorder.clone(), hub.clone(), rx).run(stop.clone()),
+        );
         let bind_error = |source| ConsoleError::UiBind {
             addr: opts.ui_listen.clone(),
             source,
@@ -481,7 +476,8 @@ struct Serve {
     recorder: Option<Arc<RecorderSlot>>,
     hub: Arc<LiveHub>,
     stop: CancellationToken,
-    aggregator: JoinHandle<()>,
+    /// The taps' events, for the aggregator [`ConsoleCore::serve`] starts.
+    rx: mpsc::Receiver<switchboard_server::tap::TapEvent>,
     node_id: String,
     app_url: String,
 }
